@@ -1,0 +1,121 @@
+// Engine: the deterministic business logic of one shard: assets, instruments, wallets, order books, matching,
+// pre-trade risk and settlement. state = f(sequence of commands).
+//
+//   Engine engine(EngineConfig{});
+//   for (const Command& c : stream) {
+//     std::span<const Event> events = engine.Apply(c);   // valid until the next Apply
+//     ...
+//   }
+//   uint64_t h = engine.StateHash();
+//
+// Threading: single-threaded; one owner thread calls everything. Determinism: no clocks, randomness, thread ids
+// or unordered iteration; time enters only as Command::time. Hot path (Apply of order commands): no locks, no
+// syscalls, no exceptions; it allocates only when a pool or table passes a new high-water mark (EngineConfig
+// sizes them up front to avoid even that).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/event.h"
+
+namespace sequex {
+
+struct EngineConfig {
+  // Pre-sized capacities (growth past them is allowed but allocates on the business thread).
+  uint32_t expected_orders = 1u << 16;
+  uint32_t expected_accounts = 1u << 12;
+  // Hard limits: commands past them are rejected, so hostile flows cannot exhaust memory.
+  uint32_t max_orders = 64u << 20;          // open orders, engine-wide (kRejectedByEngine past it)
+  uint32_t max_accounts = 16u << 20;        // account ids must be below this
+  uint32_t max_open_orders_per_account = 1u << 20;  // kTooManyOpenOrders past it
+  AccountId fee_account{0};                 // receives fees, pays rebates; cannot trade
+};
+
+struct DepthLevel {
+  PriceTicks price{};
+  QtyLots qty{};
+  uint32_t orders = 0;
+};
+
+struct BookDepth {
+  std::vector<DepthLevel> bids;  // best first
+  std::vector<DepthLevel> asks;  // best first
+};
+
+struct OrderView {
+  OrderId order_id{};
+  AccountId account{};
+  InstrumentId instrument{};
+  Side side = Side::kBuy;
+  OrderType type = OrderType::kLimit;
+  TimeInForce tif = TimeInForce::kGoodTillCancel;
+  OrderStatus status = OrderStatus::kActive;
+  uint8_t flags = 0;
+  PriceTicks price{};
+  PriceTicks trigger_price{};
+  QtyLots qty{};        // total
+  QtyLots filled{};
+  Amount notional{};    // market-by-notional budget
+  Amount held{};        // funds this order holds right now
+  Amount cum_notional{};
+  Amount cum_fee{};
+  ClientOid client_oid{};
+  SeqNo created_seq = 0;
+  TimeNs created_time = 0;
+};
+
+struct BalanceView {
+  Amount available{};
+  Amount held{};
+};
+
+struct InstrumentView {
+  DefineInstrument definition;
+  PriceTicks last_price{};
+  Amount tick_value{};  // quote units of one tick x one lot
+};
+
+class Engine {
+ public:
+  explicit Engine(const EngineConfig& config = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Applies one sequenced command. The returned span is valid until the next call.
+  std::span<const Event> Apply(const Command& command);
+
+  // Canonical hash of the whole state (docs/engine.md, "State hash"): equal states, equal hashes.
+  [[nodiscard]] uint64_t StateHash() const;
+
+  // Checks every invariant (no crossed book, holds = sum of open-order holds, conservation per asset, index
+  // consistency). Returns an empty string when all hold, else a description of the first violation. O(state).
+  [[nodiscard]] std::string Audit() const;
+
+  // Queries (control plane; may allocate).
+  [[nodiscard]] BookDepth Depth(InstrumentId instrument, size_t levels) const;
+  [[nodiscard]] std::vector<OrderView> BookOrders(InstrumentId instrument, Side side) const;  // L3, best first
+  [[nodiscard]] std::optional<PriceTicks> BestBid(InstrumentId instrument) const;
+  [[nodiscard]] std::optional<PriceTicks> BestAsk(InstrumentId instrument) const;
+  [[nodiscard]] std::vector<OrderView> OpenOrders(AccountId account) const;  // placement order
+  [[nodiscard]] std::optional<OrderView> FindOrder(AccountId account, OrderId order_id) const;
+  [[nodiscard]] BalanceView Balance(AccountId account, AssetId asset) const;
+  [[nodiscard]] bool AccountExists(AccountId account) const;
+  [[nodiscard]] std::optional<InstrumentView> Instrument(InstrumentId instrument) const;
+  [[nodiscard]] Amount NetDeposits(AssetId asset) const;  // deposits - withdrawals
+  [[nodiscard]] size_t OpenOrderCount() const;
+  [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sequex

@@ -1,0 +1,79 @@
+// The vocabulary of orders: sides, types, time in force, statuses, self-trade prevention and why orders end.
+// docs/engine.md gives the rule for every order type.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace sequex {
+
+enum class Side : uint8_t { kBuy = 0, kSell = 1 };
+
+enum class OrderType : uint8_t {
+  kLimit = 0,
+  kMarket = 1,
+  kStopLoss = 2,         // market once triggered
+  kStopLimit = 3,        // limit once triggered
+  kTakeProfit = 4,       // market once triggered
+  kTakeProfitLimit = 5,  // limit once triggered
+};
+
+enum class TimeInForce : uint8_t { kGoodTillCancel = 0, kImmediateOrCancel = 1, kFillOrKill = 2 };
+
+enum class InstrumentStatus : uint8_t { kTrading = 0, kHalted = 1, kCancelOnly = 2, kPostOnly = 3 };
+
+// What the taker does when it would trade with an order of its own account (or of its STP group).
+enum class StpMode : uint8_t { kNone = 0, kCancelMaker = 1, kCancelTaker = 2, kCancelBoth = 3 };
+
+// API statuses: NEW = accepted stop order waiting for its trigger; ACTIVE = resting on the book.
+enum class OrderStatus : uint8_t { kNew = 0, kActive = 1, kFilled = 2, kCanceled = 3, kRejected = 4, kExpired = 5 };
+
+enum class CancelReason : uint8_t {
+  kUserRequest = 0,     // cancel-order
+  kCancelAll = 1,       // cancel-all-orders
+  kIocRemainder = 2,    // IOC (or amended-into-crossing) remainder that did not fill: status EXPIRED
+  kMarketRemainder = 3, // market order ran out of liquidity, budget or price band: status EXPIRED
+  kHalt = 4,            // instrument halted
+  kSelfTrade = 5,       // removed by self-trade prevention
+  kTriggerFailed = 6,   // a triggered stop could not be placed (status, funds): status REJECTED
+};
+
+inline constexpr uint8_t kOrderFlagPostOnly = 1;
+
+[[nodiscard]] constexpr bool IsStop(OrderType t) { return t >= OrderType::kStopLoss; }
+[[nodiscard]] constexpr bool IsMarketLike(OrderType t) {
+  return t == OrderType::kMarket || t == OrderType::kStopLoss || t == OrderType::kTakeProfit;
+}
+[[nodiscard]] constexpr Side Opposite(Side s) { return s == Side::kBuy ? Side::kSell : Side::kBuy; }
+
+// Up to 36 bytes chosen by the client (the API's client_oid). Empty = none. Fixed size so commands stay POD.
+struct ClientOid {
+  static constexpr size_t kMaxLen = 36;
+  char bytes[kMaxLen] = {};
+  uint8_t len = 0;
+
+  [[nodiscard]] bool empty() const { return len == 0; }
+  [[nodiscard]] std::string_view view() const { return {bytes, len}; }
+  // Returns false (and leaves *this empty) if `s` is longer than kMaxLen.
+  bool Assign(std::string_view s) {
+    if (s.size() > kMaxLen) {
+      len = 0;
+      return false;
+    }
+    std::memset(bytes, 0, sizeof bytes);
+    std::memcpy(bytes, s.data(), s.size());
+    len = static_cast<uint8_t>(s.size());
+    return true;
+  }
+  friend bool operator==(const ClientOid& a, const ClientOid& b) { return a.view() == b.view(); }
+};
+
+[[nodiscard]] std::string_view ToString(Side s);
+[[nodiscard]] std::string_view ToString(OrderType t);
+[[nodiscard]] std::string_view ToString(TimeInForce t);
+[[nodiscard]] std::string_view ToString(OrderStatus s);
+[[nodiscard]] std::string_view ToString(InstrumentStatus s);
+[[nodiscard]] std::string_view ToString(CancelReason r);
+
+}  // namespace sequex
