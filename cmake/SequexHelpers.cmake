@@ -1,7 +1,7 @@
 # One place for warnings and for registering tests and benchmarks (after Abseil's absl_cc_test).
 
 set(SEQUEX_WARNINGS -Wall -Wextra -Wconversion -Wsign-conversion -Wshadow -Wnon-virtual-dtor
-    -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+    -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough)
 if(SEQUEX_WERROR)
   list(APPEND SEQUEX_WARNINGS -Werror)
 endif()

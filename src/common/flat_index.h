@@ -11,6 +11,7 @@
 // entries passes 1/2 of capacity, so steady-state operation does not allocate. Reserve() up front avoids it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

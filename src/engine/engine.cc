@@ -1,0 +1,525 @@
+// Dispatch, definitions, wallet commands, queries, the state hash and the audit. Rules: docs/engine.md.
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "common/state_hasher.h"
+#include "engine/engine_impl.h"
+
+namespace sequex {
+namespace {
+
+bool ValidCode(const char* s, size_t max, bool allow_sep) {
+  size_t n = 0;
+  for (; n < max && s[n] != 0; ++n) {
+    const char ch = s[n];
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || (allow_sep && (ch == '_' || ch == '-'));
+    if (!ok) return false;
+  }
+  return n > 0 && n < max;  // non-empty and NUL-terminated inside the field
+}
+
+bool ValidStatus(InstrumentStatus s) { return static_cast<uint8_t>(s) <= static_cast<uint8_t>(InstrumentStatus::kPostOnly); }
+
+int64_t Pow10(uint8_t d) {
+  int64_t r = 1;
+  for (uint8_t i = 0; i < d; ++i) r *= 10;
+  return r;
+}
+
+}  // namespace
+
+Engine::Impl::Impl(const EngineConfig& config)
+    : config_(config), pool_(config.expected_orders), by_id_(size_t{config.expected_orders} * 2),
+      by_oid_(size_t{config.expected_orders} * 2) {
+  events_.reserve(4096);
+  accounts_.reserve(config.expected_accounts);
+  // The fee account exists from the start: every trade may credit it.
+  accounts_.resize(size_t{config.fee_account.value()} + 1);
+  accounts_[config.fee_account.value()].exists = true;
+}
+
+std::span<const Event> Engine::Impl::Apply(const Command& command) {
+  events_.clear();
+  command_ = &command;
+  switch (command.body.index()) {
+    case 5: OnPlaceOrder(*std::get_if<PlaceOrder>(&command.body)); break;
+    case 6: OnCancelOrder(*std::get_if<CancelOrder>(&command.body)); break;
+    case 8: OnAmendOrder(*std::get_if<AmendOrder>(&command.body)); break;
+    case 7: OnCancelAll(*std::get_if<CancelAll>(&command.body)); break;
+    case 0: OnDefineAsset(*std::get_if<DefineAsset>(&command.body)); break;
+    case 1: OnDefineInstrument(*std::get_if<DefineInstrument>(&command.body)); break;
+    case 2: OnSetInstrumentStatus(*std::get_if<SetInstrumentStatus>(&command.body)); break;
+    case 3: OnDeposit(*std::get_if<Deposit>(&command.body)); break;
+    case 4: OnWithdraw(*std::get_if<Withdraw>(&command.body)); break;
+    case 9: OnSetFeeTier(*std::get_if<SetFeeTier>(&command.body)); break;
+    case 10: OnSetAccountFeeTier(*std::get_if<SetAccountFeeTier>(&command.body)); break;
+    default: Reject(RejectReason::kBadRequest); break;
+  }
+  return events_;
+}
+static_assert(std::variant_size_v<CommandBody> == 11, "Apply's dispatch lists every command");
+static_assert(std::is_same_v<std::variant_alternative_t<5, CommandBody>, PlaceOrder>);
+static_assert(std::is_same_v<std::variant_alternative_t<8, CommandBody>, AmendOrder>);
+static_assert(std::is_same_v<std::variant_alternative_t<10, CommandBody>, SetAccountFeeTier>);
+
+void Engine::Impl::OnDefineAsset(const DefineAsset& c) {
+  if (AssetDefined(c.asset) || c.decimals > 18 || !ValidCode(c.code, sizeof c.code, false)) {
+    return Reject(RejectReason::kInvalidCurrency);
+  }
+  if (assets_.size() <= c.asset.value()) assets_.resize(size_t{c.asset.value()} + 1);
+  AssetInfo& a = assets_[c.asset.value()];
+  a.defined = true;
+  a.decimals = c.decimals;
+  std::copy(std::begin(c.code), std::end(c.code), a.code);
+  Done();
+}
+
+void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
+  if (c.instrument == kAllInstruments) return Reject(RejectReason::kInvalidInstrument);
+  Book* existing = FindBook(c.instrument);
+  if (existing != nullptr) {
+    const DefineInstrument& d = existing->def;
+    if (std::string_view(d.symbol) != std::string_view(c.symbol, strnlen(c.symbol, sizeof c.symbol)) ||
+        d.base != c.base || d.quote != c.quote || d.tick_size != c.tick_size || d.lot_size != c.lot_size) {
+      return Reject(RejectReason::kInvalidArgument);
+    }
+  } else {
+    if (!AssetDefined(c.base) || !AssetDefined(c.quote) || c.base == c.quote) {
+      return Reject(RejectReason::kInvalidCurrency);
+    }
+  }
+  if (c.tick_size.value() <= 0 || c.lot_size.value() <= 0) return Reject(RejectReason::kInvalidInstrument);
+  const Wide product = static_cast<Wide>(c.tick_size.value()) * c.lot_size.value();
+  const int64_t scale = Pow10(assets_[c.base.value()].decimals);
+  if (product % scale != 0 || product / scale <= 0 || product / scale >= kMaxAmount) {
+    return Reject(RejectReason::kInvalidInstrument);
+  }
+  if (c.min_qty.value() < 1 || c.min_qty.value() >= kMaxQtyLots || c.min_notional.value() < 0 ||
+      c.min_notional.value() >= kMaxAmount || c.price_band_bps > 10000 || c.reference_price.value() < 0 ||
+      c.reference_price.value() >= kMaxPriceTicks || !ValidStatus(c.status)) {
+    return Reject(RejectReason::kInvalidInstrument);
+  }
+  if (existing == nullptr) {
+    if (!ValidCode(c.symbol, sizeof c.symbol, true)) return Reject(RejectReason::kInvalidInstrument);
+    for (const auto& b : books_) {
+      if (b && std::string_view(b->def.symbol) == std::string_view(c.symbol)) {
+        return Reject(RejectReason::kInvalidInstrument);
+      }
+    }
+    if (books_.size() <= c.instrument.value()) books_.resize(size_t{c.instrument.value()} + 1);
+    auto book = std::make_unique<Book>();
+    book->def = c;
+    book->tick_value = Amount{static_cast<int64_t>(product / scale)};
+    book->lot_size = c.lot_size;
+    books_[c.instrument.value()] = std::move(book);
+    return Done();
+  }
+  const InstrumentStatus old_status = existing->def.status;
+  existing->def.min_qty = c.min_qty;
+  existing->def.min_notional = c.min_notional;
+  existing->def.price_band_bps = c.price_band_bps;
+  existing->def.reference_price = c.reference_price;
+  existing->def.status = old_status;
+  ChangeStatus(*existing, c.status);
+  Done();
+}
+
+void Engine::Impl::OnSetInstrumentStatus(const SetInstrumentStatus& c) {
+  Book* book = FindBook(c.instrument);
+  if (book == nullptr) return Reject(RejectReason::kInvalidInstrument);
+  if (!ValidStatus(c.status)) return Reject(RejectReason::kInvalidArgument);
+  ChangeStatus(*book, c.status);
+  Done();
+}
+
+void Engine::Impl::ChangeStatus(Book& book, InstrumentStatus status) {
+  const bool halting = status == InstrumentStatus::kHalted && book.def.status != InstrumentStatus::kHalted;
+  book.def.status = status;
+  if (!halting) return;
+  // Cancel everything of the book in ascending order id (the documented, deterministic order).
+  std::vector<uint32_t> slots;
+  for (BookSide* side : {&book.bids, &book.asks}) {
+    for (size_t i = 0; i < side->size(); ++i) {
+      for (uint32_t s = side->nth_best(i).head; s != kNil; s = pool_[s].next) slots.push_back(s);
+    }
+  }
+  slots.insert(slots.end(), book.stops_rise.begin(), book.stops_rise.end());
+  slots.insert(slots.end(), book.stops_fall.begin(), book.stops_fall.end());
+  std::sort(slots.begin(), slots.end(), [this](uint32_t a, uint32_t b) { return pool_[a].id < pool_[b].id; });
+  for (uint32_t s : slots) CancelOpenOrder(s, CancelReason::kHalt, OrderStatus::kCanceled);
+}
+
+void Engine::Impl::OnDeposit(const Deposit& c) {
+  if (c.account.value() >= config_.max_accounts) return Reject(RejectReason::kInvalidAccount, c.account);
+  if (!AssetDefined(c.asset)) return Reject(RejectReason::kInvalidCurrency, c.account);
+  if (c.amount.value() <= 0) return Reject(RejectReason::kInvalidArgument, c.account);
+  AssetInfo& asset = assets_[c.asset.value()];
+  const Account* existing = FindAccount(c.account);
+  const AssetBalance* b = existing != nullptr ? existing->Find(c.asset) : nullptr;
+  const Wide total = b != nullptr ? static_cast<Wide>(b->available.value()) + b->held.value() : 0;
+  if (total + c.amount.value() >= kMaxAmount ||
+      static_cast<Wide>(asset.net_deposits.value()) + c.amount.value() >= kMaxAmount) {
+    return Reject(RejectReason::kExceedsMaxBalance, c.account);
+  }
+  if (accounts_.size() <= c.account.value()) accounts_.resize(size_t{c.account.value()} + 1);
+  Account& account = accounts_[c.account.value()];
+  account.exists = true;
+  account.Get(c.asset).available += c.amount;
+  asset.net_deposits += c.amount;
+  EmitBalance(c.account, c.asset);
+  Done();
+}
+
+void Engine::Impl::OnWithdraw(const Withdraw& c) {
+  Account* account = FindAccount(c.account);
+  if (account == nullptr) return Reject(RejectReason::kInvalidAccount, c.account);
+  if (!AssetDefined(c.asset)) return Reject(RejectReason::kInvalidCurrency, c.account);
+  if (c.amount.value() <= 0) return Reject(RejectReason::kInvalidArgument, c.account);
+  AssetBalance* b = account->Find(c.asset);
+  if (b == nullptr || b->available < c.amount) return Reject(RejectReason::kInsufficientBalance, c.account);
+  b->available -= c.amount;
+  assets_[c.asset.value()].net_deposits -= c.amount;
+  EmitBalance(c.account, c.asset);
+  Done();
+}
+
+void Engine::Impl::OnSetFeeTier(const SetFeeTier& c) {
+  if (c.tier > 15 || c.taker_ppm < 0 || c.taker_ppm > 100000 || c.maker_ppm < -100000 || c.maker_ppm > 100000) {
+    return Reject(RejectReason::kInvalidArgument);
+  }
+  std::array<FeeTier, 16> next = fee_tiers_;
+  next[c.tier] = FeeTier{c.maker_ppm, c.taker_ppm};
+  int32_t max_rebate = 0;
+  int32_t min_taker = INT32_MAX;
+  for (const FeeTier& t : next) {
+    max_rebate = std::max(max_rebate, -t.maker_ppm);
+    min_taker = std::min(min_taker, t.taker_ppm);
+  }
+  if (max_rebate > min_taker) return Reject(RejectReason::kInvalidArgument);
+  fee_tiers_ = next;
+  Done();
+}
+
+void Engine::Impl::OnSetAccountFeeTier(const SetAccountFeeTier& c) {
+  Account* account = FindAccount(c.account);
+  if (account == nullptr) return Reject(RejectReason::kInvalidAccount, c.account);
+  if (c.tier > 15) return Reject(RejectReason::kInvalidArgument, c.account);
+  account->fee_tier = c.tier;
+  Done();
+}
+
+void Engine::Impl::EmitBalance(AccountId account, AssetId asset) {
+  const AssetBalance* b = accounts_[account.value()].Find(asset);
+  events_.emplace_back(BalanceEvent{account, asset, b != nullptr ? b->available : Amount{0},
+                                    b != nullptr ? b->held : Amount{0}});
+}
+
+void Engine::Impl::EmitOrderUpdate(const Order& o) {
+  events_.emplace_back(OrderUpdateEvent{o.id, o.account, o.instrument, o.status,
+                                        IsMarketLike(o.type) ? PriceTicks{0} : o.price, o.filled,
+                                        o.status == OrderStatus::kActive || o.status == OrderStatus::kNew
+                                            ? o.remaining
+                                            : QtyLots{0},
+                                        o.cum_notional, o.cum_fee});
+}
+
+uint64_t Engine::Impl::OidKey(AccountId account, const ClientOid& oid) const {
+  return XXH3_64bits_withSeed(oid.bytes, oid.len, account.value());
+}
+
+OrderView Engine::Impl::View(uint32_t slot) const {
+  const Order& o = pool_[slot];
+  OrderView v;
+  v.order_id = o.id;
+  v.account = o.account;
+  v.instrument = o.instrument;
+  v.side = o.side;
+  v.type = o.type;
+  v.tif = o.tif;
+  v.status = o.status;
+  v.flags = o.flags;
+  v.price = IsMarketLike(o.type) ? PriceTicks{0} : o.price;
+  v.trigger_price = o.trigger;
+  v.qty = o.qty;
+  v.filled = o.filled;
+  v.notional = o.notional;
+  v.held = o.held;
+  v.cum_notional = o.cum_notional;
+  v.cum_fee = o.cum_fee;
+  v.client_oid = o.client_oid;
+  v.created_seq = o.created_seq;
+  v.created_time = o.created_time;
+  return v;
+}
+
+namespace {
+
+void HashOrder(StateHasher& h, const Order& o) {
+  h.U64(o.id.value());
+  h.U64(o.account.value());
+  h.U64(static_cast<uint64_t>(o.side) | static_cast<uint64_t>(o.type) << 8 | static_cast<uint64_t>(o.tif) << 16 |
+        static_cast<uint64_t>(o.flags) << 24 | static_cast<uint64_t>(o.stp_mode) << 32 |
+        static_cast<uint64_t>(o.status) << 40);
+  h.U64(o.stp_group);
+  h.I64(o.price.value());
+  h.I64(o.trigger.value());
+  h.I64(o.qty.value());
+  h.I64(o.remaining.value());
+  h.I64(o.filled.value());
+  h.I64(o.notional.value());
+  h.I64(o.held.value());
+  h.I64(o.cum_notional.value());
+  h.I64(o.cum_fee.value());
+  h.I64(o.maker_ppm);
+  h.I64(o.taker_ppm);
+  h.U64(o.created_seq);
+  h.I64(o.created_time);
+  h.Bytes(o.client_oid.view());
+}
+
+}  // namespace
+
+uint64_t Engine::Impl::StateHash() const {
+  StateHasher h;
+  h.U64(next_order_id_);
+  h.U64(next_match_id_);
+  for (size_t i = 0; i < assets_.size(); ++i) {
+    if (!assets_[i].defined) continue;
+    h.U64(i);
+    h.U64(assets_[i].decimals);
+    h.Bytes(assets_[i].code);
+    h.I64(assets_[i].net_deposits.value());
+  }
+  for (const FeeTier& t : fee_tiers_) {
+    h.I64(t.maker_ppm);
+    h.I64(t.taker_ppm);
+  }
+  for (size_t i = 0; i < books_.size(); ++i) {
+    const Book* b = books_[i].get();
+    if (b == nullptr) continue;
+    const DefineInstrument& d = b->def;
+    h.U64(i);
+    h.Bytes(d.symbol);
+    h.U64(d.base.value());
+    h.U64(d.quote.value());
+    h.I64(d.tick_size.value());
+    h.I64(d.lot_size.value());
+    h.I64(d.min_qty.value());
+    h.I64(d.min_notional.value());
+    h.U64(d.price_band_bps);
+    h.I64(d.reference_price.value());
+    h.U64(static_cast<uint64_t>(d.status));
+    h.I64(b->last_price.value());
+    for (const BookSide* side : {&b->bids, &b->asks}) {
+      h.U64(side->size());
+      for (size_t l = 0; l < side->size(); ++l) {
+        const Level& level = side->nth_best(l);
+        h.I64(level.price.value());
+        h.U64(level.count);
+        for (uint32_t s = level.head; s != kNil; s = pool_[s].next) HashOrder(h, pool_[s]);
+      }
+    }
+    std::vector<uint32_t> stops(b->stops_rise);
+    stops.insert(stops.end(), b->stops_fall.begin(), b->stops_fall.end());
+    std::sort(stops.begin(), stops.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
+    h.U64(stops.size());
+    for (uint32_t s : stops) HashOrder(h, pool_[s]);
+  }
+  for (size_t i = 0; i < accounts_.size(); ++i) {
+    const Account& a = accounts_[i];
+    if (!a.exists) continue;
+    h.U64(i);
+    h.U64(a.fee_tier);
+    h.U64(a.open_orders);
+    std::vector<AssetBalance> balances;
+    a.ForEachBalance([&](const AssetBalance& b) {
+      if (b.available.value() != 0 || b.held.value() != 0) balances.push_back(b);
+    });
+    std::sort(balances.begin(), balances.end(), [](const auto& x, const auto& y) { return x.asset < y.asset; });
+    for (const AssetBalance& b : balances) {
+      h.U64(b.asset.value());
+      h.I64(b.available.value());
+      h.I64(b.held.value());
+    }
+  }
+  return h.Digest();
+}
+
+std::string Engine::Impl::Audit() const {
+  std::map<std::pair<uint32_t, uint16_t>, int64_t> held_by_orders;
+  size_t open_orders = 0;
+  auto check_order = [&](uint32_t slot, const Book& b) -> std::string {
+    const Order& o = pool_[slot];
+    ++open_orders;
+    if (by_id_.Find(o.id.value(), [&](uint32_t s) { return s == slot; }) == FlatIndex::kNone) {
+      return "order " + std::to_string(o.id.value()) + " missing from the id index";
+    }
+    if (!o.client_oid.empty() && FindOpenOrder(o.account, OrderId{0}, o.client_oid) != slot) {
+      return "order " + std::to_string(o.id.value()) + " missing from the client_oid index";
+    }
+    if (o.held != Requirement(o, b)) {
+      return "order " + std::to_string(o.id.value()) + " holds " + std::to_string(o.held.value()) +
+             " but requires " + std::to_string(Requirement(o, b).value());
+    }
+    held_by_orders[{o.account.value(), HeldAsset(o, b).value()}] += o.held.value();
+    return {};
+  };
+  for (const auto& bp : books_) {
+    if (!bp) continue;
+    const Book& b = *bp;
+    if (!b.bids.empty() && !b.asks.empty() && b.bids.best().price >= b.asks.best().price) {
+      return std::string("crossed book ") + b.def.symbol;
+    }
+    for (const BookSide* side : {&b.bids, &b.asks}) {
+      for (size_t l = 0; l < side->size(); ++l) {
+        const Level& level = side->nth_best(l);
+        if (l > 0 && !side->Better(side->nth_best(l - 1).price, level.price)) {
+          return std::string("levels out of order in ") + b.def.symbol;
+        }
+        int64_t total = 0;
+        uint32_t count = 0;
+        for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
+          if (pool_[s].price != level.price || pool_[s].remaining.value() <= 0) return "bad order in level";
+          total += pool_[s].remaining.value();
+          ++count;
+          if (std::string e = check_order(s, b); !e.empty()) return e;
+        }
+        if (total != level.total.value() || count != level.count || count == 0) {
+          return std::string("level totals wrong in ") + b.def.symbol;
+        }
+      }
+    }
+    for (const auto* stops : {&b.stops_rise, &b.stops_fall}) {
+      for (uint32_t s : *stops) {
+        if (std::string e = check_order(s, b); !e.empty()) return e;
+      }
+    }
+  }
+  if (open_orders != pool_.live() || open_orders != by_id_.size()) return "open order count mismatch";
+  std::vector<Wide> sums(assets_.size(), 0);
+  for (size_t i = 0; i < accounts_.size(); ++i) {
+    const Account& a = accounts_[i];
+    if (!a.exists) continue;
+    std::string err;
+    a.ForEachBalance([&](const AssetBalance& b) {
+      if (b.available.value() < 0 || b.held.value() < 0) err = "negative balance, account " + std::to_string(i);
+      auto it = held_by_orders.find({static_cast<uint32_t>(i), b.asset.value()});
+      const int64_t expect = it == held_by_orders.end() ? 0 : it->second;
+      if (b.held.value() != expect) {
+        err = "account " + std::to_string(i) + " asset " + std::to_string(b.asset.value()) + " holds " +
+              std::to_string(b.held.value()) + " but its orders hold " + std::to_string(expect);
+      }
+      sums[b.asset.value()] += static_cast<Wide>(b.available.value()) + b.held.value();
+    });
+    if (!err.empty()) return err;
+  }
+  for (size_t i = 0; i < assets_.size(); ++i) {
+    if (assets_[i].defined && sums[i] != assets_[i].net_deposits.value()) {
+      return "conservation broken for asset " + std::string(assets_[i].code);
+    }
+  }
+  return {};
+}
+
+// ---- Engine: the public face
+
+Engine::Engine(const EngineConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+Engine::~Engine() = default;
+
+std::span<const Event> Engine::Apply(const Command& command) { return impl_->Apply(command); }
+uint64_t Engine::StateHash() const { return impl_->StateHash(); }
+std::string Engine::Audit() const { return impl_->Audit(); }
+
+BookDepth Engine::Depth(InstrumentId instrument, size_t levels) const {
+  BookDepth depth;
+  const Book* b = impl_->FindBook(instrument);
+  if (b == nullptr) return depth;
+  for (size_t i = 0; i < std::min(levels, b->bids.size()); ++i) {
+    const Level& l = b->bids.nth_best(i);
+    depth.bids.push_back(DepthLevel{l.price, l.total, l.count});
+  }
+  for (size_t i = 0; i < std::min(levels, b->asks.size()); ++i) {
+    const Level& l = b->asks.nth_best(i);
+    depth.asks.push_back(DepthLevel{l.price, l.total, l.count});
+  }
+  return depth;
+}
+
+std::vector<OrderView> Engine::BookOrders(InstrumentId instrument, Side side) const {
+  std::vector<OrderView> out;
+  const Book* b = impl_->FindBook(instrument);
+  if (b == nullptr) return out;
+  const BookSide& s = b->side(side);
+  for (size_t i = 0; i < s.size(); ++i) {
+    for (uint32_t slot = s.nth_best(i).head; slot != kNil; slot = impl_->pool_[slot].next) {
+      out.push_back(impl_->View(slot));
+    }
+  }
+  return out;
+}
+
+std::optional<PriceTicks> Engine::BestBid(InstrumentId instrument) const {
+  const Book* b = impl_->FindBook(instrument);
+  if (b == nullptr || b->bids.empty()) return std::nullopt;
+  return b->bids.best().price;
+}
+
+std::optional<PriceTicks> Engine::BestAsk(InstrumentId instrument) const {
+  const Book* b = impl_->FindBook(instrument);
+  if (b == nullptr || b->asks.empty()) return std::nullopt;
+  return b->asks.best().price;
+}
+
+std::vector<OrderView> Engine::OpenOrders(AccountId account) const {
+  std::vector<OrderView> out;
+  const Account* a = impl_->FindAccount(account);
+  if (a == nullptr) return out;
+  for (uint32_t s = a->orders_head; s != kNil; s = impl_->pool_[s].account_next) out.push_back(impl_->View(s));
+  return out;
+}
+
+std::optional<OrderView> Engine::FindOrder(AccountId account, OrderId order_id) const {
+  const uint32_t slot = impl_->FindOpenOrder(account, order_id, ClientOid{});
+  if (slot == kNil) return std::nullopt;
+  return impl_->View(slot);
+}
+
+BalanceView Engine::Balance(AccountId account, AssetId asset) const {
+  const Account* a = impl_->FindAccount(account);
+  const AssetBalance* b = a != nullptr ? a->Find(asset) : nullptr;
+  if (b == nullptr) return {};
+  return BalanceView{b->available, b->held};
+}
+
+bool Engine::AccountExists(AccountId account) const { return impl_->FindAccount(account) != nullptr; }
+
+std::optional<InstrumentView> Engine::Instrument(InstrumentId instrument) const {
+  const Book* b = impl_->FindBook(instrument);
+  if (b == nullptr) return std::nullopt;
+  return InstrumentView{b->def, b->last_price, b->tick_value};
+}
+
+Amount Engine::NetDeposits(AssetId asset) const {
+  return impl_->AssetDefined(asset) ? impl_->assets_[asset.value()].net_deposits : Amount{0};
+}
+
+size_t Engine::OpenOrderCount() const { return impl_->pool_.live(); }
+
+size_t Engine::MemoryBytes() const {
+  size_t bytes = impl_->pool_.MemoryBytes() + impl_->by_id_.MemoryBytes() + impl_->by_oid_.MemoryBytes() +
+                 impl_->accounts_.capacity() * sizeof(Account) + impl_->assets_.capacity() * sizeof(AssetInfo) +
+                 impl_->events_.capacity() * sizeof(Event);
+  for (const Account& a : impl_->accounts_) bytes += a.more_balances.capacity() * sizeof(AssetBalance);
+  for (const auto& b : impl_->books_) {
+    if (b) {
+      bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() +
+               (b->stops_rise.capacity() + b->stops_fall.capacity()) * sizeof(uint32_t);
+    }
+  }
+  return bytes;
+}
+
+}  // namespace sequex

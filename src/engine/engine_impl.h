@@ -1,0 +1,144 @@
+// Engine::Impl: the engine's state and the operations on it. Private to src/engine/.
+//
+// Split by responsibility: engine.cc (dispatch, definitions, wallet commands, queries, hash, audit),
+// order_entry.cc (place / cancel / cancel-all / amend validation and holds), matching.cc (matching, settlement,
+// stop triggering). All of it runs on the one business thread.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "common/flat_index.h"
+#include "engine/book_side.h"
+#include "engine/engine.h"
+#include "engine/order_pool.h"
+#include "engine/wallet.h"
+
+namespace sequex {
+
+struct AssetInfo {
+  bool defined = false;
+  uint8_t decimals = 0;
+  char code[16] = {};
+  Amount net_deposits{};  // deposits - withdrawals, for the conservation check
+};
+
+struct Book {
+  DefineInstrument def;
+  Amount tick_value{};      // quote units of one tick x one lot
+  Amount lot_size{};        // base units of one lot (copy of def.lot_size, hot)
+  PriceTicks last_price{};  // 0 until the first trade
+  BookSide bids{true};
+  BookSide asks{false};
+  // Waiting stop orders by slot. `rise` triggers when last >= trigger (sorted by trigger ascending, then id);
+  // `fall` triggers when last <= trigger (sorted by trigger descending, then id).
+  std::vector<uint32_t> stops_rise;
+  std::vector<uint32_t> stops_fall;
+
+  BookSide& side(Side s) { return s == Side::kBuy ? bids : asks; }
+  [[nodiscard]] const BookSide& side(Side s) const { return s == Side::kBuy ? bids : asks; }
+};
+
+struct FeeTier {
+  int32_t maker_ppm = 0;
+  int32_t taker_ppm = 0;
+};
+
+class Engine::Impl {
+ public:
+  explicit Impl(const EngineConfig& config);
+
+  std::span<const Event> Apply(const Command& command);
+
+  // ---- engine.cc
+  void OnDefineAsset(const DefineAsset& c);
+  void OnDefineInstrument(const DefineInstrument& c);
+  void OnSetInstrumentStatus(const SetInstrumentStatus& c);
+  void OnDeposit(const Deposit& c);
+  void OnWithdraw(const Withdraw& c);
+  void OnSetFeeTier(const SetFeeTier& c);
+  void OnSetAccountFeeTier(const SetAccountFeeTier& c);
+  void ChangeStatus(Book& book, InstrumentStatus status);
+  [[nodiscard]] uint64_t StateHash() const;
+  [[nodiscard]] std::string Audit() const;
+  [[nodiscard]] OrderView View(uint32_t slot) const;
+
+  // ---- order_entry.cc
+  void OnPlaceOrder(const PlaceOrder& c);
+  void OnCancelOrder(const CancelOrder& c);
+  void OnCancelAll(const CancelAll& c);
+  void OnAmendOrder(const AmendOrder& c);
+  [[nodiscard]] uint32_t FindOpenOrder(AccountId account, OrderId id, const ClientOid& oid) const;
+  [[nodiscard]] Amount Requirement(const Order& o, const Book& book) const;
+
+  // ---- matching.cc
+  // Matches the taker in `slot` against the opposite side, then finishes it (rest / expire / fill).
+  void Execute(Book& book, uint32_t slot);
+  void RunStops(Book& book);
+  // Ends an open order: releases its hold, unlinks it everywhere, frees the slot. Emits Cancelled (if `why` is set),
+  // OrderUpdate(status) and Balance(held asset).
+  void CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus status);
+  void RestOnBook(Book& book, uint32_t slot);
+  void UnlinkFromBook(Book& book, uint32_t slot);
+  void LinkToAccount(uint32_t slot);
+  void Forget(uint32_t slot);  // account list, indexes, pool
+
+  // ---- shared helpers
+  [[nodiscard]] Book* FindBook(InstrumentId id) {
+    return id.value() < books_.size() ? books_[id.value()].get() : nullptr;
+  }
+  [[nodiscard]] const Book* FindBook(InstrumentId id) const {
+    return id.value() < books_.size() ? books_[id.value()].get() : nullptr;
+  }
+  [[nodiscard]] Account* FindAccount(AccountId id) {
+    return id.value() < accounts_.size() && accounts_[id.value()].exists ? &accounts_[id.value()] : nullptr;
+  }
+  [[nodiscard]] const Account* FindAccount(AccountId id) const {
+    return id.value() < accounts_.size() && accounts_[id.value()].exists ? &accounts_[id.value()] : nullptr;
+  }
+  [[nodiscard]] bool AssetDefined(AssetId a) const { return a.value() < assets_.size() && assets_[a.value()].defined; }
+  [[nodiscard]] AssetId HeldAsset(const Order& o, const Book& b) const {
+    return o.side == Side::kBuy ? b.def.quote : b.def.base;
+  }
+  [[nodiscard]] uint64_t OidKey(AccountId account, const ClientOid& oid) const;
+  void EmitBalance(AccountId account, AssetId asset);
+  void EmitOrderUpdate(const Order& o);
+  void Reject(RejectReason reason, AccountId account = AccountId{0}, OrderId order = OrderId{0}) {
+    events_.emplace_back(RejectedEvent{reason, account, order});
+  }
+  void Done() { events_.emplace_back(DoneEvent{}); }
+
+  EngineConfig config_;
+  const Command* command_ = nullptr;  // the command being applied (seq, time)
+  std::vector<Event> events_;
+  OrderPool pool_;
+  FlatIndex by_id_;
+  FlatIndex by_oid_;
+  std::vector<Account> accounts_;
+  std::vector<AssetInfo> assets_;
+  std::vector<std::unique_ptr<Book>> books_;
+  std::array<FeeTier, 16> fee_tiers_{};
+  uint64_t next_order_id_ = 1;
+  uint64_t next_match_id_ = 1;
+};
+
+// ---- integer arithmetic on money: 128-bit intermediates, results checked against kMaxAmount
+
+using Wide = __int128;
+
+// p * q * tick_value, or -1 if it reaches kMaxAmount. p, q >= 0 and 0 < tick_value < 2^62 (validated).
+[[nodiscard]] inline int64_t NotionalOf(PriceTicks p, QtyLots q, Amount tick_value) {
+  const Wide pq = static_cast<Wide>(p.value()) * q.value();
+  if (pq >= kMaxAmount) return -1;  // tick_value >= 1
+  const Wide n = pq * tick_value.value();  // < 2^124: no 128-bit overflow
+  return n >= kMaxAmount ? -1 : static_cast<int64_t>(n);
+}
+
+// floor(n * |ppm| / 10^6), n >= 0.
+[[nodiscard]] inline int64_t FeeOf(int64_t n, int32_t ppm) {
+  const int64_t rate = ppm < 0 ? -static_cast<int64_t>(ppm) : ppm;
+  return static_cast<int64_t>(static_cast<Wide>(n) * rate / 1000000);
+}
+
+}  // namespace sequex

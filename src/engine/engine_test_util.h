@@ -1,0 +1,110 @@
+// Test helpers for engine tests: a small venue (BTC/USD) and terse command builders.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace sequex::testing {
+
+inline constexpr AssetId kBtc{1};
+inline constexpr AssetId kUsd{2};
+inline constexpr InstrumentId kBtcUsd{1};
+
+// Wraps an Engine, stamping sequence numbers and checking the audit after every command.
+class Venue {
+ public:
+  explicit Venue(EngineConfig config = {}) : engine_(config) {}
+
+  std::vector<Event> Do(CommandBody body) {
+    Command c{++seq_, static_cast<TimeNs>(seq_) * 1000, std::move(body)};
+    const uint64_t before = engine_.StateHash();
+    std::span<const Event> events = engine_.Apply(c);
+    std::vector<Event> out(events.begin(), events.end());
+    EXPECT_EQ(engine_.Audit(), "") << "after command " << seq_;
+    if (out.size() == 1 && std::holds_alternative<RejectedEvent>(out[0])) {
+      EXPECT_EQ(engine_.StateHash(), before) << "a rejected command changed state";
+    }
+    return out;
+  }
+
+  // BTC (8 decimals), USD (2 decimals); BTC_USD with tick = 0.01 USD, lot = 0.0001 BTC: tick value 1 cent-unit
+  // per 10^4... tick_size 1 (USD cents per BTC) * lot 10^4 sats / 10^8 is not integral, so use tick 10^4 cents? No:
+  // keep it simple and integral: tick_size = 100 (1.00 USD), lot_size = 10^6 sats (0.01 BTC): tv = 1 cent.
+  void Setup(uint32_t band_bps = 0, int64_t reference = 0) {
+    DefineAsset btc{kBtc, 8, {}};
+    std::strcpy(btc.code, "BTC");
+    DefineAsset usd{kUsd, 2, {}};
+    std::strcpy(usd.code, "USD");
+    Do(btc);
+    Do(usd);
+    DefineInstrument i;
+    i.instrument = kBtcUsd;
+    i.base = kBtc;
+    i.quote = kUsd;
+    i.tick_size = Amount{100};
+    i.lot_size = Amount{1000000};
+    i.price_band_bps = band_bps;
+    i.reference_price = PriceTicks{reference};
+    std::strcpy(i.symbol, "BTC_USD");
+    Do(i);
+  }
+
+  void Fund(uint32_t account, int64_t usd_cents, int64_t sats) {
+    if (usd_cents > 0) Do(Deposit{AccountId{account}, kUsd, Amount{usd_cents}});
+    if (sats > 0) Do(Deposit{AccountId{account}, kBtc, Amount{sats}});
+  }
+
+  static PlaceOrder Limit(uint32_t account, Side side, int64_t price, int64_t qty,
+                          TimeInForce tif = TimeInForce::kGoodTillCancel, const char* oid = "") {
+    PlaceOrder p;
+    p.account = AccountId{account};
+    p.instrument = kBtcUsd;
+    p.side = side;
+    p.type = OrderType::kLimit;
+    p.tif = tif;
+    p.price = PriceTicks{price};
+    p.qty = QtyLots{qty};
+    p.client_oid.Assign(oid);
+    return p;
+  }
+  static PlaceOrder Market(uint32_t account, Side side, int64_t qty) {
+    PlaceOrder p = Limit(account, side, 0, qty);
+    p.type = OrderType::kMarket;
+    return p;
+  }
+
+  Engine& engine() { return engine_; }
+  BalanceView Bal(uint32_t account, AssetId asset) { return engine_.Balance(AccountId{account}, asset); }
+
+ private:
+  Engine engine_;
+  SeqNo seq_ = 0;
+};
+
+template <typename T>
+std::vector<T> OfType(const std::vector<Event>& events) {
+  std::vector<T> out;
+  for (const Event& e : events) {
+    if (const T* t = std::get_if<T>(&e)) out.push_back(*t);
+  }
+  return out;
+}
+
+inline RejectReason RejectOf(const std::vector<Event>& events) {
+  if (events.size() == 1) {
+    if (const auto* r = std::get_if<RejectedEvent>(&events[0])) return r->reason;
+  }
+  return RejectReason::kNone;
+}
+
+inline OrderId AcceptedId(const std::vector<Event>& events) {
+  auto a = OfType<AcceptedEvent>(events);
+  return a.empty() ? OrderId{0} : a[0].order_id;
+}
+
+}  // namespace sequex::testing

@@ -1,0 +1,298 @@
+// Matching, settlement and stop triggering: the hot path. No allocation (events_ is pre-reserved and reused), no
+// locks, no syscalls, no exceptions. Rules and event order: docs/engine.md, "Matching" and "Stops".
+#include <algorithm>
+
+#include "engine/engine_impl.h"
+
+namespace sequex {
+namespace {
+
+bool TriggersOnRiseOf(const Order& o) {
+  const bool stop_loss = o.type == OrderType::kStopLoss || o.type == OrderType::kStopLimit;
+  return (o.side == Side::kBuy) == stop_loss;
+}
+
+// The worst price the taker may trade at: its limit; for market types the band and its cap.
+int64_t ExecutionLimit(const Book& b, const Order& o) {
+  if (!IsMarketLike(o.type)) return o.price.value();
+  const int64_t ref = b.last_price.value() != 0 ? b.last_price.value() : b.def.reference_price.value();
+  const bool band = b.def.price_band_bps != 0 && ref > 0;
+  const int64_t width = band ? static_cast<int64_t>(static_cast<Wide>(ref) * b.def.price_band_bps / 10000) : 0;
+  if (o.side == Side::kSell) return band ? ref - width : 0;
+  int64_t limit = band ? ref + width : INT64_MAX;
+  if (o.cap.value() != 0) limit = std::min(limit, o.cap.value());
+  return limit;
+}
+
+}  // namespace
+
+void Engine::Impl::LinkToAccount(uint32_t slot) {
+  Order& o = pool_[slot];
+  Account& a = accounts_[o.account.value()];
+  o.account_prev = a.orders_tail;
+  o.account_next = kNil;
+  if (a.orders_tail != kNil) {
+    pool_[a.orders_tail].account_next = slot;
+  } else {
+    a.orders_head = slot;
+  }
+  a.orders_tail = slot;
+  ++a.open_orders;
+}
+
+void Engine::Impl::Forget(uint32_t slot) {
+  Order& o = pool_[slot];
+  Account& a = accounts_[o.account.value()];
+  if (o.account_prev != kNil) {
+    pool_[o.account_prev].account_next = o.account_next;
+  } else {
+    a.orders_head = o.account_next;
+  }
+  if (o.account_next != kNil) {
+    pool_[o.account_next].account_prev = o.account_prev;
+  } else {
+    a.orders_tail = o.account_prev;
+  }
+  --a.open_orders;
+  by_id_.Erase(o.id.value(), slot);
+  if (!o.client_oid.empty()) by_oid_.Erase(OidKey(o.account, o.client_oid), slot);
+  pool_.Free(slot);
+}
+
+void Engine::Impl::RestOnBook(Book& book, uint32_t slot) {
+  Order& o = pool_[slot];
+  Level& level = book.side(o.side).FindOrInsert(o.price);
+  o.prev = level.tail;
+  o.next = kNil;
+  if (level.tail != kNil) {
+    pool_[level.tail].next = slot;
+  } else {
+    level.head = slot;
+  }
+  level.tail = slot;
+  level.total += o.remaining;
+  ++level.count;
+  o.status = OrderStatus::kActive;
+}
+
+void Engine::Impl::UnlinkFromBook(Book& book, uint32_t slot) {
+  Order& o = pool_[slot];
+  BookSide& side = book.side(o.side);
+  Level& level = (!side.empty() && side.best().price == o.price) ? side.best() : *side.Find(o.price);
+  if (o.prev != kNil) {
+    pool_[o.prev].next = o.next;
+  } else {
+    level.head = o.next;
+  }
+  if (o.next != kNil) {
+    pool_[o.next].prev = o.prev;
+  } else {
+    level.tail = o.prev;
+  }
+  level.total -= o.remaining;
+  if (--level.count == 0) side.Erase(o.price);
+  o.next = o.prev = kNil;
+}
+
+// Releases what `o` still holds, marks it `status`, emits its closing events, and frees it. The order must already
+// be off the book and out of the stop lists.
+static void ReleaseHold(Account& a, AssetId asset, Order& o) {
+  AssetBalance& b = *a.Find(asset);
+  b.held -= o.held;
+  b.available += o.held;
+  o.held = Amount{0};
+}
+
+void Engine::Impl::CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus status) {
+  Order& o = pool_[slot];
+  Book& book = *FindBook(o.instrument);
+  if (o.status == OrderStatus::kActive) {
+    UnlinkFromBook(book, slot);
+  } else if (o.status == OrderStatus::kNew && IsStop(o.type)) {
+    std::vector<uint32_t>& list = TriggersOnRiseOf(o) ? book.stops_rise : book.stops_fall;
+    list.erase(std::find(list.begin(), list.end(), slot));
+  }
+  const AssetId asset = HeldAsset(o, book);
+  ReleaseHold(accounts_[o.account.value()], asset, o);
+  events_.emplace_back(CancelledEvent{o.id, o.account, o.instrument, why, o.remaining});
+  o.status = status;
+  EmitOrderUpdate(o);
+  EmitBalance(o.account, asset);
+  Forget(slot);
+}
+
+void Engine::Impl::Execute(Book& book, uint32_t slot) {
+  Order& t = pool_[slot];
+  t.status = OrderStatus::kNew;  // in flight: neither resting nor waiting
+  const bool buy = t.side == Side::kBuy;
+  const bool by_notional = t.notional.value() > 0;
+  const int64_t limit = ExecutionLimit(book, t);
+  const Amount tick_value = book.tick_value;
+  const Amount lot_size = book.lot_size;
+  BookSide& opposite = book.side(Opposite(t.side));
+  Account& taker_account = accounts_[t.account.value()];
+  const AssetId base = book.def.base;
+  const AssetId quote = book.def.quote;
+  const AccountId fee_account_id = config_.fee_account;
+  bool traded = false;
+  bool taker_cancelled = false;  // by self-trade prevention
+  bool budget_spent = false;
+
+  while ((by_notional || t.remaining.value() > 0) && !opposite.empty()) {
+    const PriceTicks price = opposite.best().price;
+    if (buy ? price.value() > limit : price.value() < limit) break;
+    bool stop = false;
+    for (uint32_t ms = opposite.best().head, next; ms != kNil; ms = next) {
+      Order& m = pool_[ms];
+      next = m.next;
+      if (t.stp_mode != StpMode::kNone &&
+          (m.account == t.account || (t.stp_group != 0 && m.stp_group == t.stp_group))) [[unlikely]] {
+        if (t.stp_mode != StpMode::kCancelTaker) CancelOpenOrder(ms, CancelReason::kSelfTrade, OrderStatus::kCanceled);
+        if (t.stp_mode != StpMode::kCancelMaker) {
+          taker_cancelled = true;
+          stop = true;
+          break;
+        }
+        continue;
+      }
+      QtyLots fill = std::min(t.remaining, m.remaining);
+      if (by_notional) {
+        const int64_t per_lot = price.value() * tick_value.value();
+        fill = QtyLots{std::min(m.remaining.value(), (t.notional - t.cum_notional).value() / per_lot)};
+        if (fill.value() == 0) {
+          budget_spent = true;
+          stop = true;
+          break;
+        }
+      }
+      // ---- settle one trade at the maker's price
+      const int64_t notional = price.value() * fill.value() * tick_value.value();
+      const int64_t base_amount = fill.value() * lot_size.value();
+      const int64_t taker_fee = FeeOf(notional, t.taker_ppm);
+      const int64_t maker_fee =
+          m.maker_ppm >= 0 ? FeeOf(notional, m.maker_ppm) : -std::min(FeeOf(notional, m.maker_ppm), taker_fee);
+      Account& maker_account = accounts_[m.account.value()];
+      Order& buyer = buy ? t : m;
+      Order& seller = buy ? m : t;
+      Account& buyer_account = buy ? taker_account : maker_account;
+      Account& seller_account = buy ? maker_account : taker_account;
+      const int64_t buyer_fee = buy ? taker_fee : maker_fee;
+      const int64_t seller_fee = buy ? maker_fee : taker_fee;
+
+      const int64_t buyer_cost = notional + std::max<int64_t>(buyer_fee, 0);
+      AssetBalance& buyer_quote = *buyer_account.Find(quote);
+      buyer_quote.held -= Amount{buyer_cost};
+      buyer_quote.available += Amount{std::max<int64_t>(-buyer_fee, 0)};
+      buyer.held -= Amount{buyer_cost};
+      buyer_account.Get(base).available += Amount{base_amount};
+      AssetBalance& seller_base = *seller_account.Find(base);
+      seller_base.held -= Amount{base_amount};
+      seller.held -= Amount{base_amount};
+      seller_account.Get(quote).available += Amount{notional - seller_fee};
+      accounts_[fee_account_id.value()].Get(quote).available += Amount{taker_fee + maker_fee};
+
+      for (Order* o : {&t, &m}) {
+        o->filled += fill;
+        o->cum_notional += Amount{notional};
+        if (!(o == &t && by_notional)) o->remaining -= fill;
+      }
+      t.cum_fee += Amount{taker_fee};
+      m.cum_fee += Amount{maker_fee};
+      // A limit buy with quantity left keeps exactly its requirement; the rest (price improvement, unused fee
+      // buffer) goes back to available now.
+      for (Order* o : {&buyer}) {
+        if (!IsMarketLike(o->type) && o->remaining.value() > 0) {
+          const Amount excess = o->held - Requirement(*o, book);
+          o->held -= excess;
+          AssetBalance& b = *accounts_[o->account.value()].Find(quote);
+          b.held -= excess;
+          b.available += excess;
+        }
+      }
+      opposite.best().total -= fill;  // the maker is in the best level
+      const bool maker_done = m.remaining.value() == 0;
+      if (maker_done) {
+        ReleaseHold(maker_account, buy ? base : quote, m);
+        UnlinkFromBook(book, ms);
+        m.status = OrderStatus::kFilled;
+      }
+      book.last_price = price;
+      events_.emplace_back(TradeEvent{next_match_id_++, book.def.instrument, t.side, m.id, t.id, m.account, t.account,
+                                      price, fill, Amount{notional}, Amount{maker_fee}, Amount{taker_fee}});
+      EmitBalance(m.account, base);
+      EmitBalance(m.account, quote);
+      EmitBalance(t.account, base);
+      EmitBalance(t.account, quote);
+      if (taker_fee + maker_fee != 0) EmitBalance(fee_account_id, quote);
+      EmitOrderUpdate(m);
+      if (maker_done) Forget(ms);
+      traded = true;
+      if (!by_notional && t.remaining.value() == 0) {
+        stop = true;
+        break;
+      }
+    }
+    if (stop) break;
+  }
+
+  // ---- the taker's end
+  const AssetId held_asset = buy ? quote : base;
+  const auto close = [&](const CancelReason* why, OrderStatus status) {
+    ReleaseHold(taker_account, held_asset, t);
+    if (why != nullptr) events_.emplace_back(CancelledEvent{t.id, t.account, t.instrument, *why, t.remaining});
+    t.status = status;
+    EmitOrderUpdate(t);
+    EmitBalance(t.account, held_asset);
+    Forget(slot);
+  };
+  if (taker_cancelled) {
+    const CancelReason why = CancelReason::kSelfTrade;
+    return close(&why, OrderStatus::kCanceled);
+  }
+  if (by_notional ? budget_spent : t.remaining.value() == 0) return close(nullptr, OrderStatus::kFilled);
+  if (!IsMarketLike(t.type) && t.tif == TimeInForce::kGoodTillCancel) {
+    RestOnBook(book, slot);
+    EmitOrderUpdate(t);
+    if (traded) EmitBalance(t.account, held_asset);
+    return;
+  }
+  const CancelReason why = IsMarketLike(t.type) ? CancelReason::kMarketRemainder : CancelReason::kIocRemainder;
+  close(&why, OrderStatus::kExpired);
+}
+
+void Engine::Impl::RunStops(Book& book) {
+  while (book.last_price.value() != 0 && (!book.stops_rise.empty() || !book.stops_fall.empty())) {
+    const PriceTicks last = book.last_price;
+    // Among every stop the last price meets, the lowest order id goes first.
+    std::vector<uint32_t>* from = nullptr;
+    size_t at = 0;
+    OrderId best{UINT64_MAX};
+    for (size_t i = 0; i < book.stops_rise.size() && pool_[book.stops_rise[i]].trigger <= last; ++i) {
+      if (pool_[book.stops_rise[i]].id < best) {
+        best = pool_[book.stops_rise[i]].id;
+        from = &book.stops_rise;
+        at = i;
+      }
+    }
+    for (size_t i = 0; i < book.stops_fall.size() && pool_[book.stops_fall[i]].trigger >= last; ++i) {
+      if (pool_[book.stops_fall[i]].id < best) {
+        best = pool_[book.stops_fall[i]].id;
+        from = &book.stops_fall;
+        at = i;
+      }
+    }
+    if (from == nullptr) return;
+    const uint32_t slot = (*from)[at];
+    from->erase(from->begin() + static_cast<std::ptrdiff_t>(at));
+    Order& o = pool_[slot];
+    o.status = OrderStatus::kRejected;  // off the stop list; not on the book
+    events_.emplace_back(TriggeredEvent{o.id, o.account, o.instrument, last});
+    if (book.def.status != InstrumentStatus::kTrading) {
+      CancelOpenOrder(slot, CancelReason::kTriggerFailed, OrderStatus::kRejected);
+      continue;
+    }
+    Execute(book, slot);
+  }
+}
+
+}  // namespace sequex

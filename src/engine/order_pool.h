@@ -1,0 +1,105 @@
+// OrderPool: fixed-address storage for open orders, addressed by 32-bit slot.
+//
+// Why: the book, the account lists and the id indexes link orders by slot, not pointer, so an Order is 4 bytes to
+// reference and the pool can grow in chunks without moving anything (a chunk, once allocated, stays put). Freed
+// slots are reused LIFO, which keeps the working set hot. Allocation happens only when the live count passes a
+// new high-water mark and a whole chunk is added.
+//
+// The slot an order gets depends only on the command history (deterministic), but nothing observable depends on
+// it: the state hash walks books and accounts, never the pool.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/types.h"
+#include "engine/order_types.h"
+
+namespace sequex {
+
+inline constexpr uint32_t kNil = UINT32_MAX;
+
+// One open order. The first cache line holds what matching touches for each maker it visits.
+struct Order {
+  uint32_t next = kNil;  // FIFO queue of its price level (or free list while unused)
+  uint32_t prev = kNil;
+  QtyLots remaining{};
+  OrderId id{};
+  Amount held{};          // funds held right now (quote for buys, base for sells)
+  QtyLots filled{};
+  Amount cum_notional{};
+  Amount cum_fee{};
+  AccountId account{};
+  uint32_t stp_group = 0;
+  // --- second line: placement facts
+  PriceTicks price{};     // limit price; 0 for market types
+  PriceTicks trigger{};
+  PriceTicks cap{};       // market BUY by quantity: never trade above this (P_w, or P_prot for stops); 0 = none
+  QtyLots qty{};          // total, including filled
+  Amount notional{};      // market buy by notional: budget
+  uint32_t account_next = kNil;  // the account's open orders, in placement order
+  uint32_t account_prev = kNil;
+  int32_t maker_ppm = 0;
+  int32_t taker_ppm = 0;
+  InstrumentId instrument{};
+  Side side = Side::kBuy;
+  OrderType type = OrderType::kLimit;
+  TimeInForce tif = TimeInForce::kGoodTillCancel;
+  uint8_t flags = 0;
+  StpMode stp_mode = StpMode::kNone;
+  OrderStatus status = OrderStatus::kNew;
+  SeqNo created_seq = 0;
+  TimeNs created_time = 0;
+  ClientOid client_oid{};
+};
+
+class OrderPool {
+ public:
+  static constexpr uint32_t kChunkBits = 16;
+  static constexpr uint32_t kChunkSize = 1u << kChunkBits;
+
+  explicit OrderPool(uint32_t expected) {
+    while (capacity_ < expected) AddChunk();
+  }
+
+  Order& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
+  const Order& operator[](uint32_t slot) const { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
+
+  // Returns a slot holding a default Order.
+  uint32_t Allocate() {
+    if (free_head_ == kNil) AddChunk();
+    const uint32_t slot = free_head_;
+    free_head_ = (*this)[slot].next;
+    (*this)[slot] = Order{};
+    ++live_;
+    return slot;
+  }
+  void Free(uint32_t slot) {
+    (*this)[slot].next = free_head_;
+    free_head_ = slot;
+    --live_;
+  }
+
+  [[nodiscard]] uint32_t live() const { return live_; }
+  [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * sizeof(Order); }
+
+ private:
+  void AddChunk() {
+    const uint32_t base = capacity_;
+    chunks_.push_back(std::make_unique<Order[]>(kChunkSize));
+    capacity_ += kChunkSize;
+    // Thread the new chunk onto the free list so the lowest slots are handed out first.
+    for (uint32_t i = kChunkSize; i-- > 0;) {
+      (*this)[base + i].next = free_head_;
+      free_head_ = base + i;
+    }
+  }
+
+  std::vector<std::unique_ptr<Order[]>> chunks_;
+  uint32_t capacity_ = 0;
+  uint32_t free_head_ = kNil;
+  uint32_t live_ = 0;
+};
+
+}  // namespace sequex
