@@ -103,8 +103,8 @@ struct AmendOrder {
   ClientOid new_client_oid{};   // empty = unchanged
 };
 
-// Set a fee tier's rates in parts per million of notional. Negative maker = rebate. A schedule whose rebate
-// could exceed some tier's taker fee is rejected, so that the fee account can never go negative.
+// Set a fee tier's rates in parts per million of notional. Negative maker = rebate, paid from (and capped at) the
+// taker fee of the same trade, so the fee account can never go negative.
 struct SetFeeTier {
   uint8_t tier = 0;  // 0..15
   int32_t maker_ppm = 0;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`make test`). Budget: well under 40 minutes on 2 cores.
+#   1. release build, -Werror: every test (unit, differential >= 1M commands, benchmark smoke runs)
+#   2. ASan+UBSan build: every test but the benchmark smoke runs, differential scaled down
+#   3. clang libFuzzer build: the command fuzzer for a bounded time
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SEQUEX_WERROR=ON
+jobs=$(nproc)
+
+stage() { printf '\n==== %s ====\n' "$*"; }
+
+stage "release build"
+cmake --preset release >/dev/null
+cmake --build build/release -j"$jobs"
+
+stage "ASan+UBSan build"
+cmake --preset asan >/dev/null
+cmake --build build/asan -j"$jobs"
+
+stage "fuzz build (clang, libFuzzer)"
+cmake --preset fuzz >/dev/null
+cmake --build build/fuzz -j"$jobs"
+
+stage "ASan+UBSan tests"
+SEQUEX_DIFF_COMMANDS=${SEQUEX_ASAN_DIFF_COMMANDS:-100000} \
+  ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE 'bench-smoke|fuzz'
+
+stage "bounded fuzzing"
+ctest --test-dir build/fuzz --output-on-failure -L fuzz
+
+stage "release tests"
+ctest --test-dir build/release --output-on-failure -j"$jobs"

@@ -1,0 +1,288 @@
+// One test per rule of docs/engine.md that engine_test.cc does not cover: stops, self-trade prevention, amend,
+// market orders, fees and rebates, price band, instrument statuses, cancel-all, wallet commands.
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "engine/engine_test_util.h"
+
+namespace sequex {
+namespace {
+
+using testing::AcceptedId;
+using testing::kBtc;
+using testing::kBtcUsd;
+using testing::kUsd;
+using testing::OfType;
+using testing::RejectOf;
+using testing::Venue;
+
+constexpr int64_t kLot = 1'000'000;  // sats per lot
+
+class RulesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    v.Setup(/*band_bps=*/1000, /*reference=*/50'000);
+    for (uint32_t a = 1; a <= 4; ++a) v.Fund(a, 100'000'000, int64_t{100} * 100'000'000);
+  }
+  PlaceOrder Stop(uint32_t account, Side side, OrderType type, int64_t trigger, int64_t qty, int64_t price = 0) {
+    PlaceOrder p = Venue::Limit(account, side, price, qty);
+    p.type = type;
+    p.trigger_price = PriceTicks{trigger};
+    return p;
+  }
+  void TradeAt(int64_t price) {
+    v.Do(Venue::Limit(3, Side::kSell, price, 1));
+    v.Do(Venue::Limit(4, Side::kBuy, price, 1));
+  }
+  Venue v;
+};
+
+TEST_F(RulesTest, ShouldTriggerABuyStopWhenTheLastPriceRisesToIt) {
+  v.Do(Venue::Limit(2, Side::kSell, 50'100, 5));
+  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'050, 2, 50'100)));
+  EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kNew);
+  TradeAt(50'040);
+  EXPECT_TRUE(v.engine().FindOrder(AccountId{1}, stop).has_value());
+  v.Do(Venue::Limit(3, Side::kSell, 50'060, 1));
+  auto ev = v.Do(Venue::Limit(4, Side::kBuy, 50'060, 1));
+  auto triggered = OfType<TriggeredEvent>(ev);
+  ASSERT_EQ(triggered.size(), 1u);
+  EXPECT_EQ(triggered[0].order_id, stop);
+  auto trades = OfType<TradeEvent>(ev);
+  ASSERT_EQ(trades.size(), 2u);  // the trade that triggered, then the stop's own fill
+  EXPECT_EQ(trades[1].taker_order, stop);
+  EXPECT_EQ(trades[1].price, PriceTicks{50'100});
+}
+
+TEST_F(RulesTest, ShouldRejectAStopThatWouldTriggerAtOnce) {
+  TradeAt(50'000);
+  EXPECT_EQ(RejectOf(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 49'900, 1, 50'000))),
+            RejectReason::kInvalidRefPrice);
+  EXPECT_EQ(RejectOf(v.Do(Stop(1, Side::kSell, OrderType::kTakeProfit, 49'900, 1))), RejectReason::kInvalidRefPrice);
+}
+
+TEST_F(RulesTest, ShouldTriggerCascadingStopsLowestOrderIdFirst) {
+  TradeAt(50'000);
+  const OrderId a = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kStopLoss, 49'990, 1)));
+  const OrderId b = AcceptedId(v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 49'995, 1)));
+  v.Do(Venue::Limit(4, Side::kBuy, 49'980, 5));
+  auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'980, 1));  // last 49,980 meets both triggers
+  auto triggered = OfType<TriggeredEvent>(ev);
+  ASSERT_EQ(triggered.size(), 2u);
+  EXPECT_EQ(triggered[0].order_id, a);
+  EXPECT_EQ(triggered[1].order_id, b);
+}
+
+TEST_F(RulesTest, ShouldCancelTheMakerUnderStpCancelMakerAndKeepMatching) {
+  const OrderId own = AcceptedId(v.Do(Venue::Limit(1, Side::kSell, 50'000, 1)));
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  auto p = Venue::Limit(1, Side::kBuy, 50'000, 1);
+  p.stp_mode = StpMode::kCancelMaker;
+  auto ev = v.Do(p);
+  auto cancelled = OfType<CancelledEvent>(ev);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].order_id, own);
+  EXPECT_EQ(cancelled[0].reason, CancelReason::kSelfTrade);
+  ASSERT_EQ(OfType<TradeEvent>(ev).size(), 1u);
+  EXPECT_EQ(OfType<TradeEvent>(ev)[0].maker_account, AccountId{2});
+}
+
+TEST_F(RulesTest, ShouldCancelTheTakerUnderStpCancelTakerAndLeaveTheMaker) {
+  const OrderId own = AcceptedId(v.Do(Venue::Limit(1, Side::kSell, 50'000, 1)));
+  auto p = Venue::Limit(1, Side::kBuy, 50'000, 1);
+  p.stp_mode = StpMode::kCancelTaker;
+  auto ev = v.Do(p);
+  auto cancelled = OfType<CancelledEvent>(ev);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_NE(cancelled[0].order_id, own);
+  EXPECT_TRUE(v.engine().FindOrder(AccountId{1}, own).has_value());
+  EXPECT_TRUE(OfType<TradeEvent>(ev).empty());
+}
+
+TEST_F(RulesTest, ShouldPreventSelfTradesAcrossAccountsOfOneStpGroup) {
+  auto maker = Venue::Limit(2, Side::kSell, 50'000, 1);
+  maker.stp_group = 7;
+  const OrderId m = AcceptedId(v.Do(maker));
+  auto taker = Venue::Limit(1, Side::kBuy, 50'000, 1);
+  taker.stp_group = 7;
+  taker.stp_mode = StpMode::kCancelBoth;
+  auto ev = v.Do(taker);
+  EXPECT_EQ(OfType<CancelledEvent>(ev).size(), 2u);
+  EXPECT_FALSE(v.engine().FindOrder(AccountId{2}, m).has_value());
+}
+
+TEST_F(RulesTest, ShouldKeepPriorityOnlyWhenQuantityGoesDownAtTheSamePrice) {
+  const OrderId first = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 5)));
+  const OrderId second = AcceptedId(v.Do(Venue::Limit(2, Side::kBuy, 49'000, 5)));
+  auto ev = v.Do(AmendOrder{AccountId{1}, first, {}, PriceTicks{0}, QtyLots{3}, {}});
+  ASSERT_EQ(OfType<AmendedEvent>(ev).size(), 1u);
+  EXPECT_TRUE(OfType<AmendedEvent>(ev)[0].kept_priority);
+  EXPECT_EQ(v.engine().BookOrders(kBtcUsd, Side::kBuy)[0].order_id, first);
+  v.Do(AmendOrder{AccountId{1}, first, {}, PriceTicks{0}, QtyLots{4}, {}});  // up: back of the queue
+  EXPECT_EQ(v.engine().BookOrders(kBtcUsd, Side::kBuy)[0].order_id, second);
+  EXPECT_EQ(v.Bal(1, kUsd).held.value(), 4 * 49'000);
+}
+
+TEST_F(RulesTest, ShouldMatchAnAmendThatCrossesAndRejectOneThatWouldCrossPostOnly) {
+  v.Do(Venue::Limit(2, Side::kSell, 50'010, 1));
+  auto po = Venue::Limit(1, Side::kBuy, 50'000, 1);
+  po.flags = kOrderFlagPostOnly;
+  const OrderId p = AcceptedId(v.Do(po));
+  EXPECT_EQ(RejectOf(v.Do(AmendOrder{AccountId{1}, p, {}, PriceTicks{50'010}, QtyLots{0}, {}})),
+            RejectReason::kPostOnlyWouldCross);
+  const OrderId plain = AcceptedId(v.Do(Venue::Limit(3, Side::kBuy, 50'000, 2)));
+  auto ev = v.Do(AmendOrder{AccountId{3}, plain, {}, PriceTicks{50'010}, QtyLots{0}, {}});
+  ASSERT_EQ(OfType<TradeEvent>(ev).size(), 1u);
+  EXPECT_EQ(v.engine().FindOrder(AccountId{3}, plain)->filled, QtyLots{1});
+}
+
+TEST_F(RulesTest, ShouldHoldAMarketBuyByQuantityAtTheWorstWalkedPrice) {
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  v.Do(Venue::Limit(2, Side::kSell, 50'100, 1));
+  auto ev = v.Do(Venue::Market(1, Side::kBuy, 2));
+  // The Balance right after Accepted shows the hold: 2 lots at the worst walked price.
+  auto balances = OfType<BalanceEvent>(ev);
+  ASSERT_FALSE(balances.empty());
+  EXPECT_EQ(balances[0].held.value(), 2 * 50'100);
+  EXPECT_EQ(OfType<TradeEvent>(ev).size(), 2u);
+  EXPECT_EQ(v.Bal(1, kUsd).held.value(), 0);
+}
+
+TEST_F(RulesTest, ShouldNeverTradeAMarketOrderOutsideTheBand) {
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  v.Do(Venue::Limit(2, Side::kSell, 55'000, 1));  // the band is 45,000..55,000 around 50,000
+  TradeAt(50'000);                                  // now the reference is 50,000 again
+  v.Do(Venue::Limit(2, Side::kSell, 55'001 - 1, 1));
+  auto ev = v.Do(Venue::Market(1, Side::kBuy, 5));
+  for (const TradeEvent& t : OfType<TradeEvent>(ev)) EXPECT_LE(t.price.value(), 55'000);
+  auto cancelled = OfType<CancelledEvent>(ev);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].reason, CancelReason::kMarketRemainder);
+}
+
+TEST_F(RulesTest, ShouldRejectLimitPricesOutsideTheBand) {
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 55'001, 1))), RejectReason::kPriceAboveBand);
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kSell, 44'999, 1))), RejectReason::kPriceBelowBand);
+}
+
+TEST_F(RulesTest, ShouldSpendAMarketBuyByNotionalInWholeLots) {
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 10));
+  PlaceOrder p = Venue::Market(1, Side::kBuy, 0);
+  p.notional = Amount{125'000};  // 2.5 lots' worth
+  auto ev = v.Do(p);
+  auto trades = OfType<TradeEvent>(ev);
+  ASSERT_EQ(trades.size(), 1u);
+  EXPECT_EQ(trades[0].qty, QtyLots{2});
+  auto updates = OfType<OrderUpdateEvent>(ev);
+  EXPECT_EQ(updates.back().status, OrderStatus::kFilled);
+  EXPECT_EQ(v.Bal(1, kUsd).held.value(), 0);
+}
+
+TEST_F(RulesTest, ShouldChargeFeesPayRebatesAndConserveEveryAsset) {
+  v.Do(SetFeeTier{0, -100, 500});  // maker rebate 1 bp, taker 5 bp
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 100));
+  auto ev = v.Do(Venue::Limit(1, Side::kBuy, 50'000, 100));
+  auto trades = OfType<TradeEvent>(ev);
+  ASSERT_EQ(trades.size(), 1u);
+  const int64_t notional = 100 * 50'000;
+  EXPECT_EQ(trades[0].taker_fee.value(), notional * 500 / 1'000'000);
+  EXPECT_EQ(trades[0].maker_fee.value(), -(notional * 100 / 1'000'000));
+  EXPECT_EQ(v.Bal(0, kUsd).available.value(), trades[0].taker_fee.value() + trades[0].maker_fee.value());
+  EXPECT_EQ(v.Bal(1, kUsd).available.value(), 100'000'000 - notional - trades[0].taker_fee.value());
+  EXPECT_EQ(v.Bal(2, kUsd).available.value(), 100'000'000 + notional - trades[0].maker_fee.value());
+  // Audit (run by Venue after every command) checks conservation; check it here explicitly too.
+  int64_t total = 0;
+  for (uint32_t a = 0; a <= 4; ++a) total += v.Bal(a, kUsd).available.value() + v.Bal(a, kUsd).held.value();
+  EXPECT_EQ(total, v.engine().NetDeposits(kUsd).value());
+}
+
+TEST_F(RulesTest, ShouldCapARebateAtTheTakerFeeOfTheSameTrade) {
+  EXPECT_EQ(RejectOf(v.Do(SetFeeTier{16, 0, 0})), RejectReason::kInvalidArgument);
+  EXPECT_EQ(RejectOf(v.Do(SetFeeTier{0, 0, -1})), RejectReason::kInvalidArgument);
+  v.Do(SetFeeTier{0, -600, 500});  // maker 2 (tier 0) is promised 6 bp, taker 1 pays 1 bp (tier 1)
+  v.Do(SetFeeTier{1, 0, 100});
+  v.Do(SetAccountFeeTier{AccountId{1}, 1});
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 100));
+  auto trades = OfType<TradeEvent>(v.Do(Venue::Limit(1, Side::kBuy, 50'000, 100)));
+  ASSERT_EQ(trades.size(), 1u);
+  EXPECT_EQ(trades[0].taker_fee.value(), 500);
+  EXPECT_EQ(trades[0].maker_fee.value(), -500);
+  EXPECT_EQ(v.Bal(0, kUsd).available.value(), 0);
+}
+
+TEST_F(RulesTest, ShouldCancelEverythingOnHaltAndRefuseNewOrders) {
+  v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1));
+  v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 48'000, 1));
+  auto ev = v.Do(SetInstrumentStatus{kBtcUsd, InstrumentStatus::kHalted});
+  EXPECT_EQ(OfType<CancelledEvent>(ev).size(), 2u);
+  EXPECT_EQ(v.engine().OpenOrderCount(), 0u);
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1))), RejectReason::kInstrumentNotTradable);
+  v.Do(SetInstrumentStatus{kBtcUsd, InstrumentStatus::kTrading});
+  EXPECT_NE(AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1))), OrderId{0});
+}
+
+TEST_F(RulesTest, ShouldAllowOnlyCancelsAndReductionsWhenCancelOnly) {
+  const OrderId o = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 5)));
+  v.Do(SetInstrumentStatus{kBtcUsd, InstrumentStatus::kCancelOnly});
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1))), RejectReason::kInstrumentNotTradable);
+  EXPECT_EQ(RejectOf(v.Do(AmendOrder{AccountId{1}, o, {}, PriceTicks{49'001}, QtyLots{0}, {}})),
+            RejectReason::kInstrumentNotTradable);
+  EXPECT_EQ(OfType<AmendedEvent>(v.Do(AmendOrder{AccountId{1}, o, {}, PriceTicks{0}, QtyLots{4}, {}})).size(), 1u);
+  EXPECT_EQ(OfType<CancelledEvent>(v.Do(CancelOrder{AccountId{1}, o, {}})).size(), 1u);
+}
+
+TEST_F(RulesTest, ShouldAcceptOnlyPostOnlyLimitsInPostOnlyStatus) {
+  v.Do(SetInstrumentStatus{kBtcUsd, InstrumentStatus::kPostOnly});
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1))), RejectReason::kInstrumentNotTradable);
+  auto p = Venue::Limit(1, Side::kBuy, 49'000, 1);
+  p.flags = kOrderFlagPostOnly;
+  EXPECT_NE(AcceptedId(v.Do(p)), OrderId{0});
+}
+
+TEST_F(RulesTest, ShouldCancelAllOfAnAccountInOneBookInOrderIdOrder) {
+  const OrderId a = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1)));
+  const OrderId b = AcceptedId(v.Do(Venue::Limit(1, Side::kSell, 51'000, 1)));
+  v.Do(Venue::Limit(2, Side::kBuy, 49'000, 1));
+  auto ev = v.Do(CancelAll{AccountId{1}, kBtcUsd});
+  auto cancelled = OfType<CancelledEvent>(ev);
+  ASSERT_EQ(cancelled.size(), 2u);
+  EXPECT_EQ(cancelled[0].order_id, a);
+  EXPECT_EQ(cancelled[1].order_id, b);
+  EXPECT_EQ(v.engine().OpenOrderCount(), 1u);
+}
+
+TEST_F(RulesTest, ShouldNeverWithdrawMoreThanAvailable) {
+  v.Do(Venue::Limit(1, Side::kBuy, 50'000, 10));  // holds 500,000 cents
+  const int64_t available = v.Bal(1, kUsd).available.value();
+  EXPECT_EQ(RejectOf(v.Do(Withdraw{AccountId{1}, kUsd, Amount{available + 1}})), RejectReason::kInsufficientBalance);
+  EXPECT_EQ(RejectOf(v.Do(Withdraw{AccountId{1}, kUsd, Amount{-5}})), RejectReason::kInvalidArgument);
+  v.Do(Withdraw{AccountId{1}, kUsd, Amount{available}});
+  EXPECT_EQ(v.Bal(1, kUsd).available.value(), 0);
+  EXPECT_EQ(RejectOf(v.Do(Deposit{AccountId{1}, kUsd, Amount{int64_t{1} << 62}})), RejectReason::kExceedsMaxBalance);
+}
+
+TEST_F(RulesTest, ShouldAllowAlteringOnlyTheMutableFieldsOfAnInstrument) {
+  auto def = v.engine().Instrument(kBtcUsd)->definition;
+  def.tick_size = Amount{200};
+  EXPECT_EQ(RejectOf(v.Do(def)), RejectReason::kInvalidArgument);
+  def = v.engine().Instrument(kBtcUsd)->definition;
+  def.min_qty = QtyLots{3};
+  v.Do(def);
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 2))), RejectReason::kBelowMinQuantity);
+}
+
+TEST_F(RulesTest, ShouldProduceTheSameStateHashForTheSameCommands) {
+  Venue other;
+  other.Setup(1000, 50'000);
+  for (uint32_t a = 1; a <= 4; ++a) other.Fund(a, 100'000'000, int64_t{100} * 100'000'000);
+  for (Venue* x : {&v, &other}) {
+    x->Do(Venue::Limit(1, Side::kBuy, 49'000, 3));
+    x->Do(Venue::Limit(2, Side::kSell, 49'000, 1));
+  }
+  EXPECT_EQ(v.engine().StateHash(), other.engine().StateHash());
+  v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1));
+  EXPECT_NE(v.engine().StateHash(), other.engine().StateHash());
+}
+
+}  // namespace
+}  // namespace sequex
