@@ -34,8 +34,12 @@ TEST(LatencyHistogramTest, ShouldKeepEveryBucketWithinOnePercent) {
     ASSERT_LE(lo, hi);
     ASSERT_EQ(LatencyHistogram::BucketIndex(lo), i);
     ASSERT_EQ(LatencyHistogram::BucketIndex(hi), i);
-    if (i + 1 < LatencyHistogram::kBucketCount) ASSERT_EQ(LatencyHistogram::BucketLowest(i + 1), hi + 1);
-    if (lo > 0) ASSERT_LE(RelativeError(hi, lo), 0.01) << "bucket " << i;
+    if (i + 1 < LatencyHistogram::kBucketCount) {
+      ASSERT_EQ(LatencyHistogram::BucketLowest(i + 1), hi + 1);
+    }
+    if (lo > 0) {
+      ASSERT_LE(RelativeError(hi, lo), 0.01) << "bucket " << i;
+    }
   }
   EXPECT_EQ(LatencyHistogram::BucketHighest(LatencyHistogram::kBucketCount - 1), UINT64_MAX);
 }

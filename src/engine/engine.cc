@@ -32,7 +32,9 @@ int64_t Pow10(uint8_t d) {
 }  // namespace
 
 Engine::Impl::Impl(const EngineConfig& config)
-    : config_(config), pool_(config.expected_orders), by_id_(size_t{config.expected_orders} * 2),
+    : config_(config),
+      pool_(config.expected_orders),
+      by_id_(size_t{config.expected_orders} * 2, FlatIndex::Placement::kSequential),
       by_oid_(size_t{config.expected_orders} * 2) {
   events_.reserve(4096);
   accounts_.reserve(config.expected_accounts);
