@@ -37,9 +37,7 @@ Engine::Impl::Impl(const EngineConfig& config)
       by_id_(size_t{config.expected_orders} * 2, FlatIndex::Placement::kSequential),
       by_oid_(size_t{config.expected_orders} * 2) {
   events_.reserve(4096);
-  accounts_.reserve(config.expected_accounts);
   // The fee account exists from the start: every trade may credit it.
-  accounts_.resize(size_t{config.fee_account.value()} + 1);
   accounts_[config.fee_account.value()].exists = true;
 }
 
@@ -166,7 +164,6 @@ void Engine::Impl::OnDeposit(const Deposit& c) {
       static_cast<Wide>(asset.net_deposits.value()) + c.amount.value() >= kMaxAmount) {
     return Reject(RejectReason::kExceedsMaxBalance, c.account);
   }
-  if (accounts_.size() <= c.account.value()) accounts_.resize(size_t{c.account.value()} + 1);
   Account& account = accounts_[c.account.value()];
   account.exists = true;
   account.Get(c.asset).available += c.amount;
@@ -206,7 +203,7 @@ void Engine::Impl::OnSetAccountFeeTier(const SetAccountFeeTier& c) {
 }
 
 void Engine::Impl::EmitBalance(AccountId account, AssetId asset) {
-  const AssetBalance* b = accounts_[account.value()].Find(asset);
+  const AssetBalance* b = accounts_.At(account.value()).Find(asset);
   events_.emplace_back(BalanceEvent{account, asset, b != nullptr ? b->available : Amount{0},
                                     b != nullptr ? b->held : Amount{0}});
 }
@@ -322,9 +319,8 @@ uint64_t Engine::Impl::StateHash() const {
     h.U64(stops.size());
     for (uint32_t s : stops) HashOrder(h, pool_[s]);
   }
-  for (size_t i = 0; i < accounts_.size(); ++i) {
-    const Account& a = accounts_[i];
-    if (!a.exists) continue;
+  accounts_.ForEach([&](size_t i, const Account& a) {
+    if (!a.exists) return;
     h.U64(i);
     h.U64(a.fee_tier);
     h.U64(a.open_orders);
@@ -338,7 +334,7 @@ uint64_t Engine::Impl::StateHash() const {
       h.I64(b.available.value());
       h.I64(b.held.value());
     }
-  }
+  });
   return h.Digest();
 }
 
@@ -394,10 +390,9 @@ std::string Engine::Impl::Audit() const {
   }
   if (open_orders != pool_.live() || open_orders != by_id_.size()) return "open order count mismatch";
   std::vector<Wide> sums(assets_.size(), 0);
-  for (size_t i = 0; i < accounts_.size(); ++i) {
-    const Account& a = accounts_[i];
-    if (!a.exists) continue;
-    std::string err;
+  std::string err;
+  accounts_.ForEach([&](size_t i, const Account& a) {
+    if (!a.exists || !err.empty()) return;
     a.ForEachBalance([&](const AssetBalance& b) {
       if (b.available.value() < 0 || b.held.value() < 0) err = "negative balance, account " + std::to_string(i);
       auto it = held_by_orders.find({static_cast<uint32_t>(i), b.asset.value()});
@@ -408,8 +403,8 @@ std::string Engine::Impl::Audit() const {
       }
       sums[b.asset.value()] += static_cast<Wide>(b.available.value()) + b.held.value();
     });
-    if (!err.empty()) return err;
-  }
+  });
+  if (!err.empty()) return err;
   for (size_t i = 0; i < assets_.size(); ++i) {
     if (assets_[i].defined && sums[i] != assets_[i].net_deposits.value()) {
       return "conservation broken for asset " + std::string(assets_[i].code);
@@ -504,9 +499,8 @@ size_t Engine::OpenOrderCount() const { return impl_->pool_.live(); }
 
 size_t Engine::MemoryBytes() const {
   size_t bytes = impl_->pool_.MemoryBytes() + impl_->by_id_.MemoryBytes() + impl_->by_oid_.MemoryBytes() +
-                 impl_->accounts_.capacity() * sizeof(Account) + impl_->assets_.capacity() * sizeof(AssetInfo) +
+                 impl_->accounts_.MemoryBytes() + impl_->assets_.capacity() * sizeof(AssetInfo) +
                  impl_->events_.capacity() * sizeof(Event);
-  for (const Account& a : impl_->accounts_) bytes += a.more_balances.capacity() * sizeof(AssetBalance);
   for (const auto& b : impl_->books_) {
     if (b) {
       bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() +

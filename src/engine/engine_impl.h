@@ -92,10 +92,12 @@ class Engine::Impl {
     return id.value() < books_.size() ? books_[id.value()].get() : nullptr;
   }
   [[nodiscard]] Account* FindAccount(AccountId id) {
-    return id.value() < accounts_.size() && accounts_[id.value()].exists ? &accounts_[id.value()] : nullptr;
+    Account* a = accounts_.Find(id.value());
+    return a != nullptr && a->exists ? a : nullptr;
   }
   [[nodiscard]] const Account* FindAccount(AccountId id) const {
-    return id.value() < accounts_.size() && accounts_[id.value()].exists ? &accounts_[id.value()] : nullptr;
+    const Account* a = accounts_.Find(id.value());
+    return a != nullptr && a->exists ? a : nullptr;
   }
   [[nodiscard]] bool AssetDefined(AssetId a) const { return a.value() < assets_.size() && assets_[a.value()].defined; }
   [[nodiscard]] AssetId HeldAsset(const Order& o, const Book& b) const {
@@ -115,7 +117,7 @@ class Engine::Impl {
   OrderPool pool_;
   FlatIndex by_id_;
   FlatIndex by_oid_;
-  std::vector<Account> accounts_;
+  AccountTable accounts_;
   std::vector<AssetInfo> assets_;
   std::vector<std::unique_ptr<Book>> books_;
   std::array<FeeTier, 16> fee_tiers_{};

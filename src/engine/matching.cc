@@ -28,7 +28,7 @@ int64_t ExecutionLimit(const Book& b, const Order& o) {
 
 void Engine::Impl::LinkToAccount(uint32_t slot) {
   Order& o = pool_[slot];
-  Account& a = accounts_[o.account.value()];
+  Account& a = accounts_.At(o.account.value());
   o.account_prev = a.orders_tail;
   o.account_next = kNil;
   if (a.orders_tail != kNil) {
@@ -42,7 +42,7 @@ void Engine::Impl::LinkToAccount(uint32_t slot) {
 
 void Engine::Impl::Forget(uint32_t slot) {
   Order& o = pool_[slot];
-  Account& a = accounts_[o.account.value()];
+  Account& a = accounts_.At(o.account.value());
   if (o.account_prev != kNil) {
     pool_[o.account_prev].account_next = o.account_next;
   } else {
@@ -113,7 +113,7 @@ void Engine::Impl::CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus 
     list.erase(std::find(list.begin(), list.end(), slot));
   }
   const AssetId asset = HeldAsset(o, book);
-  ReleaseHold(accounts_[o.account.value()], asset, o);
+  ReleaseHold(accounts_.At(o.account.value()), asset, o);
   events_.emplace_back(CancelledEvent{o.id, o.account, o.instrument, why, o.remaining});
   o.status = status;
   EmitOrderUpdate(o);
@@ -130,7 +130,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
   const Amount tick_value = book.tick_value;
   const Amount lot_size = book.lot_size;
   BookSide& opposite = book.side(Opposite(t.side));
-  Account& taker_account = accounts_[t.account.value()];
+  Account& taker_account = accounts_.At(t.account.value());
   const AssetId base = book.def.base;
   const AssetId quote = book.def.quote;
   const AccountId fee_account_id = config_.fee_account;
@@ -145,6 +145,17 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
     for (uint32_t ms = opposite.best().head, next; ms != kNil; ms = next) {
       Order& m = pool_[ms];
       next = m.next;
+      // By notional: a maker the remaining budget cannot buy one lot from ends the taker before anything else
+      // (in particular before self-trade prevention could cancel an order the taker would never reach).
+      int64_t affordable = INT64_MAX;
+      if (by_notional) {
+        affordable = (t.notional - t.cum_notional).value() / (price.value() * tick_value.value());
+        if (affordable == 0) {
+          budget_spent = true;
+          stop = true;
+          break;
+        }
+      }
       if (t.stp_mode != StpMode::kNone &&
           (m.account == t.account || (t.stp_group != 0 && m.stp_group == t.stp_group))) [[unlikely]] {
         if (t.stp_mode != StpMode::kCancelTaker) CancelOpenOrder(ms, CancelReason::kSelfTrade, OrderStatus::kCanceled);
@@ -155,23 +166,15 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         }
         continue;
       }
-      QtyLots fill = std::min(t.remaining, m.remaining);
-      if (by_notional) {
-        const int64_t per_lot = price.value() * tick_value.value();
-        fill = QtyLots{std::min(m.remaining.value(), (t.notional - t.cum_notional).value() / per_lot)};
-        if (fill.value() == 0) {
-          budget_spent = true;
-          stop = true;
-          break;
-        }
-      }
+      const QtyLots fill = by_notional ? QtyLots{std::min(m.remaining.value(), affordable)}
+                                       : std::min(t.remaining, m.remaining);
       // ---- settle one trade at the maker's price
       const int64_t notional = price.value() * fill.value() * tick_value.value();
       const int64_t base_amount = fill.value() * lot_size.value();
       const int64_t taker_fee = FeeOf(notional, t.taker_ppm);
       const int64_t maker_fee =
           m.maker_ppm >= 0 ? FeeOf(notional, m.maker_ppm) : -std::min(FeeOf(notional, m.maker_ppm), taker_fee);
-      Account& maker_account = accounts_[m.account.value()];
+      Account& maker_account = accounts_.At(m.account.value());
       Order& buyer = buy ? t : m;
       Order& seller = buy ? m : t;
       Account& buyer_account = buy ? taker_account : maker_account;
@@ -189,7 +192,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       seller_base.held -= Amount{base_amount};
       seller.held -= Amount{base_amount};
       seller_account.Get(quote).available += Amount{notional - seller_fee};
-      accounts_[fee_account_id.value()].Get(quote).available += Amount{taker_fee + maker_fee};
+      accounts_.At(fee_account_id.value()).Get(quote).available += Amount{taker_fee + maker_fee};
 
       for (Order* o : {&t, &m}) {
         o->filled += fill;
@@ -204,7 +207,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         if (!IsMarketLike(o->type) && o->remaining.value() > 0) {
           const Amount excess = o->held - Requirement(*o, book);
           o->held -= excess;
-          AssetBalance& b = *accounts_[o->account.value()].Find(quote);
+          AssetBalance& b = *accounts_.At(o->account.value()).Find(quote);
           b.held -= excess;
           b.available += excess;
         }

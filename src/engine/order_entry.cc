@@ -363,7 +363,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   probe.qty = new_qty;
   probe.remaining = new_qty - o.filled;
   const Amount required = Requirement(probe, book);
-  Account& account = accounts_[o.account.value()];
+  Account& account = accounts_.At(o.account.value());
   AssetBalance& funds = *account.Find(HeldAsset(o, book));
   const Amount delta = required - o.held;
   if (required.value() < 0 || delta > funds.available) return reject(RejectReason::kInsufficientBalance);

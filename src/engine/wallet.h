@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/types.h"
@@ -59,6 +61,71 @@ struct Account {
     for (uint8_t i = 0; i < inline_count; ++i) f(inline_balances[i]);
     for (const AssetBalance& b : more_balances) f(b);
   }
+};
+
+// AccountTable: accounts by id, in chunks of 4,096 allocated on first use.
+//
+// Why chunks: account ids are chosen by the operator, and one deposit to a high id must not allocate a table
+// for every id below it (a dense vector of 16 M accounts is 2 GB). A lookup is one extra load of a small,
+// always-cached chunk pointer. Reading an id whose chunk was never allocated yields a non-existent account.
+class AccountTable {
+ public:
+  static constexpr uint32_t kChunkBits = 12;
+  static constexpr uint32_t kChunkSize = 1u << kChunkBits;
+
+  // One past the highest id ever materialized (ids below it may still not exist).
+  [[nodiscard]] size_t size() const { return size_; }
+
+  [[nodiscard]] const Account* Find(uint32_t id) const {
+    if (id >= size_) return nullptr;
+    const auto& chunk = chunks_[id >> kChunkBits];
+    return chunk ? &chunk[id & (kChunkSize - 1)] : nullptr;
+  }
+  Account* Find(uint32_t id) { return const_cast<Account*>(std::as_const(*this).Find(id)); }
+
+  // An account known to exist (an order's owner, the fee account): no checks, two loads.
+  Account& At(uint32_t id) { return chunks_[id >> kChunkBits][id & (kChunkSize - 1)]; }
+
+  // The account at `id`, materializing its chunk (an Account with exists == false) if needed.
+  Account& operator[](size_t id) {
+    const size_t c = id >> kChunkBits;
+    if (c >= chunks_.size()) chunks_.resize(c + 1);
+    if (!chunks_[c]) chunks_[c] = std::make_unique<Account[]>(kChunkSize);
+    if (id >= size_) size_ = id + 1;
+    return chunks_[c][id & (kChunkSize - 1)];
+  }
+  const Account& operator[](size_t id) const {
+    const Account* a = Find(static_cast<uint32_t>(id));
+    return a != nullptr ? *a : Empty();
+  }
+
+  // Every materialized account in id order (existing or not): f(id, account).
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (size_t c = 0; c < chunks_.size(); ++c) {
+      if (!chunks_[c]) continue;
+      for (uint32_t i = 0; i < kChunkSize && (c << kChunkBits) + i < size_; ++i) f((c << kChunkBits) + i, chunks_[c][i]);
+    }
+  }
+
+  void Clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+
+  [[nodiscard]] size_t MemoryBytes() const {
+    size_t bytes = chunks_.capacity() * sizeof(void*);
+    ForEach([&](size_t, const Account& a) { bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance); });
+    return bytes;
+  }
+
+ private:
+  static const Account& Empty() {
+    static const Account empty{};
+    return empty;
+  }
+  std::vector<std::unique_ptr<Account[]>> chunks_;
+  size_t size_ = 0;
 };
 
 }  // namespace sequex
