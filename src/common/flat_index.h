@@ -21,15 +21,7 @@ class FlatIndex {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  // How a key picks its home slot. kSpread (Fibonacci hashing) for keys that are already hashes or arbitrary;
-  // kSequential (the low bits) for keys handed out in sequence, such as order ids: consecutive ids then land in
-  // consecutive slots, so inserting the newest id touches the cache line the previous insert already loaded.
-  enum class Placement { kSpread, kSequential };
-
-  explicit FlatIndex(size_t initial_capacity = 1024, Placement placement = Placement::kSpread)
-      : sequential_(placement == Placement::kSequential) {
-    Rehash(RoundUpPow2(initial_capacity));
-  }
+  explicit FlatIndex(size_t initial_capacity = 1024) { Rehash(RoundUpPow2(initial_capacity)); }
 
   void Reserve(size_t entries) {
     if (entries * 2 > slots_.size()) Rehash(RoundUpPow2(entries * 2));
@@ -94,8 +86,10 @@ class FlatIndex {
     while (c < n) c <<= 1;
     return c;
   }
+  // Fibonacci hashing spreads sequential keys (order ids are sequential). Placing them by their low bits instead
+  // would pack live ids into one long probe run, and backward-shift deletion scans a run to its end: every erase
+  // would cost O(live orders).
   [[nodiscard]] size_t Home(uint64_t key) const {
-    if (sequential_) return static_cast<size_t>(key) & mask_;
     return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
   }
 
@@ -112,7 +106,6 @@ class FlatIndex {
   }
 
   std::vector<Entry> slots_;
-  bool sequential_ = false;
   size_t mask_ = 0;
   unsigned shift_ = 0;
   size_t size_ = 0;

@@ -27,13 +27,9 @@ TEST(FlatIndexTest, ShouldKeepCollidingKeysApartWithTheConfirmPredicate) {
   EXPECT_FALSE(index.Erase(42, 1));
 }
 
-class FlatIndexChurnTest : public ::testing::TestWithParam<FlatIndex::Placement> {};
-INSTANTIATE_TEST_SUITE_P(BothPlacements, FlatIndexChurnTest,
-                         ::testing::Values(FlatIndex::Placement::kSpread, FlatIndex::Placement::kSequential));
-
-TEST_P(FlatIndexChurnTest, ShouldMatchAnOrderedMapUnderRandomChurn) {
+TEST(FlatIndexTest, ShouldMatchAnOrderedMapUnderRandomChurn) {
   std::mt19937_64 rng(7);
-  FlatIndex index(16, GetParam());
+  FlatIndex index(16);
   std::map<uint64_t, uint32_t> model;
   for (uint32_t step = 0; step < 200000; ++step) {
     const uint64_t key = rng() % 5000;

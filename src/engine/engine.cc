@@ -34,7 +34,7 @@ int64_t Pow10(uint8_t d) {
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
       pool_(config.expected_orders),
-      by_id_(size_t{config.expected_orders} * 2, FlatIndex::Placement::kSequential),
+      by_id_(size_t{config.expected_orders} * 2),
       by_oid_(size_t{config.expected_orders} * 2) {
   events_.reserve(4096);
   // The fee account exists from the start: every trade may credit it.
