@@ -27,7 +27,7 @@ class LatencyHistogram {
  public:
   static constexpr unsigned kSubBucketBits = 7;
   static constexpr uint64_t kSubBuckets = uint64_t{1} << kSubBucketBits;  // 128 per power of two
-  static constexpr uint64_t kExactLimit = 2 * kSubBuckets;                 // values below are exact
+  static constexpr uint64_t kExactLimit = 2 * kSubBuckets;                // values below are exact
   // Exact values 0..255, then one group of 128 sub-buckets for each power of two from 2^8 to 2^63.
   static constexpr size_t kBucketCount = kExactLimit + (64 - kSubBucketBits - 1) * kSubBuckets;
 
@@ -83,8 +83,8 @@ class LatencyHistogram {
   [[nodiscard]] static size_t BucketIndex(uint64_t value) {
     if (value < kExactLimit) return static_cast<size_t>(value);
     const unsigned exponent = 63u - static_cast<unsigned>(std::countl_zero(value));  // >= 8
-    const unsigned shift = exponent - kSubBucketBits;                                 // >= 1
-    const uint64_t sub = (value >> shift) - kSubBuckets;                              // 0..127
+    const unsigned shift = exponent - kSubBucketBits;                                // >= 1
+    const uint64_t sub = (value >> shift) - kSubBuckets;                             // 0..127
     return static_cast<size_t>(kExactLimit + (shift - 1) * kSubBuckets + sub);
   }
   [[nodiscard]] static uint64_t BucketLowest(size_t index) {

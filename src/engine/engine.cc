@@ -466,7 +466,9 @@ std::vector<OrderView> Engine::OpenOrders(AccountId account) const {
   std::vector<OrderView> out;
   const Account* a = impl_->FindAccount(account);
   if (a == nullptr) return out;
-  for (uint32_t s = a->orders_head; s != kNil; s = impl_->pool_[s].account_next) out.push_back(impl_->View(s));
+  std::vector<uint32_t> slots;
+  impl_->CollectOpenOrders(*a, kAllInstruments, slots);
+  for (uint32_t s : slots) out.push_back(impl_->View(s));
   return out;
 }
 

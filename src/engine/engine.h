@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/command.h"
@@ -28,6 +29,8 @@ namespace sequex {
 
 struct EngineConfig {
   // Pre-sized capacities (growth past them is allowed but allocates on the business thread).
+  // expected_orders is the expected number of OPEN orders at once: it sizes the order pool and the id indexes,
+  // and oversizing the indexes costs cache misses (a sparse table spreads lookups over more lines).
   uint32_t expected_orders = 1u << 16;
   uint32_t expected_accounts = 1u << 12;
   // Hard limits: commands past them are rejected, so hostile flows cannot exhaust memory.
@@ -111,6 +114,14 @@ class Engine {
   [[nodiscard]] Amount NetDeposits(AssetId asset) const;  // deposits - withdrawals
   [[nodiscard]] size_t OpenOrderCount() const;
   [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state
+
+  // Snapshots (src/engine/snapshot.cc; format in docs/journal.md, "Engine snapshot"). SaveSnapshot serializes ALL
+  // state (versioned, checksummed, explicit little-endian); O(state), on the owner thread. LoadSnapshot checks the
+  // checksum, every count, id and enum, rebuilds the indexes and runs Audit(); it returns nullptr and sets *error
+  // on any problem, never undefined behaviour. The loaded engine has the same StateHash() and behaves identically.
+  [[nodiscard]] std::string SaveSnapshot() const;
+  [[nodiscard]] static std::unique_ptr<Engine> LoadSnapshot(std::string_view bytes, const EngineConfig& config,
+                                                            std::string* error);
 
   class Impl;
 

@@ -29,30 +29,47 @@ int64_t ExecutionLimit(const Book& b, const Order& o) {
 void Engine::Impl::LinkToAccount(uint32_t slot) {
   Order& o = pool_[slot];
   Account& a = accounts_.At(o.account.value());
-  o.account_prev = a.orders_tail;
+  AccountBook& list = a.GetBook(o.instrument);
+  o.account_prev = list.tail;
   o.account_next = kNil;
-  if (a.orders_tail != kNil) {
-    pool_[a.orders_tail].account_next = slot;
+  if (list.tail != kNil) {
+    pool_[list.tail].account_next = slot;
   } else {
-    a.orders_head = slot;
+    list.head = slot;
   }
-  a.orders_tail = slot;
+  list.tail = slot;
+  ++list.count;
   ++a.open_orders;
+}
+
+void Engine::Impl::CollectOpenOrders(const Account& account, InstrumentId instrument,
+                                     std::vector<uint32_t>& out) const {
+  out.clear();
+  for (const AccountBook& list : account.books) {
+    if (instrument != kAllInstruments && list.instrument != instrument) continue;
+    for (uint32_t s = list.head; s != kNil; s = pool_[s].account_next) out.push_back(s);
+  }
+  // Each list is already in id order; merging across instruments needs a sort (rare: all-instrument requests).
+  if (instrument == kAllInstruments) {
+    std::sort(out.begin(), out.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
+  }
 }
 
 void Engine::Impl::Forget(uint32_t slot) {
   Order& o = pool_[slot];
   Account& a = accounts_.At(o.account.value());
+  AccountBook& list = *a.FindBook(o.instrument);
   if (o.account_prev != kNil) {
     pool_[o.account_prev].account_next = o.account_next;
   } else {
-    a.orders_head = o.account_next;
+    list.head = o.account_next;
   }
   if (o.account_next != kNil) {
     pool_[o.account_next].account_prev = o.account_prev;
   } else {
-    a.orders_tail = o.account_prev;
+    list.tail = o.account_prev;
   }
+  --list.count;
   --a.open_orders;
   by_id_.Erase(o.id.value(), slot);
   if (!o.client_oid.empty()) by_oid_.Erase(OidKey(o.account, o.client_oid), slot);

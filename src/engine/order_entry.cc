@@ -291,13 +291,8 @@ void Engine::Impl::OnCancelAll(const CancelAll& c) {
   if (c.instrument != kAllInstruments && FindBook(c.instrument) == nullptr) {
     return Reject(RejectReason::kInvalidInstrument, c.account);
   }
-  // The account list is in placement (= ascending id) order; `next` is read before the order is freed.
-  for (uint32_t s = account->orders_head, next; s != kNil; s = next) {
-    next = pool_[s].account_next;
-    if (c.instrument == kAllInstruments || pool_[s].instrument == c.instrument) {
-      CancelOpenOrder(s, CancelReason::kCancelAll, OrderStatus::kCanceled);
-    }
-  }
+  CollectOpenOrders(*account, c.instrument, scratch_slots_);
+  for (uint32_t s : scratch_slots_) CancelOpenOrder(s, CancelReason::kCancelAll, OrderStatus::kCanceled);
   Done();
 }
 

@@ -5,6 +5,7 @@
 // hash for this size.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,16 @@ struct AssetBalance {
   Amount held{};
 };
 
+// An account's open orders in one instrument, in placement (= ascending id) order, linked through
+// Order::account_next / account_prev. Per instrument, so that cancel-all for one book walks only that book's
+// orders even for a market maker quoting hundreds of books.
+struct AccountBook {
+  InstrumentId instrument{};
+  uint32_t count = 0;
+  uint32_t head = kNil;
+  uint32_t tail = kNil;
+};
+
 struct Account {
   static constexpr size_t kInline = 4;
 
@@ -29,10 +40,23 @@ struct Account {
   uint8_t fee_tier = 0;
   uint8_t inline_count = 0;
   uint32_t open_orders = 0;
-  uint32_t orders_head = kNil;  // open orders, placement order (Order::account_next)
-  uint32_t orders_tail = kNil;
   std::array<AssetBalance, kInline> inline_balances{};
   std::vector<AssetBalance> more_balances;
+  // Sorted by instrument; an entry stays when its count drops to 0, so re-quoting a book never allocates.
+  std::vector<AccountBook> books;
+
+  // The order list of `instrument`, or nullptr.
+  AccountBook* FindBook(InstrumentId instrument) {
+    auto it = std::lower_bound(books.begin(), books.end(), instrument,
+                               [](const AccountBook& b, InstrumentId i) { return b.instrument < i; });
+    return it != books.end() && it->instrument == instrument ? &*it : nullptr;
+  }
+  AccountBook& GetBook(InstrumentId instrument) {
+    auto it = std::lower_bound(books.begin(), books.end(), instrument,
+                               [](const AccountBook& b, InstrumentId i) { return b.instrument < i; });
+    if (it != books.end() && it->instrument == instrument) return *it;
+    return *books.insert(it, AccountBook{instrument, 0, kNil, kNil});
+  }
 
   // The balance of `asset`, or nullptr if the account never held it.
   AssetBalance* Find(AssetId asset) {
@@ -115,7 +139,10 @@ class AccountTable {
 
   [[nodiscard]] size_t MemoryBytes() const {
     size_t bytes = chunks_.capacity() * sizeof(void*);
-    ForEach([&](size_t, const Account& a) { bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance); });
+    ForEach([&](size_t, const Account& a) {
+      bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance) +
+               a.books.capacity() * sizeof(AccountBook);
+    });
     return bytes;
   }
 

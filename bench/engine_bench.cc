@@ -1,0 +1,226 @@
+#include "engine_bench.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <span>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "bench_util.h"
+#include "common/latency_histogram.h"
+#include "engine/engine.h"
+
+namespace sequex::bench {
+namespace {
+
+struct RunResult {
+  double ops_per_sec = 0;
+  uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+};
+
+EngineConfig ConfigFor(const workload::CommandStream& stream) {
+  uint32_t max_account = 0;
+  for (const Command& c : stream.commands) {
+    if (const auto* d = std::get_if<Deposit>(&c.body)) max_account = std::max(max_account, d->account.value());
+  }
+  // Accounts are presized; order tables are not: they grow to twice the peak of open orders during the untimed
+  // warm-up, as in production. Presizing them for every order the workload ever places would make the id
+  // indexes tens of MiB and turn each lookup into a cache miss that a real deployment would not see.
+  EngineConfig config;
+  config.expected_accounts = std::max<uint32_t>(config.expected_accounts, max_account + 1);
+  return config;
+}
+
+void Replay(Engine& engine, std::span<const Command> commands) {
+  for (const Command& c : commands) engine.Apply(c);
+}
+
+double ThroughputPass(const workload::CommandStream& s, const EngineConfig& config) {
+  Engine engine(config);
+  const std::span<const Command> all(s.commands);
+  Replay(engine, all.first(s.warmup_commands));
+  const std::span<const Command> measured = all.subspan(s.warmup_commands);
+  size_t events = 0;  // consumed so the loop's work is observable
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const Command& c : measured) events += engine.Apply(c).size();
+  const auto t1 = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(t1 - t0).count();
+  if (events == 0 || seconds <= 0) return 0;
+  return static_cast<double>(measured.size()) / seconds;
+}
+
+LatencyHistogram LatencyPass(const workload::CommandStream& s, const EngineConfig& config, const CycleClock& clock) {
+  Engine engine(config);
+  const std::span<const Command> all(s.commands);
+  Replay(engine, all.first(s.warmup_commands));
+  LatencyHistogram ticks;  // raw clock ticks: converting once at the end keeps the loop to two reads and a store
+  for (const Command& c : all.subspan(s.warmup_commands)) {
+    const uint64_t t0 = clock.Start();
+    engine.Apply(c);
+    const uint64_t t1 = clock.Stop();
+    ticks.Record(t1 - t0);
+  }
+  return ticks;
+}
+
+std::string ResultLine(const PreparedWorkload& w, const RunResult& r, const CycleClock& clock, double overhead_ns,
+                       const std::string& run) {
+  const size_t measured = w.stream.commands.size() - w.stream.warmup_commands;
+  return fmt::format(
+      "{{\"bench\":\"engine\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.0f},\"p50_ns\":{},\"p99_ns\":{},"
+      "\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{},\"clock\":\"{}\",\"timer_overhead_ns\":{:.1f},"
+      "\"run\":{}}}",
+      JsonString(w.name), measured, r.ops_per_sec, r.p50_ns, r.p99_ns, r.p999_ns, r.max_ns, JsonString(GitCommit()),
+      JsonString(CpuModel()), clock.Name(), overhead_ns, run);
+}
+
+template <typename T>
+T Median(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// --- the human-readable summary -----------------------------------------------------------------------------------
+
+struct Tally {
+  uint64_t order_commands = 0;  // everything but definitions and deposits
+  uint64_t places = 0, traded_on_arrival = 0, commands_that_traded = 0, trades = 0, cancels = 0, amends = 0;
+  std::map<uint32_t, uint64_t> rejects;  // by API code
+};
+
+// Returns false if the engine's audit fails or it disagrees with the generator's shadow books.
+bool Summarize(const PreparedWorkload& w, const EngineConfig& config) {
+  Engine engine(config);
+  Tally t;
+  for (const Command& c : w.stream.commands) {
+    const std::span<const Event> events = engine.Apply(c);
+    bool traded = false;
+    for (const Event& e : events) {
+      if (std::holds_alternative<TradeEvent>(e)) {
+        ++t.trades;
+        traded = true;
+      } else if (const auto* r = std::get_if<RejectedEvent>(&e)) {
+        ++t.rejects[ApiErrorCode(r->reason)];
+      } else if (std::holds_alternative<CancelledEvent>(e)) {
+        ++t.cancels;
+      } else if (std::holds_alternative<AmendedEvent>(e)) {
+        ++t.amends;
+      }
+    }
+    if (std::holds_alternative<PlaceOrder>(c.body)) {
+      ++t.places;
+      if (traded) ++t.traded_on_arrival;
+    }
+    if (std::holds_alternative<PlaceOrder>(c.body) || std::holds_alternative<CancelOrder>(c.body) ||
+        std::holds_alternative<AmendOrder>(c.body) || std::holds_alternative<CancelAll>(c.body)) {
+      ++t.order_commands;
+    }
+    if (traded) ++t.commands_that_traded;
+  }
+
+  const size_t total = w.stream.commands.size();
+  fmt::print("\nworkload {}: {} commands ({} setup and warm-up, {} measured)\n", w.name, Grouped(total),
+             Grouped(w.stream.warmup_commands), Grouped(total - w.stream.warmup_commands));
+  const auto pct = [](uint64_t part, uint64_t whole) {
+    return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  };
+  fmt::print(
+      "order commands {}: new orders {}, {:.1f}% traded on arrival; {} trades; {:.1f}% of order commands traded\n",
+      Grouped(t.order_commands), Grouped(t.places), pct(t.traded_on_arrival, t.places), Grouped(t.trades),
+      pct(t.commands_that_traded, t.order_commands));
+  fmt::print("cancellations {} (incl. IOC/market remainders), amends {}\n", Grouped(t.cancels), Grouped(t.amends));
+  if (t.rejects.empty()) fmt::print("rejects: none\n");
+  for (const auto& [code, n] : t.rejects) {
+    fmt::print("rejects {:>6} {:<30} {:>10} ({:.2f}% of order commands)\n", code,
+               RejectReasonName(static_cast<RejectReason>(code)), Grouped(n), pct(n, t.order_commands));
+  }
+
+  struct BookLine {
+    size_t index, orders, levels;
+  };
+  std::vector<BookLine> books;
+  size_t resting = 0;
+  for (size_t i = 0; i < w.symbols.size(); ++i) {
+    const InstrumentId id(static_cast<uint16_t>(i + 1));
+    const BookDepth depth = engine.Depth(id, SIZE_MAX);
+    size_t orders = 0;
+    for (const DepthLevel& l : depth.bids) orders += l.orders;
+    for (const DepthLevel& l : depth.asks) orders += l.orders;
+    books.push_back(BookLine{i, orders, depth.bids.size() + depth.asks.size()});
+    resting += orders;
+  }
+  fmt::print("open orders {} ({} resting in {} books)\n", Grouped(engine.OpenOrderCount()), Grouped(resting),
+             books.size());
+  std::vector<BookLine> busiest = books;
+  std::sort(busiest.begin(), busiest.end(), [](const BookLine& a, const BookLine& b) {
+    return a.orders != b.orders ? a.orders > b.orders : a.index < b.index;
+  });
+  for (size_t i = 0; i < std::min<size_t>(5, busiest.size()); ++i) {
+    const BookLine& b = busiest[i];
+    const InstrumentId id(static_cast<uint16_t>(b.index + 1));
+    const auto bid = engine.BestBid(id), ask = engine.BestAsk(id);
+    fmt::print("  {:<12} {:>6} orders over {:>4} levels, best {} / {}\n", w.symbols[b.index], b.orders, b.levels,
+               bid ? fmt::format("{}", bid->value()) : "-", ask ? fmt::format("{}", ask->value()) : "-");
+  }
+  size_t disagree = 0;
+  if (w.generator) {
+    for (const BookLine& b : books) {
+      if (b.index < w.generator->open_orders.size() && w.generator->open_orders[b.index] != b.orders) ++disagree;
+    }
+    fmt::print("generator's shadow books: {}\n", disagree == 0
+                                                     ? std::string("agree with the engine on every book's open orders")
+                                                     : fmt::format("DISAGREE on {} books", disagree));
+  }
+  fmt::print("engine memory {:.1f} MiB (Engine::MemoryBytes), process RSS {:.1f} MiB, peak {:.1f} MiB\n",
+             static_cast<double>(engine.MemoryBytes()) / (1 << 20), static_cast<double>(RssBytes()) / (1 << 20),
+             static_cast<double>(PeakRssBytes()) / (1 << 20));
+  fmt::print("state hash {:016x}\n", engine.StateHash());
+  const std::string audit = engine.Audit();
+  fmt::print("audit: {}\n", audit.empty() ? "every invariant holds" : audit);
+  return audit.empty() && disagree == 0;
+}
+
+}  // namespace
+
+int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options) {
+  const EngineConfig config = ConfigFor(w.stream);
+  const CycleClock clock;
+  const double overhead_ns = clock.OverheadNs();
+  std::vector<RunResult> results;
+  for (int run = 1; run <= options.runs; ++run) {
+    RunResult r;
+    r.ops_per_sec = ThroughputPass(w.stream, config);
+    const LatencyHistogram ticks = LatencyPass(w.stream, config, clock);
+    r.p50_ns = clock.ToNs(ticks.Percentile(50));
+    r.p99_ns = clock.ToNs(ticks.Percentile(99));
+    r.p999_ns = clock.ToNs(ticks.Percentile(99.9));
+    r.max_ns = clock.ToNs(ticks.Max());
+    results.push_back(r);
+    fmt::print("{}\n", ResultLine(w, r, clock, overhead_ns, std::to_string(run)));
+    std::fflush(stdout);
+  }
+  if (results.size() > 1) {
+    auto field = [&](auto member) {
+      std::vector<std::decay_t<decltype(results[0].*member)>> v;
+      for (const RunResult& r : results) v.push_back(r.*member);
+      return Median(v);
+    };
+    RunResult m;
+    m.ops_per_sec = field(&RunResult::ops_per_sec);
+    m.p50_ns = field(&RunResult::p50_ns);
+    m.p99_ns = field(&RunResult::p99_ns);
+    m.p999_ns = field(&RunResult::p999_ns);
+    m.max_ns = field(&RunResult::max_ns);
+    fmt::print("{}\n", ResultLine(w, m, clock, overhead_ns, "\"median\""));
+  }
+  if (options.summary && !Summarize(w, config)) return 1;
+  return 0;
+}
+
+}  // namespace sequex::bench

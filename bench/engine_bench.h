@@ -1,0 +1,36 @@
+// `sequex-bench engine`: the engine alone on a workload, timed. Everything is generated or read and translated to
+// Commands before any clock starts; the warm-up part is replayed untimed on a fresh engine before each pass.
+//
+// Per run, two passes on two fresh engines:
+//   throughput: the measured commands back to back, no per-command timer -> ops_per_sec;
+//   latency:    each Apply between two CycleClock reads -> log-linear histogram -> p50 / p99 / p99.9 / max.
+// Both are printed as one JSON line per run (README.md's fields, then the clock, its overhead and the run number);
+// with --runs > 1 a last line holds the median of each field over the runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "workload/generator.h"
+#include "workload/workload.h"
+
+namespace sequex::bench {
+
+struct PreparedWorkload {
+  std::string name;  // README workload name, or the file name
+  workload::CommandStream stream;
+  std::vector<std::string> symbols;                   // instrument id - 1 -> symbol
+  std::optional<workload::GeneratorStats> generator;  // the shadow model's view, when generated here
+};
+
+struct EngineBenchOptions {
+  int runs = 1;
+  bool summary = false;  // after the JSON lines, a human-readable account of what the workload did
+};
+
+// Prints to stdout; returns the process exit code (1 if --summary finds the audit failing or the engine
+// disagreeing with the generator's shadow books).
+int RunEngineBench(const PreparedWorkload& workload, const EngineBenchOptions& options);
+
+}  // namespace sequex::bench

@@ -1,0 +1,161 @@
+// sequex-bench: the whole-engine benchmark tool (shared/workloads/README.md).
+//
+//   sequex-bench gen --workload standard --seed 42 --commands 5000000 --out standard.txt
+//   sequex-bench engine --workload standard --runs 3 [--summary]
+//   sequex-bench engine --input standard.txt
+//   sequex-bench scale --books 1000 --assets 1000 --accounts 1000000 --orders 10000000
+//
+// Results go to stdout, one JSON object per line; progress and generator statistics go to stderr.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "engine_bench.h"
+#include "scale_bench.h"
+#include "workload/generator.h"
+#include "workload/workload.h"
+
+namespace {
+
+using sequex::workload::GeneratorOptions;
+using sequex::workload::GeneratorStats;
+
+struct GenFlags {
+  std::string workload = "standard";
+  uint64_t seed = 42;
+  uint64_t commands = 5'000'000;
+  uint64_t warmup = 1'000'000;
+  uint32_t accounts = 0;
+};
+
+void AddGenFlags(CLI::App* app, GenFlags* f) {
+  app->add_option("--seed", f->seed, "generator seed")->capture_default_str();
+  app->add_option("--commands", f->commands, "measured commands, after the warm-up")->capture_default_str();
+  app->add_option("--warmup", f->warmup, "warm-up commands, replayed untimed")->capture_default_str();
+  app->add_option("--accounts", f->accounts, "accounts (0 = the workload's own)")->capture_default_str();
+}
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool Generate(const GenFlags& f, sequex::workload::Workload* out, GeneratorStats* stats) {
+  const auto kind = sequex::workload::ParseWorkloadKind(f.workload);
+  if (!kind) {
+    std::fprintf(stderr, "unknown workload '%s' (standard, single-book, burst)\n", f.workload.c_str());
+    return false;
+  }
+  GeneratorOptions o;
+  o.kind = *kind;
+  o.seed = f.seed;
+  o.commands = f.commands;
+  o.warmup_commands = f.warmup;
+  o.accounts = f.accounts;
+  const auto t0 = std::chrono::steady_clock::now();
+  *out = sequex::workload::Generate(o, stats);
+  const auto pct = [](uint64_t a, uint64_t b) {
+    return b == 0 ? 0.0 : 100.0 * static_cast<double>(a) / static_cast<double>(b);
+  };
+  uint64_t open = 0;
+  uint32_t most = 0;
+  for (uint32_t n : stats->open_orders) {
+    open += n;
+    most = std::max(most, n);
+  }
+  std::fprintf(stderr,
+               "generated %s seed %llu in %.1f s: %zu lines; %.1f%% of new orders traded on arrival, %.1f%% of "
+               "commands traded, %.2f%% stale cancels/amends, %.2f%% post-only/FOK rejects; %llu open orders "
+               "(busiest book %u); widest sweep %llu levels, %llu sweeps of 20+\n",
+               f.workload.c_str(), static_cast<unsigned long long>(f.seed), Since(t0), out->records.size(),
+               pct(stats->traded_on_arrival, stats->new_orders),
+               pct(stats->commands_that_traded, stats->order_commands), pct(stats->stale, stats->order_commands),
+               pct(stats->model_rejects, stats->order_commands), static_cast<unsigned long long>(open), most,
+               static_cast<unsigned long long>(stats->max_levels_swept),
+               static_cast<unsigned long long>(stats->sweeps_of_20_levels));
+  return true;
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sequex-bench: the standard workloads, and the engine timed on them"};
+  app.require_subcommand(1);
+
+  GenFlags gen;
+  std::string out_path;
+  CLI::App* gen_cmd = app.add_subcommand("gen", "write a workload in the text format of workloads/README.md");
+  gen_cmd->add_option("--workload", gen.workload, "standard | single-book | burst")->required();
+  AddGenFlags(gen_cmd, &gen);
+  gen_cmd->add_option("--out", out_path, "file to write")->required();
+
+  GenFlags eng;
+  std::string input;
+  sequex::bench::EngineBenchOptions engine_options;
+  CLI::App* engine_cmd = app.add_subcommand("engine", "the engine alone on a workload: throughput and latency");
+  auto* workload_opt = engine_cmd->add_option("--workload", eng.workload, "standard | single-book | burst");
+  auto* input_opt = engine_cmd->add_option("--input", input, "a workload file instead of a generated one");
+  workload_opt->excludes(input_opt);
+  AddGenFlags(engine_cmd, &eng);
+  engine_cmd->add_option("--runs", engine_options.runs, "runs; with more than one, a last line of medians")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  engine_cmd->add_flag("--summary", engine_options.summary, "then a human-readable summary of the workload's effect");
+
+  sequex::bench::ScaleOptions scale;
+  CLI::App* scale_cmd = app.add_subcommand("scale", "fill one engine and report its memory");
+  scale_cmd->add_option("--books", scale.books)->capture_default_str();
+  scale_cmd->add_option("--assets", scale.assets)->capture_default_str();
+  scale_cmd->add_option("--accounts", scale.accounts)->capture_default_str();
+  scale_cmd->add_option("--orders", scale.orders, "resting orders")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (gen_cmd->parsed()) {
+    sequex::workload::Workload w;
+    GeneratorStats stats;
+    if (!Generate(gen, &w, &stats)) return 2;
+    if (auto err = sequex::workload::WriteWorkloadFile(w, out_path)) {
+      std::fprintf(stderr, "%s\n", err->c_str());
+      return 1;
+    }
+    return 0;
+  }
+
+  if (engine_cmd->parsed()) {
+    sequex::bench::PreparedWorkload prepared;
+    sequex::workload::Workload w;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!input.empty()) {
+      auto parsed = sequex::workload::ReadWorkloadFile(input);
+      if (auto* err = std::get_if<sequex::workload::ParseError>(&parsed)) {
+        std::fprintf(stderr, "%s: %s\n", input.c_str(), err->ToString().c_str());
+        return 1;
+      }
+      w = std::get<sequex::workload::Workload>(std::move(parsed));
+      prepared.name = BaseName(input);
+      std::fprintf(stderr, "read %s in %.1f s: %zu lines\n", input.c_str(), Since(t0), w.records.size());
+    } else {
+      GeneratorStats stats;
+      if (!Generate(eng, &w, &stats)) return 2;
+      prepared.name = eng.workload;
+      prepared.generator = std::move(stats);
+    }
+    for (const auto& i : w.instruments) prepared.symbols.push_back(i.symbol);
+    prepared.stream = sequex::workload::Translate(w);
+    w = {};  // the engine only needs the commands; free the records before timing
+    return sequex::bench::RunEngineBench(prepared, engine_options);
+  }
+
+  if (scale_cmd->parsed()) return sequex::bench::RunScaleBench(scale);
+  return 0;
+}

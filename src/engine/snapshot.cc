@@ -1,0 +1,396 @@
+// Engine snapshots: the whole state of Engine::Impl as explicit little-endian bytes, and back.
+// Format (docs/journal.md, "Engine snapshot"): magic "SQXENGS1", u32 version, u32 reserved, the sections below in
+// this order, then u64 XXH3-64 of every preceding byte.
+//   counters: u64 next_order_id, u64 next_match_id, u32 fee_account
+//   assets:   u32 n, then per id: u8 defined [u8 decimals, code[16], i64 net_deposits]
+//   fees:     16 x (i32 maker_ppm, i32 taker_ppm)
+//   accounts: u32 n, then per id: u8 exists [u8 fee_tier, u32 m, m x (u16 asset, i64 available, i64 held)]
+//   books:    u32 n, then per id: u8 present [instrument definition, i64 tick_value, i64 lot_size, i64 last_price]
+//   orders:   u32 n, then each open order (accounts by id, each in placement order) with every field
+//   queues:   per present book: bids then asks, u32 levels, worst to best: i64 price, u32 k, k x u64 order id
+//             (queue order); then stops_rise and stops_fall: u32 k, k x u64 order id (list order)
+// Slots, links, level totals, open-order counts and both indexes are rebuilt on load, not stored.
+#include <xxhash.h>
+
+#include <algorithm>
+#include <string>
+
+#include "engine/engine.h"
+#include "engine/engine_impl.h"
+#include "journal/byte_io.h"
+
+namespace sequex {
+namespace {
+
+using journal::ByteReader;
+using journal::ByteWriter;
+
+constexpr char kMagic[8] = {'S', 'Q', 'X', 'E', 'N', 'G', 'S', '1'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderSize = 16;
+constexpr size_t kTrailerSize = 8;
+constexpr size_t kMinOrderBytes = 129;  // exact size without client_oid bytes: the lower bound of one order's encoding, to bound counts by input size
+static_assert(sizeof(kMagic) + 4 + 4 == kHeaderSize);
+
+void PutDef(ByteWriter& w, const DefineInstrument& d) {
+  w.U16(d.instrument.value());
+  w.U16(d.base.value());
+  w.U16(d.quote.value());
+  w.I64(d.tick_size.value());
+  w.I64(d.lot_size.value());
+  w.I64(d.min_qty.value());
+  w.I64(d.min_notional.value());
+  w.U32(d.price_band_bps);
+  w.I64(d.reference_price.value());
+  w.U8(static_cast<uint8_t>(d.status));
+  w.Raw(d.symbol, sizeof d.symbol);
+}
+
+void GetDef(ByteReader& r, DefineInstrument* d) {
+  d->instrument = InstrumentId{r.U16()};
+  d->base = AssetId{r.U16()};
+  d->quote = AssetId{r.U16()};
+  d->tick_size = Amount{r.I64()};
+  d->lot_size = Amount{r.I64()};
+  d->min_qty = QtyLots{r.I64()};
+  d->min_notional = Amount{r.I64()};
+  d->price_band_bps = r.U32();
+  d->reference_price = PriceTicks{r.I64()};
+  const uint8_t status = r.U8();
+  if (status > static_cast<uint8_t>(InstrumentStatus::kPostOnly)) r.Fail();
+  d->status = static_cast<InstrumentStatus>(status);
+  r.Raw(d->symbol, sizeof d->symbol);
+}
+
+void PutOrder(ByteWriter& w, const Order& o) {
+  w.U64(o.id.value());
+  w.U32(o.account.value());
+  w.U16(o.instrument.value());
+  w.U8(static_cast<uint8_t>(o.side));
+  w.U8(static_cast<uint8_t>(o.type));
+  w.U8(static_cast<uint8_t>(o.tif));
+  w.U8(o.flags);
+  w.U8(static_cast<uint8_t>(o.stp_mode));
+  w.U8(static_cast<uint8_t>(o.status));
+  w.U32(o.stp_group);
+  w.I64(o.price.value());
+  w.I64(o.trigger.value());
+  w.I64(o.cap.value());
+  w.I64(o.qty.value());
+  w.I64(o.remaining.value());
+  w.I64(o.filled.value());
+  w.I64(o.notional.value());
+  w.I64(o.held.value());
+  w.I64(o.cum_notional.value());
+  w.I64(o.cum_fee.value());
+  w.I32(o.maker_ppm);
+  w.I32(o.taker_ppm);
+  w.U64(o.created_seq);
+  w.I64(o.created_time);
+  w.U8(o.client_oid.len);
+  w.Raw(o.client_oid.bytes, o.client_oid.len);
+}
+
+// Reads one order's fields into `o`; false if a field is out of its range.
+bool GetOrder(ByteReader& r, Order* o) {
+  o->id = OrderId{r.U64()};
+  o->account = AccountId{r.U32()};
+  o->instrument = InstrumentId{r.U16()};
+  const uint8_t side = r.U8(), type = r.U8(), tif = r.U8();
+  o->flags = r.U8();
+  const uint8_t stp = r.U8(), status = r.U8();
+  if (side > 1 || type > 5 || tif > 2 || stp > 3 || (status != 0 && status != 1)) return false;
+  o->side = static_cast<Side>(side);
+  o->type = static_cast<OrderType>(type);
+  o->tif = static_cast<TimeInForce>(tif);
+  o->stp_mode = static_cast<StpMode>(stp);
+  o->status = static_cast<OrderStatus>(status);
+  o->stp_group = r.U32();
+  o->price = PriceTicks{r.I64()};
+  o->trigger = PriceTicks{r.I64()};
+  o->cap = PriceTicks{r.I64()};
+  o->qty = QtyLots{r.I64()};
+  o->remaining = QtyLots{r.I64()};
+  o->filled = QtyLots{r.I64()};
+  o->notional = Amount{r.I64()};
+  o->held = Amount{r.I64()};
+  o->cum_notional = Amount{r.I64()};
+  o->cum_fee = Amount{r.I64()};
+  o->maker_ppm = r.I32();
+  o->taker_ppm = r.I32();
+  o->created_seq = r.U64();
+  o->created_time = r.I64();
+  const uint8_t len = r.U8();
+  if (len > ClientOid::kMaxLen) return false;
+  o->client_oid = ClientOid{};
+  r.Raw(o->client_oid.bytes, len);
+  o->client_oid.len = len;
+  auto in = [](int64_t v, int64_t hi) { return v >= 0 && v < hi; };
+  return o->id.value() != 0 && in(o->price.value(), kMaxPriceTicks) && in(o->trigger.value(), kMaxPriceTicks) &&
+         in(o->cap.value(), kMaxPriceTicks) && in(o->qty.value(), kMaxQtyLots) &&
+         in(o->remaining.value(), kMaxQtyLots) && in(o->filled.value(), kMaxQtyLots) &&
+         in(o->notional.value(), kMaxAmount) && in(o->held.value(), kMaxAmount) &&
+         in(o->cum_notional.value(), kMaxAmount) && o->cum_fee.value() > -kMaxAmount &&
+         o->cum_fee.value() < kMaxAmount;
+}
+
+// The stop list an order waits in (mirrors matching.cc): buy stop-loss types and sell take-profit types trigger
+// on a rise.
+bool TriggersOnRise(const Order& o) {
+  const bool stop_loss = o.type == OrderType::kStopLoss || o.type == OrderType::kStopLimit;
+  return (o.side == Side::kBuy) == stop_loss;
+}
+
+}  // namespace
+
+std::string Engine::SaveSnapshot() const {
+  const Impl& m = *impl_;
+  std::string out;
+  out.reserve(kHeaderSize + size_t{m.pool_.live()} * (kMinOrderBytes + 64) + 4096);  // accounts grow it as needed
+  ByteWriter w(&out);
+  w.Raw(kMagic, sizeof kMagic);
+  w.U32(kVersion);
+  w.U32(0);
+  w.U64(m.next_order_id_);
+  w.U64(m.next_match_id_);
+  w.U32(m.config_.fee_account.value());
+  w.U32(static_cast<uint32_t>(m.assets_.size()));
+  for (const AssetInfo& a : m.assets_) {
+    w.U8(a.defined ? 1 : 0);
+    if (!a.defined) continue;
+    w.U8(a.decimals);
+    w.Raw(a.code, sizeof a.code);
+    w.I64(a.net_deposits.value());
+  }
+  for (const FeeTier& t : m.fee_tiers_) {
+    w.I32(t.maker_ppm);
+    w.I32(t.taker_ppm);
+  }
+  // Accounts: only the existing ones, as (id, ...) in ascending id (the table is sparse by design).
+  uint32_t n_existing = 0;
+  m.accounts_.ForEach([&](size_t, const Account& a) { n_existing += a.exists ? 1 : 0; });
+  w.U32(n_existing);
+  m.accounts_.ForEach([&](size_t id, const Account& a) {
+    if (!a.exists) return;
+    w.U32(static_cast<uint32_t>(id));
+    w.U8(a.fee_tier);
+    w.U32(static_cast<uint32_t>(a.inline_count + a.more_balances.size()));
+    a.ForEachBalance([&](const AssetBalance& b) {
+      w.U16(b.asset.value());
+      w.I64(b.available.value());
+      w.I64(b.held.value());
+    });
+  });
+  w.U32(static_cast<uint32_t>(m.books_.size()));
+  for (const auto& b : m.books_) {
+    w.U8(b ? 1 : 0);
+    if (!b) continue;
+    PutDef(w, b->def);
+    w.I64(b->tick_value.value());
+    w.I64(b->lot_size.value());
+    w.I64(b->last_price.value());
+  }
+  w.U32(m.pool_.live());
+  m.accounts_.ForEach([&](size_t, const Account& a) {
+    if (!a.exists) return;
+    std::vector<uint32_t> slots;
+    m.CollectOpenOrders(a, kAllInstruments, slots);
+    for (uint32_t s : slots) PutOrder(w, m.pool_[s]);
+  });
+  for (const auto& b : m.books_) {
+    if (!b) continue;
+    for (const BookSide* side : {&b->bids, &b->asks}) {
+      w.U32(static_cast<uint32_t>(side->size()));
+      for (size_t l = side->size(); l-- > 0;) {
+        const Level& level = side->nth_best(l);
+        w.I64(level.price.value());
+        w.U32(level.count);
+        for (uint32_t s = level.head; s != kNil; s = m.pool_[s].next) w.U64(m.pool_[s].id.value());
+      }
+    }
+    for (const auto* stops : {&b->stops_rise, &b->stops_fall}) {
+      w.U32(static_cast<uint32_t>(stops->size()));
+      for (uint32_t s : *stops) w.U64(m.pool_[s].id.value());
+    }
+  }
+  w.U64(XXH3_64bits(out.data(), out.size()));
+  return out;
+}
+
+std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const EngineConfig& config,
+                                             std::string* error) {
+  auto fail = [&](const std::string& why) -> std::unique_ptr<Engine> {
+    *error = "engine snapshot: " + why;
+    return nullptr;
+  };
+  if (bytes.size() < kHeaderSize + kTrailerSize) return fail("too short");
+  if (bytes.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) return fail("bad magic");
+  const std::string_view body = bytes.substr(0, bytes.size() - kTrailerSize);
+  if (journal::LoadLe(bytes.data() + body.size(), 8) != XXH3_64bits(body.data(), body.size())) {
+    return fail("checksum mismatch");
+  }
+  ByteReader r(body);
+  (void)r.View(sizeof kMagic);
+  if (r.U32() != kVersion) return fail("unsupported version");
+  if (r.U32() != 0) return fail("reserved bits set");
+
+  auto engine = std::make_unique<Engine>(config);
+  Impl& m = *engine->impl_;
+  m.next_order_id_ = r.U64();
+  m.next_match_id_ = r.U64();
+  if (r.U32() != config.fee_account.value()) return fail("fee account differs from the configuration");
+
+  const uint32_t n_assets = r.U32();
+  if (n_assets > 0x10000 || n_assets > r.remaining()) return fail("bad asset count");
+  m.assets_.assign(n_assets, AssetInfo{});
+  for (AssetInfo& a : m.assets_) {
+    a.defined = r.U8() != 0;
+    if (!a.defined) continue;
+    a.decimals = r.U8();
+    r.Raw(a.code, sizeof a.code);
+    a.net_deposits = Amount{r.I64()};
+    if (a.decimals > 18) return fail("bad asset decimals");
+  }
+  for (FeeTier& t : m.fee_tiers_) {
+    t.maker_ppm = r.I32();
+    t.taker_ppm = r.I32();
+  }
+
+  const uint32_t n_accounts = r.U32();
+  if (n_accounts > config.max_accounts || n_accounts > r.remaining() || n_accounts == 0) {
+    return fail("bad account count");
+  }
+  m.accounts_.Clear();
+  int64_t previous_id = -1;
+  for (uint32_t k = 0; k < n_accounts; ++k) {
+    const uint32_t id = r.U32();
+    if (id >= config.max_accounts || static_cast<int64_t>(id) <= previous_id) return fail("bad account id");
+    previous_id = id;
+    Account& a = m.accounts_[id];
+    a.exists = true;
+    a.fee_tier = r.U8();
+    if (a.fee_tier > 15) return fail("bad fee tier");
+    const uint32_t n = r.U32();
+    if (n > r.remaining() / 18) return fail("bad balance count");
+    for (uint32_t i = 0; i < n; ++i) {
+      const AssetId asset{r.U16()};
+      if (!m.AssetDefined(asset) || a.Find(asset) != nullptr) return fail("balance of an unknown or repeated asset");
+      AssetBalance& b = a.Get(asset);
+      b.available = Amount{r.I64()};
+      b.held = Amount{r.I64()};
+    }
+  }
+  if (m.FindAccount(config.fee_account) == nullptr) return fail("fee account missing");
+
+  const uint32_t n_books = r.U32();
+  if (n_books > 0xFFFF || n_books > r.remaining()) return fail("bad book count");
+  m.books_.resize(n_books);
+  for (uint32_t i = 0; i < n_books; ++i) {
+    if (r.U8() == 0) continue;
+    auto book = std::make_unique<Book>();
+    GetDef(r, &book->def);
+    book->tick_value = Amount{r.I64()};
+    book->lot_size = Amount{r.I64()};
+    book->last_price = PriceTicks{r.I64()};
+    if (!r.ok() || book->def.instrument.value() != i || !m.AssetDefined(book->def.base) ||
+        !m.AssetDefined(book->def.quote) || book->tick_value.value() <= 0 || book->tick_value.value() >= kMaxAmount ||
+        book->lot_size != book->def.lot_size || book->last_price.value() < 0 ||
+        book->last_price.value() >= kMaxPriceTicks) {
+      return fail("bad instrument " + std::to_string(i));
+    }
+    m.books_[i] = std::move(book);
+  }
+
+  const uint32_t n_orders = r.U32();
+  if (n_orders > config.max_orders || n_orders > r.remaining() / kMinOrderBytes) return fail("bad order count");
+  for (uint32_t i = 0; i < n_orders; ++i) {
+    Order o;
+    if (!GetOrder(r, &o) || !r.ok()) return fail("bad order #" + std::to_string(i));
+    if (m.FindAccount(o.account) == nullptr || o.account == config.fee_account || m.FindBook(o.instrument) == nullptr ||
+        o.id.value() >= m.next_order_id_ || m.by_id_.Find(o.id.value()) != FlatIndex::kNone ||
+        (o.status == OrderStatus::kNew) != IsStop(o.type) ||
+        (!o.client_oid.empty() && m.FindOpenOrder(o.account, OrderId{0}, o.client_oid) != kNil)) {
+      return fail("inconsistent order " + std::to_string(o.id.value()));
+    }
+    const uint32_t slot = m.pool_.Allocate();
+    Order& placed = m.pool_[slot];
+    placed = o;
+    placed.next = placed.prev = kNil;  // kNil in `next` = not yet in a queue or stop list
+    m.by_id_.Insert(o.id.value(), slot);
+    if (!o.client_oid.empty()) m.by_oid_.Insert(m.OidKey(o.account, o.client_oid), slot);
+    m.LinkToAccount(slot);
+  }
+
+  std::vector<bool> queued(n_orders, false);  // a fresh pool hands out slots 0, 1, 2, ...; by slot
+  auto take = [&](uint64_t id, const Book& book, OrderStatus want) -> uint32_t {
+    const uint32_t slot = m.by_id_.Find(id);
+    if (slot == FlatIndex::kNone || slot >= queued.size() || queued[slot]) return kNil;
+    const Order& o = m.pool_[slot];
+    if (o.instrument != book.def.instrument || o.status != want) return kNil;
+    queued[slot] = true;
+    return slot;
+  };
+  for (uint32_t bi = 0; bi < n_books; ++bi) {
+    if (!m.books_[bi]) continue;
+    Book& book = *m.books_[bi];
+    for (Side side : {Side::kBuy, Side::kSell}) {
+      BookSide& bs = book.side(side);
+      const uint32_t n_levels = r.U32();
+      if (n_levels > r.remaining() / 12) return fail("bad level count");
+      for (uint32_t l = 0; l < n_levels; ++l) {
+        const PriceTicks price{r.I64()};
+        const uint32_t count = r.U32();
+        if (!r.ok() || count == 0 || count > r.remaining() / 8 || price.value() <= 0 ||
+            (!bs.empty() && !bs.Better(price, bs.best().price))) {
+          return fail("bad price level in instrument " + std::to_string(bi));
+        }
+        Level& level = bs.FindOrInsert(price);
+        for (uint32_t k = 0; k < count; ++k) {
+          const uint32_t slot = take(r.U64(), book, OrderStatus::kActive);
+          if (slot == kNil || m.pool_[slot].side != side || m.pool_[slot].price != price ||
+              m.pool_[slot].remaining.value() <= 0) {
+            return fail("bad order in a level of instrument " + std::to_string(bi));
+          }
+          Order& o = m.pool_[slot];
+          o.prev = level.tail;
+          o.next = kNil;
+          if (level.tail != kNil) {
+            m.pool_[level.tail].next = slot;
+          } else {
+            level.head = slot;
+          }
+          level.tail = slot;
+          level.total += o.remaining;
+          ++level.count;
+        }
+      }
+    }
+    for (auto* stops : {&book.stops_rise, &book.stops_fall}) {
+      const uint32_t n = r.U32();
+      if (n > r.remaining() / 8) return fail("bad stop count");
+      stops->reserve(n);
+      for (uint32_t k = 0; k < n; ++k) {
+        const uint32_t slot = take(r.U64(), book, OrderStatus::kNew);
+        if (slot == kNil || TriggersOnRise(m.pool_[slot]) != (stops == &book.stops_rise)) {
+          return fail("bad stop order in instrument " + std::to_string(bi));
+        }
+        stops->push_back(slot);
+      }
+      const bool rise = stops == &book.stops_rise;
+      const bool sorted = std::is_sorted(stops->begin(), stops->end(), [&](uint32_t a, uint32_t b) {
+        const Order &x = m.pool_[a], &y = m.pool_[b];
+        if (x.trigger != y.trigger) return rise ? x.trigger < y.trigger : x.trigger > y.trigger;
+        return x.id < y.id;
+      });
+      if (!sorted) return fail("stop list out of order in instrument " + std::to_string(bi));
+    }
+  }
+  if (!r.ok() || r.remaining() != 0) return fail("truncated or trailing bytes");
+  if (std::count(queued.begin(), queued.end(), true) != static_cast<std::ptrdiff_t>(n_orders)) {
+    return fail("an open order is neither on a book nor in a stop list");
+  }
+  if (std::string audit = m.Audit(); !audit.empty()) return fail("state fails the audit: " + audit);
+  return engine;
+}
+
+}  // namespace sequex

@@ -1,0 +1,119 @@
+// Env: every file operation of the journal and the snapshots goes through this seam (LevelDB's Env idea), so tests
+// replace the disk: short writes, ENOSPC, EIO on fsync, and "the machine lost power: unsynced data is gone".
+//
+//   Env* env = Env::Default();                       // POSIX; lives forever, thread-safe
+//   std::unique_ptr<WritableFile> f;
+//   Status s = env->NewWritableFile(dir + "/x", &f);
+//   s = f->Append(bytes); s = f->Sync(); s = f->Close();
+//
+// Threading: an Env may be used from several threads at once; one WritableFile from one thread at a time.
+// Paths are plain strings; a directory listing returns names (not paths), sorted.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "journal/status.h"
+
+namespace sequex::journal {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  // Writes all of `data` (retrying partial writes) or returns an error; after an error the file's content past
+  // the last successful Sync is unspecified.
+  virtual Status Append(std::string_view data) = 0;
+  // fdatasync: returns once everything appended is on stable storage.
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+  static Env* Default();  // POSIX
+
+  // Creates (or truncates) a file for writing.
+  virtual Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
+  // Opens an existing file for appending at its end (creates it if missing).
+  virtual Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
+  virtual Status ReadFile(const std::string& path, std::string* out) = 0;
+  virtual Status FileSize(const std::string& path, uint64_t* size) = 0;
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Shrinks a file to `size` bytes and fsyncs it.
+  virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  virtual Status CreateDir(const std::string& dir) = 0;  // ok if it exists
+  // fsync of a directory, so that creates, renames and removes in it are durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+  virtual Status ListDir(const std::string& dir, std::vector<std::string>* names) = 0;
+  virtual bool FileExists(const std::string& path) = 0;
+};
+
+// Writes `data` to `path` atomically: temp file, fsync, rename, directory fsync. A crash leaves either the old
+// file (or none) or the complete new one, never a part.
+Status WriteFileAtomically(Env* env, const std::string& dir, const std::string& name, std::string_view data);
+
+// FaultInjectionEnv: wraps another Env and makes its writes fail on command. It also remembers, per file written
+// through it, how many bytes were synced, so DropUnsyncedData() can simulate a power loss.
+//
+//   FaultInjectionEnv env(Env::Default());
+//   env.FailAfter(FaultInjectionEnv::Fault::kEioOnSync, 3);   // the 4th Sync from now returns EIO
+class FaultInjectionEnv final : public Env {
+ public:
+  enum class Fault : uint8_t {
+    kNone,
+    kShortWrite,   // the failing Append writes half its bytes, then reports an error
+    kEnospc,       // the failing Append writes nothing and reports ENOSPC
+    kEioOnSync,    // the failing Sync reports EIO (its data may or may not be on disk)
+  };
+
+  explicit FaultInjectionEnv(Env* base) : base_(base) {}
+
+  // Arms `fault`: the operation it applies to (Append for writes, Sync for kEioOnSync) succeeds `after_ops` more
+  // times, then fails, and keeps failing until Clear().
+  void FailAfter(Fault fault, uint64_t after_ops);
+  void Clear();
+  // Truncates every file written through this Env to the size it had at its last successful Sync.
+  Status DropUnsyncedData();
+  [[nodiscard]] uint64_t syncs() const;
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
+  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
+  Status ReadFile(const std::string& path, std::string* out) override { return base_->ReadFile(path, out); }
+  Status FileSize(const std::string& path, uint64_t* size) override { return base_->FileSize(path, size); }
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status RemoveFile(const std::string& path) override;
+  Status Truncate(const std::string& path, uint64_t size) override;
+  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
+    return base_->ListDir(dir, names);
+  }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+
+  // Called by the files it hands out.
+  Status BeforeAppend(std::string_view data, std::string_view* allowed);
+  Status BeforeSync();
+  void OnWritten(const std::string& path, uint64_t bytes);
+  void OnSynced(const std::string& path);
+
+ private:
+  struct FileState {
+    uint64_t size = 0;
+    uint64_t synced = 0;
+  };
+  Env* base_;
+  mutable std::mutex mu_;
+  Fault fault_ = Fault::kNone;
+  uint64_t remaining_ = 0;
+  uint64_t syncs_ = 0;
+  std::unordered_map<std::string, FileState> files_;
+};
+
+}  // namespace sequex::journal

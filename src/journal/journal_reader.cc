@@ -1,0 +1,270 @@
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include "journal/journal_reader.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "journal/byte_io.h"
+
+namespace sequex::journal {
+namespace {
+
+std::string Where(std::string_view segment, uint64_t offset, SeqNo seq) {
+  return std::string(segment) + " offset " + std::to_string(offset) + " (seq " + std::to_string(seq) + ")";
+}
+
+bool AllZero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
+}
+
+}  // namespace
+
+JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& visit) {
+  JournalScan scan;
+  std::vector<std::string> names;
+  Status s = env->ListDir(dir, &names);
+  if (!s.ok()) {
+    scan.status = s;
+    return scan;
+  }
+  for (const std::string& n : names) {
+    SeqNo first = 0;
+    if (ParseSegmentName(n, &first)) scan.segments.push_back(SegmentInfo{n, first, 0, 0});
+  }
+  std::sort(scan.segments.begin(), scan.segments.end(),
+            [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_seq < b.first_seq; });
+
+  SeqNo expect_seq = 0;  // next command seq; 0 until the first segment fixes it
+  uint64_t chain = kGenesisHash;
+  std::string data;
+  for (size_t si = 0; si < scan.segments.size(); ++si) {
+    SegmentInfo& seg = scan.segments[si];
+    const bool last_segment = si + 1 == scan.segments.size();
+    s = env->ReadFile(dir + "/" + seg.name, &data);
+    if (!s.ok()) {
+      scan.status = s;
+      return scan;
+    }
+    seg.bytes = data.size();
+    scan.bytes += data.size();
+    const SeqNo where_seq = expect_seq == 0 ? seg.first_seq : expect_seq;
+    if (data.size() < kSegmentHeaderSize) {
+      if (last_segment) {
+        scan.torn = TornTail{true, seg.name, 0, data.size()};
+        break;
+      }
+      scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": segment header is incomplete");
+      return scan;
+    }
+    ByteReader h(std::string_view(data).substr(0, kSegmentHeaderSize));
+    const std::string_view magic = h.View(sizeof kSegmentMagic);
+    const uint32_t version = h.U32();
+    const uint32_t reserved = h.U32();
+    const uint64_t first_seq = h.U64();
+    const uint64_t prev_hash = h.U64();
+    const uint64_t header_sum = h.U64();
+    if (header_sum != XXH3_64bits(data.data(), kSegmentHeaderChecksumOffset) ||
+        magic != std::string_view(kSegmentMagic, sizeof kSegmentMagic) || reserved != 0) {
+      scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": bad segment header (checksum or magic)");
+      return scan;
+    }
+    if (version != kJournalFormatVersion) {
+      scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": unsupported journal format version " +
+                                       std::to_string(version));
+      return scan;
+    }
+    if (first_seq != seg.first_seq) {
+      scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": header first_seq " +
+                                       std::to_string(first_seq) + " does not match the file name");
+      return scan;
+    }
+    if (expect_seq == 0) {
+      expect_seq = first_seq;
+      chain = prev_hash;
+    } else if (first_seq != expect_seq || prev_hash != chain) {
+      scan.status = Status::Corruption(Where(seg.name, 0, expect_seq) +
+                                       (first_seq != expect_seq ? ": sequence gap between segments (expected seq " +
+                                                                      std::to_string(expect_seq) + ")"
+                                                                : ": hash chain broken between segments"));
+      return scan;
+    }
+
+    uint64_t off = kSegmentHeaderSize;
+    while (off < data.size()) {
+      const std::string_view rest = std::string_view(data).substr(off);
+      if (rest.size() < kRecordHeaderSize || AllZero(rest)) {
+        if (last_segment) {
+          scan.torn = TornTail{true, seg.name, off, rest.size()};
+          break;
+        }
+        scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": incomplete record in a sealed segment");
+        return scan;
+      }
+      ByteReader r(rest.substr(0, kRecordHeaderSize));
+      const uint32_t length = r.U32();
+      const uint32_t length_check = r.U32();
+      const uint16_t type = r.U16();
+      const uint16_t reserved16 = r.U16();
+      const uint32_t reserved32 = r.U32();
+      JournalRecord rec;
+      rec.seq = r.U64();
+      rec.time = r.I64();
+      rec.prev_hash = r.U64();
+      rec.checksum = r.U64();
+      rec.segment = seg.name;
+      rec.offset = off;
+      if (length_check != ~length || length > kMaxRecordPayload) {
+        scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": bad record length");
+        return scan;
+      }
+      if (rest.size() < kRecordHeaderSize + length) {
+        if (last_segment) {
+          scan.torn = TornTail{true, seg.name, off, rest.size()};
+          break;
+        }
+        scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": record runs past the segment end");
+        return scan;
+      }
+      rec.payload = rest.substr(kRecordHeaderSize, length);
+      XXH3_state_t state;
+      XXH3_64bits_reset(&state);
+      XXH3_64bits_update(&state, rest.data(), kRecordChecksumOffset);
+      XXH3_64bits_update(&state, rec.payload.data(), rec.payload.size());
+      if (XXH3_64bits_digest(&state) != rec.checksum) {
+        scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": record checksum mismatch");
+        return scan;
+      }
+      if (rec.prev_hash != chain) {
+        scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": hash chain broken (prev_hash differs)");
+        return scan;
+      }
+      if (reserved16 != 0 || reserved32 != 0) {
+        scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": reserved header bits set");
+        return scan;
+      }
+      if (type == static_cast<uint16_t>(RecordType::kCommand)) {
+        rec.type = RecordType::kCommand;
+        if (rec.seq != expect_seq) {
+          scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": sequence gap, record has seq " +
+                                           std::to_string(rec.seq));
+          return scan;
+        }
+      } else if (type == static_cast<uint16_t>(RecordType::kCheckpoint)) {
+        rec.type = RecordType::kCheckpoint;
+        if (rec.seq + 1 != expect_seq || length != kCheckpointPayloadSize) {
+          scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": misplaced or malformed checkpoint");
+          return scan;
+        }
+      } else {
+        scan.status =
+            Status::Corruption(Where(seg.name, off, expect_seq) + ": unknown record type " + std::to_string(type));
+        return scan;
+      }
+      if (visit) {
+        s = visit(rec);
+        if (!s.ok()) {
+          scan.status = s;
+          return scan;
+        }
+      }
+      chain = rec.checksum;
+      off += kRecordHeaderSize + length;
+      ++seg.records;
+      if (rec.type == RecordType::kCommand) {
+        if (scan.first_seq == 0) scan.first_seq = rec.seq;
+        scan.last_seq = rec.seq;
+        scan.last_time = rec.time;
+        ++scan.commands;
+        ++expect_seq;
+      } else {
+        ++scan.checkpoints;
+      }
+    }
+    if (last_segment) {
+      scan.position.last_segment = seg.name;
+      scan.position.last_segment_size = scan.torn.present ? scan.torn.offset : data.size();
+    }
+  }
+  scan.position.next_seq = expect_seq == 0 ? 1 : expect_seq;
+  scan.position.prev_hash = chain;
+  if (scan.torn.present && scan.torn.offset == 0) scan.position.last_segment.clear();
+  return scan;
+}
+
+Status TruncateTornTail(Env* env, const std::string& dir, JournalScan* scan) {
+  if (!scan->torn.present) return Status::Ok();
+  const std::string path = dir + "/" + scan->torn.segment;
+  Status s;
+  if (scan->torn.offset <= kSegmentHeaderSize) {
+    // Nothing valid in it: remove the segment; the writer starts a fresh one with the same name.
+    s = env->RemoveFile(path);
+    if (s.ok()) s = env->SyncDir(dir);
+    scan->position.last_segment.clear();
+    scan->position.last_segment_size = 0;
+  } else {
+    s = env->Truncate(path, scan->torn.offset);
+    scan->position.last_segment = scan->torn.segment;
+    scan->position.last_segment_size = scan->torn.offset;
+  }
+  if (s.ok()) scan->torn.present = false;
+  return s;
+}
+
+Status TruncateJournalAt(Env* env, const std::string& dir, SeqNo at_seq, std::string* report) {
+  std::string cut_segment;
+  uint64_t cut_offset = 0;
+  JournalScan scan = ScanJournal(env, dir, [&](const JournalRecord& r) {
+    if (r.type == RecordType::kCommand && r.seq == at_seq) {
+      cut_segment = std::string(r.segment);
+      cut_offset = r.offset;
+      return Status::NotFound("stop");  // found it: stop scanning
+    }
+    return Status::Ok();
+  });
+  if (cut_segment.empty()) {
+    // Not found as a valid record: allowed only where the valid journal ends right before at_seq.
+    if (scan.position.next_seq != at_seq && !(scan.status.ok() == false && scan.last_seq + 1 == at_seq)) {
+      return Status::InvalidArgument("seq " + std::to_string(at_seq) + " is not in the journal's valid part (last "
+                                     "valid seq " + std::to_string(scan.last_seq) + "): " + scan.status.ToString());
+    }
+    if (scan.torn.present) {
+      cut_segment = scan.torn.segment;
+      cut_offset = scan.torn.offset;
+    } else if (!scan.status.ok()) {
+      // Corruption: it names "<segment> offset <n>"; cut there.
+      const std::string& m = scan.status.message();
+      const size_t sp = m.find(' ');
+      const size_t off_at = m.find("offset ");
+      if (sp == std::string::npos || off_at == std::string::npos) return scan.status;
+      cut_segment = m.substr(0, sp);
+      cut_offset = std::stoull(m.substr(off_at + 7));
+    } else {
+      *report = "nothing to truncate";
+      return Status::Ok();
+    }
+  }
+  Status s;
+  bool after = false;
+  uint64_t removed_segments = 0;
+  for (const SegmentInfo& seg : scan.segments) {
+    if (seg.name == cut_segment) {
+      after = true;
+      s = cut_offset <= kSegmentHeaderSize ? env->RemoveFile(dir + "/" + seg.name)
+                                           : env->Truncate(dir + "/" + seg.name, cut_offset);
+    } else if (after) {
+      s = env->RemoveFile(dir + "/" + seg.name);
+      ++removed_segments;
+    }
+    if (!s.ok()) return s;
+  }
+  s = env->SyncDir(dir);
+  *report = "truncated " + cut_segment + " at offset " + std::to_string(cut_offset) + " (seq " +
+            std::to_string(at_seq) + " and later removed), " + std::to_string(removed_segments) +
+            " later segment(s) removed";
+  return s;
+}
+
+}  // namespace sequex::journal

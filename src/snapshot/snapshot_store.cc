@@ -1,0 +1,197 @@
+#include "snapshot/snapshot_store.h"
+
+#include <xxhash.h>
+
+#include <cstdio>
+
+#include "journal/byte_io.h"
+#include "journal/journal_reader.h"
+
+namespace sequex::snapshot {
+
+using journal::ByteReader;
+using journal::ByteWriter;
+
+std::string SnapshotName(SeqNo seq) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "snapshot-%020llu.snap", static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+bool ParseSnapshotName(std::string_view name, SeqNo* seq) {
+  constexpr std::string_view kPrefix = "snapshot-", kSuffix = ".snap";
+  if (name.size() != kPrefix.size() + 20 + kSuffix.size() || !name.starts_with(kPrefix) || !name.ends_with(kSuffix)) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (char ch : name.substr(kPrefix.size(), 20)) {
+    if (ch < '0' || ch > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  *seq = v;
+  return true;
+}
+
+Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes) {
+  std::string file;
+  file.reserve(kSnapshotHeaderSize + engine_bytes.size());
+  ByteWriter w(&file);
+  w.Raw(kSnapshotMagic, sizeof kSnapshotMagic);
+  w.U32(kSnapshotFormatVersion);
+  w.U32(0);
+  w.U64(meta.seq);
+  w.I64(meta.time);
+  w.U64(meta.state_hash);
+  w.U64(engine_bytes.size());
+  w.U64(XXH3_64bits(file.data(), file.size()));
+  w.Raw(engine_bytes);
+  Status s = env->CreateDir(dir);
+  if (!s.ok()) return s;
+  return journal::WriteFileAtomically(env, dir, SnapshotName(meta.seq), file);
+}
+
+Status ListSnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out) {
+  out->clear();
+  std::vector<std::string> names;
+  Status s = env->ListDir(dir, &names);
+  if (!s.ok()) return s;
+  for (const std::string& n : names) {
+    SnapshotInfo info;
+    if (!ParseSnapshotName(n, &info.meta.seq)) continue;
+    info.name = n;
+    (void)env->FileSize(dir + "/" + n, &info.bytes);
+    out->push_back(info);
+  }
+  return Status::Ok();
+}
+
+Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
+                    SnapshotInfo* info, std::unique_ptr<Engine>* engine) {
+  std::string data;
+  Status s = env->ReadFile(dir + "/" + name, &data);
+  if (!s.ok()) return s;
+  auto bad = [&](const std::string& why) { return Status::Corruption("snapshot " + name + ": " + why); };
+  if (data.size() < kSnapshotHeaderSize) return bad("shorter than its header");
+  ByteReader r(data);
+  const std::string_view magic = r.View(sizeof kSnapshotMagic);
+  const uint32_t version = r.U32();
+  const uint32_t reserved = r.U32();
+  info->name = name;
+  info->meta.seq = r.U64();
+  info->meta.time = r.I64();
+  info->meta.state_hash = r.U64();
+  const uint64_t length = r.U64();
+  const uint64_t header_sum = r.U64();
+  info->bytes = data.size();
+  if (header_sum != XXH3_64bits(data.data(), kSnapshotHeaderSize - 8)) return bad("header checksum mismatch");
+  if (magic != std::string_view(kSnapshotMagic, sizeof kSnapshotMagic) || reserved != 0) return bad("bad magic");
+  if (version != kSnapshotFormatVersion) return bad("unsupported version " + std::to_string(version));
+  SeqNo named = 0;
+  if (!ParseSnapshotName(name, &named) || named != info->meta.seq) return bad("seq does not match the file name");
+  if (length != data.size() - kSnapshotHeaderSize) return bad("length does not match the file size");
+  std::string error;
+  std::unique_ptr<Engine> e =
+      Engine::LoadSnapshot(std::string_view(data).substr(kSnapshotHeaderSize), config, &error);
+  if (!e) return bad(error);
+  if (e->StateHash() != info->meta.state_hash) return bad("loaded state hash differs from the recorded one");
+  *engine = std::move(e);
+  return Status::Ok();
+}
+
+Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report) {
+  std::vector<SnapshotInfo> snaps;
+  Status s = ListSnapshots(env, dir, &snaps);
+  if (!s.ok()) return s;
+  if (snaps.empty() || keep_snapshots == 0) {
+    *report = "nothing pruned (no snapshot to rely on)";
+    return Status::Ok();
+  }
+  size_t removed_snaps = 0, removed_segments = 0;
+  const size_t first_kept = snaps.size() > keep_snapshots ? snaps.size() - keep_snapshots : 0;
+  for (size_t i = 0; i < first_kept; ++i) {
+    s = env->RemoveFile(dir + "/" + snaps[i].name);
+    if (!s.ok()) return s;
+    ++removed_snaps;
+  }
+  const SeqNo covered = snaps[first_kept].meta.seq;
+  std::vector<std::string> names;
+  s = env->ListDir(dir, &names);
+  if (!s.ok()) return s;
+  std::vector<SeqNo> firsts;
+  std::vector<std::string> segs;
+  for (const std::string& n : names) {
+    SeqNo first = 0;
+    if (journal::ParseSegmentName(n, &first)) {
+      firsts.push_back(first);
+      segs.push_back(n);
+    }
+  }
+  // Segment i holds commands [firsts[i], firsts[i+1]); it may go when firsts[i+1] - 1 <= covered.
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    if (firsts[i + 1] - 1 > covered) break;
+    s = env->RemoveFile(dir + "/" + segs[i]);
+    if (!s.ok()) return s;
+    ++removed_segments;
+  }
+  s = env->SyncDir(dir);
+  *report = "removed " + std::to_string(removed_snaps) + " snapshot(s) and " + std::to_string(removed_segments) +
+            " segment(s); oldest snapshot kept covers seq " + std::to_string(covered);
+  return s;
+}
+
+BackgroundSnapshotWriter::BackgroundSnapshotWriter(Env* env, std::string dir)
+    : env_(env), dir_(std::move(dir)), thread_([this] { Run(); }) {}
+
+BackgroundSnapshotWriter::~BackgroundSnapshotWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+bool BackgroundSnapshotWriter::Submit(const SnapshotMeta& meta, std::string engine_bytes) {
+  {
+    std::lock_guard lock(mu_);
+    if (busy_) return false;
+    busy_ = true;
+    meta_ = meta;
+    bytes_ = std::move(engine_bytes);
+  }
+  cv_.notify_all();
+  return true;
+}
+
+Status BackgroundSnapshotWriter::Wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !busy_; });
+  return last_;
+}
+
+uint64_t BackgroundSnapshotWriter::written() const {
+  std::lock_guard lock(mu_);
+  return written_;
+}
+
+void BackgroundSnapshotWriter::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || busy_; });
+    if (busy_) {
+      const SnapshotMeta meta = meta_;
+      std::string bytes = std::move(bytes_);
+      lock.unlock();
+      Status s = WriteSnapshot(env_, dir_, meta, bytes);
+      lock.lock();
+      last_ = s;
+      if (s.ok()) ++written_;
+      busy_ = false;
+      cv_.notify_all();
+      continue;
+    }
+    if (stop_) return;
+  }
+}
+
+}  // namespace sequex::snapshot

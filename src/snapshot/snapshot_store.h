@@ -1,0 +1,94 @@
+// Snapshot files: the engine's state at a sequence number, stored beside the journal in the data directory.
+//
+//   std::string bytes = engine.SaveSnapshot();                       // business thread, O(state)
+//   BackgroundSnapshotWriter bg(env, dir);
+//   bg.Submit({seq, time, engine.StateHash()}, std::move(bytes));    // file I/O happens on bg's thread
+//   ...
+//   std::unique_ptr<Engine> e; SnapshotInfo info;
+//   Status s = ReadSnapshot(env, dir, name, config, &info, &e);      // full validation
+//
+// File `snapshot-<seq, 20 digits>.snap`, written atomically (temp + fsync + rename + directory fsync):
+//   magic[8] "SQXSNAP1", u32 version, u32 reserved (0), u64 seq, i64 time_ns, u64 state_hash, u64 engine_bytes,
+//   u64 header checksum (XXH3-64 of the preceding 48 bytes), then the engine's own snapshot bytes
+//   (Engine::SaveSnapshot: versioned and checksummed itself). docs/journal.md has the tables.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.h"
+#include "journal/env.h"
+
+namespace sequex::snapshot {
+
+using journal::Env;
+using journal::Status;
+
+inline constexpr char kSnapshotMagic[8] = {'S', 'Q', 'X', 'S', 'N', 'A', 'P', '1'};
+inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr size_t kSnapshotHeaderSize = 56;
+static_assert(8 + 4 + 4 + 8 + 8 + 8 + 8 + 8 == kSnapshotHeaderSize);
+
+struct SnapshotMeta {
+  SeqNo seq = 0;        // every command up to and including seq is in the state
+  TimeNs time = 0;      // that command's time
+  uint64_t state_hash = 0;
+};
+
+struct SnapshotInfo {
+  std::string name;
+  SnapshotMeta meta;
+  uint64_t bytes = 0;
+};
+
+[[nodiscard]] std::string SnapshotName(SeqNo seq);
+[[nodiscard]] bool ParseSnapshotName(std::string_view name, SeqNo* seq);
+
+Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes);
+// Snapshot files by name, oldest first; nothing is read or validated.
+Status ListSnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out);
+// Reads and fully validates one snapshot: header checksum, engine checksum and load, and the loaded engine's
+// StateHash() against the header's.
+Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
+                    SnapshotInfo* info, std::unique_ptr<Engine>* engine);
+
+// Retention: keeps the newest `keep_snapshots` snapshots and deletes older ones, then deletes journal segments
+// whose every command is covered by the oldest snapshot kept. Never deletes anything when no snapshot exists.
+Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report);
+
+// Writes snapshots on its own thread so the business thread pays only for serializing to memory.
+// Submit is called from one thread (the business thread); at most one snapshot is in flight: Submit returns false
+// (and drops the bytes) while the previous one is still being written.
+class BackgroundSnapshotWriter {
+ public:
+  BackgroundSnapshotWriter(Env* env, std::string dir);
+  ~BackgroundSnapshotWriter();  // waits for the snapshot in flight
+  BackgroundSnapshotWriter(const BackgroundSnapshotWriter&) = delete;
+  BackgroundSnapshotWriter& operator=(const BackgroundSnapshotWriter&) = delete;
+
+  bool Submit(const SnapshotMeta& meta, std::string engine_bytes);
+  // Waits until nothing is in flight; returns the status of the last write.
+  Status Wait();
+  [[nodiscard]] uint64_t written() const;
+
+ private:
+  void Run();
+  Env* env_;
+  std::string dir_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool busy_ = false;
+  bool stop_ = false;
+  SnapshotMeta meta_;
+  std::string bytes_;
+  Status last_;
+  uint64_t written_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace sequex::snapshot

@@ -1,0 +1,200 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "journal/journal_reader.h"
+#include "journal/journal_writer.h"
+#include "journal/test_commands.h"
+#include "journal/test_util.h"
+#include "snapshot/recovery.h"
+#include "snapshot/snapshot_store.h"
+#include "workload/generator.h"
+
+namespace sequex::snapshot {
+namespace {
+
+using journal::Env;
+using sequex::testing::TempDir;
+
+std::vector<Command> StandardCommands(uint64_t warmup, uint64_t commands) {
+  workload::GeneratorOptions o;
+  o.kind = workload::WorkloadKind::kStandard;
+  o.seed = 42;
+  o.warmup_commands = warmup;
+  o.commands = commands;
+  return workload::Translate(workload::Generate(o)).commands;
+}
+
+std::vector<Command> SmallFlow(size_t n) {
+  auto bodies = sequex::testing::SetupCommands(10);
+  auto t = sequex::testing::TradingCommands(11, n, 10);
+  bodies.insert(bodies.end(), t.begin(), t.end());
+  std::vector<Command> out;
+  for (size_t i = 0; i < bodies.size(); ++i) out.push_back({i + 1, static_cast<TimeNs>(i), bodies[i]});
+  return out;
+}
+
+void ExpectSameEvents(std::span<const Event> a, std::span<const Event> b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].index(), b[i].index());
+    // Events are PODs without padding-sensitive meaning for this comparison: compare via their order fields.
+    if (const auto* x = std::get_if<TradeEvent>(&a[i])) {
+      const auto& y = std::get<TradeEvent>(b[i]);
+      EXPECT_EQ(x->match_id, y.match_id);
+      EXPECT_EQ(x->maker_order, y.maker_order);
+      EXPECT_EQ(x->qty, y.qty);
+      EXPECT_EQ(x->price, y.price);
+    }
+    if (const auto* x = std::get_if<BalanceEvent>(&a[i])) {
+      const auto& y = std::get<BalanceEvent>(b[i]);
+      EXPECT_EQ(x->available, y.available);
+      EXPECT_EQ(x->held, y.held);
+    }
+  }
+}
+
+TEST(SnapshotTest, ShouldRestoreIdenticalStateAndBehaviour) {
+  const auto cmds = SmallFlow(20000);
+  for (size_t split : {size_t{0}, size_t{40}, size_t{5000}, size_t{15000}}) {
+    Engine reference;
+    for (size_t i = 0; i < split; ++i) (void)reference.Apply(cmds[i]);
+    const std::string bytes = reference.SaveSnapshot();
+    std::string error;
+    std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
+    ASSERT_NE(restored, nullptr) << error;
+    ASSERT_EQ(restored->StateHash(), reference.StateHash()) << split;
+    EXPECT_EQ(restored->SaveSnapshot(), bytes);  // canonical
+    EXPECT_EQ(restored->Audit(), "");
+    for (size_t i = split; i < cmds.size(); ++i) {
+      (void)reference.Apply(cmds[i]);
+      (void)restored->Apply(cmds[i]);
+    }
+    EXPECT_EQ(restored->StateHash(), reference.StateHash()) << split;
+  }
+}
+
+TEST(SnapshotTest, ShouldBehaveIdenticallyAfterRestoreEventByEvent) {
+  const auto cmds = SmallFlow(20000);
+  const size_t split = 8000;
+  Engine reference;
+  for (size_t i = 0; i < split; ++i) (void)reference.Apply(cmds[i]);
+  std::string error;
+  std::unique_ptr<Engine> restored = Engine::LoadSnapshot(reference.SaveSnapshot(), EngineConfig{}, &error);
+  ASSERT_NE(restored, nullptr) << error;
+  for (size_t i = split; i < cmds.size(); ++i) {
+    const std::span<const Event> a = reference.Apply(cmds[i]);
+    const std::vector<Event> want(a.begin(), a.end());
+    const std::span<const Event> b = restored->Apply(cmds[i]);
+    ExpectSameEvents(want, b);
+  }
+  EXPECT_EQ(restored->StateHash(), reference.StateHash());
+  EXPECT_EQ(restored->Audit(), "");
+}
+
+TEST(SnapshotTest, ShouldRoundTripTheStandardWorkloadState) {
+  const auto cmds = StandardCommands(50'000, 100'000);
+  Engine reference;
+  for (const Command& c : cmds) (void)reference.Apply(c);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string bytes = reference.SaveSnapshot();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::string error;
+  const auto t1 = std::chrono::steady_clock::now();
+  std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
+  const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+  ASSERT_NE(restored, nullptr) << error;
+  EXPECT_EQ(restored->StateHash(), reference.StateHash());
+  std::printf("standard workload state: %zu open orders, snapshot %zu bytes, serialize %.2f ms, load %.2f ms\n",
+              reference.OpenOrderCount(), bytes.size(), ms, load_ms);
+}
+
+TEST(SnapshotTest, ShouldRejectCorruptOrHostileSnapshots) {
+  const auto cmds = SmallFlow(3000);
+  Engine reference;
+  for (const Command& c : cmds) (void)reference.Apply(c);
+  const std::string bytes = reference.SaveSnapshot();
+  std::string error;
+  for (size_t i = 0; i < bytes.size(); i += 13) {
+    std::string bad = bytes;
+    bad[i] = static_cast<char>(bad[i] ^ 0x04);
+    EXPECT_EQ(Engine::LoadSnapshot(bad, EngineConfig{}, &error), nullptr) << i;
+  }
+  for (size_t n = 0; n < bytes.size(); n += 97) {
+    EXPECT_EQ(Engine::LoadSnapshot(std::string_view(bytes).substr(0, n), EngineConfig{}, &error), nullptr);
+  }
+}
+
+TEST(SnapshotTest, ShouldRecoverFromSnapshotPlusJournalTailWithTheSameHash) {
+  TempDir dir;
+  const auto cmds = SmallFlow(6000);
+  Env* env = Env::Default();
+  journal::Status s;
+  auto w = journal::JournalWriter::Open(env, dir.path(), {.segment_bytes = 32 << 10}, {}, &s);
+  ASSERT_TRUE(s.ok());
+  Engine engine;
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    ASSERT_TRUE(w->AppendCommand(cmds[i]).ok());
+    (void)engine.Apply(cmds[i]);
+    if ((i + 1) % 500 == 0) {
+      ASSERT_TRUE(w->AppendCheckpoint(cmds[i].seq, cmds[i].time, engine.StateHash()).ok());
+    }
+    if ((i + 1) % 1000 == 0) {
+      ASSERT_TRUE(w->Sync().ok());
+      ASSERT_TRUE(WriteSnapshot(env, dir.path(), {cmds[i].seq, cmds[i].time, engine.StateHash()}, engine.SaveSnapshot())
+                      .ok());
+    }
+  }
+  ASSERT_TRUE(w->Close().ok());
+  RecoveryResult from_snapshot, full;
+  ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &from_snapshot).ok());
+  EXPECT_GT(from_snapshot.snapshot_seq, 0u);
+  EXPECT_LT(from_snapshot.replayed, 1100u);
+  RecoveryOptions no_snap;
+  no_snap.use_snapshots = false;
+  ASSERT_TRUE(Recover(env, dir.path(), {}, no_snap, &full).ok());
+  EXPECT_EQ(full.replayed, cmds.size());
+  EXPECT_EQ(from_snapshot.engine->StateHash(), engine.StateHash());
+  EXPECT_EQ(full.engine->StateHash(), engine.StateHash());
+  EXPECT_GE(full.checkpoints_verified, cmds.size() / 500);
+
+  // A corrupt newest snapshot is skipped in favour of the one before it.
+  std::vector<SnapshotInfo> snaps;
+  ASSERT_TRUE(ListSnapshots(env, dir.path(), &snaps).ok());
+  const std::string newest = dir.path() + "/" + snaps.back().name;
+  std::string data = sequex::testing::ReadAll(newest);
+  data[data.size() / 2] ^= 1;
+  sequex::testing::WriteAll(newest, data);
+  RecoveryResult fallback;
+  ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &fallback).ok());
+  EXPECT_LT(fallback.snapshot_seq, from_snapshot.snapshot_seq);
+  EXPECT_EQ(fallback.engine->StateHash(), engine.StateHash());
+
+  // Retention: keep 2 snapshots, drop the segments they cover; recovery still gives the same state.
+  std::string report;
+  ASSERT_TRUE(Prune(env, dir.path(), 2, &report).ok());
+  journal::JournalScan scan = journal::ScanJournal(env, dir.path(), nullptr);
+  ASSERT_TRUE(scan.status.ok()) << scan.status.ToString();
+  EXPECT_GT(scan.first_seq, 1u) << report;
+  RecoveryResult pruned;
+  ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &pruned).ok());
+  EXPECT_EQ(pruned.engine->StateHash(), engine.StateHash());
+}
+
+TEST(SnapshotTest, ShouldWriteSnapshotsInTheBackground) {
+  TempDir dir;
+  Engine engine;
+  for (const Command& c : SmallFlow(2000)) (void)engine.Apply(c);
+  BackgroundSnapshotWriter bg(Env::Default(), dir.path());
+  ASSERT_TRUE(bg.Submit({2000, 0, engine.StateHash()}, engine.SaveSnapshot()));
+  ASSERT_TRUE(bg.Wait().ok());
+  EXPECT_EQ(bg.written(), 1u);
+  SnapshotInfo info;
+  std::unique_ptr<Engine> e;
+  ASSERT_TRUE(ReadSnapshot(Env::Default(), dir.path(), SnapshotName(2000), {}, &info, &e).ok());
+  EXPECT_EQ(e->StateHash(), engine.StateHash());
+}
+
+}  // namespace
+}  // namespace sequex::snapshot

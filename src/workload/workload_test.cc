@@ -1,0 +1,190 @@
+#include "workload/workload.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <variant>
+
+namespace sequex::workload {
+namespace {
+
+constexpr std::string_view kSample =
+    "# sequex-workload 1\n"
+    "A USD 2\n"
+    "A BTC 8\n"
+    "I BTC_USD BTC USD 100 1000000 1\n"
+    "D 1 USD 1000000\n"
+    "D 2 BTC 500000000\n"
+    "N 1 BTC_USD B L GTC PO 30000 5 1\n"
+    "N 2 BTC_USD S M IOC - - 3 1\n"
+    "N 2 BTC_USD S L FOK - 29990 7 2\n"
+    "W\n"
+    "C 1 1\n"
+    "M 1 2 30001 -\n"
+    "M 1 3 - 4\n"
+    "X 2 BTC_USD\n"
+    "X 1 *\n";
+
+Workload ParseOk(std::string_view text) {
+  auto parsed = ParseWorkload(text);
+  if (auto* err = std::get_if<ParseError>(&parsed)) ADD_FAILURE() << err->ToString();
+  return std::get<Workload>(std::move(parsed));
+}
+
+ParseError ParseFails(std::string_view text) {
+  auto parsed = ParseWorkload(text);
+  EXPECT_TRUE(std::holds_alternative<ParseError>(parsed)) << text;
+  if (auto* err = std::get_if<ParseError>(&parsed)) return *err;
+  return {};
+}
+
+TEST(WorkloadTest, ShouldRoundTripTheCanonicalText) {
+  const Workload w = ParseOk(kSample);
+  EXPECT_EQ(FormatWorkload(w), kSample);
+  EXPECT_EQ(ParseOk(FormatWorkload(w)), w);
+}
+
+TEST(WorkloadTest, ShouldRoundTripThroughAFile) {
+  const Workload w = ParseOk(kSample);
+  const std::string path = ::testing::TempDir() + "/workload_test.txt";
+  ASSERT_FALSE(WriteWorkloadFile(w, path).has_value());
+  auto read = ReadWorkloadFile(path);
+  ASSERT_TRUE(std::holds_alternative<Workload>(read));
+  EXPECT_EQ(std::get<Workload>(read), w);
+  std::remove(path.c_str());
+}
+
+TEST(WorkloadTest, ShouldAcceptCommentsBlankLinesExtraSpacesAndCrLf) {
+  const Workload w = ParseOk(
+      "# sequex-workload 1\r\n"
+      "\n"
+      "# a comment\n"
+      "A  USD\t2\r\n"
+      "   \n");
+  ASSERT_EQ(w.assets.size(), 1u);
+  EXPECT_EQ(w.assets[0].code, "USD");
+  EXPECT_EQ(w.assets[0].decimals, 2);
+}
+
+TEST(WorkloadTest, ShouldNameTheLineOfEveryMalformedRecord) {
+  const std::string head = "# sequex-workload 1\nA USD 2\nA BTC 8\nI BTC_USD BTC USD 100 1000000 1\n";
+  const char* bad[] = {
+      "Q 1 2",                                    // unknown type
+      "NN 1",                                     // unknown type
+      "A ETH",                                    // too few fields
+      "A ETH 2 3",                                // too many fields
+      "A ETH x",                                  // bad number
+      "A ETH 256",                                // decimals out of range
+      "A USD 2",                                  // defined twice
+      "A ABCDEFGHIJKLMNOP 2",                     // code too long
+      "I X_USD BTC EUR 1 1 1",                    // unknown asset
+      "I BTC_USD BTC USD 1 1 1",                  // symbol twice
+      "D -1 USD 5",                               // negative account
+      "D 1 USD 5x",                               // trailing junk
+      "D 99999999999 USD 5",                      // account overflow
+      "N 1 ETH_USD B L GTC - 1 1 1",              // unknown symbol
+      "N 1 BTC_USD X L GTC - 1 1 1",              // side
+      "N 1 BTC_USD B Q GTC - 1 1 1",              // type
+      "N 1 BTC_USD B L DAY - 1 1 1",              // tif
+      "N 1 BTC_USD B L GTC P 1 1 1",              // post-only flag
+      "N 1 BTC_USD B L GTC - 1 - 1",              // quantity is not optional
+      "N 1 BTC_USD B L GTC - 1 1 -3",             // ref
+      "N 1 BTC_USD B L GTC - 1 1 1 9",            // extra field
+      "N 1 BTC_USD B L GTC - 1 1 1 9 9 9 9 9 9",  // many extra fields
+      "C 1",                                      // missing ref
+      "M 1 2 3",                                  // missing qty
+      "X 1 NOPE",                                 // unknown symbol
+      "W 1",                                      // W takes nothing
+      "D 1 USD 99999999999999999999",             // amount overflow
+  };
+  for (const char* line : bad) {
+    const ParseError e = ParseFails(head + line + "\n");
+    EXPECT_EQ(e.line, 5u) << line << " -> " << e.ToString();
+    EXPECT_FALSE(e.message.empty());
+    EXPECT_NE(e.ToString().find("line 5"), std::string::npos);
+  }
+}
+
+TEST(WorkloadTest, ShouldRejectAMissingOrWrongHeaderAndASecondW) {
+  EXPECT_EQ(ParseFails("").line, 1u);
+  EXPECT_EQ(ParseFails("A USD 2\n").line, 1u);
+  EXPECT_EQ(ParseFails("# sequex-workload 2\n").line, 1u);
+  EXPECT_EQ(ParseFails("# sequex-workload 1\nW\nW\n").line, 3u);
+}
+
+TEST(WorkloadTest, ShouldReportAFileThatCannotBeRead) {
+  auto read = ReadWorkloadFile("/nonexistent/dir/file.txt");
+  ASSERT_TRUE(std::holds_alternative<ParseError>(read));
+  EXPECT_EQ(std::get<ParseError>(read).line, 0u);
+}
+
+TEST(WorkloadTest, ShouldNeverCrashOnGarbage) {
+  std::string text = "# sequex-workload 1\n";
+  uint64_t x = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const char alphabet[] = "ANDCMXIW -*0123456789BSLGTCIOFKPU\n\t#";
+    text.push_back(alphabet[(x >> 33) % (sizeof alphabet - 1)]);
+  }
+  auto parsed = ParseWorkload(text);  // any outcome is fine as long as it returns
+  (void)parsed;
+}
+
+TEST(WorkloadTest, ShouldTranslateToEngineCommands) {
+  const CommandStream s = Translate(ParseOk(kSample));
+  ASSERT_EQ(s.commands.size(), 13u);  // 14 records, minus W
+  EXPECT_EQ(s.warmup_commands, 8u);
+  for (size_t i = 0; i < s.commands.size(); ++i) {
+    EXPECT_EQ(s.commands[i].seq, i + 1);
+    EXPECT_EQ(s.commands[i].time, static_cast<TimeNs>((i + 1) * 1000));
+  }
+  const auto& btc = std::get<DefineAsset>(s.commands[1].body);
+  EXPECT_EQ(btc.asset, AssetId(2));
+  EXPECT_STREQ(btc.code, "BTC");
+  const auto& inst = std::get<DefineInstrument>(s.commands[2].body);
+  EXPECT_EQ(inst.instrument, InstrumentId(1));
+  EXPECT_EQ(inst.base, AssetId(2));
+  EXPECT_EQ(inst.quote, AssetId(1));
+  EXPECT_EQ(inst.tick_size, Amount(100));
+  EXPECT_EQ(inst.lot_size, Amount(1000000));
+  EXPECT_EQ(inst.min_qty, QtyLots(1));
+  EXPECT_STREQ(inst.symbol, "BTC_USD");
+  const auto& dep = std::get<Deposit>(s.commands[4].body);
+  EXPECT_EQ(dep.account, AccountId(2));
+  EXPECT_EQ(dep.asset, AssetId(2));
+  EXPECT_EQ(dep.amount, Amount(500000000));
+  const auto& po = std::get<PlaceOrder>(s.commands[5].body);
+  EXPECT_EQ(po.side, Side::kBuy);
+  EXPECT_EQ(po.type, OrderType::kLimit);
+  EXPECT_EQ(po.flags, kOrderFlagPostOnly);
+  EXPECT_EQ(po.price, PriceTicks(30000));
+  EXPECT_EQ(po.qty, QtyLots(5));
+  EXPECT_EQ(po.client_oid.view(), "1");
+  const auto& mkt = std::get<PlaceOrder>(s.commands[6].body);
+  EXPECT_EQ(mkt.type, OrderType::kMarket);
+  EXPECT_EQ(mkt.tif, TimeInForce::kImmediateOrCancel);
+  EXPECT_EQ(mkt.price, PriceTicks(0));
+  EXPECT_EQ(mkt.notional, Amount(0));
+  EXPECT_EQ(std::get<PlaceOrder>(s.commands[7].body).tif, TimeInForce::kFillOrKill);
+  const auto& cancel = std::get<CancelOrder>(s.commands[8].body);
+  EXPECT_EQ(cancel.order_id, OrderId(0));
+  EXPECT_EQ(cancel.client_oid.view(), "1");
+  const auto& move = std::get<AmendOrder>(s.commands[9].body);
+  EXPECT_EQ(move.orig_client_oid.view(), "2");
+  EXPECT_EQ(move.new_price, PriceTicks(30001));
+  EXPECT_EQ(move.new_qty, QtyLots(0));
+  const auto& shrink = std::get<AmendOrder>(s.commands[10].body);
+  EXPECT_EQ(shrink.new_price, PriceTicks(0));
+  EXPECT_EQ(shrink.new_qty, QtyLots(4));
+  EXPECT_EQ(std::get<CancelAll>(s.commands[11].body).instrument, InstrumentId(1));
+  EXPECT_EQ(std::get<CancelAll>(s.commands[12].body).instrument, kAllInstruments);
+}
+
+TEST(WorkloadTest, ShouldGiveClientOidsTheDecimalRef) {
+  EXPECT_EQ(RefToClientOid(0).view(), "0");
+  EXPECT_EQ(RefToClientOid(18446744073709551615ull).view(), "18446744073709551615");
+}
+
+}  // namespace
+}  // namespace sequex::workload

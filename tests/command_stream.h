@@ -1,0 +1,106 @@
+// CommandStream: a seeded random command stream for the differential test. It first defines a small venue
+// (assets with 0..18 decimals, instruments with and without bands / minimums / reference prices, fee tiers with
+// maker rebates, funded accounts), then mixes every command type, every order type / tif / flag / STP mode,
+// and hostile values (zero, negative, huge and out-of-range fields; unknown accounts, instruments, assets and
+// orders; invalid enum values; duplicate and empty client_oids). Prices cluster around a mid that follows the
+// last trade, so many orders trade and stops trigger.
+//
+//   CommandStream stream(seed);
+//   for (int i = 0; i < n; ++i) {
+//     Command c = stream.Next();
+//     std::vector<Event> events = model.Apply(c);
+//     stream.Observe(events);   // learns order ids, fills and prices, so later cancels/amends hit live orders
+//   }
+//
+// Deterministic: the same seed and the same observed events give the same commands (own PRNG, no std::
+// distributions). Single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/engine.h"
+#include "engine/event.h"
+
+namespace sequex::test {
+
+class CommandStream {
+ public:
+  explicit CommandStream(uint64_t seed);
+
+  // The engine configuration this seed is meant for: some seeds use tight limits so that 210 (max_accounts),
+  // 224 (max_orders) and 318 (per-account open orders) are reachable.
+  [[nodiscard]] static EngineConfig ConfigFor(uint64_t seed);
+
+  [[nodiscard]] Command Next();
+  void Observe(std::span<const Event> events);
+
+ private:
+  struct LiveOrder {
+    uint64_t id = 0;
+    uint32_t account = 0;
+    uint16_t instrument = 0;
+    bool market_like = false;
+    int64_t price = 0;
+    int64_t qty = 0;
+    int64_t filled = 0;
+    ClientOid oid{};
+  };
+  struct InstrumentState {
+    DefineInstrument def;
+    int64_t mid = 0;
+    int64_t tick_value = 0;
+  };
+
+  // PRNG (xoshiro256**), seeded by splitmix64.
+  uint64_t U64();
+  int64_t Range(int64_t lo, int64_t hi);  // inclusive
+  bool Chance(int per_mille);
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(Range(0, static_cast<int64_t>(v.size()) - 1))];
+  }
+
+  void QueueSetup();
+  Command Wrap(CommandBody body);
+  CommandBody RandomBody();
+  CommandBody RandomPlace();
+  CommandBody RandomCancel();
+  CommandBody RandomAmend();
+  CommandBody RandomDeposit();
+  CommandBody RandomWithdraw();
+  CommandBody RandomStatus();
+  CommandBody RandomAlter();
+  CommandBody RandomDefinition();
+  CommandBody RandomFees();
+
+  uint32_t TradingAccount();
+  uint32_t AnyAccount();
+  uint16_t AnyInstrument();
+  int64_t HostileInt();
+  ClientOid RandomOid();
+  int64_t TypicalAmount(uint16_t asset);
+  const LiveOrder* RandomLive();
+  void AddLive(const LiveOrder& o);
+  void RemoveLive(uint64_t id);
+
+  uint64_t s_[4] = {};
+  EngineConfig config_;
+  SeqNo seq_ = 0;
+  TimeNs time_ = 1'700'000'000'000'000'000;
+  std::deque<CommandBody> setup_;
+  CommandBody last_{};
+  std::vector<InstrumentState> instruments_;  // index = id - 1
+  std::vector<uint16_t> asset_ids_;
+  std::vector<uint8_t> asset_decimals_;  // by asset id
+  std::vector<LiveOrder> live_;
+  std::unordered_map<uint64_t, size_t> live_index_;
+  std::deque<uint64_t> dead_;
+};
+
+}  // namespace sequex::test

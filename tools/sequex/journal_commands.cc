@@ -1,0 +1,208 @@
+#include "journal_commands.h"
+
+#include <fmt/core.h>
+
+#include <array>
+#include <chrono>
+
+#include "journal/byte_io.h"
+#include "journal/command_codec.h"
+#include "journal/journal_reader.h"
+#include "snapshot/recovery.h"
+#include "snapshot/snapshot_store.h"
+
+namespace sequex::tools {
+namespace {
+
+using journal::Env;
+using journal::JournalRecord;
+using journal::RecordType;
+using journal::Status;
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      out += ' ';
+      continue;
+    }
+    out.push_back(ch);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string Hex(uint64_t v) { return fmt::format("\"{:016x}\"", v); }
+
+Env* env() { return Env::Default(); }
+
+}  // namespace
+
+int JournalDump(const std::string& dir) {
+  CommandBody body;
+  journal::JournalScan scan = journal::ScanJournal(env(), dir, [&](const JournalRecord& r) {
+    if (r.type == RecordType::kCheckpoint) {
+      fmt::print("{{\"type\":\"checkpoint\",\"seq\":{},\"time\":{},\"state_hash\":{},\"segment\":\"{}\",\"offset\":{},"
+                 "\"checksum\":{}}}\n",
+                 r.seq, r.time, Hex(journal::LoadLe(r.payload.data(), 8)), r.segment, r.offset, Hex(r.checksum));
+      return Status::Ok();
+    }
+    const journal::CodecError e = journal::DecodeCommandBody(r.payload, &body);
+    if (e != journal::CodecError::kOk) {
+      return Status::Corruption(fmt::format("{} offset {} (seq {}): undecodable command: {}", r.segment, r.offset,
+                                            r.seq, journal::ToString(e)));
+    }
+    fmt::print("{{\"type\":\"command\",\"seq\":{},\"time\":{},\"kind\":\"{}\",\"fields\":{},\"segment\":\"{}\","
+               "\"offset\":{},\"checksum\":{}}}\n",
+               r.seq, r.time, journal::CommandKindName(body.index()), journal::CommandFieldsJson(body), r.segment,
+               r.offset, Hex(r.checksum));
+    return Status::Ok();
+  });
+  if (scan.torn.present) {
+    fmt::print("{{\"type\":\"torn_tail\",\"segment\":\"{}\",\"offset\":{},\"bytes\":{}}}\n", scan.torn.segment,
+               scan.torn.offset, scan.torn.bytes);
+  }
+  if (!scan.status.ok()) {
+    fmt::print("{{\"type\":\"error\",\"error\":{}}}\n", Quote(scan.status.ToString()));
+    return 1;
+  }
+  return 0;
+}
+
+int JournalVerify(const std::string& dir) {
+  // Structure first (does not touch the engine), then a full replay checking every checkpoint.
+  journal::JournalScan scan = journal::ScanJournal(env(), dir, nullptr);
+  snapshot::RecoveryResult r;
+  Status s = scan.status;
+  if (s.ok()) {
+    snapshot::RecoveryOptions options;
+    options.truncate_torn_tail = false;
+    options.use_snapshots = scan.first_seq > 1;  // a pruned journal needs its snapshot
+    s = snapshot::Recover(env(), dir, EngineConfig{}, options, &r);
+  }
+  std::string audit = "not run";
+  if (s.ok()) audit = r.engine->Audit();
+  const bool ok = s.ok() && !scan.torn.present && audit.empty();
+  fmt::print("{{\"ok\":{},\"segments\":{},\"bytes\":{},\"commands\":{},\"first_seq\":{},\"last_seq\":{},"
+             "\"checkpoints\":{},\"checkpoints_verified\":{},\"snapshot_seq\":{},\"torn_tail\":{},"
+             "\"state_hash\":{},\"audit\":{},\"error\":{}}}\n",
+             ok, scan.segments.size(), scan.bytes, scan.commands, scan.first_seq, scan.last_seq, scan.checkpoints,
+             r.checkpoints_verified, r.snapshot_seq, scan.torn.present,
+             s.ok() ? Hex(r.engine->StateHash()) : "null", Quote(audit.empty() ? "ok" : audit),
+             s.ok() ? (scan.torn.present ? Quote("torn tail at " + scan.torn.segment + " offset " +
+                                                 std::to_string(scan.torn.offset))
+                                         : "null")
+                    : Quote(s.ToString()));
+  return ok ? 0 : 1;
+}
+
+int JournalReplay(const std::string& dir) {
+  snapshot::RecoveryOptions options;
+  options.truncate_torn_tail = false;
+  options.use_snapshots = false;
+  snapshot::RecoveryResult r;
+  const Status s = snapshot::Recover(env(), dir, EngineConfig{}, options, &r);
+  if (!s.ok()) {
+    fmt::print(stderr, "replay failed: {}\n", s.ToString());
+    return 1;
+  }
+  const double ops = r.replay_seconds > 0 ? static_cast<double>(r.replayed) / r.replay_seconds : 0;
+  fmt::print("{{\"bench\":\"replay\",\"workload\":\"journal\",\"commands\":{},\"seconds\":{:.6f},\"ops_per_sec\":{:.0f},"
+             "\"p50_ns\":null,\"p99_ns\":null,\"p999_ns\":null,\"max_ns\":null,\"checkpoints_verified\":{},"
+             "\"state_hash\":{}}}\n",
+             r.replayed, r.replay_seconds, ops, r.checkpoints_verified, Hex(r.engine->StateHash()));
+  return 0;
+}
+
+int JournalStats(const std::string& dir) {
+  std::array<uint64_t, std::variant_size_v<CommandBody>> kinds{};
+  uint64_t payload_bytes = 0;
+  journal::JournalScan scan = journal::ScanJournal(env(), dir, [&](const JournalRecord& r) {
+    payload_bytes += r.payload.size();
+    if (r.type == RecordType::kCommand && r.payload.size() >= 2) {
+      const auto k = static_cast<uint8_t>(r.payload[1]);
+      if (k < kinds.size()) ++kinds[k];
+    }
+    return Status::Ok();
+  });
+  std::string mix;
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    if (kinds[k] == 0) continue;
+    if (!mix.empty()) mix += ",";
+    mix += fmt::format("\"{}\":{}", journal::CommandKindName(k), kinds[k]);
+  }
+  std::string segs;
+  for (const auto& seg : scan.segments) {
+    if (!segs.empty()) segs += ",";
+    segs += fmt::format("{{\"name\":\"{}\",\"first_seq\":{},\"bytes\":{},\"records\":{}}}", seg.name, seg.first_seq,
+                        seg.bytes, seg.records);
+  }
+  fmt::print("{{\"ok\":{},\"segments\":[{}],\"bytes\":{},\"payload_bytes\":{},\"commands\":{},\"checkpoints\":{},"
+             "\"first_seq\":{},\"last_seq\":{},\"last_time\":{},\"torn_tail\":{},\"mix\":{{{}}},\"error\":{}}}\n",
+             scan.status.ok(), segs, scan.bytes, payload_bytes, scan.commands, scan.checkpoints, scan.first_seq,
+             scan.last_seq, scan.last_time, scan.torn.present, mix,
+             scan.status.ok() ? "null" : Quote(scan.status.ToString()));
+  return scan.status.ok() ? 0 : 1;
+}
+
+int JournalTruncate(const std::string& dir, uint64_t at_seq) {
+  std::string report;
+  const Status s = journal::TruncateJournalAt(env(), dir, at_seq, &report);
+  fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
+             s.ok() ? "null" : Quote(s.ToString()));
+  return s.ok() ? 0 : 1;
+}
+
+int SnapshotTake(const std::string& dir) {
+  snapshot::RecoveryResult r;
+  Status s = snapshot::Recover(env(), dir, EngineConfig{}, {}, &r);
+  if (!s.ok()) {
+    fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
+    return 1;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string bytes = r.engine->SaveSnapshot();
+  const double serialize_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  s = snapshot::WriteSnapshot(env(), dir, {r.last_seq, r.last_time, r.engine->StateHash()}, bytes);
+  fmt::print("{{\"ok\":{},\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"serialize_ms\":{:.3f},\"state_hash\":{},"
+             "\"error\":{}}}\n",
+             s.ok(), snapshot::SnapshotName(r.last_seq), r.last_seq, bytes.size(), serialize_ms,
+             Hex(r.engine->StateHash()), s.ok() ? "null" : Quote(s.ToString()));
+  return s.ok() ? 0 : 1;
+}
+
+namespace {
+int ListOrVerify(const std::string& dir, bool strict) {
+  std::vector<snapshot::SnapshotInfo> snaps;
+  Status s = snapshot::ListSnapshots(env(), dir, &snaps);
+  if (!s.ok()) {
+    fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
+    return 1;
+  }
+  size_t bad = 0;
+  for (const auto& info : snaps) {
+    snapshot::SnapshotInfo read;
+    std::unique_ptr<Engine> e;
+    s = snapshot::ReadSnapshot(env(), dir, info.name, EngineConfig{}, &read, &e);
+    if (!s.ok()) ++bad;
+    fmt::print("{{\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"valid\":{},\"state_hash\":{},\"error\":{}}}\n", info.name,
+               info.meta.seq, info.bytes, s.ok(), s.ok() ? Hex(read.meta.state_hash) : "null",
+               s.ok() ? "null" : Quote(s.ToString()));
+  }
+  if (strict) fmt::print("{{\"ok\":{},\"snapshots\":{},\"invalid\":{}}}\n", bad == 0, snaps.size(), bad);
+  return strict && bad != 0 ? 1 : 0;
+}
+}  // namespace
+
+int SnapshotList(const std::string& dir) { return ListOrVerify(dir, false); }
+int SnapshotVerify(const std::string& dir) { return ListOrVerify(dir, true); }
+
+int SnapshotPrune(const std::string& dir, size_t keep) {
+  std::string report;
+  const Status s = snapshot::Prune(env(), dir, keep, &report);
+  fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report), s.ok() ? "null" : Quote(s.ToString()));
+  return s.ok() ? 0 : 1;
+}
+
+}  // namespace sequex::tools
