@@ -13,7 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+
+#include "common/huge_array.h"
 
 namespace sequex {
 
@@ -77,8 +78,8 @@ class FlatIndex {
 
  private:
   struct Entry {
-    uint64_t key;
-    uint32_t slot;
+    uint64_t key = 0;
+    uint32_t slot = kNone;
   };
 
   static size_t RoundUpPow2(size_t n) {
@@ -94,9 +95,8 @@ class FlatIndex {
   }
 
   void Rehash(size_t capacity) {
-    std::vector<Entry> old;
-    old.swap(slots_);
-    slots_.assign(capacity, Entry{0, kNone});
+    HugeArray<Entry> old = std::move(slots_);
+    slots_ = HugeArray<Entry>(capacity);
     mask_ = capacity - 1;
     shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
     size_ = 0;
@@ -105,7 +105,7 @@ class FlatIndex {
     }
   }
 
-  std::vector<Entry> slots_;
+  HugeArray<Entry> slots_;
   size_t mask_ = 0;
   unsigned shift_ = 0;
   size_t size_ = 0;

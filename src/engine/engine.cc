@@ -467,7 +467,7 @@ std::vector<OrderView> Engine::OpenOrders(AccountId account) const {
   const Account* a = impl_->FindAccount(account);
   if (a == nullptr) return out;
   std::vector<uint32_t> slots;
-  impl_->CollectOpenOrders(*a, kAllInstruments, slots);
+  impl_->CollectOpenOrders(account, kAllInstruments, slots);
   for (uint32_t s : slots) out.push_back(impl_->View(s));
   return out;
 }

@@ -83,7 +83,7 @@ class Engine::Impl {
   void UnlinkFromBook(Book& book, uint32_t slot);
   void LinkToAccount(uint32_t slot);
   // The account's open orders (all instruments, or one) in ascending order id, into `out` (cleared first).
-  void CollectOpenOrders(const Account& account, InstrumentId instrument, std::vector<uint32_t>& out) const;
+  void CollectOpenOrders(AccountId account, InstrumentId instrument, std::vector<uint32_t>& out) const;
   void Forget(uint32_t slot);  // account list, indexes, pool
 
   // ---- shared helpers
@@ -123,6 +123,8 @@ class Engine::Impl {
   std::vector<AssetInfo> assets_;
   std::vector<std::unique_ptr<Book>> books_;
   std::array<FeeTier, 16> fee_tiers_{};
+  std::vector<AccountBook> account_books_;  // every (account, instrument) order list ever opened
+  FlatIndex account_book_index_;            // (account << 16 | instrument) -> index in account_books_
   std::vector<uint32_t> scratch_slots_;  // reused by cancel-all so it does not allocate per command
   uint64_t next_order_id_ = 1;
   uint64_t next_match_id_ = 1;

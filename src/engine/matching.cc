@@ -29,11 +29,21 @@ int64_t ExecutionLimit(const Book& b, const Order& o) {
 void Engine::Impl::LinkToAccount(uint32_t slot) {
   Order& o = pool_[slot];
   Account& a = accounts_.At(o.account.value());
-  AccountBook& list = a.GetBook(o.instrument);
-  o.account_prev = list.tail;
-  o.account_next = kNil;
+  const uint64_t key = uint64_t{o.account.value()} << 16 | o.instrument.value();
+  uint32_t index = account_book_index_.Find(key);
+  if (index == FlatIndex::kNone) {
+    index = static_cast<uint32_t>(account_books_.size());
+    account_books_.push_back(AccountBook{o.instrument, 0, kNil, kNil});
+    account_book_index_.Insert(key, index);
+    a.books.push_back(index);
+  }
+  o.account_book = index;
+  AccountBook& list = account_books_[index];
+  AccountLink& link = pool_.link(slot);
+  link.prev = list.tail;
+  link.next = kNil;
   if (list.tail != kNil) {
-    pool_[list.tail].account_next = slot;
+    pool_.link(list.tail).next = slot;
   } else {
     list.head = slot;
   }
@@ -42,13 +52,20 @@ void Engine::Impl::LinkToAccount(uint32_t slot) {
   ++a.open_orders;
 }
 
-void Engine::Impl::CollectOpenOrders(const Account& account, InstrumentId instrument,
+void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrument,
                                      std::vector<uint32_t>& out) const {
   out.clear();
-  for (const AccountBook& list : account.books) {
-    if (instrument != kAllInstruments && list.instrument != instrument) continue;
-    for (uint32_t s = list.head; s != kNil; s = pool_[s].account_next) out.push_back(s);
+  const Account* account = FindAccount(account_id);
+  if (account == nullptr) return;
+  const auto collect = [&](uint32_t index) {
+    for (uint32_t s = account_books_[index].head; s != kNil; s = pool_.link(s).next) out.push_back(s);
+  };
+  if (instrument != kAllInstruments) {
+    const uint32_t index = account_book_index_.Find(uint64_t{account_id.value()} << 16 | instrument.value());
+    if (index != FlatIndex::kNone) collect(index);
+    return;
   }
+  for (uint32_t index : account->books) collect(index);
   // Each list is already in id order; merging across instruments needs a sort (rare: all-instrument requests).
   if (instrument == kAllInstruments) {
     std::sort(out.begin(), out.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
@@ -58,16 +75,17 @@ void Engine::Impl::CollectOpenOrders(const Account& account, InstrumentId instru
 void Engine::Impl::Forget(uint32_t slot) {
   Order& o = pool_[slot];
   Account& a = accounts_.At(o.account.value());
-  AccountBook& list = *a.FindBook(o.instrument);
-  if (o.account_prev != kNil) {
-    pool_[o.account_prev].account_next = o.account_next;
+  AccountBook& list = account_books_[o.account_book];
+  const AccountLink link = pool_.link(slot);
+  if (link.prev != kNil) {
+    pool_.link(link.prev).next = link.next;
   } else {
-    list.head = o.account_next;
+    list.head = link.next;
   }
-  if (o.account_next != kNil) {
-    pool_[o.account_next].account_prev = o.account_prev;
+  if (link.next != kNil) {
+    pool_.link(link.next).prev = link.prev;
   } else {
-    list.tail = o.account_prev;
+    list.tail = link.prev;
   }
   --list.count;
   --a.open_orders;

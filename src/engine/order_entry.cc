@@ -291,7 +291,7 @@ void Engine::Impl::OnCancelAll(const CancelAll& c) {
   if (c.instrument != kAllInstruments && FindBook(c.instrument) == nullptr) {
     return Reject(RejectReason::kInvalidInstrument, c.account);
   }
-  CollectOpenOrders(*account, c.instrument, scratch_slots_);
+  CollectOpenOrders(c.account, c.instrument, scratch_slots_);
   for (uint32_t s : scratch_slots_) CancelOpenOrder(s, CancelReason::kCancelAll, OrderStatus::kCanceled);
   Done();
 }

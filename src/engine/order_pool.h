@@ -10,8 +10,9 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
+
+#include "common/huge_array.h"
 
 #include "common/types.h"
 #include "engine/order_types.h"
@@ -38,10 +39,9 @@ struct Order {
   PriceTicks cap{};       // market BUY by quantity: never trade above this (P_w, or P_prot for stops); 0 = none
   QtyLots qty{};          // total, including filled
   Amount notional{};      // market buy by notional: budget
-  uint32_t account_next = kNil;  // the account's open orders, in placement order
-  uint32_t account_prev = kNil;
   int32_t maker_ppm = 0;
   int32_t taker_ppm = 0;
+  uint32_t account_book = 0;  // index of its (account, instrument) list in Engine::Impl::account_books_
   InstrumentId instrument{};
   Side side = Side::kBuy;
   OrderType type = OrderType::kLimit;
@@ -54,6 +54,14 @@ struct Order {
   ClientOid client_oid{};
 };
 
+// Links of an order in its account's per-instrument list. Kept beside the pool, not in the Order: unlinking an
+// order touches its neighbours' links, and in this dense array (8 bytes per slot) those stay in cache, where the
+// neighbours' Orders would each be a miss.
+struct AccountLink {
+  uint32_t next = kNil;
+  uint32_t prev = kNil;
+};
+
 class OrderPool {
  public:
   static constexpr uint32_t kChunkBits = 16;
@@ -64,6 +72,8 @@ class OrderPool {
   }
 
   Order& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
+  AccountLink& link(uint32_t slot) { return links_[slot]; }
+  [[nodiscard]] const AccountLink& link(uint32_t slot) const { return links_[slot]; }
   const Order& operator[](uint32_t slot) const { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
 
   // Returns a slot holding a default Order.
@@ -82,13 +92,14 @@ class OrderPool {
   }
 
   [[nodiscard]] uint32_t live() const { return live_; }
-  [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * sizeof(Order); }
+  [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * (sizeof(Order) + sizeof(AccountLink)); }
 
  private:
   void AddChunk() {
     const uint32_t base = capacity_;
-    chunks_.push_back(std::make_unique<Order[]>(kChunkSize));
+    chunks_.emplace_back(kChunkSize);
     capacity_ += kChunkSize;
+    links_.resize(capacity_);
     // Thread the new chunk onto the free list so the lowest slots are handed out first.
     for (uint32_t i = kChunkSize; i-- > 0;) {
       (*this)[base + i].next = free_head_;
@@ -96,7 +107,8 @@ class OrderPool {
     }
   }
 
-  std::vector<std::unique_ptr<Order[]>> chunks_;
+  std::vector<HugeArray<Order>> chunks_;
+  std::vector<AccountLink> links_;  // by slot; moves when the pool grows (links are plain indexes)
   uint32_t capacity_ = 0;
   uint32_t free_head_ = kNil;
   uint32_t live_ = 0;

@@ -191,10 +191,10 @@ std::string Engine::SaveSnapshot() const {
     w.I64(b->last_price.value());
   }
   w.U32(m.pool_.live());
-  m.accounts_.ForEach([&](size_t, const Account& a) {
+  m.accounts_.ForEach([&](size_t id, const Account& a) {
     if (!a.exists) return;
     std::vector<uint32_t> slots;
-    m.CollectOpenOrders(a, kAllInstruments, slots);
+    m.CollectOpenOrders(AccountId{static_cast<uint32_t>(id)}, kAllInstruments, slots);
     for (uint32_t s : slots) PutOrder(w, m.pool_[s]);
   });
   for (const auto& b : m.books_) {

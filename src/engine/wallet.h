@@ -24,8 +24,8 @@ struct AssetBalance {
 };
 
 // An account's open orders in one instrument, in placement (= ascending id) order, linked through
-// Order::account_next / account_prev. Per instrument, so that cancel-all for one book walks only that book's
-// orders even for a market maker quoting hundreds of books.
+// OrderPool::link(slot). Per instrument, so that cancel-all for one book walks only that book's orders even for a
+// market maker quoting hundreds of books.
 struct AccountBook {
   InstrumentId instrument{};
   uint32_t count = 0;
@@ -42,21 +42,9 @@ struct Account {
   uint32_t open_orders = 0;
   std::array<AssetBalance, kInline> inline_balances{};
   std::vector<AssetBalance> more_balances;
-  // Sorted by instrument; an entry stays when its count drops to 0, so re-quoting a book never allocates.
-  std::vector<AccountBook> books;
-
-  // The order list of `instrument`, or nullptr.
-  AccountBook* FindBook(InstrumentId instrument) {
-    auto it = std::lower_bound(books.begin(), books.end(), instrument,
-                               [](const AccountBook& b, InstrumentId i) { return b.instrument < i; });
-    return it != books.end() && it->instrument == instrument ? &*it : nullptr;
-  }
-  AccountBook& GetBook(InstrumentId instrument) {
-    auto it = std::lower_bound(books.begin(), books.end(), instrument,
-                               [](const AccountBook& b, InstrumentId i) { return b.instrument < i; });
-    if (it != books.end() && it->instrument == instrument) return *it;
-    return *books.insert(it, AccountBook{instrument, 0, kNil, kNil});
-  }
+  // Indexes into Engine::Impl::account_books_ of this account's per-instrument lists, in creation order. An entry
+  // stays when its list empties, so re-quoting a book never allocates.
+  std::vector<uint32_t> books;
 
   // The balance of `asset`, or nullptr if the account never held it.
   AssetBalance* Find(AssetId asset) {
@@ -141,7 +129,7 @@ class AccountTable {
     size_t bytes = chunks_.capacity() * sizeof(void*);
     ForEach([&](size_t, const Account& a) {
       bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance) +
-               a.books.capacity() * sizeof(AccountBook);
+               a.books.capacity() * sizeof(uint32_t);
     });
     return bytes;
   }

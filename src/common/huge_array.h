@@ -1,0 +1,68 @@
+// HugeArray<T>: a fixed-size array of T in memory the kernel is asked to back with 2 MiB pages.
+//
+// Why: the engine's big tables (order pool chunks, id indexes) are read at random; with 4 KiB pages nearly every
+// such access also misses the TLB, and on a virtual machine a TLB miss is a second walk through memory. One
+// madvise(MADV_HUGEPAGE) per allocation (allocation happens only at high-water marks, never per command) lets the
+// kernel use 2 MiB pages where transparent huge pages are enabled in `madvise` or `always` mode; elsewhere it is a
+// harmless no-op. Elements are value-initialized; T must be nothrow default constructible.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace sequex {
+
+template <typename T>
+class HugeArray {
+ public:
+  static constexpr size_t kHugePage = size_t{2} << 20;
+
+  HugeArray() = default;
+  explicit HugeArray(size_t n) : size_(n) {
+    if (n == 0) return;
+    const size_t bytes = (n * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = std::aligned_alloc(kHugePage, bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    madvise(p, bytes, MADV_HUGEPAGE);  // advisory: failure only means small pages
+    data_ = static_cast<T*>(p);
+    std::uninitialized_value_construct_n(data_, n);
+  }
+  ~HugeArray() { Reset(); }
+  HugeArray(const HugeArray&) = delete;
+  HugeArray& operator=(const HugeArray&) = delete;
+  HugeArray(HugeArray&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  HugeArray& operator=(HugeArray&& o) noexcept {
+    if (this != &o) {
+      Reset();
+      data_ = std::exchange(o.data_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+    }
+    return *this;
+  }
+
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  [[nodiscard]] size_t size() const { return size_; }
+  T* begin() { return data_; }
+  T* end() { return data_ + size_; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+
+ private:
+  void Reset() {
+    if (data_ == nullptr) return;
+    std::destroy_n(data_, size_);
+    std::free(data_);
+    data_ = nullptr;
+    size_ = 0;
+  }
+  T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace sequex
