@@ -61,6 +61,59 @@ std::span<const Event> Engine::Impl::Apply(const Command& command) {
   return events_;
 }
 static_assert(std::variant_size_v<CommandBody> == 11, "Apply's dispatch lists every command");
+
+void Engine::Impl::PrefetchOrders(const Command& command) const {
+  const auto order = [this](uint32_t slot) {
+    if (slot == FlatIndex::kNone) return;
+    __builtin_prefetch(&pool_[slot]);
+    __builtin_prefetch(reinterpret_cast<const char*>(&pool_[slot]) + 64);
+    __builtin_prefetch(&pool_.link(slot));
+  };
+  if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
+    const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
+    if (list != FlatIndex::kNone) {
+      __builtin_prefetch(&account_books_[list]);
+      if (account_books_[list].tail != kNil) __builtin_prefetch(&pool_.link(account_books_[list].tail));
+    }
+    const Book* book = FindBook(p->instrument);
+    if (book == nullptr || static_cast<uint8_t>(p->side) > 1) return;
+    const BookSide& opposite = book->side(Opposite(p->side));
+    if (!opposite.empty()) order(opposite.best().head);
+    if (p->price.value() > 0) {
+      const Level* level = const_cast<BookSide&>(book->side(p->side)).Find(p->price);
+      if (level != nullptr) order(level->tail);
+    }
+  } else if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
+    order(c->order_id.value() != 0 ? by_id_.Find(c->order_id.value())
+                                   : (c->client_oid.empty() ? FlatIndex::kNone
+                                                            : by_oid_.Find(OidKey(c->account, c->client_oid))));
+  } else if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
+    order(a->order_id.value() != 0
+              ? by_id_.Find(a->order_id.value())
+              : (a->orig_client_oid.empty() ? FlatIndex::kNone : by_oid_.Find(OidKey(a->account, a->orig_client_oid))));
+  }
+}
+
+void Engine::Impl::Prefetch(const Command& command) const {
+  if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
+    if (!p->client_oid.empty()) by_oid_.Prefetch(OidKey(p->account, p->client_oid));
+    by_id_.Prefetch(next_order_id_);
+    account_book_index_.Prefetch(uint64_t{p->account.value()} << 16 | p->instrument.value());
+    if (const Account* a = accounts_.Find(p->account.value())) __builtin_prefetch(a);
+  } else if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
+    if (c->order_id.value() != 0) {
+      by_id_.Prefetch(c->order_id.value());
+    } else if (!c->client_oid.empty()) {
+      by_oid_.Prefetch(OidKey(c->account, c->client_oid));
+    }
+  } else if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
+    if (a->order_id.value() != 0) {
+      by_id_.Prefetch(a->order_id.value());
+    } else if (!a->orig_client_oid.empty()) {
+      by_oid_.Prefetch(OidKey(a->account, a->orig_client_oid));
+    }
+  }
+}
 static_assert(std::is_same_v<std::variant_alternative_t<5, CommandBody>, PlaceOrder>);
 static_assert(std::is_same_v<std::variant_alternative_t<8, CommandBody>, AmendOrder>);
 static_assert(std::is_same_v<std::variant_alternative_t<10, CommandBody>, SetAccountFeeTier>);
@@ -419,6 +472,13 @@ Engine::Engine(const EngineConfig& config) : impl_(std::make_unique<Impl>(config
 Engine::~Engine() = default;
 
 std::span<const Event> Engine::Apply(const Command& command) { return impl_->Apply(command); }
+void Engine::Prefetch(const Command& command, PrefetchStage stage) const {
+  if (stage == PrefetchStage::kIndexes) {
+    impl_->Prefetch(command);
+  } else {
+    impl_->PrefetchOrders(command);
+  }
+}
 uint64_t Engine::StateHash() const { return impl_->StateHash(); }
 std::string Engine::Audit() const { return impl_->Audit(); }
 

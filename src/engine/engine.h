@@ -94,6 +94,14 @@ class Engine {
   // Applies one sequenced command. The returned span is valid until the next call.
   std::span<const Event> Apply(const Command& command);
 
+  // Hints that `command` will be applied soon, so its cache misses overlap the current command's work. No effect
+  // on state or results. Two stages, because the second needs what the first loaded: a caller holding a batch
+  // (the sequencer, replay, benchmarks) calls Prefetch(i + 2, kIndexes) and Prefetch(i + 1, kOrders) before
+  // Apply(i). kIndexes loads the id/client_oid index slots; kOrders reads them and loads the orders, links and
+  // account lists the command will touch.
+  enum class PrefetchStage { kIndexes, kOrders };
+  void Prefetch(const Command& command, PrefetchStage stage = PrefetchStage::kIndexes) const;
+
   // Canonical hash of the whole state (docs/engine.md, "State hash"): equal states, equal hashes.
   [[nodiscard]] uint64_t StateHash() const;
 

@@ -50,6 +50,8 @@ class Engine::Impl {
   explicit Impl(const EngineConfig& config);
 
   std::span<const Event> Apply(const Command& command);
+  void Prefetch(const Command& command) const;
+  void PrefetchOrders(const Command& command) const;
 
   // ---- engine.cc
   void OnDefineAsset(const DefineAsset& c);
