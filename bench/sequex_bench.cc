@@ -4,6 +4,7 @@
 //   sequex-bench engine --workload standard --runs 3 [--summary]
 //   sequex-bench engine --input standard.txt
 //   sequex-bench scale --books 1000 --assets 1000 --accounts 1000000 --orders 10000000
+//   sequex-bench pipeline --workload standard --durability journal --data-dir DIR [--rate 50000] [--runs 5]
 //
 // Results go to stdout, one JSON object per line; progress and generator statistics go to stderr.
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <variant>
 
 #include "engine_bench.h"
+#include "pipeline_bench_cmd.h"
 #include "scale_bench.h"
 #include "workload/generator.h"
 #include "workload/workload.h"
@@ -111,6 +113,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   engine_cmd->add_flag("--summary", engine_options.summary, "then a human-readable summary of the workload's effect");
 
+  GenFlags pipe;
+  sequex::bench::PipelineBenchOptions pipeline_options;
+  CLI::App* pipeline_cmd =
+      app.add_subcommand("pipeline", "sequencer + journal + engine: throughput, or latency at an offered rate");
+  pipeline_cmd->add_option("--workload", pipe.workload, "standard | single-book | burst")->capture_default_str();
+  AddGenFlags(pipeline_cmd, &pipe);
+  pipeline_cmd->add_option("--durability", pipeline_options.durability, "memory | journal")->capture_default_str();
+  pipeline_cmd->add_option("--data-dir", pipeline_options.data_dir, "where the journal goes (wiped first)")
+      ->capture_default_str();
+  pipeline_cmd->add_option("--rate", pipeline_options.rate, "offered commands/s, open loop; 0 = closed loop")
+      ->capture_default_str();
+  pipeline_cmd->add_option("--runs", pipeline_options.runs)->check(CLI::Range(1, 1000))->capture_default_str();
+
   sequex::bench::ScaleOptions scale;
   CLI::App* scale_cmd = app.add_subcommand("scale", "fill one engine and report its memory");
   scale_cmd->add_option("--books", scale.books)->capture_default_str();
@@ -154,6 +169,17 @@ int main(int argc, char** argv) {
     prepared.stream = sequex::workload::Translate(w);
     w = {};  // the engine only needs the commands; free the records before timing
     return sequex::bench::RunEngineBench(prepared, engine_options);
+  }
+
+  if (pipeline_cmd->parsed()) {
+    sequex::workload::Workload w;
+    GeneratorStats stats;
+    if (!Generate(pipe, &w, &stats)) return 2;
+    sequex::bench::PreparedWorkload prepared;
+    prepared.name = pipe.workload;
+    prepared.stream = sequex::workload::Translate(w);
+    w = {};
+    return sequex::bench::RunPipelineBench(prepared, pipeline_options);
   }
 
   if (scale_cmd->parsed()) return sequex::bench::RunScaleBench(scale);

@@ -79,10 +79,18 @@ PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_c
 
   uint64_t first_measured_ns = 0;
   bool closed = false;
+  const double interval_ns = options.rate_per_sec > 0 ? 1e9 / options.rate_per_sec : 0;
   for (size_t i = 0; i < commands.size() && !closed; ++i) {
     Submission sub{commands[i].body, i, 0};
+    uint64_t intended_ns = 0;
+    if (interval_ns > 0 && i >= warmup_commands) {
+      if (first_measured_ns == 0) first_measured_ns = NowNs();
+      intended_ns = first_measured_ns + static_cast<uint64_t>(static_cast<double>(i - warmup_commands) * interval_ns);
+      while (NowNs() < intended_ns) {
+      }
+    }
     for (;;) {
-      sub.enqueue_ns = NowNs();
+      sub.enqueue_ns = intended_ns != 0 ? intended_ns : NowNs();
       if (i == warmup_commands && first_measured_ns == 0) first_measured_ns = sub.enqueue_ns;
       const Offer o = sequencer.Submit(std::move(sub));
       if (o == Offer::kOk) break;
@@ -91,7 +99,7 @@ PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_c
         break;
       }
       sub = Submission{commands[i].body, i, 0};
-      std::this_thread::yield();
+      std::this_thread::yield();  // back-pressure: in open loop the wait counts, as it would for a client
     }
   }
   while (!closed && sink.done_.load(std::memory_order_acquire) < commands.size()) std::this_thread::yield();

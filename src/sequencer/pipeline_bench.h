@@ -6,8 +6,10 @@
 //   PipelineResult r = RunPipeline(stream.commands, stream.warmup_commands, o);
 //   if (!r.error.empty()) ...;   r.ops_per_sec, r.latency.Percentile(99)
 //
-// The producer offers as fast as the ring accepts (closed loop on back-pressure), so the latency is the queueing +
-// batching + fsync + apply time under full load, not an open-loop latency at a fixed rate.
+// Two modes. rate_per_sec == 0: closed loop: the producer offers as fast as the ring accepts, so the latency is the
+// queueing + batching + fsync + apply time under full load (throughput mode). rate_per_sec > 0: open loop: each
+// measured command has an intended send time (start + i / rate) and its latency counts from that intended time, so
+// a stall delays every command behind it in the figures too (no coordinated omission). The warm-up is always fast.
 // The journal (journal policy) is left in data_dir; existing journal segments and snapshots in it are removed
 // first when wipe_data_dir is set, else a non-empty journal there is an error.
 #pragma once
@@ -27,6 +29,7 @@ struct PipelineOptions {
   Durability durability = Durability::kJournal;
   std::string data_dir;          // required for kJournal
   bool wipe_data_dir = true;
+  double rate_per_sec = 0;       // 0 = closed loop
   size_t ring_capacity = 1u << 16;
   size_t max_batch = 4096;
   uint64_t checkpoint_interval = 1'000'000;

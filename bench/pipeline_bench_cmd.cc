@@ -1,0 +1,70 @@
+#include "pipeline_bench_cmd.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "bench_util.h"
+#include "sequencer/pipeline_bench.h"
+
+namespace sequex::bench {
+
+int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOptions& options) {
+  sequencer::PipelineOptions po;
+  if (options.durability == "memory") {
+    po.durability = sequencer::Durability::kMemory;
+  } else if (options.durability == "journal") {
+    po.durability = sequencer::Durability::kJournal;
+  } else {
+    std::fprintf(stderr, "--durability must be memory or journal\n");
+    return 2;
+  }
+  po.data_dir = options.data_dir;
+  po.rate_per_sec = options.rate;
+  const std::string name = "pipeline-" + options.durability;
+  const std::string rate = options.rate > 0 ? fmt::format("{:.0f}", options.rate) : "null";
+  std::vector<double> ops;
+  std::vector<uint64_t> p50, p99, p999, max;
+  for (int run = 1; run <= options.runs; ++run) {
+    const sequencer::PipelineResult r =
+        sequencer::RunPipeline(workload.stream.commands, workload.stream.warmup_commands, po);
+    if (!r.error.empty()) {
+      std::fprintf(stderr, "pipeline: %s\n", r.error.c_str());
+      return 1;
+    }
+    ops.push_back(r.ops_per_sec);
+    p50.push_back(r.latency.Percentile(50));
+    p99.push_back(r.latency.Percentile(99));
+    p999.push_back(r.latency.Percentile(99.9));
+    max.push_back(r.latency.Max());
+    std::printf(
+        "{\"bench\":%s,\"workload\":%s,\"commands\":%llu,\"ops_per_sec\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+        "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"batches\":%llu,\"syncs\":%llu,"
+        "\"run\":%d}\n",
+        JsonString(name).c_str(), JsonString(workload.name).c_str(), static_cast<unsigned long long>(r.commands),
+        r.ops_per_sec, static_cast<unsigned long long>(p50.back()), static_cast<unsigned long long>(p99.back()),
+        static_cast<unsigned long long>(p999.back()), static_cast<unsigned long long>(max.back()), rate.c_str(),
+        JsonString(GitCommit()).c_str(), JsonString(CpuModel()).c_str(), static_cast<unsigned long long>(r.batches),
+        static_cast<unsigned long long>(r.syncs), run);
+    std::fflush(stdout);
+  }
+  if (options.runs > 1) {
+    const auto median = [](auto v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    std::printf(
+        "{\"bench\":%s,\"workload\":%s,\"commands\":%zu,\"ops_per_sec\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+        "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"run\":\"median\"}\n",
+        JsonString(name).c_str(), JsonString(workload.name).c_str(),
+        workload.stream.commands.size() - workload.stream.warmup_commands, median(ops),
+        static_cast<unsigned long long>(median(p50)), static_cast<unsigned long long>(median(p99)),
+        static_cast<unsigned long long>(median(p999)), static_cast<unsigned long long>(median(max)), rate.c_str(),
+        JsonString(GitCommit()).c_str(), JsonString(CpuModel()).c_str());
+  }
+  return 0;
+}
+
+}  // namespace sequex::bench

@@ -1,0 +1,20 @@
+// `sequex-bench pipeline`: sequencer + journal + engine on a workload (src/sequencer/pipeline_bench.h), one JSON
+// result line per run and, with --runs above 1, a last line of medians.
+#pragma once
+
+#include <string>
+
+#include "engine_bench.h"
+
+namespace sequex::bench {
+
+struct PipelineBenchOptions {
+  std::string durability = "journal";  // memory | journal
+  std::string data_dir = "data/pipeline-bench";
+  double rate = 0;                     // offered commands/s; 0 = closed loop (throughput)
+  int runs = 1;
+};
+
+int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOptions& options);
+
+}  // namespace sequex::bench
