@@ -86,6 +86,7 @@ class CommandStream {
   ClientOid RandomOid();
   int64_t TypicalAmount(uint16_t asset);
   const LiveOrder* RandomLive();
+  InstrumentState* Find(uint16_t instrument);  // nullptr unless one of the venue's instruments
   void AddLive(const LiveOrder& o);
   void RemoveLive(uint64_t id);
 
@@ -96,8 +97,10 @@ class CommandStream {
   std::deque<CommandBody> setup_;
   CommandBody last_{};
   std::vector<InstrumentState> instruments_;  // index = id - 1
+  uint16_t high_instrument_ = 0;              // the fourth instrument's id
+  uint16_t abc_ = 0;                          // its base asset's id
+  std::vector<uint16_t> instrument_ids_;
   std::vector<uint16_t> asset_ids_;
-  std::vector<uint8_t> asset_decimals_;  // by asset id
   std::vector<LiveOrder> live_;
   std::unordered_map<uint64_t, size_t> live_index_;
   std::deque<uint64_t> dead_;

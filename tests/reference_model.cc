@@ -42,8 +42,7 @@ bool ValidMutableFields(const DefineInstrument& d) {
 
 }  // namespace
 
-ReferenceModel::ReferenceModel(const EngineConfig& config, const EngineQuirks& quirks)
-    : config_(config), quirks_(quirks) {
+ReferenceModel::ReferenceModel(const EngineConfig& config) : config_(config) {
   accounts_[config_.fee_account.value()] = Account{};  // A1
 }
 
@@ -164,21 +163,11 @@ void ReferenceModel::Do(const Withdraw& c, Out& out) {
 }
 
 void ReferenceModel::Do(const SetFeeTier& c, Out& out) {
+  // No rule across tiers: each trade caps the maker's rebate at that trade's taker fee.
   if (c.tier > 15 || c.taker_ppm < 0 || c.taker_ppm > 100000 || c.maker_ppm < -100000 || c.maker_ppm > 100000) {
     return Reject(out, RejectReason::kInvalidArgument, 0);
   }
-  FeeTier after[16];
-  std::copy(std::begin(tiers_), std::end(tiers_), std::begin(after));
-  after[c.tier] = FeeTier{c.maker_ppm, c.taker_ppm};
-  int64_t largest_rebate = 0;
-  int64_t smallest_taker = INT64_MAX;
-  for (const FeeTier& t : after) {
-    largest_rebate = std::max<int64_t>(largest_rebate, -int64_t{t.maker_ppm});
-    smallest_taker = std::min<int64_t>(smallest_taker, t.taker_ppm);
-  }
-  if (largest_rebate > smallest_taker && !quirks_.no_fee_schedule_check)
-    return Reject(out, RejectReason::kInvalidArgument, 0);
-  tiers_[c.tier] = after[c.tier];
+  tiers_[c.tier] = FeeTier{c.maker_ppm, c.taker_ppm};
   out.push_back(DoneEvent{});
 }
 
@@ -234,7 +223,7 @@ void ReferenceModel::Do(const PlaceOrder& c, Out& out) {
     }
     if (c.qty < book.def.min_qty) return reject(RejectReason::kBelowMinQuantity);
   }
-  if (IsStop(c.type) && c.tif == TimeInForce::kFillOrKill) return reject(RejectReason::kInvalidTif);  // A6
+  if (IsStop(c.type) && c.tif == TimeInForce::kFillOrKill) return reject(RejectReason::kInvalidTif);
   // 6.
   if (limit_type) {
     if (c.price.value() <= 0 || c.price.value() >= kMaxPriceTicks) return reject(RejectReason::kInvalidPrice);
@@ -273,7 +262,7 @@ void ReferenceModel::Do(const PlaceOrder& c, Out& out) {
   if (protected_buy && Notional(protection, c.qty.value(), tv) >= kMaxAmount) {
     return reject(RejectReason::kExceedsMaxOrderSize);
   }
-  if (c.side == Side::kSell && i128{c.qty.value()} * book.def.lot_size.value() >= kMaxAmount) {  // A15
+  if (c.side == Side::kSell && i128{c.qty.value()} * book.def.lot_size.value() >= kMaxAmount) {
     return reject(RejectReason::kExceedsMaxOrderSize);
   }
   // 10.
@@ -423,14 +412,14 @@ void ReferenceModel::Do(const AmendOrder& c, Out& out) {
     if (band.active && new_price < band.lo) return reject(RejectReason::kPriceBelowBand);
   }
   // 5.
-  if (new_qty != 0 && new_qty != o.qty) {                               // A9
-    if (o.ByNotional()) return reject(RejectReason::kInvalidOrderQty);  // A10
+  if (new_qty != 0 && new_qty != o.qty) {  // A9
+    if (o.ByNotional()) return reject(RejectReason::kInvalidOrderQty);
     if (!(o.filled < new_qty && new_qty < kMaxQtyLots)) return reject(RejectReason::kInvalidOrderQty);
     if (new_qty < book.def.min_qty.value()) return reject(RejectReason::kBelowMinQuantity);
   }
   const i128 eff_price = new_price != 0 ? new_price : o.price;
   const i128 eff_qty = new_qty != 0 ? new_qty : o.qty;
-  // 6. As for placement (steps 9 and 10, with A15).
+  // 6. As for placement (steps 9 and 10; A16).
   const i128 n = Notional(eff_price, eff_qty, book.tick_value);
   if (limit_type && n >= kMaxAmount) return reject(RejectReason::kExceedsMaxOrderSize);
   if (!limit_type && o.side == Side::kBuy && !o.ByNotional() &&

@@ -7,47 +7,47 @@
 // Simplicity over speed: std::map / std::list, linear scans, __int128 for every product. Single-threaded.
 // The query methods mirror Engine's so that state can be compared field by field.
 //
-// Where docs/engine.md leaves a choice open, the model takes the reading below. Each one is a question for the
-// lead to settle in the doc; the differential test shows which reading the engine took.
-//  A1  The fee account exists from construction (AccountExists(fee) is true; Withdraw/SetAccountFeeTier/CancelAll
-//      on it are not 210).
-//  A2  RejectedEvent.account is the command's account field (0 for commands without one). order_id: a
-//      CancelOrder / AmendOrder that is not found (40401) echoes the command's order_id (0 when it named a
-//      client_oid), whether or not such an order exists (the engine's reading of "set when the command named an
-//      existing order"); an AmendOrder rejected after step 1 carries the found order's id.
+// Where docs/engine.md leaves a choice open, the model takes the reading below; each is a question for the lead
+// to settle in the doc. "(engine)" marks a reading adopted because the differential test showed the engine takes
+// it; the others are the model's own reading, which the engine agrees with on the random streams.
+//  A1  The fee account exists from construction (AccountExists(fee) is true; Withdraw / SetAccountFeeTier /
+//      CancelAll on it are not 210).
+//  A2  (engine) RejectedEvent.account is the command's account field (0 for commands without one). order_id:
+//      a CancelOrder / AmendOrder that is not found (40401) echoes the command's order_id (0 when it named a
+//      client_oid), whether or not such an order exists; an AmendOrder rejected after step 1 carries the found
+//      order's id. The doc says "set when the command named an existing order".
 //  A3  Asset codes / symbols are the bytes before the first NUL (strnlen over 16 / 24 bytes); a symbol may use
-//      all 24 bytes. Bytes after a NUL are ignored (also when an alter compares symbols).
-//  A4  By-notional orders (qty 0): OrderUpdate.remaining and Cancelled.remaining are 0. The order ends FILLED
-//      when it stops at an acceptable price it cannot afford one lot at (floor(budget / (p * tv)) == 0, also
-//      with budget exactly 0); it ends EXPIRED (kMarketRemainder) when liquidity or the band cap runs out first,
-//      even if the budget happens to be spent exactly. "Fully filled" is undefined for a budget in the doc.
+//      all 24 bytes. Bytes after a NUL are ignored (also when an alter compares symbols). Not exercised by the
+//      random stream.
 //  A5  A market-like taker's band cap/floor is computed once, when it starts executing (ref = last price then),
 //      not re-evaluated as its own trades move the last price. MARKET buy by quantity uses P_w from its
 //      pre-walk (which counts every resting ask within the band, self-trade set included). A triggered buy
 //      STOP_LOSS/TAKE_PROFIT by quantity is capped at min(P_prot, band hi at trigger time). P_prot is fixed
 //      at placement (a later alter of price_band_bps does not move it).
-//  A6  FOK stops (any stop type with tif FOK) are rejected 221 at the end of step 5 (after 213 and 315), like
-//      FOK by notional. The doc's list does not say so (nor what a triggered FOK stop would do); the engine does.
 //  A7  A limit-priced taker that is completely filled keeps its leftover hold until its taker end (the reset
 //      of "Holds" applies to orders that stay open); the taker end's Balance shows the release.
-//  A8  A by-notional taker checks affordability (f == 0 at the best acceptable price) before it looks at the
-//      maker: it stops there without applying self-trade prevention to that maker. (The doc lists STP first.)
-//  A9  Amend: new_price / new_qty equal to the current value count as unchanged everywhere (no 308/312/313 or
-//      213/315 check, so an order left outside a moved band or below a raised min_qty can still change its other
-//      field); 314/415 are checked for limit types on every amend (also a client_oid-only one). An amend that changes
-//      only client_oid keeps priority (kept_priority = price unchanged and quantity not increased, the engine's
-//      reading; the doc says "only when ... the quantity goes down"), but it is not "a same-price quantity
-//      reduction", so it is 208 in CANCEL_ONLY. A waiting stop's Amended.kept_priority uses the same rule.
-//  A10 Amend of a by-notional order (a waiting buy STOP_LOSS/TAKE_PROFIT with notional) with new_qty != 0 is
-//      213 (its quantity is not a lot count).
+//  A8  (engine) A by-notional taker checks affordability (floor(budget / (p * tv)) == 0 at the best acceptable
+//      price, also with budget exactly 0) before it looks at the maker: it stops there (FILLED) without
+//      applying self-trade prevention to that maker. The doc lists STP before the fill.
+//  A9  (engine) Amend: new_price / new_qty equal to the current value count as unchanged everywhere (no
+//      308/312/313 or 213/315 check, so an order left outside a moved band or below a raised min_qty can still
+//      change its other field; the doc now says so for new_qty only). 314/415 are checked for limit types on
+//      every amend (also a client_oid-only one). An amend that changes only client_oid keeps priority
+//      (kept_priority = price unchanged and quantity not increased; the doc says "only when ... the quantity
+//      goes down"), but it is not "a same-price quantity reduction", so it is 208 in CANCEL_ONLY. A waiting
+//      stop's Amended.kept_priority uses the same rule.
 //  A11 An amended order that re-queues and crosses rests its remainder (doc), although the comment on
 //      CancelReason::kIocRemainder in order_types.h says "amended-into-crossing remainder ... EXPIRED".
 //  A12 Stops are only evaluated when the book has a last price (> 0), both for the 229 check and for triggering.
 //  A13 Market-like remainders (any tif) expire with kMarketRemainder; limit IOC/FOK with kIocRemainder.
 //  A14 CancelAll over all instruments cancels in ascending order id across instruments.
-//  A15 Step 9 also rejects (314) a SELL of any type whose base amount qty * lot_size reaches 2^62 (its hold);
-//      the doc lists only N(price, qty) and N(P_prot, qty). (A buy's base amount is not checked.) Amend step 6
-//      applies the same 314 checks to the new quantity (N(price), N(P_prot) for a protected buy, base amount).
+//  A16 (engine) Amend step 6 applies all of placement's 314 checks to the new quantity: N(price) for limit
+//      types, N(P_prot) for a protected buy, qty * lot_size for a sell.
+//  A17 kTriggerFailed / OrderUpdate(REJECTED) is unreachable: stops trigger only on trades, and trades happen
+//      only in TRADING status.
+// Settled in the doc since the first version (the model follows the doc): by-notional FILLED vs EXPIRED and
+// remaining 0 (was A4), FOK stops 221 (A6), amend of a by-notional quantity 213 (A10), sells' qty * lot_size
+// 314 (A15), no SetFeeTier rule across tiers.
 #pragma once
 
 #include <cstddef>
@@ -65,16 +65,9 @@
 
 namespace sequex::test {
 
-// Engine deviations from docs/engine.md that are already reported (tests/regressions.md). The model can mirror
-// them on request (SEQUEX_DIFF_QUIRKS in differential_test.cc) so that a run can look past a known divergence
-// for the next one. All false (the default) = the doc; the differential test's verdict uses the default.
-struct EngineQuirks {
-  bool no_fee_schedule_check = false;  // R1: SetFeeTier accepts rebates above the smallest taker rate
-};
-
 class ReferenceModel {
  public:
-  explicit ReferenceModel(const EngineConfig& config = {}, const EngineQuirks& quirks = {});
+  explicit ReferenceModel(const EngineConfig& config = {});
 
   // Applies one command; returns every event it yields, in order.
   std::vector<Event> Apply(const Command& command);
@@ -199,7 +192,6 @@ class ReferenceModel {
   static void Reject(Out& out, RejectReason r, uint32_t account, uint64_t order_id = 0);
 
   EngineConfig config_;
-  EngineQuirks quirks_;
   uint64_t next_order_id_ = 1;
   uint64_t next_match_id_ = 1;
   SeqNo seq_ = 0;

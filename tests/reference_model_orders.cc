@@ -265,7 +265,7 @@ void ReferenceModel::Execute(uint64_t order_id, Out& out) {
   }
 
   bool traded = false;
-  bool budget_spent = false;  // by notional: stopped at a price it cannot afford one lot at (A4, A8)
+  bool budget_spent = false;  // by notional: stopped at a price it cannot afford one lot at (A8)
   for (;;) {
     if (!t.ByNotional() && t.Remaining() <= 0) break;
     const auto best = Best(b, Opposite(t.side));

@@ -174,5 +174,74 @@ TEST_F(ReferenceModelTest, RejectionsFollowTheValidationOrder) {
   EXPECT_EQ(std::get<RejectedEvent>(Run(p)[0]).reason, RejectReason::kInvalidAccount);
 }
 
+TEST_F(ReferenceModelTest, HaltCancelsRestingAndWaitingOrdersInAscendingId) {
+  Ok(Deposit{AccountId{1}, kBtc, Amount{100'000'000}});
+  Ok(Deposit{AccountId{2}, kUsd, Amount{1'000'000}});
+  Ok(Limit(2, Side::kBuy, 90, 1));  // id 1
+  PlaceOrder stop = Limit(1, Side::kSell, 80, 2);
+  stop.type = OrderType::kStopLimit;
+  stop.trigger_price = PriceTicks{85};
+  Ok(stop);                          // id 2, waiting (no last price yet)
+  Ok(Limit(1, Side::kSell, 95, 3));  // id 3
+  const auto events = Run(SetInstrumentStatus{kBtcUsd, InstrumentStatus::kHalted});
+  ExpectEvents(events, {
+                           CancelledEvent{OrderId{1}, AccountId{2}, kBtcUsd, CancelReason::kHalt, QtyLots{1}},
+                           OrderUpdateEvent{OrderId{1}, AccountId{2}, kBtcUsd, OrderStatus::kCanceled, PriceTicks{90},
+                                            QtyLots{0}, QtyLots{0}, Amount{0}, Amount{0}},
+                           BalanceEvent{AccountId{2}, kUsd, Amount{1'000'000}, Amount{0}},
+                           CancelledEvent{OrderId{2}, AccountId{1}, kBtcUsd, CancelReason::kHalt, QtyLots{2}},
+                           OrderUpdateEvent{OrderId{2}, AccountId{1}, kBtcUsd, OrderStatus::kCanceled, PriceTicks{80},
+                                            QtyLots{0}, QtyLots{0}, Amount{0}, Amount{0}},
+                           BalanceEvent{AccountId{1}, kBtc, Amount{97'000'000}, Amount{3'000'000}},
+                           CancelledEvent{OrderId{3}, AccountId{1}, kBtcUsd, CancelReason::kHalt, QtyLots{3}},
+                           OrderUpdateEvent{OrderId{3}, AccountId{1}, kBtcUsd, OrderStatus::kCanceled, PriceTicks{95},
+                                            QtyLots{0}, QtyLots{0}, Amount{0}, Amount{0}},
+                           BalanceEvent{AccountId{1}, kBtc, Amount{100'000'000}, Amount{0}},
+                           DoneEvent{},
+                       });
+  PlaceOrder again = Limit(2, Side::kBuy, 90, 1);
+  EXPECT_EQ(std::get<RejectedEvent>(Run(again)[0]).reason, RejectReason::kInstrumentNotTradable);
+}
+
+TEST_F(ReferenceModelTest, CancelBothCancelsTheMakerFirstThenTheTaker) {
+  Ok(Deposit{AccountId{1}, kBtc, Amount{100'000'000}});
+  Ok(Deposit{AccountId{1}, kUsd, Amount{1'000'000}});
+  Ok(Limit(1, Side::kSell, 100, 2));  // id 1
+  PlaceOrder taker = Limit(1, Side::kBuy, 100, 1);
+  taker.stp_mode = StpMode::kCancelBoth;
+  ExpectEvents(Run(taker), {
+                               AcceptedEvent{OrderId{2}, AccountId{1}, kBtcUsd, Side::kBuy, OrderType::kLimit,
+                                             PriceTicks{100}, QtyLots{1}},
+                               BalanceEvent{AccountId{1}, kUsd, Amount{999'900}, Amount{100}},
+                               CancelledEvent{OrderId{1}, AccountId{1}, kBtcUsd, CancelReason::kSelfTrade, QtyLots{2}},
+                               OrderUpdateEvent{OrderId{1}, AccountId{1}, kBtcUsd, OrderStatus::kCanceled,
+                                                PriceTicks{100}, QtyLots{0}, QtyLots{0}, Amount{0}, Amount{0}},
+                               BalanceEvent{AccountId{1}, kBtc, Amount{100'000'000}, Amount{0}},
+                               CancelledEvent{OrderId{2}, AccountId{1}, kBtcUsd, CancelReason::kSelfTrade, QtyLots{1}},
+                               OrderUpdateEvent{OrderId{2}, AccountId{1}, kBtcUsd, OrderStatus::kCanceled,
+                                                PriceTicks{100}, QtyLots{0}, QtyLots{0}, Amount{0}, Amount{0}},
+                               BalanceEvent{AccountId{1}, kUsd, Amount{1'000'000}, Amount{0}},
+                               DoneEvent{},
+                           });
+}
+
+TEST_F(ReferenceModelTest, AmendKeepsPriorityOnlyForASamePriceReduction) {
+  Ok(Deposit{AccountId{1}, kUsd, Amount{1'000'000}});
+  Ok(Limit(1, Side::kBuy, 100, 5));  // id 1
+  Ok(Limit(1, Side::kBuy, 100, 5));  // id 2
+  auto queue = [&] {
+    std::vector<uint64_t> ids;
+    for (const OrderView& o : model_.BookOrders(kBtcUsd, Side::kBuy)) ids.push_back(o.order_id.value());
+    return ids;
+  };
+  AmendOrder a{AccountId{1}, OrderId{1}, {}, PriceTicks{0}, QtyLots{4}, {}};
+  EXPECT_TRUE(std::get<AmendedEvent>(Run(a)[0]).kept_priority);
+  EXPECT_EQ(queue(), (std::vector<uint64_t>{1, 2}));
+  a.new_qty = QtyLots{6};
+  EXPECT_FALSE(std::get<AmendedEvent>(Run(a)[0]).kept_priority);
+  EXPECT_EQ(queue(), (std::vector<uint64_t>{2, 1}));
+  EXPECT_EQ(model_.Balance(AccountId{1}, kUsd).held.value(), 1100);  // N(100, 6) + N(100, 5)
+}
+
 }  // namespace
 }  // namespace sequex::test

@@ -32,7 +32,7 @@ enum class OrderStatus : uint8_t { kNew = 0, kActive = 1, kFilled = 2, kCanceled
 enum class CancelReason : uint8_t {
   kUserRequest = 0,     // cancel-order
   kCancelAll = 1,       // cancel-all-orders
-  kIocRemainder = 2,    // IOC (or amended-into-crossing) remainder that did not fill: status EXPIRED
+  kIocRemainder = 2,    // IOC / FOK limit remainder that did not fill: status EXPIRED
   kMarketRemainder = 3, // market order ran out of liquidity, budget or price band: status EXPIRED
   kHalt = 4,            // instrument halted
   kSelfTrade = 5,       // removed by self-trade prevention
