@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`make test`). Budget: well under 40 minutes on 2 cores.
-#   1. release build, -Werror: every test (unit, differential >= 1M commands, benchmark smoke runs)
-#   2. ASan+UBSan build: every test but the benchmark smoke runs, differential scaled down
-#   3. clang libFuzzer build: the command fuzzer for a bounded time
+#   1. release build, -Werror: every test (unit, differential >= 1M commands, journal, crash harness, bench smoke)
+#   2. ASan+UBSan build: every test but the benchmark smoke runs, differential and crash rounds scaled down
+#   3. TSan build: the multi-threaded parts (sequencer ring, snapshot writer, pipeline)
+#   4. clang libFuzzer build: the command fuzzer for a bounded time
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SEQUEX_WERROR=ON
@@ -18,13 +19,20 @@ stage "ASan+UBSan build"
 cmake --preset asan >/dev/null
 cmake --build build/asan -j"$jobs"
 
+stage "TSan build (threaded components)"
+cmake --preset tsan >/dev/null
+cmake --build build/tsan -j"$jobs" --target sequencer_test snapshot_test
+
 stage "fuzz build (clang, libFuzzer)"
 cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j"$jobs"
+cmake --build build/fuzz -j"$jobs" --target command_fuzzer
 
 stage "ASan+UBSan tests"
-SEQUEX_DIFF_COMMANDS=${SEQUEX_ASAN_DIFF_COMMANDS:-100000} \
+SEQUEX_DIFF_COMMANDS=${SEQUEX_ASAN_DIFF_COMMANDS:-100000} SEQUEX_CRASH_ROUNDS=${SEQUEX_ASAN_CRASH_ROUNDS:-8} \
   ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE 'bench-smoke|fuzz'
+
+stage "TSan tests"
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure -R 'sequencer_test|snapshot_test'
 
 stage "bounded fuzzing"
 ctest --test-dir build/fuzz --output-on-failure -L fuzz
