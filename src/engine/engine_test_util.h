@@ -32,9 +32,8 @@ class Venue {
     return out;
   }
 
-  // BTC (8 decimals), USD (2 decimals); BTC_USD with tick = 0.01 USD, lot = 0.0001 BTC: tick value 1 cent-unit
-  // per 10^4... tick_size 1 (USD cents per BTC) * lot 10^4 sats / 10^8 is not integral, so use tick 10^4 cents? No:
-  // keep it simple and integral: tick_size = 100 (1.00 USD), lot_size = 10^6 sats (0.01 BTC): tv = 1 cent.
+  // BTC (8 decimals) and USD (2 decimals, units are cents). BTC_USD: tick_size 100 cents (1.00 USD per BTC),
+  // lot_size 10^6 sats (0.01 BTC), so one tick x one lot is worth exactly 1 cent: notional in cents = price * qty.
   void Setup(uint32_t band_bps = 0, int64_t reference = 0) {
     DefineAsset btc{kBtc, 8, {}};
     std::strcpy(btc.code, "BTC");
