@@ -26,6 +26,7 @@
 #include "engine/command.h"
 #include "engine/engine.h"
 #include "engine/event.h"
+#include "workload/rng.h"
 
 namespace sequex::test {
 
@@ -90,8 +91,8 @@ class CommandStream {
   void AddLive(const LiveOrder& o);
   void RemoveLive(uint64_t id);
 
-  uint64_t s_[4] = {};
   EngineConfig config_;
+  workload::Rng rng_;  // the workloads' xoshiro256**: platform-independent streams
   SeqNo seq_ = 0;
   TimeNs time_ = 1'700'000'000'000'000'000;
   std::deque<CommandBody> setup_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <variant>
 
+#include "tests/command_builders.h"
 #include "tests/event_format.h"
 #include "tests/invariants.h"
 
@@ -65,24 +66,12 @@ E Enum(uint8_t b, uint8_t valid) {
   return static_cast<E>(b < 240 ? b % valid : b);
 }
 
-template <size_t K>
-void SetChars(char (&dst)[K], const char* src) {
-  std::memset(dst, 0, K);
-  std::memcpy(dst, src, std::min(K, std::strlen(src)));
-}
+using testing::SetChars;
 
+// The fuzz venue's instruments: minimum quantity 1, no minimum notional.
 DefineInstrument Instr(uint16_t id, uint16_t base, uint16_t quote, int64_t tick, int64_t lot, uint32_t band,
                        int64_t ref, const char* symbol) {
-  DefineInstrument d;
-  d.instrument = InstrumentId{id};
-  d.base = AssetId{base};
-  d.quote = AssetId{quote};
-  d.tick_size = Amount{tick};
-  d.lot_size = Amount{lot};
-  d.price_band_bps = band;
-  d.reference_price = PriceTicks{ref};
-  SetChars(d.symbol, symbol);
-  return d;
+  return testing::Instr(id, base, quote, tick, lot, 1, 0, band, ref, symbol);
 }
 
 void Preamble(std::vector<CommandBody>& out) {
