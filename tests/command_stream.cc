@@ -1,12 +1,14 @@
 #include "tests/command_stream.h"
 
-#include "tests/command_builders.h"
-
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <variant>
+
+#include "tests/command_builders.h"
 
 namespace sequex::test {
 
@@ -15,6 +17,9 @@ namespace {
 constexpr uint32_t kTradingAccounts = 12;  // 1..12 ordinary traders
 constexpr uint32_t kWhale = 13;            // very large balances: overflow-sized orders that pass the hold check
 constexpr int kInstrumentCount = 4;
+constexpr SeqNo kHighAccountAt = 50'000;  // odd seeds: when the account max_accounts - 1 gets its deposits
+// CreateAccount successes per seed, at most: every account costs the per-command invariant checks a little.
+constexpr size_t kMaxCreatedAccounts = 32;
 
 using testing::Asset;
 using testing::Instr;
@@ -33,7 +38,7 @@ CommandStream::CommandStream(uint64_t seed) : config_(ConfigFor(seed)), rng_(see
   high_instrument_ = seed % 4 == 0 ? 0xFFFE : 4000;
   abc_ = seed % 4 == 0 ? 60000 : 3000;
   instrument_ids_ = {1, 2, 3, high_instrument_};
-  QueueSetup();
+  QueueSetup(seed);
 }
 
 EngineConfig CommandStream::ConfigFor(uint64_t seed) {
@@ -70,7 +75,7 @@ Command CommandStream::Wrap(CommandBody body) {
 // ---------------------------------------------------------------------------------------------------------------
 // Setup: the venue every seed starts from, with a few invalid definitions mixed in.
 
-void CommandStream::QueueSetup() {
+void CommandStream::QueueSetup(uint64_t seed) {
   const DefineAsset assets[] = {Asset(1, 2, "USD"), Asset(2, 8, "BTC"), Asset(3, 18, "ETH"), Asset(4, 0, "XYZ"),
                                 Asset(abc_, 3, "ABC")};
   for (const DefineAsset& a : assets) {
@@ -128,9 +133,30 @@ void CommandStream::QueueSetup() {
   }
   for (uint16_t asset : asset_ids_) {
     setup_.push_back(Deposit{AccountId{kWhale}, AssetId{asset}, Amount{int64_t{1} << 60}});
-    setup_.push_back(Deposit{AccountId{config_.max_accounts - 1}, AssetId{asset}, Amount{TypicalAmount(asset) * 10}});
+    high_account_setup_.push_back(
+        Deposit{AccountId{config_.max_accounts - 1}, AssetId{asset}, Amount{TypicalAmount(asset) * 10}});
   }
   setup_.push_back(Deposit{AccountId{kWhale}, AssetId{1}, Amount{int64_t{1} << 61}});  // 321: net deposits overflow
+
+  // Accounts the engine numbers (14, 15: one above the whale), and API keys.
+  auto credential = [](const char* key, const char* secret, uint8_t permissions) {
+    ApiCredential c;
+    SetChars(c.key, key);
+    SetChars(c.secret, secret);
+    c.permissions = permissions;
+    return c;
+  };
+  const ApiCredential first = credential("setup-key-1", "setup-secret-0001", kPermissionRead | kPermissionTrade);
+  setup_.push_back(CreateAccount{});       // 14, without a key
+  setup_.push_back(CreateAccount{first});  // 15, with one
+  setup_.push_back(CreateAccount{first});  // 40004: the key is registered
+  setup_.push_back(SetApiKey{AccountId{1}, credential("setup-key-2", "setup-secret-0002", kPermissionRead)});
+  setup_.push_back(SetApiKey{AccountId{14}, first});  // 40004: another account's key
+  setup_.push_back(SetApiKey{AccountId{0}, credential("setup-key-3", "setup-secret-0003", kPermissionRead)});  // 210
+  if (seed % 2 == 0) {
+    setup_.insert(setup_.end(), high_account_setup_.begin(), high_account_setup_.end());
+    high_account_setup_.clear();
+  }
 }
 
 int64_t CommandStream::TypicalAmount(uint16_t asset) {
@@ -153,6 +179,10 @@ int64_t CommandStream::TypicalAmount(uint16_t asset) {
 // Random commands.
 
 Command CommandStream::Next() {
+  if (!high_account_setup_.empty() && seq_ >= kHighAccountAt) {
+    setup_.insert(setup_.end(), high_account_setup_.begin(), high_account_setup_.end());
+    high_account_setup_.clear();
+  }
   if (!setup_.empty()) {
     CommandBody b = setup_.front();
     setup_.pop_front();
@@ -182,11 +212,14 @@ CommandBody CommandStream::RandomBody() {
   if (r < 945) return RandomFees();
   if (r < 975) return RandomAlter();
   if (r < 980) return RandomDefinition();
+  if (r < 985) return RandomCreateAccount();
+  if (r < 990) return RandomSetApiKey();
   return RandomPlace();
 }
 
 uint32_t CommandStream::TradingAccount() {
   if (Chance(30)) return kWhale;
+  if (!created_.empty() && Chance(40)) return Pick(created_);  // opened by CreateAccount, funded on creation
   if (Chance(40)) return config_.max_accounts - 1;  // a funded trader with the highest valid id
   return static_cast<uint32_t>(Range(1, kTradingAccounts));
 }
@@ -436,6 +469,9 @@ CommandBody CommandStream::RandomDeposit() {
         break;
     }
   }
+  if (!high_account_setup_.empty() && d.account.value() == config_.max_accounts - 1) {
+    d.account = AccountId{config_.max_accounts};  // 210: the highest id stays free until its deposits are due
+  }
   return d;
 }
 
@@ -516,6 +552,122 @@ CommandBody CommandStream::RandomDefinition() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Accounts and API keys.
+
+std::string CommandStream::RandomText(size_t min, size_t max) {
+  std::string s(static_cast<size_t>(Range(static_cast<int64_t>(min), static_cast<int64_t>(max))), ' ');
+  for (char& ch : s) ch = static_cast<char>(Range(0x21, 0x7E));
+  return s;
+}
+
+ApiCredential CommandStream::RandomCredential() {
+  ApiCredential c;
+  // Mostly a small pool (8..9 characters), so registrations collide with existing keys.
+  const std::string key = Chance(900) ? "apikey-" + std::to_string(Range(0, 39)) : RandomText(8, 31);
+  SetChars(c.key, key.c_str());
+  SetChars(c.secret, RandomText(16, 47).c_str());
+  c.permissions = static_cast<uint8_t>(Range(1, 3));
+  return c;
+}
+
+void CommandStream::Corrupt(ApiCredential& c) {
+  const auto key_len = static_cast<int64_t>(c.key_view().size());
+  const auto secret_len = static_cast<int64_t>(c.secret_view().size());
+  static const std::vector<char> kBadChars = {' ', '\t', '\x01', '\x7f', '\x80', '\xff'};
+  switch (Range(0, 12)) {
+    case 0:
+      SetChars(c.key, "short-k");  // 7 characters
+      break;
+    case 1:
+      std::memset(c.key, 'K', sizeof c.key);  // 32 characters: no NUL
+      break;
+    case 2:
+      if (key_len > 0) c.key[Range(0, key_len - 1)] = Pick(kBadChars);
+      break;
+    case 3:
+      c.key[sizeof c.key - 1] = 'x';  // after the NUL, or a 32nd character
+      break;
+    case 4:
+      SetChars(c.secret, RandomText(1, 15).c_str());
+      break;
+    case 5:
+      std::memset(c.secret, 'S', sizeof c.secret);
+      break;
+    case 6:
+      c.secret[sizeof c.secret - 1] = 's';
+      break;
+    case 7:
+      if (secret_len > 0) c.secret[Range(0, secret_len - 1)] = Pick(kBadChars);
+      break;
+    case 8:
+      c.permissions = 0;  // SetApiKey: a revoke
+      break;
+    case 9:
+      c.permissions = static_cast<uint8_t>(Range(4, 255));
+      break;
+    case 10:
+      std::memset(c.key, 0, sizeof c.key);  // no key, but a secret and permissions
+      break;
+    case 11:
+      std::memset(c.secret, 0, sizeof c.secret);
+      break;
+    default:
+      std::memset(c.key, 0, sizeof c.key);
+      c.key[Range(1, static_cast<int64_t>(sizeof c.key) - 1)] = 'k';  // "empty", with a byte after the NUL
+      break;
+  }
+}
+
+CommandBody CommandStream::RandomCreateAccount() {
+  CreateAccount c;
+  const int64_t r = Range(0, 99);
+  // Past the cap, and while creations would still succeed (the highest valid id is free), only invalid ones.
+  const bool capped = created_.size() >= kMaxCreatedAccounts && !high_account_setup_.empty();
+  if (r < 30 && !capped) return c;  // no key
+  c.credential = RandomCredential();
+  if (capped || r >= 75) {
+    Corrupt(c.credential);  // 40004
+  } else if (r < 38 && !keys_.empty()) {
+    const auto it = std::next(keys_.begin(), Range(0, static_cast<int64_t>(keys_.size()) - 1));
+    SetChars(c.credential.key, it->first.c_str());  // 40004: registered
+  }
+  return c;
+}
+
+CommandBody CommandStream::RandomSetApiKey() {
+  SetApiKey s;
+  s.credential = RandomCredential();
+  auto holder = [&] {  // an existing account that may hold keys
+    return !created_.empty() && Chance(500) ? Pick(created_) : static_cast<uint32_t>(Range(1, kTradingAccounts));
+  };
+  const int64_t r = Range(0, 99);
+  if (r < 25 || keys_.empty()) {
+    s.account = AccountId{holder()};  // register a pool key: new, its own again, or another's (40004)
+    return s;
+  }
+  const auto it = std::next(keys_.begin(), Range(0, static_cast<int64_t>(keys_.size()) - 1));
+  SetChars(s.credential.key, it->first.c_str());
+  s.account = AccountId{it->second};
+  if (r < 50) return s;  // replace the secret and permissions
+  if (r < 65) {          // revoke; the secret is not looked at
+    s.credential.permissions = 0;
+    if (Chance(500)) std::memset(s.credential.secret, 0, sizeof s.credential.secret);
+    return s;
+  }
+  if (r < 75) {  // another account's key: 40004, to register or to revoke
+    s.account = AccountId{holder()};
+    if (Chance(300)) s.credential.permissions = 0;
+    return s;
+  }
+  if (r < 92) {
+    Corrupt(s.credential);
+    return s;
+  }
+  s.account = AccountId{AnyAccount()};
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Feedback.
 
 CommandStream::InstrumentState* CommandStream::Find(uint16_t instrument) {
@@ -575,11 +727,27 @@ void CommandStream::Observe(std::span<const Event> events) {
     } else if (const auto* t = std::get_if<TradeEvent>(&e)) {
       const uint16_t id = t->instrument.value();
       if (InstrumentState* st = Find(id)) st->mid = t->price.value();
+    } else if (const auto* created = std::get_if<AccountCreatedEvent>(&e)) {
+      const uint32_t id = created->account.value();
+      created_.push_back(id);
+      for (uint16_t asset : asset_ids_) {
+        setup_.push_back(Deposit{AccountId{id}, AssetId{asset}, Amount{TypicalAmount(asset) * 10}});
+      }
+      if (const auto* c = std::get_if<CreateAccount>(&last_); c != nullptr && c->credential.key[0] != 0) {
+        keys_[std::string(c->credential.key_view())] = id;
+      }
     } else if (std::holds_alternative<DoneEvent>(e)) {
       done = true;
     }
   }
   if (!done) return;
+  if (const auto* k = std::get_if<SetApiKey>(&last_)) {
+    if (k->credential.permissions == 0) {
+      keys_.erase(std::string(k->credential.key_view()));
+    } else {
+      keys_[std::string(k->credential.key_view())] = k->account.value();
+    }
+  }
   if (const auto* s = std::get_if<SetInstrumentStatus>(&last_)) {
     const uint16_t id = s->instrument.value();
     if (InstrumentState* st = Find(id)) st->def.status = s->status;

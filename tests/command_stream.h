@@ -1,9 +1,12 @@
 // CommandStream: a seeded random command stream for the differential test. It first defines a small venue
 // (assets with 0..18 decimals, instruments with and without bands / minimums / reference prices, fee tiers with
-// maker rebates, funded accounts), then mixes every command type, every order type / tif / flag / STP mode,
-// and hostile values (zero, negative, huge and out-of-range fields; unknown accounts, instruments, assets and
-// orders; invalid enum values; duplicate and empty client_oids). Prices cluster around a mid that follows the
-// last trade, so many orders trade and stops trigger.
+// maker rebates, funded accounts, accounts opened by CreateAccount, API keys), then mixes every command type, every
+// order type / tif / flag / STP mode, and hostile values (zero, negative, huge and out-of-range fields; unknown
+// accounts, instruments, assets and orders; invalid enum values; duplicate and empty client_oids; bad key and
+// secret text, keys of other accounts). Prices cluster around a mid that follows the last trade, so many orders
+// trade and stops trigger. Accounts that CreateAccount opens are funded and trade too. On odd seeds the funded
+// account with the highest valid id appears only after kHighAccountAt commands, so that CreateAccount succeeds
+// until then (the next id is one above the highest in use).
 //
 //   CommandStream stream(seed);
 //   for (int i = 0; i < n; ++i) {
@@ -18,6 +21,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -67,7 +71,7 @@ class CommandStream {
     return v[static_cast<size_t>(Range(0, static_cast<int64_t>(v.size()) - 1))];
   }
 
-  void QueueSetup();
+  void QueueSetup(uint64_t seed);
   Command Wrap(CommandBody body);
   CommandBody RandomBody();
   CommandBody RandomPlace();
@@ -79,6 +83,11 @@ class CommandStream {
   CommandBody RandomAlter();
   CommandBody RandomDefinition();
   CommandBody RandomFees();
+  CommandBody RandomCreateAccount();
+  CommandBody RandomSetApiKey();
+  ApiCredential RandomCredential();  // valid text, a key from a small pool (so keys collide)
+  void Corrupt(ApiCredential& c);    // one way to make it invalid
+  std::string RandomText(size_t min, size_t max);
 
   uint32_t TradingAccount();
   uint32_t AnyAccount();
@@ -105,6 +114,9 @@ class CommandStream {
   std::vector<LiveOrder> live_;
   std::unordered_map<uint64_t, size_t> live_index_;
   std::deque<uint64_t> dead_;
+  std::deque<CommandBody> high_account_setup_;  // deposits to max_accounts - 1, deferred on odd seeds
+  std::vector<uint32_t> created_;               // accounts CreateAccount opened, in order
+  std::map<std::string, uint32_t> keys_;        // registered API keys (as observed) -> account
 };
 
 }  // namespace sequex::test

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -87,8 +88,43 @@ std::string CompareOrders(const char* what, const std::vector<OrderView>& expect
   return "";
 }
 
+std::string KeyString(const ApiKeyView& k) {
+  std::ostringstream os;
+  os << "key '" << k.credential.key_view() << "' acct=" << k.account.value() << " secret='"
+     << k.credential.secret_view() << "' perms=" << unsigned{k.credential.permissions};
+  return os.str();
+}
+
+// Accounts, assets, instruments and API keys: the enumerations and the key table. Returns "" when equal.
+std::string CompareReferenceData(const Engine& engine, const ReferenceModel& model) {
+  if (engine.AccountIds() != model.Accounts()) {
+    return "account ids differ: model " + std::to_string(model.Accounts().size()) + " accounts, engine " +
+           std::to_string(engine.AccountIds().size());
+  }
+  if (engine.AssetIds() != model.Assets()) return "asset ids differ";
+  if (engine.InstrumentIds() != model.Instruments()) return "instrument ids differ";
+  for (AssetId asset : model.Assets()) {
+    const auto m = model.Asset(asset);
+    const auto e = engine.Asset(asset);
+    if (!e.has_value() || e->decimals != m->decimals || std::memcmp(e->code, m->code, sizeof e->code) != 0) {
+      return "asset " + std::to_string(asset.value()) + " differs";
+    }
+  }
+  const std::vector<ApiKeyView> mk = model.ApiKeys();
+  const std::vector<ApiKeyView> ek = engine.ApiKeys();
+  for (size_t i = 0; i < std::max(mk.size(), ek.size()); ++i) {
+    const std::string m = i < mk.size() ? KeyString(mk[i]) : "(none)";
+    const std::string e = i < ek.size() ? KeyString(ek[i]) : "(none)";
+    if (m != e) return "API key #" + std::to_string(i) + ": model " + m + " | engine " + e;
+    const auto found = engine.FindApiKey(mk[i].credential.key_view());
+    if (!found.has_value() || KeyString(*found) != m) return "FindApiKey misses " + m;
+  }
+  return "";
+}
+
 // Full state comparison through the query API. Returns "" when equal.
 std::string CompareState(const Engine& engine, const ReferenceModel& model) {
+  if (std::string d = CompareReferenceData(engine, model); !d.empty()) return d;
   std::ostringstream why;
   for (InstrumentId id : model.Instruments()) {
     const auto m = model.Instrument(id);

@@ -39,6 +39,32 @@ template <size_t K>
 std::string Chars(const char (&s)[K]) {
   return Quoted(std::string_view(s, strnlen(s, K)));
 }
+// Every byte up to the last non-NUL one (so bytes hidden after a NUL show), non-printables as \xNN.
+template <size_t K>
+std::string RawChars(const char (&s)[K]) {
+  size_t n = K;
+  while (n > 0 && s[n - 1] == 0) --n;
+  std::string out = "'";
+  for (size_t i = 0; i < n; ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x21 && u <= 0x7E && u != '\\' && u != '\'') {
+      out.push_back(static_cast<char>(u));
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out.append("\\x").push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out.append("'");
+}
+std::string Credential(const ApiCredential& c) {
+  std::string s = "key=";
+  return s.append(RawChars(c.key))
+      .append(" secret=")
+      .append(RawChars(c.secret))
+      .append(" perms=")
+      .append(std::to_string(unsigned{c.permissions}));
+}
 
 struct EventPrinter {
   std::ostringstream& os;
@@ -80,6 +106,7 @@ struct EventPrinter {
        << " held=" << e.held.value() << "}";
   }
   void operator()(const DoneEvent&) const { os << "Done"; }
+  void operator()(const AccountCreatedEvent& e) const { os << "AccountCreated{acct=" << e.account.value() << "}"; }
 };
 
 struct CommandPrinter {
@@ -127,6 +154,10 @@ struct CommandPrinter {
   void operator()(const SetAccountFeeTier& c) const {
     os << "SetAccountFeeTier{acct=" << c.account.value() << " tier=" << unsigned{c.tier} << "}";
   }
+  void operator()(const CreateAccount& c) const { os << "CreateAccount{" << Credential(c.credential) << "}"; }
+  void operator()(const SetApiKey& c) const {
+    os << "SetApiKey{acct=" << c.account.value() << " " << Credential(c.credential) << "}";
+  }
 };
 
 bool Same(const AcceptedEvent& a, const AcceptedEvent& b) {
@@ -163,6 +194,7 @@ bool Same(const BalanceEvent& a, const BalanceEvent& b) {
   return a.account == b.account && a.asset == b.asset && a.available == b.available && a.held == b.held;
 }
 bool Same(const DoneEvent&, const DoneEvent&) { return true; }
+bool Same(const AccountCreatedEvent& a, const AccountCreatedEvent& b) { return a.account == b.account; }
 
 }  // namespace
 

@@ -5,7 +5,8 @@
 //   - no negative balance;
 //   - conservation per asset: NetDeposits(asset) == sum over accounts of (available + held), fee account included;
 //   - (engine only) Engine::Audit() returns "".
-// The engine cannot enumerate its accounts, so the caller supplies the universe (the model's lists).
+// The caller supplies the universe (the model's lists; the differential test checks separately that the engine's
+// AccountIds / AssetIds / InstrumentIds equal them).
 //
 //   Universe u = UniverseOf(model);
 //   std::string violation = CheckInvariants(engine, u);   // "" when all hold

@@ -56,6 +56,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -84,8 +85,11 @@ class ReferenceModel {
   [[nodiscard]] std::optional<InstrumentView> Instrument(InstrumentId instrument) const;
   [[nodiscard]] Amount NetDeposits(AssetId asset) const;
   [[nodiscard]] size_t OpenOrderCount() const { return orders_.size(); }
+  [[nodiscard]] std::optional<DefineAsset> Asset(AssetId asset) const;
+  [[nodiscard]] std::optional<ApiKeyView> FindApiKey(std::string_view key) const;
+  [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;  // sorted by key
 
-  // What exists, for the tests to enumerate (the engine has no enumeration API).
+  // What exists, ascending (Engine::AccountIds / AssetIds / InstrumentIds).
   [[nodiscard]] std::vector<AccountId> Accounts() const;
   [[nodiscard]] std::vector<AssetId> Assets() const;
   [[nodiscard]] std::vector<InstrumentId> Instruments() const;
@@ -152,6 +156,11 @@ class ReferenceModel {
     __int128 lo = 0;
     __int128 hi = 0;
   };
+  struct Key {
+    uint32_t account = 0;
+    std::string secret;
+    uint8_t permissions = 0;
+  };
 
   void Do(const DefineAsset& c, Out& out);
   void Do(const DefineInstrument& c, Out& out);
@@ -164,6 +173,8 @@ class ReferenceModel {
   void Do(const AmendOrder& c, Out& out);
   void Do(const SetFeeTier& c, Out& out);
   void Do(const SetAccountFeeTier& c, Out& out);
+  void Do(const CreateAccount& c, Out& out);  // reference_model_accounts.cc
+  void Do(const SetApiKey& c, Out& out);
 
   // Order life cycle (reference_model_orders.cc).
   void Execute(uint64_t order_id, Out& out);
@@ -202,6 +213,7 @@ class ReferenceModel {
   std::map<uint16_t, Book> books_;
   std::map<uint32_t, Account> accounts_;
   std::map<uint64_t, Order> orders_;  // open (resting, waiting, or executing right now)
+  std::map<std::string, Key> keys_;   // API keys by key text
 };
 
 }  // namespace sequex::test

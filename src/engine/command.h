@@ -6,6 +6,8 @@
 // and a bad one yields a Rejected event and no state change.
 #pragma once
 
+#include <cstring>
+#include <string_view>
 #include <variant>
 
 #include "common/types.h"
@@ -116,8 +118,40 @@ struct SetAccountFeeTier {
   uint8_t tier = 0;
 };
 
+// What an API key may do (bit set). Read: queries and private pushes; trade: order entry.
+inline constexpr uint8_t kPermissionRead = 1;
+inline constexpr uint8_t kPermissionTrade = 2;
+
+// An API key and its HMAC secret, as the gateways authenticate them. Both are printable ASCII without spaces
+// (0x21..0x7E), NUL-padded: key 8..31 chars, unique venue-wide; secret 16..47 chars. They are journaled like every
+// other command, so a replica or a restart authenticates the same clients (docs/engine.md, "Accounts and keys").
+struct ApiCredential {
+  char key[32] = {};
+  char secret[48] = {};
+  uint8_t permissions = 0;  // kPermissionRead | kPermissionTrade; 0 only in SetApiKey, where it revokes the key
+
+  [[nodiscard]] std::string_view key_view() const { return {key, ::strnlen(key, sizeof key)}; }
+  [[nodiscard]] std::string_view secret_view() const { return {secret, ::strnlen(secret, sizeof secret)}; }
+};
+
+// Open a new trading account. The engine assigns its id, one above the highest account id in use (a deposit can
+// also create an account, by id), so gateways racing to open accounts can never pick the same one. With a
+// non-empty credential.key, that key is registered for the new account in the same step.
+// -> AccountCreatedEvent, DoneEvent.
+struct CreateAccount {
+  ApiCredential credential;
+};
+
+// Register a new API key for an existing account, replace the secret / permissions of one of its keys, or revoke
+// one (permissions 0). A key held by another account, or bad key / secret text, is rejected. -> DoneEvent.
+struct SetApiKey {
+  AccountId account{};
+  ApiCredential credential;
+};
+
 using CommandBody = std::variant<DefineAsset, DefineInstrument, SetInstrumentStatus, Deposit, Withdraw, PlaceOrder,
-                                 CancelOrder, CancelAll, AmendOrder, SetFeeTier, SetAccountFeeTier>;
+                                 CancelOrder, CancelAll, AmendOrder, SetFeeTier, SetAccountFeeTier, CreateAccount,
+                                 SetApiKey>;
 
 struct Command {
   SeqNo seq = 0;

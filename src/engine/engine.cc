@@ -1,4 +1,5 @@
 // Dispatch, definitions, wallet commands, queries, the state hash and the audit. Rules: docs/engine.md.
+// Accounts and API keys are in accounts.cc.
 #include "engine/engine.h"
 
 #include <algorithm>
@@ -39,6 +40,7 @@ Engine::Impl::Impl(const EngineConfig& config)
   events_.reserve(4096);
   // The fee account exists from the start: every trade may credit it.
   accounts_[config.fee_account.value()].exists = true;
+  highest_account_ = config.fee_account.value();
 }
 
 std::span<const Event> Engine::Impl::Apply(const Command& command) {
@@ -56,11 +58,13 @@ std::span<const Event> Engine::Impl::Apply(const Command& command) {
     case 4: OnWithdraw(*std::get_if<Withdraw>(&command.body)); break;
     case 9: OnSetFeeTier(*std::get_if<SetFeeTier>(&command.body)); break;
     case 10: OnSetAccountFeeTier(*std::get_if<SetAccountFeeTier>(&command.body)); break;
+    case 11: OnCreateAccount(*std::get_if<CreateAccount>(&command.body)); break;
+    case 12: OnSetApiKey(*std::get_if<SetApiKey>(&command.body)); break;
     default: Reject(RejectReason::kBadRequest); break;
   }
   return events_;
 }
-static_assert(std::variant_size_v<CommandBody> == 11, "Apply's dispatch lists every command");
+static_assert(std::variant_size_v<CommandBody> == 13, "Apply's dispatch lists every command");
 
 void Engine::Impl::PrefetchOrders(const Command& command) const {
   const auto order = [this](uint32_t slot) {
@@ -117,6 +121,8 @@ void Engine::Impl::Prefetch(const Command& command) const {
 static_assert(std::is_same_v<std::variant_alternative_t<5, CommandBody>, PlaceOrder>);
 static_assert(std::is_same_v<std::variant_alternative_t<8, CommandBody>, AmendOrder>);
 static_assert(std::is_same_v<std::variant_alternative_t<10, CommandBody>, SetAccountFeeTier>);
+static_assert(std::is_same_v<std::variant_alternative_t<11, CommandBody>, CreateAccount>);
+static_assert(std::is_same_v<std::variant_alternative_t<12, CommandBody>, SetApiKey>);
 
 void Engine::Impl::OnDefineAsset(const DefineAsset& c) {
   if (AssetDefined(c.asset) || c.decimals > 18 || !ValidCode(c.code, sizeof c.code, false)) {
@@ -219,6 +225,7 @@ void Engine::Impl::OnDeposit(const Deposit& c) {
   }
   Account& account = accounts_[c.account.value()];
   account.exists = true;
+  NoteAccount(c.account);
   account.Get(c.asset).available += c.amount;
   asset.net_deposits += c.amount;
   EmitBalance(c.account, c.asset);
@@ -388,6 +395,7 @@ uint64_t Engine::Impl::StateHash() const {
       h.I64(b.held.value());
     }
   });
+  HashApiKeys(h);
   return h.Digest();
 }
 
@@ -444,8 +452,10 @@ std::string Engine::Impl::Audit() const {
   if (open_orders != pool_.live() || open_orders != by_id_.size()) return "open order count mismatch";
   std::vector<Wide> sums(assets_.size(), 0);
   std::string err;
+  size_t highest_account = 0;
   accounts_.ForEach([&](size_t i, const Account& a) {
     if (!a.exists || !err.empty()) return;
+    highest_account = i;
     a.ForEachBalance([&](const AssetBalance& b) {
       if (b.available.value() < 0 || b.held.value() < 0) err = "negative balance, account " + std::to_string(i);
       auto it = held_by_orders.find({static_cast<uint32_t>(i), b.asset.value()});
@@ -463,7 +473,11 @@ std::string Engine::Impl::Audit() const {
       return "conservation broken for asset " + std::string(assets_[i].code);
     }
   }
-  return {};
+  if (highest_account != highest_account_) {
+    return "highest account id is " + std::to_string(highest_account) + " but the next account id is derived from " +
+           std::to_string(highest_account_);
+  }
+  return AuditApiKeys();
 }
 
 // ---- Engine: the public face
@@ -553,6 +567,30 @@ std::optional<InstrumentView> Engine::Instrument(InstrumentId instrument) const 
   return InstrumentView{b->def, b->last_price, b->tick_value};
 }
 
+std::vector<InstrumentId> Engine::InstrumentIds() const {
+  std::vector<InstrumentId> out;
+  for (size_t i = 0; i < impl_->books_.size(); ++i) {
+    if (impl_->books_[i]) out.push_back(InstrumentId{static_cast<uint16_t>(i)});
+  }
+  return out;
+}
+
+std::optional<DefineAsset> Engine::Asset(AssetId asset) const {
+  if (!impl_->AssetDefined(asset)) return std::nullopt;
+  const AssetInfo& a = impl_->assets_[asset.value()];
+  DefineAsset out{asset, a.decimals, {}};
+  std::copy(std::begin(a.code), std::end(a.code), out.code);
+  return out;
+}
+
+std::vector<AssetId> Engine::AssetIds() const {
+  std::vector<AssetId> out;
+  for (size_t i = 0; i < impl_->assets_.size(); ++i) {
+    if (impl_->assets_[i].defined) out.push_back(AssetId{static_cast<uint16_t>(i)});
+  }
+  return out;
+}
+
 Amount Engine::NetDeposits(AssetId asset) const {
   return impl_->AssetDefined(asset) ? impl_->assets_[asset.value()].net_deposits : Amount{0};
 }
@@ -562,7 +600,8 @@ size_t Engine::OpenOrderCount() const { return impl_->pool_.live(); }
 size_t Engine::MemoryBytes() const {
   size_t bytes = impl_->pool_.MemoryBytes() + impl_->by_id_.MemoryBytes() + impl_->by_oid_.MemoryBytes() +
                  impl_->accounts_.MemoryBytes() + impl_->assets_.capacity() * sizeof(AssetInfo) +
-                 impl_->events_.capacity() * sizeof(Event);
+                 impl_->events_.capacity() * sizeof(Event) +
+                 impl_->api_keys_.size() * (sizeof(ApiKeyMap::value_type) + 4 * sizeof(void*));  // + tree node links
   for (const auto& b : impl_->books_) {
     if (b) {
       bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() +

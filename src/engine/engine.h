@@ -84,6 +84,11 @@ struct InstrumentView {
   Amount tick_value{};  // quote units of one tick x one lot
 };
 
+struct ApiKeyView {
+  AccountId account{};
+  ApiCredential credential;
+};
+
 class Engine {
  public:
   explicit Engine(const EngineConfig& config = {});
@@ -119,6 +124,12 @@ class Engine {
   [[nodiscard]] BalanceView Balance(AccountId account, AssetId asset) const;
   [[nodiscard]] bool AccountExists(AccountId account) const;
   [[nodiscard]] std::optional<InstrumentView> Instrument(InstrumentId instrument) const;
+  [[nodiscard]] std::vector<InstrumentId> InstrumentIds() const;  // every defined instrument, ascending
+  [[nodiscard]] std::optional<DefineAsset> Asset(AssetId asset) const;
+  [[nodiscard]] std::vector<AssetId> AssetIds() const;             // every defined asset, ascending
+  [[nodiscard]] std::optional<ApiKeyView> FindApiKey(std::string_view key) const;
+  [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;           // every registered key, sorted by key
+  [[nodiscard]] std::vector<AccountId> AccountIds() const;         // every account (fee account included), ascending
   [[nodiscard]] Amount NetDeposits(AssetId asset) const;  // deposits - withdrawals
   [[nodiscard]] size_t OpenOrderCount() const;
   [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state

@@ -1,12 +1,16 @@
 // Engine::Impl: the engine's state and the operations on it. Private to src/engine/.
 //
 // Split by responsibility: engine.cc (dispatch, definitions, wallet commands, queries, hash, audit),
-// order_entry.cc (place / cancel / cancel-all / amend validation and holds), matching.cc (matching, settlement,
-// stop triggering). All of it runs on the one business thread.
+// accounts.cc (account creation, API keys and their queries), order_entry.cc (place / cancel / cancel-all / amend
+// validation and holds), matching.cc (matching, settlement, stop triggering), snapshot.cc (save / load). All of it
+// runs on the one business thread.
 #pragma once
 
 #include <array>
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/flat_index.h"
@@ -45,6 +49,19 @@ struct FeeTier {
   int32_t taker_ppm = 0;
 };
 
+class StateHasher;
+
+// Registered API keys by key text. Control plane (touched only by CreateAccount / SetApiKey and queries), so an
+// ordered node container is fine; its order is the hash and snapshot order.
+using ApiKeyMap = std::map<std::string, ApiKeyView, std::less<>>;
+
+// Key / secret text and permissions as CreateAccount and SetApiKey accept them (docs/engine.md, "Accounts and
+// keys"): the key 8..31 and the secret 16..47 printable ASCII characters (0x21..0x7E) followed only by NULs, and
+// permissions a non-empty subset of kPermissionRead | kPermissionTrade. Also what LoadSnapshot requires of a key.
+[[nodiscard]] bool ValidApiKeyText(const char (&key)[32]);
+[[nodiscard]] bool ValidApiSecretText(const char (&secret)[48]);
+[[nodiscard]] bool ValidApiPermissions(uint8_t permissions);
+
 class Engine::Impl {
  public:
   explicit Impl(const EngineConfig& config);
@@ -65,6 +82,15 @@ class Engine::Impl {
   [[nodiscard]] uint64_t StateHash() const;
   [[nodiscard]] std::string Audit() const;
   [[nodiscard]] OrderView View(uint32_t slot) const;
+
+  // ---- accounts.cc
+  void OnCreateAccount(const CreateAccount& c);
+  void OnSetApiKey(const SetApiKey& c);
+  void HashApiKeys(StateHasher& h) const;          // the "keys" section of the state hash
+  [[nodiscard]] std::string AuditApiKeys() const;  // every key valid, owned by an existing trading account
+  void NoteAccount(AccountId id) {                 // an account now exists: keep highest_account_ current
+    if (id.value() > highest_account_) highest_account_ = id.value();
+  }
 
   // ---- order_entry.cc
   void OnPlaceOrder(const PlaceOrder& c);
@@ -130,6 +156,10 @@ class Engine::Impl {
   std::vector<uint32_t> scratch_slots_;  // reused by cancel-all so it does not allocate per command
   uint64_t next_order_id_ = 1;
   uint64_t next_match_id_ = 1;
+  ApiKeyMap api_keys_;
+  // The highest id of an existing account (the fee account included). Accounts are never removed, so it only grows;
+  // CreateAccount gives out highest_account_ + 1. Derived from the account table (not stored in snapshots).
+  uint32_t highest_account_ = 0;
 };
 
 // ---- integer arithmetic on money: 128-bit intermediates, results checked against kMaxAmount

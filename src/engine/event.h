@@ -90,10 +90,16 @@ struct BalanceEvent {
   Amount held{};
 };
 
+// CreateAccount succeeded: the id the engine gave the new account. Followed by Done, like every command that is
+// not rejected.
+struct AccountCreatedEvent {
+  AccountId account{};
+};
+
 // A non-order command (deposit, definition, status, fee) succeeded.
 struct DoneEvent {};
 
 using Event = std::variant<AcceptedEvent, RejectedEvent, TradeEvent, OrderUpdateEvent, CancelledEvent, AmendedEvent,
-                           TriggeredEvent, BalanceEvent, DoneEvent>;
+                           TriggeredEvent, BalanceEvent, DoneEvent, AccountCreatedEvent>;
 
 }  // namespace sequex

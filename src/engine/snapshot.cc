@@ -9,7 +9,9 @@
 //   orders:   u32 n, then each open order (accounts by id, each in placement order) with every field
 //   queues:   per present book: bids then asks, u32 levels, worst to best: i64 price, u32 k, k x u64 order id
 //             (queue order); then stops_rise and stops_fall: u32 k, k x u64 order id (list order)
-// Slots, links, level totals, open-order counts and both indexes are rebuilt on load, not stored.
+//   keys:     (version 2) u32 n, then n x (key[32], u32 account, secret[48], u8 permissions), ascending by key
+// Slots, links, level totals, open-order counts, both indexes and the next account id are rebuilt on load, not
+// stored. Version 1 (before API keys) is still read: it is version 2 without the keys section.
 #include <xxhash.h>
 
 #include <algorithm>
@@ -26,11 +28,14 @@ using journal::ByteReader;
 using journal::ByteWriter;
 
 constexpr char kMagic[8] = {'S', 'Q', 'X', 'E', 'N', 'G', 'S', '1'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersionWithoutKeys = 1;  // still accepted by LoadSnapshot
 constexpr size_t kHeaderSize = 16;
 constexpr size_t kTrailerSize = 8;
 constexpr size_t kMinOrderBytes = 129;  // exact size without client_oid bytes: the lower bound of one order's encoding, to bound counts by input size
+constexpr size_t kApiKeyBytes = sizeof(ApiCredential::key) + 4 + sizeof(ApiCredential::secret) + 1;
 static_assert(sizeof(kMagic) + 4 + 4 == kHeaderSize);
+static_assert(kApiKeyBytes == 85);
 
 void PutDef(ByteWriter& w, const DefineInstrument& d) {
   w.U16(d.instrument.value());
@@ -213,6 +218,13 @@ std::string Engine::SaveSnapshot() const {
       for (uint32_t s : *stops) w.U64(m.pool_[s].id.value());
     }
   }
+  w.U32(static_cast<uint32_t>(m.api_keys_.size()));
+  for (const auto& [key, view] : m.api_keys_) {
+    w.Raw(view.credential.key, sizeof view.credential.key);
+    w.U32(view.account.value());
+    w.Raw(view.credential.secret, sizeof view.credential.secret);
+    w.U8(view.credential.permissions);
+  }
   w.U64(XXH3_64bits(out.data(), out.size()));
   return out;
 }
@@ -231,7 +243,8 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   }
   ByteReader r(body);
   (void)r.View(sizeof kMagic);
-  if (r.U32() != kVersion) return fail("unsupported version");
+  const uint32_t version = r.U32();
+  if (version != kVersion && version != kVersionWithoutKeys) return fail("unsupported version");
   if (r.U32() != 0) return fail("reserved bits set");
 
   auto engine = std::make_unique<Engine>(config);
@@ -281,6 +294,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     }
   }
   if (m.FindAccount(config.fee_account) == nullptr) return fail("fee account missing");
+  m.highest_account_ = static_cast<uint32_t>(previous_id);  // ids are ascending and the fee account exists
 
   const uint32_t n_books = r.U32();
   if (n_books > 0xFFFF || n_books > r.remaining()) return fail("bad book count");
@@ -383,6 +397,27 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
         return x.id < y.id;
       });
       if (!sorted) return fail("stop list out of order in instrument " + std::to_string(bi));
+    }
+  }
+  if (version != kVersionWithoutKeys) {
+    const uint32_t n_keys = r.U32();
+    if (n_keys > r.remaining() / kApiKeyBytes) return fail("bad API key count");
+    for (uint32_t k = 0; k < n_keys; ++k) {
+      ApiKeyView view;
+      r.Raw(view.credential.key, sizeof view.credential.key);
+      view.account = AccountId{r.U32()};
+      r.Raw(view.credential.secret, sizeof view.credential.secret);
+      view.credential.permissions = r.U8();
+      const std::string_view key = view.credential.key_view();
+      if (!r.ok() || !ValidApiKeyText(view.credential.key) || !ValidApiSecretText(view.credential.secret) ||
+          !ValidApiPermissions(view.credential.permissions) || m.FindAccount(view.account) == nullptr ||
+          view.account == config.fee_account) {
+        return fail("bad API key #" + std::to_string(k));
+      }
+      if (!m.api_keys_.empty() && !(m.api_keys_.rbegin()->first < key)) {
+        return fail("API keys out of order or repeated at #" + std::to_string(k));
+      }
+      m.api_keys_.emplace_hint(m.api_keys_.end(), std::string(key), view);
     }
   }
   if (!r.ok() || r.remaining() != 0) return fail("truncated or trailing bytes");

@@ -43,6 +43,10 @@ class Encoder {
   void F(const char (&v)[N]) {
     w_.Raw(v, N);
   }
+  template <size_t N>
+  void Secret(const char (&v)[N]) {
+    F(v);
+  }
   void F(const ClientOid& v) {
     if (v.len > ClientOid::kMaxLen) ok_ = false;
     w_.U8(v.len);
@@ -82,6 +86,10 @@ class Decoder {
   void F(char (&v)[N]) {
     r_.Raw(v, N);
   }
+  template <size_t N>
+  void Secret(char (&v)[N]) {
+    F(v);
+  }
   void F(ClientOid& v) {
     const uint8_t len = r_.U8();
     if (len > ClientOid::kMaxLen) {
@@ -111,8 +119,15 @@ class Decoder {
   CodecError err_ = CodecError::kOk;
 };
 
+// An API credential: key[32], secret[48] (a secret: JSON shows only whether it is set), u8 permissions.
+template <typename IO, typename C>
+void CredentialFields(IO& io, C& c) {
+  io.F(c.key), io.Secret(c.secret), io.F(c.permissions);
+}
+
 // One field list per command; `C` is `T` or `const T`. Adding a field to a command means adding it here (and
-// bumping kCommandCodecVersion); the static_asserts on sizeof catch a forgotten field at compile time.
+// bumping kCommandCodecVersion); the static_asserts on sizeof catch a forgotten field at compile time. A new
+// command kind only appends a field list (earlier payloads decode as before, so the version stays).
 template <typename IO, typename C>
 void Fields(IO& io, C& c) {
   using T = std::remove_const_t<C>;
@@ -140,13 +155,18 @@ void Fields(IO& io, C& c) {
     io.F(c.tier), io.F(c.maker_ppm), io.F(c.taker_ppm);
   } else if constexpr (std::is_same_v<T, SetAccountFeeTier>) {
     io.F(c.account), io.F(c.tier);
+  } else if constexpr (std::is_same_v<T, CreateAccount>) {
+    CredentialFields(io, c.credential);
+  } else if constexpr (std::is_same_v<T, SetApiKey>) {
+    io.F(c.account);
+    CredentialFields(io, c.credential);
   } else {
     static_assert(sizeof(T) == 0, "every command needs a field list");
   }
 }
 
 // A change to a command's layout must revisit its field list above (and the codec version).
-static_assert(std::variant_size_v<CommandBody> == 11);
+static_assert(std::variant_size_v<CommandBody> == 13);
 static_assert(sizeof(DefineAsset) == 20);
 static_assert(sizeof(DefineInstrument) == 88);
 static_assert(sizeof(SetInstrumentStatus) == 4);
@@ -157,6 +177,9 @@ static_assert(sizeof(CancelAll) == 8);
 static_assert(sizeof(AmendOrder) == 112);
 static_assert(sizeof(SetFeeTier) == 12);
 static_assert(sizeof(SetAccountFeeTier) == 8);
+static_assert(sizeof(ApiCredential) == 81);
+static_assert(sizeof(CreateAccount) == 81);
+static_assert(sizeof(SetApiKey) == 88);
 
 class JsonFields {
  public:
@@ -177,6 +200,11 @@ class JsonFields {
   template <size_t N>
   void F(const char (&v)[N]) {
     Str(std::string_view(v, strnlen(v, N)));
+  }
+  // Secrets stay out of dumps and logs: "***" when set, "" when empty.
+  template <size_t N>
+  void Secret(const char (&v)[N]) {
+    Str(v[0] != 0 ? "***" : "");
   }
   void F(const ClientOid& v) { Str(v.view()); }
 
@@ -274,10 +302,11 @@ std::string CommandFieldsJson(const CommandBody& body) {
 }
 
 std::string_view CommandKindName(size_t kind) {
-  static constexpr std::string_view kNames[] = {"DefineAsset", "DefineInstrument", "SetInstrumentStatus",
-                                                "Deposit",     "Withdraw",         "PlaceOrder",
-                                                "CancelOrder", "CancelAll",        "AmendOrder",
-                                                "SetFeeTier",  "SetAccountFeeTier"};
+  static constexpr std::string_view kNames[] = {
+      "DefineAsset", "DefineInstrument", "SetInstrumentStatus", "Deposit",    "Withdraw",          "PlaceOrder",
+      "CancelOrder", "CancelAll",        "AmendOrder",          "SetFeeTier", "SetAccountFeeTier", "CreateAccount",
+      "SetApiKey"};
+  static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kind < std::size(kNames) ? kNames[kind] : "?";
 }
 

@@ -66,6 +66,17 @@ std::vector<CommandBody> EveryKind() {
   v.emplace_back(a);
   v.emplace_back(SetFeeTier{15, INT32_MIN, INT32_MAX});
   v.emplace_back(SetAccountFeeTier{AccountId{11}, 200});
+  CreateAccount ca;
+  std::memcpy(ca.credential.key, "key-with-31-characters-exactly!", 31);
+  std::memcpy(ca.credential.secret, "a-secret-of-forty-seven-characters-0123456789ab", 47);
+  ca.credential.permissions = kPermissionRead | kPermissionTrade;
+  v.emplace_back(ca);
+  SetApiKey sk;
+  sk.account = AccountId{0xFFFFFFFE};
+  std::memset(sk.credential.key, 0x7F, sizeof sk.credential.key);  // the codec carries bytes; the engine judges
+  std::memcpy(sk.credential.secret, "\x01\xff\0tail", 7);
+  sk.credential.permissions = 0xFF;
+  v.emplace_back(sk);
   return v;
 }
 
@@ -91,6 +102,31 @@ TEST(CommandCodecTest, ShouldRoundTripEveryKindAndField) {
   EXPECT_EQ(p.flags, 0xFF);
   EXPECT_EQ(p.client_oid.view(), std::string(36, 'z'));
   EXPECT_EQ(p.notional.value(), 14);
+
+  bytes.clear();
+  ASSERT_TRUE(EncodeCommandBody(all[12], &bytes));
+  EXPECT_EQ(bytes.size(), 2u + 4 + 32 + 48 + 1);  // version, kind, account, key, secret, permissions
+  ASSERT_EQ(DecodeCommandBody(bytes, &back), CodecError::kOk);
+  const auto& k = std::get<SetApiKey>(back);
+  EXPECT_EQ(k.account, AccountId{0xFFFFFFFE});
+  EXPECT_EQ(std::memcmp(k.credential.key, std::get<SetApiKey>(all[12]).credential.key, 32), 0);
+  EXPECT_EQ(std::memcmp(k.credential.secret, "\x01\xff\0tail", 7), 0);  // bytes after a NUL survive too
+  EXPECT_EQ(k.credential.permissions, 0xFF);
+}
+
+TEST(CommandCodecTest, ShouldNameEveryKindAndKeepSecretsOutOfJson) {
+  for (size_t kind = 0; kind < std::variant_size_v<CommandBody>; ++kind) {
+    EXPECT_NE(CommandKindName(kind), "?") << kind;
+  }
+  EXPECT_EQ(CommandKindName(11), "CreateAccount");
+  EXPECT_EQ(CommandKindName(12), "SetApiKey");
+  EXPECT_EQ(CommandKindName(std::variant_size_v<CommandBody>), "?");
+  const auto all = EveryKind();
+  EXPECT_EQ(CommandFieldsJson(all[11]), R"(["key-with-31-characters-exactly!","***",3])");
+  SetApiKey revoke;
+  revoke.account = AccountId{7};
+  std::memcpy(revoke.credential.key, "abcdefgh", 8);
+  EXPECT_EQ(CommandFieldsJson(revoke), R"([7,"abcdefgh","",0])");
 }
 
 TEST(CommandCodecTest, ShouldRoundTripAGeneratedFlow) {
@@ -134,7 +170,7 @@ TEST(CommandCodecTest, ShouldRejectBadVersionKindEnumAndLength) {
   b[0] = 2;
   EXPECT_EQ(DecodeCommandBody(b, &out), CodecError::kBadVersion);
   b = bytes;
-  b[1] = 11;
+  b[1] = static_cast<char>(std::variant_size_v<CommandBody>);
   EXPECT_EQ(DecodeCommandBody(b, &out), CodecError::kBadKind);
   b = bytes;
   b[2 + 4 + 2] = 2;  // side
@@ -153,7 +189,7 @@ TEST(CommandCodecTest, ShouldNeverMisbehaveOnRandomBytes) {
     for (char& c : b) c = static_cast<char>(rng());
     if (b.size() >= 2 && (i & 1)) {
       b[0] = 1;
-      b[1] = static_cast<char>(rng() % 11);
+      b[1] = static_cast<char>(rng() % std::variant_size_v<CommandBody>);
     }
     if (DecodeCommandBody(b, &out) == CodecError::kOk) {
       ++decoded;

@@ -1,5 +1,6 @@
 #include "tests/fuzz/fuzz_input.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -68,6 +69,47 @@ E Enum(uint8_t b, uint8_t valid) {
 
 using testing::SetChars;
 
+// Key and secret texts: a few valid ones (so registrations collide), and each way of being invalid. A high
+// selector byte also puts a byte at the field's last position (after the NUL, or one character too many).
+ApiCredential Credential(Reader& r) {
+  static const char* kKeys[] = {"fuzz-key-a",
+                                "fuzz-key-b",
+                                "fuzz-key-c",
+                                "8chars!!",
+                                "7chars!",
+                                "",
+                                "has space",
+                                "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk" /* 31 */,
+                                "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk" /* 32: no NUL */,
+                                "ctl\x01char"};
+  static const char* kSecrets[] = {"fuzz-secret-0001",
+                                   "fuzz-secret-0002-a-bit-longer",
+                                   "",
+                                   "15-chars-secret",
+                                   "sssssssssssssssssssssssssssssssssssssssssssssss" /* 47 */,
+                                   "ssssssssssssssssssssssssssssssssssssssssssssssss" /* 48: no NUL */,
+                                   "secret with spaces"};
+  ApiCredential c;
+  const uint8_t k = r.U8();
+  SetChars(c.key, kKeys[k % std::size(kKeys)]);
+  if (k >= 250) c.key[sizeof c.key - 1] = 'x';
+  const uint8_t s = r.U8();
+  SetChars(c.secret, kSecrets[s % std::size(kSecrets)]);
+  if (s >= 250) c.secret[sizeof c.secret - 1] = 'x';
+  const uint8_t p = r.U8();
+  c.permissions = static_cast<uint8_t>(p < 200 ? p % 4 : p);  // 0 = none / revoke; 1..3 valid
+  return c;
+}
+
+// CreateAccount (ops 248..251) and SetApiKey (252..255), for accounts 1..12 (5 and up are opened by CreateAccount)
+// and the hostile ones of Account().
+CommandBody DecodeAccountCommand(uint8_t op, Reader& r) {
+  if (op < 252) return CreateAccount{Credential(r)};
+  const uint8_t a = r.U8();
+  const AccountId account = a < 200 ? Account(a) : AccountId{5u + a % 8u};
+  return SetApiKey{account, Credential(r)};
+}
+
 // The fuzz venue's instruments: minimum quantity 1, no minimum notional.
 DefineInstrument Instr(uint16_t id, uint16_t base, uint16_t quote, int64_t tick, int64_t lot, uint32_t band,
                        int64_t ref, const char* symbol) {
@@ -99,6 +141,7 @@ void Preamble(std::vector<CommandBody>& out) {
 
 CommandBody DecodeOne(Reader& r) {
   const uint8_t op = r.U8();
+  if (op >= 248) return DecodeAccountCommand(op, r);
   switch (op % 16) {
     case 0:
     case 1:
@@ -246,6 +289,13 @@ void RunFuzzInput(const uint8_t* data, size_t size) {
       if (engine.StateHash() != before) Fail("rejected command changed StateHash", command, events);
     } else if (!std::holds_alternative<DoneEvent>(events.back())) {
       Fail("command does not end with Done", command, events);
+    }
+    for (const Event& e : events) {
+      const auto* created = std::get_if<AccountCreatedEvent>(&e);
+      if (created != nullptr &&
+          std::find(universe.accounts.begin(), universe.accounts.end(), created->account) == universe.accounts.end()) {
+        universe.accounts.push_back(created->account);
+      }
     }
     if (std::string v = CheckInvariants(engine, universe); !v.empty()) Fail(v, command, events);
   }

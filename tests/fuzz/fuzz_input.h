@@ -2,10 +2,10 @@
 // binary (command_fuzzer_replay.cc) that runs the seed corpus in every build.
 //
 // An input is decoded, byte by byte, into commands with small id ranges (accounts 0..5, instruments 1..3,
-// order ids 0..16, four client_oids) so that they collide meaningfully, after a fixed preamble that defines a
-// small venue (assets, two instruments, fee tiers with a rebate, funded accounts). Missing bytes read as 0, so
-// every input decodes. Most fields are valid-ish; high byte values select hostile values (invalid enums,
-// zero / negative / huge numbers).
+// order ids 0..16, four client_oids, a few API keys) so that they collide meaningfully, after a fixed preamble that
+// defines a small venue (assets, two instruments, fee tiers with a rebate, funded accounts). Missing bytes read as
+// 0, so every input decodes. Most fields are valid-ish; high byte values select hostile values (invalid enums,
+// zero / negative / huge numbers, bad key and secret text). Op bytes 248..255 are CreateAccount / SetApiKey.
 //
 //   RunFuzzInput(data, size);   // aborts (with a message on stderr) if an invariant breaks
 #pragma once
