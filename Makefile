@@ -15,11 +15,13 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j$(JOBS)
 
-# Until the server exists: the engine alone on the standard workload, with a readable summary.
+# The exchange on its embedded default: 127.0.0.1:8080, journal in ./data, demo instruments, market maker and
+# accounts (their keys in data/demo-accounts.json). Ctrl-C stops it; the next `make run` recovers from ./data.
 run: build
-	@./build/release/bin/sequex-bench engine --workload standard --summary
+	@./build/release/bin/sequexd
 
-# The whole suite: release tests (unit, differential, benchmark smoke), ASan+UBSan tests, bounded fuzzing.
+# The whole suite: release tests (unit, differential, benchmark smoke), the API suite through CCXT, ASan+UBSan
+# tests, TSan tests, bounded fuzzing.
 test: deps
 	@bash scripts/test.sh
 

@@ -8,7 +8,11 @@ packages=(
   clang libclang-rt-14-dev           # libFuzzer and the sanitizer runtimes
   libgtest-dev libgmock-dev libbenchmark-dev
   libxxhash-dev libcli11-dev libfmt-dev
+  libboost-dev libssl-dev libsimdjson-dev libtomlplusplus-dev   # sequexd: Asio/Beast, HMAC, JSON, config
 )
+
+# The API test suite runs CCXT under Node.js; machines of this kind ship node and npm, others get Debian's.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

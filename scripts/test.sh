@@ -4,6 +4,7 @@
 #   2. ASan+UBSan build: every test but the benchmark smoke runs, differential and crash rounds scaled down
 #   3. TSan build: the multi-threaded parts (sequencer ring, snapshot writer, pipeline)
 #   4. clang libFuzzer build: the command fuzzer for a bounded time
+#   5. the API suite (tests/api): sequexd driven through CCXT and raw HTTP/WebSocket, with node's test runner
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SEQUEX_WERROR=ON
@@ -39,3 +40,8 @@ ctest --test-dir build/fuzz --output-on-failure -L fuzz
 
 stage "release tests"
 ctest --test-dir build/release --output-on-failure -j"$jobs"
+
+stage "API tests (sequexd through CCXT)"
+(cd tests/api && npm ci --no-audit --no-fund --loglevel=error)
+SEQUEXD="$PWD/build/release/bin/sequexd" SEQUEX_CLI="$PWD/build/release/bin/sequex" \
+  node --test --test-concurrency=1 tests/api/

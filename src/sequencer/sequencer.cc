@@ -124,6 +124,7 @@ size_t Sequencer::DoWork() {
     } else {
       const Command& cmd = commands_[next_cmd++];
       c.events = engine_->Apply(cmd);
+      c.command = &cmd;
       c.seq = cmd.seq;
       c.time = cmd.time;
     }

@@ -52,7 +52,8 @@ struct Completion {
   AckStatus status = AckStatus::kApplied;
   SeqNo seq = 0;  // 0 unless kApplied
   TimeNs time = 0;
-  std::span<const Event> events;  // valid during the callback only
+  const Command* command = nullptr;  // the sequenced command (null unless kApplied); valid during the callback only
+  std::span<const Event> events;     // valid during the callback only
 };
 
 // Receives completions on the sequencer thread, in sequence order. Must not block for long: it is on the path.

@@ -1,6 +1,8 @@
-// sequex: the operator's command line. See docs/journal.md for the journal and snapshot subcommands.
+// sequex: the operator's command line. See docs/journal.md for the journal and snapshot subcommands and
+// docs/server.md for the ones that talk to a running sequexd (account, deposit, withdraw, instrument, status).
 #include <CLI/CLI.hpp>
 
+#include "admin_commands.h"
 #include "journal_commands.h"
 
 int main(int argc, char** argv) {
@@ -45,6 +47,49 @@ int main(int argc, char** argv) {
   prune->add_option("--data-dir", dir, "data directory")->required();
   prune->add_option("--keep", keep, "snapshots to keep (default 2)");
   prune->callback([&] { rc = sequex::tools::SnapshotPrune(dir, keep); });
+
+  // Commands for a running sequexd, found through its data folder.
+  sequex::tools::AdminOptions admin;
+  app.add_option("--data-dir", admin.data_dir, "the running server's data folder (default ./data)");
+  CLI::App* account = app.add_subcommand("account", "accounts and their API keys");
+  account->require_subcommand(1);
+  CLI::App* create = account->add_subcommand("create", "open an account with a new API key (and deposits)");
+  std::vector<std::string> deposits;
+  bool read_only = false;
+  create->add_option("--deposit", deposits, "ASSET=AMOUNT in human units, e.g. BTC=1.5 (repeatable)");
+  create->add_flag("--read-only", read_only, "the key may read but not trade");
+  create->add_flag("--json", admin.json, "print {account_id, api_key, api_secret} as JSON (the default output)");
+  create->callback([&] { rc = sequex::tools::AccountCreate(admin, deposits, read_only); });
+  uint64_t account_id = 0;
+  std::string asset_amount;
+  for (const bool is_deposit : {true, false}) {
+    CLI::App* t = app.add_subcommand(is_deposit ? "deposit" : "withdraw",
+                                     is_deposit ? "credit an account" : "debit an account's available balance");
+    t->add_option("--account", account_id, "account id")->required();
+    t->add_option("amount", asset_amount, "ASSET=AMOUNT, e.g. USD=1000")->required();
+    t->add_flag("--json", admin.json, "JSON output (the default)");
+    t->callback([&, is_deposit] { rc = sequex::tools::Transfer(admin, is_deposit, account_id, asset_amount); });
+  }
+  CLI::App* instrument = app.add_subcommand("instrument", "add, halt or resume an instrument");
+  instrument->require_subcommand(1);
+  std::string symbol, base, quote, price_tick, qty_tick, min_qty;
+  CLI::App* add = instrument->add_subcommand("add", "define a spot instrument");
+  add->add_option("symbol", symbol, "e.g. XRP_USD")->required();
+  add->add_option("--base", base, "base asset code")->required();
+  add->add_option("--quote", quote, "quote asset code")->required();
+  add->add_option("--price-tick", price_tick, "price tick, in quote units, e.g. 0.0001")->required();
+  add->add_option("--qty-tick", qty_tick, "quantity tick, in base units, e.g. 0.1")->required();
+  add->add_option("--min-qty", min_qty, "minimum quantity (default one qty tick)");
+  add->callback([&] { rc = sequex::tools::InstrumentAdd(admin, symbol, base, quote, price_tick, qty_tick, min_qty); });
+  for (const bool halt : {true, false}) {
+    CLI::App* s = instrument->add_subcommand(halt ? "halt" : "resume",
+                                             halt ? "halt trading (cancels the book)" : "resume trading");
+    s->add_option("symbol", symbol, "instrument")->required();
+    s->callback([&, halt] { rc = sequex::tools::InstrumentStatus(admin, symbol, halt); });
+  }
+  app.add_subcommand("status", "the running server's counters")->callback([&] {
+    rc = sequex::tools::Status(admin);
+  });
 
   CLI11_PARSE(app, argc, argv);
   return rc;

@@ -1,0 +1,298 @@
+#include "server/admin.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "api/decimal.h"
+#include "api/json_writer.h"
+#include "server/api_format.h"
+
+namespace sequex::server {
+namespace {
+
+void SendError(const std::shared_ptr<Outbox>& out, uint32_t code, std::string_view message) {
+  api::JsonWriter w;
+  w.BeginObject();
+  w.IntField("code", code);
+  w.StringField("message", message.empty() ? ErrorText(code) : std::string(message));
+  w.EndObject();
+  out->Send(MakeMessage(w.Release()), HttpStatusFor(code));
+}
+
+// {"code":0,"result":<result>}
+void SendResult(const std::shared_ptr<Outbox>& out, std::string_view result_json) {
+  std::string text = "{\"code\":0,\"result\":";
+  text.append(result_json);
+  text.push_back('}');
+  out->Send(MakeMessage(std::move(text)), 200);
+}
+
+const RejectedEvent* FindReject(std::span<const Event> events) {
+  for (const Event& e : events) {
+    if (const auto* r = std::get_if<RejectedEvent>(&e)) return r;
+  }
+  return nullptr;
+}
+
+uint32_t CodeOf(const Outcome& o) {
+  if (o.status != sequencer::AckStatus::kApplied) return kInternal;
+  const RejectedEvent* r = FindReject(o.events);
+  return r != nullptr ? ApiErrorCode(r->reason) : kOk;
+}
+
+void WriteBalanceOf(api::JsonWriter& w, const Engine& engine, AccountId account, const AssetInfo& asset) {
+  const BalanceView b = engine.Balance(account, asset.id);
+  w.BeginObject();
+  w.UintField("account_id", account.value());
+  w.StringField("asset", asset.code);
+  w.StringField("available", api::FormatScaled(b.available.value(), asset.decimals));
+  w.StringField("held", api::FormatScaled(b.held.value(), asset.decimals));
+  w.EndObject();
+}
+
+bool ParseAccount(const Params& p, AccountId* out) {
+  const std::optional<std::string> text = p.Text("account_id");
+  if (!text || text->empty() || text->size() > 10) return false;
+  uint64_t v = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v == 0 || v > UINT32_MAX) return false;
+  *out = AccountId{static_cast<uint32_t>(v)};
+  return true;
+}
+
+}  // namespace
+
+std::string RandomToken(size_t length) {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  while (out.size() < length) {
+    unsigned char bytes[64];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: nothing safe to hand out
+    for (unsigned char b : bytes) {
+      if (b < 248 && out.size() < length) out.push_back(kAlphabet[b % 62]);  // 248 = 4 x 62: no modulo bias
+    }
+  }
+  return out;
+}
+
+AdminService::AdminService(Gateway* gateway, const SessionCounters* counters, std::string token)
+    : gateway_(gateway), counters_(counters), token_(std::move(token)) {}
+
+void AdminService::Handle(const std::string& op, const std::string& body, const std::string& token,
+                          const std::shared_ptr<Outbox>& out) {
+  if (token.size() != token_.size() || CRYPTO_memcmp(token.data(), token_.data(), token.size()) != 0) {
+    return SendError(out, kUnauthorized, "bad admin token");
+  }
+  Params params;
+  if (!params.ParseJson(body)) return SendError(out, kBadRequest, "body must be a JSON object");
+  if (op == "account/create") return CreateAccount(params, out);
+  if (op == "deposit") return Transfer(params, true, out);
+  if (op == "withdraw") return Transfer(params, false, out);
+  if (op == "instrument/add") return AddInstrument(params, out);
+  if (op == "instrument/halt") return SetStatus(params, InstrumentStatus::kHalted, out);
+  if (op == "instrument/resume") return SetStatus(params, InstrumentStatus::kTrading, out);
+  if (op == "status") return Status(out);
+  SendError(out, kMethodNotFound, "unknown admin operation " + op);
+}
+
+void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>& out) {
+  const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
+  struct Funding {
+    AssetId asset;
+    Amount amount;
+  };
+  std::vector<Funding> deposits;
+  bool bad_type = false;
+  if (const std::optional<std::vector<Params>> list = p.Objects("deposits", &bad_type)) {
+    for (const Params& d : *list) {
+      const std::optional<std::string> code = d.Text("asset");
+      const std::optional<std::string> amount = d.Text("amount");
+      const AssetInfo* asset = code ? catalog->FindAsset(*code) : nullptr;
+      if (asset == nullptr) return SendError(out, 211, "unknown asset " + code.value_or(""));
+      int64_t scaled = 0;
+      if (!amount || !api::ParseScaled(*amount, asset->decimals, kMaxAmount, &scaled) || scaled <= 0) {
+        return SendError(out, kInvalidArgument, "bad amount for " + asset->code);
+      }
+      deposits.push_back({asset->id, Amount{scaled}});
+    }
+  }
+  if (bad_type) return SendError(out, kInvalidArgument, "deposits must be a list of {asset, amount}");
+  uint8_t permissions = kPermissionRead | kPermissionTrade;
+  if (const std::optional<std::vector<std::string>> perms = p.List("permissions", &bad_type)) {
+    permissions = 0;
+    for (const std::string& s : *perms) {
+      if (s == "read") {
+        permissions |= kPermissionRead;
+      } else if (s == "trade") {
+        permissions |= kPermissionTrade;
+      } else {
+        return SendError(out, kInvalidArgument, "permissions are read and trade");
+      }
+    }
+    if (permissions == 0) return SendError(out, kInvalidArgument, "a key needs a permission");
+  }
+  if (bad_type) return SendError(out, kInvalidArgument, "permissions must be a list");
+
+  sequex::CreateAccount create;
+  const std::string key = RandomToken(24);
+  const std::string secret = RandomToken(32);
+  std::memcpy(create.credential.key, key.data(), key.size());
+  std::memcpy(create.credential.secret, secret.data(), secret.size());
+  create.credential.permissions = permissions;
+  Gateway* gateway = gateway_;
+  const uint32_t submitted = gateway_->Submit(create, [out, key, secret, deposits, gateway](const Outcome& o) {
+    const uint32_t code = CodeOf(o);
+    if (code != kOk) return SendError(out, code, "account not created");
+    AccountId account{};
+    for (const Event& e : o.events) {
+      if (const auto* c = std::get_if<AccountCreatedEvent>(&e)) account = c->account;
+    }
+    const auto reply = [out, key, secret, account]() {
+      api::JsonWriter w;
+      w.BeginObject();
+      w.UintField("account_id", account.value());
+      w.StringField("api_key", key);
+      w.StringField("api_secret", secret);
+      w.EndObject();
+      SendResult(out, w.view());
+    };
+    if (deposits.empty()) return reply();
+    // Deposits in order; the reply waits for the last (the sequencer keeps their order).
+    auto remaining = std::make_shared<size_t>(deposits.size());
+    auto failed = std::make_shared<uint32_t>(kOk);
+    for (const Funding& f : deposits) {
+      const uint32_t s = gateway->Submit(Deposit{account, f.asset, f.amount},
+                                         [remaining, failed, reply, out](const Outcome& d) {
+                                           if (CodeOf(d) != kOk) *failed = CodeOf(d);
+                                           if (--*remaining != 0) return;
+                                           if (*failed != kOk) return SendError(out, *failed, "deposit failed");
+                                           reply();
+                                         });
+      if (s != kOk) {
+        // Continuations run on this (the publisher) thread, so the counter is ours to change here.
+        *failed = s;
+        if (--*remaining == 0) SendError(out, s, "deposit not accepted");
+      }
+    }
+  });
+  if (submitted != kOk) SendError(out, submitted, "server busy");
+}
+
+void AdminService::Transfer(const Params& p, bool deposit, const std::shared_ptr<Outbox>& out) {
+  AccountId account{};
+  if (!ParseAccount(p, &account)) return SendError(out, kInvalidArgument, "account_id must be a positive integer");
+  const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
+  const std::optional<std::string> code = p.Text("asset");
+  const AssetInfo* asset = code ? catalog->FindAsset(*code) : nullptr;
+  if (asset == nullptr) return SendError(out, 211, "unknown asset");
+  int64_t scaled = 0;
+  const std::optional<std::string> amount = p.Text("amount");
+  if (!amount || !api::ParseScaled(*amount, asset->decimals, kMaxAmount, &scaled) || scaled <= 0) {
+    return SendError(out, kInvalidArgument, "amount must be a positive decimal");
+  }
+  CommandBody body = deposit ? CommandBody(Deposit{account, asset->id, Amount{scaled}})
+                             : CommandBody(Withdraw{account, asset->id, Amount{scaled}});
+  const AssetInfo info = *asset;
+  const uint32_t s = gateway_->Submit(std::move(body), [out, account, info](const Outcome& o) {
+    const uint32_t c = CodeOf(o);
+    if (c != kOk) return SendError(out, c, {});
+    api::JsonWriter w;
+    WriteBalanceOf(w, o.publisher->engine(), account, info);
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
+void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>& out) {
+  const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
+  const std::string symbol = p.Text("symbol").value_or("");
+  const AssetInfo* base = catalog->FindAsset(p.Text("base").value_or(""));
+  const AssetInfo* quote = catalog->FindAsset(p.Text("quote").value_or(""));
+  if (symbol.empty() || symbol.size() >= sizeof(DefineInstrument::symbol)) {
+    return SendError(out, kInvalidArgument, "symbol must be 1..23 characters");
+  }
+  if (catalog->FindInstrument(symbol) != nullptr) return SendError(out, kInvalidArgument, "symbol exists");
+  if (base == nullptr || quote == nullptr) return SendError(out, 211, "base and quote must be defined assets");
+  int64_t tick = 0;
+  int64_t lot = 0;
+  if (!api::ParseScaled(p.Text("price_tick").value_or(""), quote->decimals, kMaxAmount, &tick) || tick <= 0 ||
+      !api::ParseScaled(p.Text("qty_tick").value_or(""), base->decimals, kMaxAmount, &lot) || lot <= 0) {
+    return SendError(out, kInvalidArgument, "price_tick and qty_tick must be positive decimals on the assets' grids");
+  }
+  DefineInstrument d;
+  uint16_t next = 1;
+  for (const InstrumentInfo& i : catalog->instruments()) next = std::max<uint16_t>(next, i.id.value() + 1);
+  d.instrument = InstrumentId{next};
+  d.base = base->id;
+  d.quote = quote->id;
+  d.tick_size = Amount{tick};
+  d.lot_size = Amount{lot};
+  if (const std::optional<std::string> min = p.Text("min_qty")) {
+    int64_t m = 0;
+    if (!api::ParseScaled(*min, base->decimals, kMaxAmount, &m) || m <= 0 || m % lot != 0) {
+      return SendError(out, kInvalidArgument, "min_qty must be a positive multiple of qty_tick");
+    }
+    d.min_qty = QtyLots{m / lot};
+  }
+  std::memcpy(d.symbol, symbol.data(), symbol.size());
+  const InstrumentId id = d.instrument;
+  const uint32_t s = gateway_->Submit(d, [out, id](const Outcome& o) {
+    const uint32_t c = CodeOf(o);
+    if (c != kOk) return SendError(out, c, "instrument not defined (check that tick x lot is a whole quote unit)");
+    const InstrumentInfo* inst = o.publisher->catalog().FindInstrument(id);
+    if (inst == nullptr) return SendError(out, kInternal, {});
+    api::JsonWriter w;
+    WriteInstrument(w, *inst);
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
+void AdminService::SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out) {
+  const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
+  const InstrumentInfo* inst = catalog->FindInstrument(p.Text("symbol").value_or(""));
+  if (inst == nullptr) return SendError(out, 209, "unknown symbol");
+  const std::string symbol = inst->symbol;
+  const uint32_t s = gateway_->Submit(SetInstrumentStatus{inst->id, status}, [out, symbol, status](const Outcome& o) {
+    const uint32_t c = CodeOf(o);
+    if (c != kOk) return SendError(out, c, {});
+    api::JsonWriter w;
+    w.BeginObject();
+    w.StringField("symbol", symbol);
+    w.StringField("status", ToString(status));
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
+void AdminService::Status(const std::shared_ptr<Outbox>& out) {
+  const SessionCounters* counters = counters_;
+  const bool durable = gateway_->config().durable;
+  sequencer::Sequencer* seq = gateway_->sequencer();
+  const bool posted = gateway_->publisher()->Post([out, counters, durable, seq, this]() {
+    Publisher& p = *gateway_->publisher();
+    api::JsonWriter w;
+    w.BeginObject();
+    w.UintField("applied", p.applied());
+    w.BoolField("journal_failed", seq->failed());
+    w.UintField("accounts", p.engine().AccountIds().size());
+    w.UintField("open_orders", p.engine().OpenOrderCount());
+    w.UintField("instruments", p.catalog().instruments().size());
+    w.UintField("state_hash", p.engine().StateHash());
+    w.IntField("http_sessions", counters->http.load());
+    w.IntField("websocket_sessions", counters->websocket.load());
+    w.UintField("subscriptions", p.subscriptions());
+    w.UintField("slow_disconnects", counters->slow_disconnects.load());
+    w.UintField("heartbeat_disconnects", counters->heartbeat_disconnects.load());
+    w.StringField("durability", durable ? "journal" : "memory");
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (!posted) SendError(out, kTooManyRequests, "server busy");
+}
+
+}  // namespace sequex::server

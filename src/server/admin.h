@@ -1,0 +1,35 @@
+// AdminService: the operator's endpoint (docs/server.md): accounts and API keys, deposits and withdrawals,
+// instruments and halts, status. Every change is a sequenced, journaled command, so a replica or a restart has it
+// too. Authenticated by the bearer token the server writes to DATA/admin.token; the listener is loopback-only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/gateway.h"
+#include "server/sessions.h"
+
+namespace sequex::server {
+
+// Random printable credentials (OpenSSL's CSPRNG): an API key of 24 and a secret of 32 base-62 characters.
+[[nodiscard]] std::string RandomToken(size_t length);
+
+class AdminService {
+ public:
+  AdminService(Gateway* gateway, const SessionCounters* counters, std::string token);
+  void Handle(const std::string& op, const std::string& body, const std::string& token,
+              const std::shared_ptr<Outbox>& out);
+
+ private:
+  void CreateAccount(const Params& p, const std::shared_ptr<Outbox>& out);
+  void Transfer(const Params& p, bool deposit, const std::shared_ptr<Outbox>& out);
+  void AddInstrument(const Params& p, const std::shared_ptr<Outbox>& out);
+  void SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out);
+  void Status(const std::shared_ptr<Outbox>& out);
+
+  Gateway* gateway_;
+  const SessionCounters* counters_;
+  std::string token_;
+};
+
+}  // namespace sequex::server

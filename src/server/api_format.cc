@@ -1,0 +1,263 @@
+#include "server/api_format.h"
+
+#include <string>
+
+#include "api/decimal.h"
+
+namespace sequex::server {
+namespace {
+
+int64_t Ms(TimeNs t) { return t / 1'000'000; }
+
+}  // namespace
+
+std::string_view ApiOrderType(OrderType t) {
+  switch (t) {
+    case OrderType::kLimit: return "LIMIT";
+    case OrderType::kMarket: return "MARKET";
+    case OrderType::kStopLoss: return "STOP_LOSS";
+    case OrderType::kStopLimit: return "STOP_LIMIT";
+    case OrderType::kTakeProfit: return "TAKE_PROFIT";
+    case OrderType::kTakeProfitLimit: return "TAKE_PROFIT_LIMIT";
+  }
+  return "LIMIT";
+}
+
+std::string_view ApiTimeInForce(TimeInForce t) {
+  switch (t) {
+    case TimeInForce::kGoodTillCancel: return "GOOD_TILL_CANCEL";
+    case TimeInForce::kImmediateOrCancel: return "IMMEDIATE_OR_CANCEL";
+    case TimeInForce::kFillOrKill: return "FILL_OR_KILL";
+  }
+  return "GOOD_TILL_CANCEL";
+}
+
+std::string_view ApiSide(Side s) { return s == Side::kBuy ? "BUY" : "SELL"; }
+
+std::string_view ApiStatus(OrderStatus s) {
+  switch (s) {
+    case OrderStatus::kNew: return "NEW";
+    case OrderStatus::kActive: return "ACTIVE";
+    case OrderStatus::kFilled: return "FILLED";
+    case OrderStatus::kCanceled: return "CANCELED";
+    case OrderStatus::kRejected: return "REJECTED";
+    case OrderStatus::kExpired: return "EXPIRED";
+  }
+  return "ACTIVE";
+}
+
+void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& catalog) {
+  const OrderView& o = r.view;
+  const InstrumentInfo* inst = catalog.FindInstrument(o.instrument);
+  w.BeginObject();
+  w.StringField("account_id", std::to_string(o.account.value()));
+  w.StringField("order_id", std::to_string(o.order_id.value()));
+  w.StringField("client_oid", o.client_oid.view());
+  w.StringField("order_type", ApiOrderType(o.type));
+  w.StringField("time_in_force", ApiTimeInForce(o.tif));
+  w.StringField("side", ApiSide(o.side));
+  w.Key("exec_inst");
+  w.BeginArray();
+  if ((o.flags & kOrderFlagPostOnly) != 0) w.String("POST_ONLY");
+  w.EndArray();
+  if (inst != nullptr) {
+    w.StringField("quantity", inst->FormatQty(o.qty));
+    w.StringField("limit_price", inst->FormatPrice(o.price));
+    const __int128 value = static_cast<__int128>(o.price.value()) * o.qty.value() * inst->tick_value.value();
+    w.StringField("order_value", o.type == OrderType::kMarket && o.qty.value() == 0
+                                     ? inst->FormatQuoteAmount(o.notional)
+                                     : inst->FormatQuoteAmount(Amount{value > kMaxAmount ? kMaxAmount
+                                                                                         : static_cast<int64_t>(value)}));
+    w.StringField("avg_price", inst->FormatAveragePrice(o.cum_notional, o.filled));
+    w.StringField("cumulative_quantity", inst->FormatQty(o.filled));
+    w.StringField("cumulative_value", inst->FormatQuoteAmount(o.cum_notional));
+    w.StringField("cumulative_fee", inst->FormatQuoteAmount(o.cum_fee));
+    w.StringField("fee_instrument_name", inst->quote.code);
+    w.StringField("instrument_name", inst->symbol);
+    if (IsStop(o.type)) w.StringField("ref_price", inst->FormatPrice(o.trigger_price));
+  }
+  w.StringField("maker_fee_rate", catalog.maker_rate());
+  w.StringField("taker_fee_rate", catalog.taker_rate());
+  w.StringField("status", ApiStatus(o.status));
+  w.StringField("update_user_id", std::to_string(o.account.value()));
+  w.IntField("order_date", Ms(o.created_time));
+  w.IntField("create_time", Ms(o.created_time));
+  w.StringField("create_time_ns", std::to_string(o.created_time));
+  w.IntField("update_time", Ms(r.update_time));
+  if (r.cancelled) w.StringField("reason", ToString(r.cancel_reason));
+  w.EndObject();
+}
+
+void WriteTrade(api::JsonWriter& w, const TradeRecord& t, const VenueCatalog& catalog) {
+  const InstrumentInfo* inst = catalog.FindInstrument(t.instrument);
+  w.BeginObject();
+  w.StringField("account_id", std::to_string(t.account.value()));
+  w.IntField("event_date", Ms(t.time));
+  w.StringField("journal_type", "TRADING");
+  if (inst != nullptr) {
+    w.StringField("traded_quantity", inst->FormatQty(t.qty));
+    w.StringField("traded_price", inst->FormatPrice(t.price));
+    w.StringField("fees", inst->FormatQuoteAmount(Amount{-t.fee.value()}));
+    w.StringField("fee_instrument_name", inst->quote.code);
+    w.StringField("instrument_name", inst->symbol);
+  }
+  w.StringField("order_id", std::to_string(t.order_id.value()));
+  w.StringField("trade_id", std::to_string(t.match_id * 2 + (t.taker ? 1 : 0)));
+  w.StringField("trade_match_id", std::to_string(t.match_id));
+  w.StringField("client_oid", t.client_oid.view());
+  w.StringField("taker_side", t.taker ? "TAKER" : "MAKER");
+  w.StringField("side", ApiSide(t.side));
+  w.IntField("create_time", Ms(t.time));
+  w.StringField("create_time_ns", std::to_string(t.time));
+  w.StringField("transact_time_ns", std::to_string(t.time));
+  w.StringField("match_count", "1");
+  w.StringField("match_index", "0");
+  w.EndObject();
+}
+
+void WritePublicTrade(api::JsonWriter& w, const PublicTrade& t, const InstrumentInfo& inst) {
+  w.BeginObject();
+  w.StringField("d", std::to_string(t.match_id));
+  w.IntField("t", Ms(t.time));
+  w.StringField("tn", std::to_string(t.time));
+  w.StringField("p", inst.FormatPrice(t.price));
+  w.StringField("q", inst.FormatQty(t.qty));
+  w.StringField("s", ApiSide(t.taker_side));
+  w.StringField("i", inst.symbol);
+  w.StringField("m", std::to_string(t.match_id));
+  w.EndObject();
+}
+
+void WriteBalance(api::JsonWriter& w, AccountId account, const Engine& engine, const VenueCatalog& catalog) {
+  Amount usd_available{0};
+  Amount usd_total{0};
+  w.BeginObject();
+  w.Key("position_balances");
+  w.BeginArray();
+  for (const AssetInfo& a : catalog.assets()) {
+    const BalanceView b = engine.Balance(account, a.id);
+    if (b.available.value() == 0 && b.held.value() == 0) continue;
+    if (a.code == "USD") {
+      usd_available = b.available;
+      usd_total = b.available + b.held;
+    }
+    const std::string total = api::FormatScaled(b.available.value() + b.held.value(), a.decimals);
+    w.BeginObject();
+    w.StringField("instrument_name", a.code);
+    w.StringField("quantity", total);
+    w.StringField("market_value", total);
+    w.BoolField("collateral_eligible", true);
+    w.StringField("haircut", "0");
+    w.StringField("collateral_amount", total);
+    w.StringField("max_withdrawal_balance", api::FormatScaled(b.available.value(), a.decimals));
+    w.StringField("reserved_qty", api::FormatScaled(b.held.value(), a.decimals));
+    w.EndObject();
+  }
+  w.EndArray();
+  const AssetInfo* usd = catalog.FindAsset("USD");
+  const int usd_decimals = usd != nullptr ? usd->decimals : 0;
+  w.StringField("instrument_name", "USD");
+  w.StringField("total_available_balance", api::FormatScaled(usd_available.value(), usd_decimals));
+  w.StringField("total_margin_balance", api::FormatScaled(usd_total.value(), usd_decimals));
+  w.StringField("total_initial_margin", "0");
+  w.StringField("total_maintenance_margin", "0");
+  w.StringField("total_position_cost", "0");
+  w.StringField("total_cash_balance", api::FormatScaled(usd_total.value(), usd_decimals));
+  w.StringField("total_collateral_value", api::FormatScaled(usd_total.value(), usd_decimals));
+  w.StringField("total_session_unrealized_pnl", "0");
+  w.StringField("total_session_realized_pnl", "0");
+  w.BoolField("is_liquidating", false);
+  w.StringField("total_effective_leverage", "0");
+  w.EndObject();
+}
+
+void WriteLevels(api::JsonWriter& w, const std::vector<DepthLevel>& levels, const InstrumentInfo& inst) {
+  w.BeginArray();
+  for (const DepthLevel& l : levels) {
+    w.BeginArray();
+    w.String(inst.FormatPrice(l.price));
+    w.String(inst.FormatQty(l.qty));
+    w.String(std::to_string(l.orders));
+    w.EndArray();
+  }
+  w.EndArray();
+}
+
+void WriteTicker(api::JsonWriter& w, const InstrumentInfo& inst, const Ticker& t, const Engine& engine, TimeNs now) {
+  const BookDepth top = engine.Depth(inst.id, 1);
+  w.BeginObject();
+  w.StringField("i", inst.symbol);
+  if (t.has_trades) {
+    w.StringField("h", inst.FormatPrice(t.high));
+    w.StringField("l", inst.FormatPrice(t.low));
+  } else {
+    w.NullField("h");
+    w.NullField("l");
+  }
+  if (t.last.value() != 0) {
+    w.StringField("a", inst.FormatPrice(t.last));
+  } else {
+    w.NullField("a");
+  }
+  if (!top.bids.empty()) {
+    w.StringField("b", inst.FormatPrice(top.bids[0].price));
+    w.StringField("bs", inst.FormatQty(top.bids[0].qty));
+  } else {
+    w.NullField("b");
+    w.NullField("bs");
+  }
+  if (!top.asks.empty()) {
+    w.StringField("k", inst.FormatPrice(top.asks[0].price));
+    w.StringField("ks", inst.FormatQty(top.asks[0].qty));
+  } else {
+    w.NullField("k");
+    w.NullField("ks");
+  }
+  // 24 h change as a ratio, 4 decimals, rounded toward zero.
+  std::string change = "0";
+  if (t.has_trades && t.open.value() > 0) {
+    const int64_t bp = (t.last.value() - t.open.value()) * 10'000 / t.open.value();
+    change = api::FormatScaled(bp, 4);
+  }
+  w.StringField("c", change);
+  w.StringField("v", inst.FormatQty(t.volume));
+  w.StringField("vv", inst.FormatQuoteAmount(t.value));
+  w.StringField("oi", "0");
+  w.IntField("t", now / 1'000'000);
+  w.EndObject();
+}
+
+void WriteCandle(api::JsonWriter& w, const Candle& c, const InstrumentInfo& inst) {
+  w.BeginObject();
+  w.StringField("o", inst.FormatPrice(c.open));
+  w.StringField("h", inst.FormatPrice(c.high));
+  w.StringField("l", inst.FormatPrice(c.low));
+  w.StringField("c", inst.FormatPrice(c.close));
+  w.StringField("v", inst.FormatQty(c.volume));
+  w.IntField("t", c.start_ms);
+  w.EndObject();
+}
+
+void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& inst) {
+  w.BeginObject();
+  w.StringField("symbol", inst.symbol);
+  w.StringField("inst_type", "CCY_PAIR");
+  w.StringField("display_name", inst.base.code + "/" + inst.quote.code);
+  w.StringField("base_ccy", inst.base.code);
+  w.StringField("quote_ccy", inst.quote.code);
+  w.IntField("quote_decimals", inst.PriceDecimals());
+  w.IntField("quantity_decimals", inst.QtyDecimals());
+  w.StringField("price_tick_size", inst.PriceTickText());
+  w.StringField("qty_tick_size", inst.QtyTickText());
+  w.StringField("min_quantity", inst.FormatQty(inst.min_qty));
+  w.StringField("max_leverage", "1");
+  w.BoolField("tradable", inst.status == InstrumentStatus::kTrading || inst.status == InstrumentStatus::kPostOnly);
+  w.IntField("expiry_timestamp_ms", 0);
+  w.StringField("underlying_symbol", "");
+  w.StringField("contract_size", "1");
+  w.BoolField("margin_buy_enabled", false);
+  w.BoolField("margin_sell_enabled", false);
+  w.EndObject();
+}
+
+}  // namespace sequex::server

@@ -1,0 +1,29 @@
+// The API's objects as JSON (shared/reference/cryptocom-exchange-api-v1.md §2): Order, Trade, balances, public
+// trades, book levels, tickers, candles, instruments. Numbers that are prices or quantities are strings;
+// timestamps are numbers (ms), *_ns fields strings. One function per object, shared by REST replies and pushes.
+#pragma once
+
+#include "api/json_writer.h"
+#include "engine/engine.h"
+#include "server/catalog.h"
+#include "server/projection.h"
+
+namespace sequex::server {
+
+void WriteOrder(api::JsonWriter& w, const OrderRecord& order, const VenueCatalog& catalog);
+void WriteTrade(api::JsonWriter& w, const TradeRecord& trade, const VenueCatalog& catalog);
+void WritePublicTrade(api::JsonWriter& w, const PublicTrade& trade, const InstrumentInfo& instrument);
+// The user-balance object (one element of result.data): every asset the account holds.
+void WriteBalance(api::JsonWriter& w, AccountId account, const Engine& engine, const VenueCatalog& catalog);
+void WriteLevels(api::JsonWriter& w, const std::vector<DepthLevel>& levels, const InstrumentInfo& instrument);
+void WriteTicker(api::JsonWriter& w, const InstrumentInfo& instrument, const Ticker& ticker, const Engine& engine,
+                 TimeNs now);
+void WriteCandle(api::JsonWriter& w, const Candle& candle, const InstrumentInfo& instrument);
+void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& instrument);
+
+[[nodiscard]] std::string_view ApiOrderType(OrderType t);
+[[nodiscard]] std::string_view ApiTimeInForce(TimeInForce t);
+[[nodiscard]] std::string_view ApiSide(Side s);
+[[nodiscard]] std::string_view ApiStatus(OrderStatus s);
+
+}  // namespace sequex::server

@@ -1,0 +1,106 @@
+// VenueCatalog: what the gateways need to know about the venue to turn API text into engine integers and back —
+// assets (code, decimals), instruments (symbol, ticks, lots, status), fee rates — and KeyTable, the API keys.
+// Both are immutable snapshots built by the publisher from its mirror engine whenever a definition or key command
+// is applied, and handed to the I/O threads by atomic shared_ptr swap (Directory): readers never lock, never see
+// a half-built table, and a key or instrument is usable as soon as its command has been acknowledged.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/types.h"
+#include "engine/engine.h"
+
+namespace sequex::server {
+
+struct AssetInfo {
+  AssetId id{};
+  std::string code;
+  int decimals = 0;
+};
+
+struct InstrumentInfo {
+  InstrumentId id{};
+  std::string symbol;
+  AssetInfo base;
+  AssetInfo quote;
+  Amount tick_size{};  // quote units per whole base unit, per tick
+  Amount lot_size{};   // base units per lot
+  Amount tick_value{}; // quote units of one tick x one lot
+  QtyLots min_qty{};
+  InstrumentStatus status = InstrumentStatus::kTrading;
+
+  // Text <-> engine integers. Parse* are false for malformed, negative, off-grid or out-of-range text.
+  [[nodiscard]] bool ParsePrice(std::string_view text, PriceTicks* out) const;
+  [[nodiscard]] bool ParseQty(std::string_view text, QtyLots* out) const;
+  [[nodiscard]] bool ParseQuoteAmount(std::string_view text, Amount* out) const;
+  [[nodiscard]] std::string FormatPrice(PriceTicks price) const;
+  [[nodiscard]] std::string FormatQty(QtyLots qty) const;
+  [[nodiscard]] std::string FormatQuoteAmount(Amount amount) const;
+  // Average price of `filled` lots that cost `notional` quote units, rounded down to the quote's smallest unit.
+  [[nodiscard]] std::string FormatAveragePrice(Amount notional, QtyLots filled) const;
+  [[nodiscard]] std::string PriceTickText() const;
+  [[nodiscard]] std::string QtyTickText() const;
+  [[nodiscard]] int PriceDecimals() const;  // digits after the point of the price tick
+  [[nodiscard]] int QtyDecimals() const;
+};
+
+class VenueCatalog {
+ public:
+  // Reads every asset and instrument of `engine` (the publisher's mirror).
+  static std::shared_ptr<const VenueCatalog> Build(const Engine& engine, std::string maker_rate,
+                                                   std::string taker_rate);
+
+  [[nodiscard]] const InstrumentInfo* FindInstrument(std::string_view symbol) const;
+  [[nodiscard]] const InstrumentInfo* FindInstrument(InstrumentId id) const;
+  [[nodiscard]] const AssetInfo* FindAsset(std::string_view code) const;
+  [[nodiscard]] const AssetInfo* FindAsset(AssetId id) const;
+  [[nodiscard]] const std::vector<InstrumentInfo>& instruments() const { return instruments_; }  // by id
+  [[nodiscard]] const std::vector<AssetInfo>& assets() const { return assets_; }                 // by id
+  [[nodiscard]] const std::string& maker_rate() const { return maker_rate_; }
+  [[nodiscard]] const std::string& taker_rate() const { return taker_rate_; }
+
+ private:
+  std::vector<InstrumentInfo> instruments_;
+  std::vector<AssetInfo> assets_;
+  std::map<std::string, size_t, std::less<>> instrument_by_symbol_;
+  std::map<std::string, size_t, std::less<>> asset_by_code_;
+  std::string maker_rate_;
+  std::string taker_rate_;
+};
+
+struct KeyEntry {
+  AccountId account{};
+  std::string secret;
+  uint8_t permissions = 0;
+};
+
+class KeyTable {
+ public:
+  static std::shared_ptr<const KeyTable> Build(const Engine& engine);
+  [[nodiscard]] const KeyEntry* Find(std::string_view api_key) const;
+  [[nodiscard]] size_t size() const { return keys_.size(); }
+
+ private:
+  std::map<std::string, KeyEntry, std::less<>> keys_;
+};
+
+// The I/O threads' view of the catalog and keys. Published by the publisher thread, read by any thread.
+class Directory {
+ public:
+  [[nodiscard]] std::shared_ptr<const VenueCatalog> catalog() const { return catalog_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::shared_ptr<const KeyTable> keys() const { return keys_.load(std::memory_order_acquire); }
+  void Publish(std::shared_ptr<const VenueCatalog> c) { catalog_.store(std::move(c), std::memory_order_release); }
+  void Publish(std::shared_ptr<const KeyTable> k) { keys_.store(std::move(k), std::memory_order_release); }
+
+ private:
+  std::atomic<std::shared_ptr<const VenueCatalog>> catalog_{std::make_shared<VenueCatalog>()};
+  std::atomic<std::shared_ptr<const KeyTable>> keys_{std::make_shared<KeyTable>()};
+};
+
+}  // namespace sequex::server

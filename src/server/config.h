@@ -1,0 +1,81 @@
+// ServerConfig: everything sequexd is told, from the embedded default (default_config.toml), an optional TOML file
+// read over it, and command-line flags read over both. Loading validates every value and names the bad one.
+//
+//   std::string error;
+//   std::optional<ServerConfig> c = LoadServerConfig(config_path_or_empty, &error);
+//   if (!c) { print(error); exit(2); }
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sequex::server {
+
+struct AssetConfig {
+  std::string code;
+  int decimals = 8;
+};
+
+struct InstrumentConfig {
+  std::string symbol;
+  std::string base;
+  std::string quote;
+  std::string price_tick;  // decimal text, quote units
+  std::string qty_tick;    // decimal text, base units
+  std::string min_qty;     // decimal text, base units; empty = one qty tick
+  std::string demo_mid;    // the demo market maker's starting mid price; empty = not quoted
+};
+
+struct RateLimitConfig {
+  uint32_t order_per_100ms = 15;
+  uint32_t order_detail_per_100ms = 30;
+  uint32_t history_per_second = 1;
+  uint32_t other_private_per_100ms = 3;
+  uint32_t public_per_second_per_ip = 100;
+  uint32_t ws_user_per_second = 150;
+  uint32_t ws_market_per_second = 100;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string admin_listen = "127.0.0.1:0";
+  std::string data_dir = "data";
+  uint32_t io_threads = 1;
+
+  bool durable = true;  // journal: fsync before ack; false = memory (benchmarks only)
+  uint64_t checkpoint_interval = 100'000;
+  uint64_t snapshot_interval = 1'000'000;
+
+  uint32_t heartbeat_interval_ms = 30'000;
+  uint32_t heartbeat_timeout_ms = 5'000;
+  uint64_t max_outbound_bytes = 4u << 20;
+  uint32_t max_message_bytes = 64u << 10;
+  uint32_t max_channels = 200;
+
+  RateLimitConfig rate_limits;
+
+  std::string maker_rate = "0.00025";
+  std::string taker_rate = "0.0005";
+
+  bool demo_market_maker = true;
+  uint32_t demo_accounts = 2;
+  uint64_t demo_seed = 42;
+
+  std::vector<AssetConfig> assets;
+  std::vector<InstrumentConfig> instruments;
+};
+
+// The embedded default's text (default_config.toml, compiled in).
+[[nodiscard]] std::string_view DefaultConfigText();
+
+// Reads the default, then `path` over it when non-empty. nullopt and *error on an unreadable file, bad TOML, an
+// unknown key or a value out of range.
+[[nodiscard]] std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::string* error);
+
+// Splits "host:port"; false if malformed.
+[[nodiscard]] bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port);
+
+}  // namespace sequex::server

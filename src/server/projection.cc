@@ -1,0 +1,337 @@
+#include "server/projection.h"
+
+#include <algorithm>
+
+namespace sequex::server {
+namespace {
+
+constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kTimeframeMs[] = {kMinuteMs,           5 * kMinuteMs,        15 * kMinuteMs,       30 * kMinuteMs,
+                                    60 * kMinuteMs,      120 * kMinuteMs,      240 * kMinuteMs,      360 * kMinuteMs,
+                                    720 * kMinuteMs,     1440 * kMinuteMs,     7 * 1440 * kMinuteMs, 14 * 1440 * kMinuteMs,
+                                    0 /* calendar month */};
+
+// Days since 1970-01-01 -> (year, month) and back (H. Hinnant's civil calendar algorithms).
+void CivilFromDays(int64_t z, int64_t* year, unsigned* month) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *month = mp < 10 ? mp + 3 : mp - 9;
+  *year = static_cast<int64_t>(yoe) + era * 400 + (*month <= 2 ? 1 : 0);
+}
+
+int64_t DaysFromCivil(int64_t y, unsigned m) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;  // day 1 of the month
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+
+template <typename T>
+void PushFrontBounded(std::deque<T>* d, T&& value, size_t cap) {
+  d->push_front(std::move(value));
+  if (d->size() > cap) d->pop_back();
+}
+
+void AddUnique(std::vector<AccountId>* v, AccountId a) {
+  if (std::find(v->begin(), v->end(), a) == v->end()) v->push_back(a);
+}
+void AddUnique(std::vector<InstrumentId>* v, InstrumentId i) {
+  if (std::find(v->begin(), v->end(), i) == v->end()) v->push_back(i);
+}
+void AddUnique(std::vector<std::pair<AccountId, OrderId>>* v, AccountId a, OrderId o) {
+  for (const auto& [account, id] : *v) {
+    if (id == o) return;
+  }
+  v->emplace_back(a, o);
+}
+
+}  // namespace
+
+int TimeframeIndex(std::string_view tf) {
+  for (size_t i = 0; i < kTimeframes.size(); ++i) {
+    if (kTimeframes[i] == tf) return static_cast<int>(i);
+  }
+  // Aliases the API also documents.
+  if (tf == "M1") return 0;
+  if (tf == "M5") return 1;
+  if (tf == "M15") return 2;
+  if (tf == "M30") return 3;
+  if (tf == "H1") return 4;
+  if (tf == "H2") return 5;
+  if (tf == "H4") return 6;
+  if (tf == "H12") return 8;
+  if (tf == "D1") return 9;
+  if (tf == "D7") return 10;
+  if (tf == "D14") return 11;
+  return -1;
+}
+
+int64_t CandleStartMs(int tf_index, int64_t time_ms) {
+  const int64_t span = kTimeframeMs[tf_index];
+  if (span != 0) return FloorDiv(time_ms, span) * span;
+  int64_t year = 0;
+  unsigned month = 0;
+  CivilFromDays(FloorDiv(time_ms, 1440 * kMinuteMs), &year, &month);
+  return DaysFromCivil(year, month) * 1440 * kMinuteMs;
+}
+
+OrderRecord* Projection::Touch(AccountId account, OrderId id, CommandEffects* effects) {
+  AddUnique(&effects->orders, account, id);
+  const auto it = open_.find(id.value());
+  return it == open_.end() ? nullptr : &it->second;
+}
+
+void Projection::Apply(const Command& command, std::span<const Event> events, const Engine& mirror,
+                       CommandEffects* effects) {
+  effects->Clear();
+  last_time_ = std::max(last_time_, command.time);
+  const PlaceOrder* place = std::get_if<PlaceOrder>(&command.body);
+  for (const Event& event : events) {
+    if (const auto* a = std::get_if<AcceptedEvent>(&event)) {
+      OrderRecord r;
+      OrderView& v = r.view;
+      v.order_id = a->order_id;
+      v.account = a->account;
+      v.instrument = a->instrument;
+      v.side = a->side;
+      v.type = a->type;
+      v.price = a->price;
+      v.qty = a->qty;
+      v.status = IsStop(a->type) ? OrderStatus::kNew : OrderStatus::kActive;
+      v.created_seq = command.seq;
+      v.created_time = command.time;
+      if (place != nullptr) {
+        v.tif = place->tif;
+        v.flags = place->flags;
+        v.trigger_price = place->trigger_price;
+        v.notional = place->notional;
+        v.client_oid = place->client_oid;
+      }
+      r.update_time = command.time;
+      open_[a->order_id.value()] = r;
+      open_by_account_[a->account.value()][a->order_id.value()] = a->order_id;
+      AddUnique(&effects->orders, a->account, a->order_id);
+      AddUnique(&effects->instruments, a->instrument);
+    } else if (const auto* t = std::get_if<TradeEvent>(&event)) {
+      RecordTrade(*t, command.time, effects);
+    } else if (const auto* u = std::get_if<OrderUpdateEvent>(&event)) {
+      if (OrderRecord* r = Touch(u->account, u->order_id, effects)) {
+        r->view.status = u->status;
+        r->view.price = u->price;
+        r->view.filled = u->filled;
+        r->view.cum_notional = u->cum_notional;
+        r->view.cum_fee = u->cum_fee;
+        r->update_time = command.time;
+      }
+      AddUnique(&effects->instruments, u->instrument);
+    } else if (const auto* c = std::get_if<CancelledEvent>(&event)) {
+      if (OrderRecord* r = Touch(c->account, c->order_id, effects)) {
+        r->cancelled = true;
+        r->cancel_reason = c->reason;
+        r->update_time = command.time;
+        switch (c->reason) {
+          case CancelReason::kIocRemainder:
+          case CancelReason::kMarketRemainder:
+            r->view.status = OrderStatus::kExpired;
+            break;
+          case CancelReason::kTriggerFailed:
+            r->view.status = OrderStatus::kRejected;
+            break;
+          default:
+            r->view.status = OrderStatus::kCanceled;
+        }
+      }
+      AddUnique(&effects->instruments, c->instrument);
+    } else if (const auto* m = std::get_if<AmendedEvent>(&event)) {
+      if (OrderRecord* r = Touch(m->account, m->order_id, effects)) {
+        r->view.price = m->price;
+        r->view.qty = m->qty;
+        r->update_time = command.time;
+      }
+      AddUnique(&effects->instruments, m->instrument);
+    } else if (const auto* g = std::get_if<TriggeredEvent>(&event)) {
+      if (OrderRecord* r = Touch(g->account, g->order_id, effects)) {
+        r->view.status = OrderStatus::kActive;
+        r->update_time = command.time;
+      }
+      AddUnique(&effects->instruments, g->instrument);
+    } else if (const auto* b = std::get_if<BalanceEvent>(&event)) {
+      AddUnique(&effects->balance_accounts, b->account);
+    } else if (std::holds_alternative<AccountCreatedEvent>(event)) {
+      effects->keys_changed = true;
+    } else if (std::holds_alternative<DoneEvent>(event)) {
+      if (std::holds_alternative<DefineAsset>(command.body) || std::holds_alternative<DefineInstrument>(command.body) ||
+          std::holds_alternative<SetInstrumentStatus>(command.body)) {
+        effects->catalog_changed = true;
+      }
+      if (std::holds_alternative<SetApiKey>(command.body)) effects->keys_changed = true;
+      if (const auto* s = std::get_if<SetInstrumentStatus>(&command.body)) {
+        AddUnique(&effects->instruments, s->instrument);
+      }
+    }
+  }
+  // The mirror is authoritative for every order still open; the others have left the book: into history.
+  for (const auto& [account, id] : effects->orders) {
+    const auto it = open_.find(id.value());
+    if (it == open_.end()) continue;
+    OrderRecord& r = it->second;
+    if (std::optional<OrderView> now = mirror.FindOrder(r.view.account, id)) {
+      const TimeNs update_time = r.update_time;
+      r.view = *now;
+      r.update_time = update_time;
+      continue;
+    }
+    if (!r.cancelled && r.view.status != OrderStatus::kFilled) {
+      r.view.status = (r.view.qty.value() != 0 && r.view.filled == r.view.qty) || r.view.qty.value() == 0
+                          ? OrderStatus::kFilled
+                          : OrderStatus::kCanceled;
+    }
+    OrderRecord closed = std::move(r);
+    open_.erase(it);
+    auto acct = open_by_account_.find(closed.view.account.value());
+    if (acct != open_by_account_.end()) {
+      acct->second.erase(id.value());
+      if (acct->second.empty()) open_by_account_.erase(acct);
+    }
+    Close(std::move(closed));
+  }
+}
+
+void Projection::Close(OrderRecord&& record) {
+  PushFrontBounded(&closed_[record.view.account.value()], std::move(record), kOrderHistory);
+}
+
+void Projection::RecordTrade(const TradeEvent& t, TimeNs time, CommandEffects* effects) {
+  AddUnique(&effects->instruments, t.instrument);
+  AddUnique(&effects->balance_accounts, t.maker_account);
+  AddUnique(&effects->balance_accounts, t.taker_account);
+  const auto oid_of = [this](OrderId id) {
+    const auto it = open_.find(id.value());
+    return it == open_.end() ? ClientOid{} : it->second.view.client_oid;
+  };
+  TradeRecord maker{t.match_id, time,           t.instrument, Opposite(t.taker_side), false,
+                    t.maker_order, oid_of(t.maker_order), t.price, t.qty, t.notional, t.maker_fee, t.maker_account};
+  TradeRecord taker{t.match_id, time,           t.instrument, t.taker_side, true,
+                    t.taker_order, oid_of(t.taker_order), t.price, t.qty, t.notional, t.taker_fee, t.taker_account};
+  PushFrontBounded(&trades_[t.maker_account.value()], TradeRecord(maker), kTradeHistory);
+  PushFrontBounded(&trades_[t.taker_account.value()], TradeRecord(taker), kTradeHistory);
+  effects->trades.push_back(maker);
+  effects->trades.push_back(taker);
+
+  InstrumentData& data = instruments_[t.instrument.value()];
+  PushFrontBounded(&data.trades, PublicTrade{t.match_id, time, t.price, t.qty, t.taker_side}, kPublicTrades);
+  const int64_t time_ms = time / 1'000'000;
+  for (size_t i = 0; i < kTimeframes.size(); ++i) {
+    std::deque<Candle>& candles = data.candles[i];
+    const int64_t start = CandleStartMs(static_cast<int>(i), time_ms);
+    if (candles.empty() || candles.front().start_ms < start) {
+      PushFrontBounded(&candles, Candle{start, t.price, t.price, t.price, t.price, t.qty}, kCandles);
+    } else {
+      Candle& c = candles.front();
+      c.high = std::max(c.high, t.price);
+      c.low = std::min(c.low, t.price);
+      c.close = t.price;
+      c.volume += t.qty;
+    }
+  }
+  const int64_t minute = FloorDiv(time_ms, kMinuteMs);
+  if (data.minutes.empty() || data.minutes.back().minute < minute) {
+    data.minutes.push_back(MinuteBucket{minute, t.price, t.price, t.price, t.price, t.qty, t.notional});
+  } else {
+    MinuteBucket& m = data.minutes.back();
+    m.high = std::max(m.high, t.price);
+    m.low = std::min(m.low, t.price);
+    m.close = t.price;
+    m.volume += t.qty;
+    m.value += t.notional;
+  }
+  while (!data.minutes.empty() && data.minutes.front().minute <= minute - 1440) data.minutes.pop_front();
+}
+
+const OrderRecord* Projection::FindOrder(AccountId account, OrderId id) const {
+  const auto it = open_.find(id.value());
+  if (it != open_.end()) return it->second.view.account == account ? &it->second : nullptr;
+  const auto c = closed_.find(account.value());
+  if (c == closed_.end()) return nullptr;
+  for (const OrderRecord& r : c->second) {
+    if (r.view.order_id == id) return &r;
+  }
+  return nullptr;
+}
+
+const OrderRecord* Projection::FindByClientOid(AccountId account, std::string_view client_oid) const {
+  if (client_oid.empty()) return nullptr;
+  for (const OrderRecord* r : OpenOrders(account)) {
+    if (r->view.client_oid.view() == client_oid) return r;
+  }
+  const auto c = closed_.find(account.value());
+  if (c == closed_.end()) return nullptr;
+  for (const OrderRecord& r : c->second) {
+    if (r.view.client_oid.view() == client_oid) return &r;
+  }
+  return nullptr;
+}
+
+std::vector<const OrderRecord*> Projection::OpenOrders(AccountId account) const {
+  std::vector<const OrderRecord*> out;
+  const auto a = open_by_account_.find(account.value());
+  if (a == open_by_account_.end()) return out;
+  for (const auto& [id, unused] : a->second) {
+    const auto it = open_.find(id);
+    if (it != open_.end()) out.push_back(&it->second);
+  }
+  return out;
+}
+
+const std::deque<OrderRecord>* Projection::ClosedOrders(AccountId account) const {
+  const auto it = closed_.find(account.value());
+  return it == closed_.end() ? nullptr : &it->second;
+}
+
+const std::deque<TradeRecord>* Projection::Trades(AccountId account) const {
+  const auto it = trades_.find(account.value());
+  return it == trades_.end() ? nullptr : &it->second;
+}
+
+const std::deque<PublicTrade>* Projection::PublicTrades(InstrumentId instrument) const {
+  const auto it = instruments_.find(instrument.value());
+  return it == instruments_.end() ? nullptr : &it->second.trades;
+}
+
+const std::deque<Candle>* Projection::Candles(InstrumentId instrument, int tf_index) const {
+  const auto it = instruments_.find(instrument.value());
+  if (it == instruments_.end() || tf_index < 0 || tf_index >= static_cast<int>(kTimeframes.size())) return nullptr;
+  return &it->second.candles[static_cast<size_t>(tf_index)];
+}
+
+Ticker Projection::TickerOf(InstrumentId instrument, TimeNs now) const {
+  Ticker t;
+  const auto it = instruments_.find(instrument.value());
+  if (it == instruments_.end()) return t;
+  const int64_t minute = FloorDiv(now / 1'000'000, kMinuteMs);
+  for (const MinuteBucket& m : it->second.minutes) {
+    if (m.minute <= minute - 1440) continue;
+    if (!t.has_trades) {
+      t.has_trades = true;
+      t.open = m.open;
+      t.high = m.high;
+      t.low = m.low;
+    }
+    t.high = std::max(t.high, m.high);
+    t.low = std::min(t.low, m.low);
+    t.volume += m.volume;
+    t.value += m.value;
+  }
+  if (!it->second.trades.empty()) t.last = it->second.trades.front().price;
+  return t;
+}
+
+}  // namespace sequex::server

@@ -1,0 +1,406 @@
+#include "server/server.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <simdjson.h>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "api/decimal.h"
+#include "api/json_writer.h"
+#include "journal/command_codec.h"
+#include "journal/journal_reader.h"
+#include "snapshot/recovery.h"
+
+namespace sequex::server {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+void Log(const std::string& line) { std::cerr << "sequexd: " << line << "\n"; }
+
+bool WriteFileAtomic(const std::string& path, const std::string& text, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << text;
+    if (!out.flush()) return false;
+  }
+  ::chmod(tmp.c_str(), mode);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+std::optional<tcp::endpoint> Endpoint(const std::string& text) {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(text, &host, &port)) return std::nullopt;
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) return std::nullopt;
+  return tcp::endpoint(address, port);
+}
+
+bool RateToPpm(const std::string& text, int32_t* out) {
+  int64_t ppm = 0;
+  if (!api::ParseScaled(text, 6, 1'000'000, &ppm)) return false;
+  *out = static_cast<int32_t>(ppm);
+  return true;
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config, bool demo) : config_(std::move(config)), demo_(demo) {}
+
+Server::~Server() { Stop(); }
+
+uint32_t Server::SubmitAndWait(CommandBody body, std::vector<Event>* events) {
+  std::promise<uint32_t> done;
+  std::future<uint32_t> result = done.get_future();
+  const uint32_t s = gateway_->Submit(std::move(body), [&done, events](const Outcome& o) {
+    uint32_t code = o.status == sequencer::AckStatus::kApplied ? kOk : kInternal;
+    for (const Event& e : o.events) {
+      if (const auto* r = std::get_if<RejectedEvent>(&e)) code = ApiErrorCode(r->reason);
+    }
+    if (events != nullptr) events->assign(o.events.begin(), o.events.end());
+    done.set_value(code);
+  });
+  if (s != kOk) return s;
+  return result.get();
+}
+
+bool Server::Recover(std::string* error) {
+  journal::Env* env = journal::Env::Default();
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    *error = "cannot create " + config_.data_dir + ": " + ec.message();
+    return false;
+  }
+  snapshot::RecoveryResult r;
+  const journal::Status s = snapshot::Recover(env, config_.data_dir, EngineConfig{}, {}, &r);
+  for (const std::string& line : r.log) Log("recovery: " + line);
+  if (!s.ok()) {
+    *error = "recovery failed: " + s.ToString();
+    return false;
+  }
+  engine_ = std::move(r.engine);
+  recovered_seq_ = r.last_seq;
+
+  // The publisher's mirror and its history: the whole journal again, from its first command.
+  auto mirror = std::make_unique<Engine>(EngineConfig{});
+  std::vector<Command> replay;
+  SeqNo first = 0;
+  const journal::JournalScan scan = journal::ScanJournal(env, config_.data_dir, [&](const journal::JournalRecord& rec) {
+    if (rec.type != journal::RecordType::kCommand) return journal::Status::Ok();
+    if (first == 0) first = rec.seq;
+    Command c;
+    c.seq = rec.seq;
+    c.time = rec.time;
+    if (journal::DecodeCommandBody(rec.payload, &c.body) != journal::CodecError::kOk) {
+      return journal::Status::Corruption("undecodable command in " + std::string(rec.segment) + " at offset " +
+                                         std::to_string(rec.offset) + ", seq " + std::to_string(rec.seq));
+    }
+    replay.push_back(std::move(c));
+    return journal::Status::Ok();
+  });
+  if (!scan.status.ok()) {
+    *error = "journal scan failed: " + scan.status.ToString();
+    return false;
+  }
+  if (first > 1) {
+    // Older segments were pruned: start the mirror from the recovered state; history begins here.
+    std::string load_error;
+    mirror = Engine::LoadSnapshot(engine_->SaveSnapshot(), EngineConfig{}, &load_error);
+    if (mirror == nullptr) {
+      *error = "mirror: " + load_error;
+      return false;
+    }
+    replay.clear();
+    Log("journal starts at seq " + std::to_string(first) + ": history before it is not available");
+  }
+  publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
+  for (const Command& c : replay) {
+    if (c.seq > recovered_seq_) break;
+    publisher_->Replay(c);
+  }
+  if (publisher_->engine().StateHash() != engine_->StateHash()) {
+    *error = "mirror state hash differs from the recovered engine's";
+    return false;
+  }
+  publisher_->PublishDirectory();
+  Log("recovered to seq " + std::to_string(recovered_seq_) + " (" + std::to_string(replay.size()) +
+      " commands folded into history)");
+
+  if (config_.durable) {
+    journal::Status ws;
+    writer_ = journal::JournalWriter::Open(env, config_.data_dir, {}, r.position, &ws);
+    if (!ws.ok()) {
+      *error = "cannot open the journal: " + ws.ToString();
+      return false;
+    }
+    snapshots_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(env, config_.data_dir);
+  }
+  sequencer::SequencerOptions options;
+  options.durability = config_.durable ? sequencer::Durability::kJournal : sequencer::Durability::kMemory;
+  options.checkpoint_interval = config_.durable ? config_.checkpoint_interval : 0;
+  options.snapshot_interval = config_.durable ? config_.snapshot_interval : 0;
+  sequencer_ = std::make_unique<sequencer::Sequencer>(engine_.get(), writer_.get(), snapshots_.get(),
+                                                      publisher_->sink(), options, r.last_seq + 1, r.last_time);
+  return true;
+}
+
+bool Server::Bootstrap(std::string* error) {
+  // Definitions the configuration asks for and the state does not have yet (first start, or added to the
+  // config since): each a journaled command.
+  std::shared_ptr<const VenueCatalog> catalog = directory_.catalog();
+  uint16_t next_asset = 1;
+  for (const AssetInfo& a : catalog->assets()) next_asset = std::max<uint16_t>(next_asset, a.id.value() + 1);
+  for (const AssetConfig& a : config_.assets) {
+    if (catalog->FindAsset(a.code) != nullptr) continue;
+    DefineAsset d;
+    d.asset = AssetId{next_asset++};
+    d.decimals = static_cast<uint8_t>(a.decimals);
+    if (a.code.size() >= sizeof d.code) {
+      *error = "asset code too long: " + a.code;
+      return false;
+    }
+    std::memcpy(d.code, a.code.data(), a.code.size());
+    if (const uint32_t code = SubmitAndWait(d); code != kOk) {
+      *error = "cannot define asset " + a.code + ": code " + std::to_string(code);
+      return false;
+    }
+  }
+  catalog = directory_.catalog();
+  uint16_t next_instrument = 1;
+  for (const InstrumentInfo& i : catalog->instruments()) {
+    next_instrument = std::max<uint16_t>(next_instrument, i.id.value() + 1);
+  }
+  for (const InstrumentConfig& ic : config_.instruments) {
+    if (catalog->FindInstrument(ic.symbol) != nullptr) continue;
+    const AssetInfo* base = catalog->FindAsset(ic.base);
+    const AssetInfo* quote = catalog->FindAsset(ic.quote);
+    if (base == nullptr || quote == nullptr || ic.symbol.size() >= sizeof(DefineInstrument::symbol)) {
+      *error = "instrument " + ic.symbol + ": unknown base/quote or symbol too long";
+      return false;
+    }
+    DefineInstrument d;
+    d.instrument = InstrumentId{next_instrument++};
+    d.base = base->id;
+    d.quote = quote->id;
+    int64_t tick = 0, lot = 0, min = 0;
+    if (!api::ParseScaled(ic.price_tick, quote->decimals, kMaxAmount, &tick) || tick <= 0 ||
+        !api::ParseScaled(ic.qty_tick, base->decimals, kMaxAmount, &lot) || lot <= 0) {
+      *error = "instrument " + ic.symbol + ": price_tick / qty_tick not positive decimals of the assets";
+      return false;
+    }
+    d.tick_size = Amount{tick};
+    d.lot_size = Amount{lot};
+    if (!ic.min_qty.empty()) {
+      if (!api::ParseScaled(ic.min_qty, base->decimals, kMaxAmount, &min) || min <= 0 || min % lot != 0) {
+        *error = "instrument " + ic.symbol + ": min_qty must be a multiple of qty_tick";
+        return false;
+      }
+      d.min_qty = QtyLots{min / lot};
+    }
+    std::memcpy(d.symbol, ic.symbol.data(), ic.symbol.size());
+    if (const uint32_t code = SubmitAndWait(d); code != kOk) {
+      *error = "cannot define instrument " + ic.symbol + ": code " + std::to_string(code) +
+               " (one price tick x one qty tick must be a whole unit of the quote asset)";
+      return false;
+    }
+  }
+  if (recovered_seq_ == 0) {
+    SetFeeTier tier;
+    if (!RateToPpm(config_.maker_rate, &tier.maker_ppm) || !RateToPpm(config_.taker_rate, &tier.taker_ppm)) {
+      *error = "fees: maker_rate / taker_rate must be decimals with at most 6 places";
+      return false;
+    }
+    if (const uint32_t code = SubmitAndWait(tier); code != kOk) {
+      *error = "cannot set the fee tier: code " + std::to_string(code);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Server::StartDemo(std::string* error) {
+  const std::string path = config_.data_dir + "/demo-accounts.json";
+  AccountId maker{}, taker{};
+  std::shared_ptr<const VenueCatalog> catalog = directory_.catalog();
+  const auto fund = [&](AccountId account, int64_t whole_units) {
+    for (const AssetInfo& a : catalog->assets()) {
+      int64_t amount = whole_units;
+      for (int i = 0; i < a.decimals; ++i) amount *= 10;
+      if (SubmitAndWait(Deposit{account, a.id, Amount{amount}}) != kOk) return false;
+    }
+    return true;
+  };
+  const auto create = [&](bool with_key, std::string* key, std::string* secret) -> AccountId {
+    CreateAccount c;
+    if (with_key) {
+      *key = RandomToken(24);
+      *secret = RandomToken(32);
+      std::memcpy(c.credential.key, key->data(), key->size());
+      std::memcpy(c.credential.secret, secret->data(), secret->size());
+      c.credential.permissions = kPermissionRead | kPermissionTrade;
+    }
+    std::vector<Event> events;
+    if (SubmitAndWait(c, &events) != kOk) return AccountId{0};
+    for (const Event& e : events) {
+      if (const auto* a = std::get_if<AccountCreatedEvent>(&e)) return a->account;
+    }
+    return AccountId{0};
+  };
+  std::ifstream in(path);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    uint64_t m = 0, t = 0;
+    if (parser.parse(text.str()).get(root) != simdjson::SUCCESS || root["market_maker"].get(m) != simdjson::SUCCESS ||
+        root["market_taker"].get(t) != simdjson::SUCCESS) {
+      *error = path + " is not what sequexd wrote; remove it to recreate the demo accounts";
+      return false;
+    }
+    maker = AccountId{static_cast<uint32_t>(m)};
+    taker = AccountId{static_cast<uint32_t>(t)};
+  } else {
+    std::string unused_key, unused_secret;
+    maker = create(false, &unused_key, &unused_secret);
+    taker = create(false, &unused_key, &unused_secret);
+    if (maker.value() == 0 || taker.value() == 0 || !fund(maker, 1'000'000'000) || !fund(taker, 1'000'000'000)) {
+      *error = "cannot create the demo market maker's accounts";
+      return false;
+    }
+    api::JsonWriter w;
+    w.BeginObject();
+    w.UintField("market_maker", maker.value());
+    w.UintField("market_taker", taker.value());
+    w.Key("traders");
+    w.BeginArray();
+    for (uint32_t i = 0; i < config_.demo_accounts; ++i) {
+      std::string key, secret;
+      const AccountId trader = create(true, &key, &secret);
+      if (trader.value() == 0 || !fund(trader, 100'000)) {
+        *error = "cannot create a demo trader";
+        return false;
+      }
+      w.BeginObject();
+      w.UintField("account_id", trader.value());
+      w.StringField("api_key", key);
+      w.StringField("api_secret", secret);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    if (!WriteFileAtomic(path, std::string(w.view()) + "\n", 0600)) {
+      *error = "cannot write " + path;
+      return false;
+    }
+    Log("demo accounts written to " + path);
+  }
+  if (!config_.demo_market_maker) return true;
+  std::vector<DemoQuote> quotes;
+  catalog = directory_.catalog();
+  for (const InstrumentConfig& ic : config_.instruments) {
+    const InstrumentInfo* inst = catalog->FindInstrument(ic.symbol);
+    if (inst == nullptr || ic.demo_mid.empty()) continue;
+    DemoQuote q;
+    q.instrument = inst->id;
+    if (!inst->ParsePrice(ic.demo_mid, &q.mid)) {
+      *error = "instrument " + ic.symbol + ": demo_mid is not on the price grid";
+      return false;
+    }
+    // One size unit = 1/100 of a whole base unit (at least one lot).
+    int64_t hundredth = 1;
+    for (int i = 0; i < inst->base.decimals; ++i) hundredth *= 10;
+    hundredth /= 100;
+    q.unit = QtyLots{std::max<int64_t>(1, hundredth / inst->lot_size.value())};
+    quotes.push_back(q);
+  }
+  demo_mm_ = std::make_unique<DemoMarketMaker>(gateway_.get(), maker, taker, std::move(quotes), config_.demo_seed);
+  demo_mm_->Start();
+  return true;
+}
+
+bool Server::Start(std::string* error) {
+  if (!Recover(error)) return false;
+  gateway_ = std::make_unique<Gateway>(config_, &directory_, sequencer_.get(), publisher_.get());
+  publisher_->Start();
+  sequencer_->Start();
+  started_ = true;
+  if (!Bootstrap(error)) return false;
+
+  const std::string token = RandomToken(64);
+  admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
+  edge_.gateway = gateway_.get();
+  edge_.admin = [this](std::string op, std::string body, std::string bearer, std::shared_ptr<Outbox> out) {
+    admin_->Handle(op, body, bearer, out);
+  };
+  const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);
+  const std::optional<tcp::endpoint> admin_listen = Endpoint(config_.admin_listen);
+  if (!listen || !admin_listen) {
+    *error = "listen / admin_listen must be IP:PORT";
+    return false;
+  }
+  if (!admin_listen->address().is_loopback()) {
+    *error = "admin_listen must be a loopback address";
+    return false;
+  }
+  try {
+    const tcp::endpoint http = StartListener(io_, *listen, &edge_, /*admin=*/false);
+    const tcp::endpoint admin = StartListener(io_, *admin_listen, &edge_, /*admin=*/true);
+    http_endpoint_ = http.address().to_string() + ":" + std::to_string(http.port());
+    admin_endpoint_ = admin.address().to_string() + ":" + std::to_string(admin.port());
+  } catch (const boost::system::system_error& e) {
+    *error = std::string("cannot listen: ") + e.what();
+    return false;
+  }
+  if (!WriteFileAtomic(config_.data_dir + "/admin.token", token + "\n", 0600) ||
+      !WriteFileAtomic(config_.data_dir + "/admin.endpoint", admin_endpoint_ + "\n", 0644)) {
+    *error = "cannot write the admin files in " + config_.data_dir;
+    return false;
+  }
+  for (uint32_t i = 0; i < config_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { io_.run(); });
+  }
+  if (demo_ && !StartDemo(error)) return false;
+  return true;
+}
+
+std::string Server::ReadyLine() const {
+  return "sequexd: ready http=" + http_endpoint_ + " admin=" + admin_endpoint_ + " data=" + config_.data_dir;
+}
+
+void Server::WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  Log(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+}
+
+void Server::Stop() {
+  if (!started_) return;
+  started_ = false;
+  if (demo_mm_) demo_mm_->Stop();
+  io_.stop();
+  for (std::thread& t : io_threads_) t.join();
+  io_threads_.clear();
+  sequencer_->Stop();
+  publisher_->Stop();
+  if (snapshots_) (void)snapshots_->Wait();
+  if (sequencer_->failed()) Log("journal failed: " + sequencer_->error().ToString());
+}
+
+}  // namespace sequex::server

@@ -1,0 +1,67 @@
+// Server: sequexd's whole process (docs/server.md) — recovery from the data folder, the sequencer and journal,
+// the publisher and its mirror engine, the gateways and their listeners, the admin endpoint, the demo.
+//
+//   Server server(config, demo);
+//   if (!server.Start(&error)) { print(error); exit(2); }
+//   std::cout << server.ReadyLine();
+//   server.WaitForSignal();   // SIGINT / SIGTERM
+//   server.Stop();            // drains, syncs the journal
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.h"
+#include "journal/journal_writer.h"
+#include "sequencer/sequencer.h"
+#include "server/admin.h"
+#include "server/catalog.h"
+#include "server/config.h"
+#include "server/demo_market_maker.h"
+#include "server/gateway.h"
+#include "server/publisher.h"
+#include "server/sessions.h"
+#include "snapshot/snapshot_store.h"
+
+namespace sequex::server {
+
+class Server {
+ public:
+  Server(ServerConfig config, bool demo);
+  ~Server();
+
+  bool Start(std::string* error);
+  [[nodiscard]] std::string ReadyLine() const;
+  void WaitForSignal();
+  void Stop();
+
+ private:
+  bool Recover(std::string* error);
+  bool Bootstrap(std::string* error);
+  bool StartDemo(std::string* error);
+  // Blocks until the command is applied; returns its events' reject code (0 = done). Startup only.
+  uint32_t SubmitAndWait(CommandBody body, std::vector<Event>* events = nullptr);
+
+  ServerConfig config_;
+  bool demo_;
+  Directory directory_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<journal::JournalWriter> writer_;
+  std::unique_ptr<snapshot::BackgroundSnapshotWriter> snapshots_;
+  std::unique_ptr<sequencer::Sequencer> sequencer_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<DemoMarketMaker> demo_mm_;
+  EdgeContext edge_;
+  boost::asio::io_context io_;
+  std::vector<std::thread> io_threads_;
+  std::string http_endpoint_, admin_endpoint_;
+  SeqNo recovered_seq_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace sequex::server

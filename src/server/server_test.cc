@@ -1,0 +1,178 @@
+// Unit tests of sequexd's pieces that need no sockets: configuration, params, the catalog's text <-> integer
+// conversions, the projection's order history and candles. The server end to end is tested through CCXT in
+// tests/api/.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "engine/engine_test_util.h"
+#include "server/catalog.h"
+#include "server/config.h"
+#include "server/params.h"
+#include "server/projection.h"
+
+namespace sequex::server {
+namespace {
+
+using sequex::testing::Venue;
+
+std::string WriteTemp(const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/server_test_config.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfig, EmbeddedDefaultHasTheDemoVenue) {
+  std::string error;
+  const std::optional<ServerConfig> c = LoadServerConfig("", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+  EXPECT_TRUE(c->durable);
+  ASSERT_EQ(c->instruments.size(), 4u);
+  EXPECT_EQ(c->instruments[0].symbol, "BTC_USD");
+  EXPECT_EQ(c->rate_limits.order_per_100ms, 15u);
+}
+
+TEST(ServerConfig, FileOverridesKeysAndKeepsTheRest) {
+  std::string error;
+  const std::optional<ServerConfig> c =
+      LoadServerConfig(WriteTemp("[websocket]\nheartbeat_interval_ms = 500\n[server]\nlisten = \"127.0.0.1:0\"\n"), &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->heartbeat_interval_ms, 500u);
+  EXPECT_EQ(c->heartbeat_timeout_ms, 5000u);
+  EXPECT_EQ(c->listen, "127.0.0.1:0");
+  EXPECT_EQ(c->instruments.size(), 4u);
+}
+
+TEST(ServerConfig, RejectsUnknownKeysBadTypesAndRanges) {
+  std::string error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nlisten_port = 1\n"), &error));
+  EXPECT_NE(error.find("unknown key server.listen_port"), std::string::npos) << error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nio_threads = \"two\"\n"), &error));
+  EXPECT_NE(error.find("server.io_threads"), std::string::npos) << error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[journal]\ndurability = \"maybe\"\n"), &error));
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("this is not toml ["), &error));
+  EXPECT_FALSE(LoadServerConfig("/nonexistent/config.toml", &error));
+}
+
+TEST(Params, KeepsNumberTextAndReadsArraysAndObjects) {
+  Params p;
+  ASSERT_TRUE(p.ParseJson(R"({"price":"20000.5","quantity":0.0002,"limit":50,"exec_inst":["POST_ONLY"],
+                              "order_list":[{"side":"BUY"},{"side":"SELL"}],"x":null,"o":{"a":1}})"));
+  EXPECT_EQ(p.Text("price"), "20000.5");
+  EXPECT_EQ(p.Text("quantity"), "0.0002");
+  EXPECT_EQ(p.Text("limit"), "50");
+  EXPECT_FALSE(p.Text("x"));
+  EXPECT_FALSE(p.Text("missing"));
+  bool bad = false;
+  EXPECT_FALSE(p.Text("o", &bad));
+  EXPECT_TRUE(bad);
+  EXPECT_EQ(p.List("exec_inst")->at(0), "POST_ONLY");
+  ASSERT_EQ(p.Objects("order_list")->size(), 2u);
+  EXPECT_EQ(p.Objects("order_list")->at(1).Text("side"), "SELL");
+  EXPECT_FALSE(p.ParseJson("[1,2]"));
+  EXPECT_FALSE(p.ParseJson("{\"a\":"));
+  EXPECT_TRUE(p.ParseJson(""));
+}
+
+TEST(Params, QueryStringsAreDecoded) {
+  Params p;
+  p.ParseQuery("instrument_name=BTC_USD&depth=10&name=a%20b+c&flag");
+  EXPECT_EQ(p.Text("instrument_name"), "BTC_USD");
+  EXPECT_EQ(p.Text("depth"), "10");
+  EXPECT_EQ(p.Text("name"), "a b c");
+  EXPECT_EQ(p.Text("flag"), "");
+}
+
+TEST(Catalog, ConvertsTextToTicksAndLotsExactly) {
+  Venue v;
+  v.Setup();  // BTC 8 decimals, USD 2; tick 1.00 USD, lot 0.01 BTC
+  const std::shared_ptr<const VenueCatalog> c = VenueCatalog::Build(v.engine(), "0.001", "0.002");
+  const InstrumentInfo* i = c->FindInstrument("BTC_USD");
+  ASSERT_NE(i, nullptr);
+  PriceTicks price;
+  QtyLots qty;
+  EXPECT_TRUE(i->ParsePrice("20000", &price));
+  EXPECT_EQ(price.value(), 20000);
+  EXPECT_TRUE(i->ParsePrice("20000.00", &price));
+  EXPECT_FALSE(i->ParsePrice("20000.5", &price));  // off the 1.00 grid
+  EXPECT_FALSE(i->ParsePrice("-1", &price));
+  EXPECT_FALSE(i->ParsePrice("1e5", &price));
+  EXPECT_TRUE(i->ParseQty("0.05", &qty));
+  EXPECT_EQ(qty.value(), 5);
+  EXPECT_FALSE(i->ParseQty("0.005", &qty));
+  EXPECT_EQ(i->FormatPrice(PriceTicks{20001}), "20001");
+  EXPECT_EQ(i->FormatQty(QtyLots{5}), "0.05");
+  EXPECT_EQ(i->PriceTickText(), "1");
+  EXPECT_EQ(i->QtyTickText(), "0.01");
+  EXPECT_EQ(i->FormatAveragePrice(Amount{3000150}, QtyLots{3}), "1000050");  // 30001.50 USD for 0.03 BTC
+  EXPECT_EQ(c->FindInstrument("ETH_USD"), nullptr);
+  EXPECT_EQ(c->FindAsset("USD")->decimals, 2);
+}
+
+TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
+  Venue v;
+  v.Setup();
+  v.Fund(1, 10'000'000, 0);
+  v.Fund(2, 0, 100'000'000);
+  Projection projection;
+  CommandEffects effects;
+  SeqNo seq = 100;
+  const TimeNs t0 = TimeNs{1'700'000'000'000'000'000};
+  const auto apply = [&](CommandBody body, TimeNs time) {
+    const Command c{++seq, time, std::move(body)};
+    const std::span<const Event> events = v.engine().Apply(c);
+    projection.Apply(c, events, v.engine(), &effects);
+  };
+  PlaceOrder bid;
+  bid.account = AccountId{1};
+  bid.instrument = sequex::testing::kBtcUsd;
+  bid.side = Side::kBuy;
+  bid.price = PriceTicks{20000};
+  bid.qty = QtyLots{10};
+  bid.client_oid.Assign("bid-1");
+  apply(bid, t0);
+  ASSERT_EQ(projection.OpenOrders(AccountId{1}).size(), 1u);
+  const OrderId id = projection.OpenOrders(AccountId{1})[0]->view.order_id;
+  EXPECT_EQ(projection.FindByClientOid(AccountId{1}, "bid-1")->view.order_id, id);
+
+  PlaceOrder ask;
+  ask.account = AccountId{2};
+  ask.instrument = sequex::testing::kBtcUsd;
+  ask.side = Side::kSell;
+  ask.price = PriceTicks{19990};
+  ask.qty = QtyLots{10};
+  ask.tif = TimeInForce::kImmediateOrCancel;
+  apply(ask, t0 + 90'000'000'000);  // 90 s later: the next 1m candle
+  EXPECT_TRUE(projection.OpenOrders(AccountId{1}).empty());
+  const OrderRecord* filled = projection.FindOrder(AccountId{1}, id);
+  ASSERT_NE(filled, nullptr);
+  EXPECT_EQ(filled->view.status, OrderStatus::kFilled);
+  EXPECT_EQ(filled->view.filled.value(), 10);
+  EXPECT_EQ(projection.ClosedOrders(AccountId{2})->front().view.status, OrderStatus::kFilled);
+  ASSERT_EQ(projection.Trades(AccountId{1})->size(), 1u);
+  EXPECT_FALSE(projection.Trades(AccountId{1})->front().taker);
+  EXPECT_TRUE(projection.Trades(AccountId{2})->front().taker);
+  EXPECT_EQ(projection.PublicTrades(sequex::testing::kBtcUsd)->front().price.value(), 20000);
+  const std::deque<Candle>* minutes = projection.Candles(sequex::testing::kBtcUsd, TimeframeIndex("1m"));
+  ASSERT_EQ(minutes->size(), 1u);
+  EXPECT_EQ(minutes->front().volume.value(), 10);
+  EXPECT_EQ(minutes->front().start_ms % 60'000, 0);
+  const Ticker t = projection.TickerOf(sequex::testing::kBtcUsd, t0 + 100'000'000'000);
+  EXPECT_TRUE(t.has_trades);
+  EXPECT_EQ(t.volume.value(), 10);
+  EXPECT_FALSE(projection.TickerOf(sequex::testing::kBtcUsd, t0 + 90'000'000'000 + 86'400'000'000'000).has_trades);
+}
+
+TEST(Projection, CandleBoundariesIncludeCalendarMonths) {
+  const int month = TimeframeIndex("1M");
+  // 2026-03-15T12:00:00Z -> 2026-03-01T00:00:00Z
+  EXPECT_EQ(CandleStartMs(month, 1'773'576'000'000), 1'772'323'200'000);
+  EXPECT_EQ(CandleStartMs(TimeframeIndex("1h"), 3'600'000 * 5 + 17), 3'600'000 * 5);
+  EXPECT_EQ(TimeframeIndex("2m"), -1);
+  EXPECT_EQ(TimeframeIndex("M5"), TimeframeIndex("5m"));
+}
+
+}  // namespace
+}  // namespace sequex::server

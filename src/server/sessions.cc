@@ -1,0 +1,379 @@
+#include "server/sessions.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <set>
+
+namespace sequex::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr std::string_view kPublicPrefix = "/exchange/v1/public/";
+constexpr std::string_view kPrivatePrefix = "/exchange/v1/private/";
+constexpr std::string_view kAdminPrefix = "/admin/v1/";
+constexpr auto kIdleTimeout = std::chrono::seconds(120);
+
+class WsSession final : public Outbox, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(tcp::socket&& socket, EdgeContext* context, bool user)
+      : ws_(std::move(socket)), timer_(ws_.get_executor()), context_(context), user_(user) {
+    context_->counters.websocket.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~WsSession() override { context_->counters.websocket.fetch_sub(1, std::memory_order_relaxed); }
+
+  void Run(http::request<http::string_body> request) {
+    const ServerConfig& config = context_->gateway->config();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(config.max_message_bytes);
+    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->Close();
+      self->ScheduleHeartbeat();
+      self->DoRead();
+    });
+  }
+
+  void Send(Message message, unsigned /*http_status*/ = 200) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
+      self->Enqueue(std::move(m));
+    });
+  }
+
+ private:
+  void DoRead() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->Handle(text);
+      if (!self->closed_) self->DoRead();
+    });
+  }
+
+  void Reply(int64_t id, std::string_view method, uint32_t code, std::string_view message = {}) {
+    Enqueue(MakeMessage(Gateway::Reply(id, method, code, message)));
+  }
+
+  void Handle(const std::string& text) {
+    Gateway& gateway = *context_->gateway;
+    api::Envelope env;
+    const uint32_t parsed = api::ParseEnvelope(text, &env);
+    if (parsed != kOk) return Reply(env.has_id ? env.id : -1, env.method.empty() ? "ERROR" : env.method, parsed);
+    const int64_t id = env.has_id ? env.id : -1;
+    if (env.method == "public/respond-heartbeat") {
+      if (env.has_id && env.id == heartbeat_id_) awaiting_heartbeat_ = false;
+      return;
+    }
+    if (!gateway.AllowWs(this, user_)) return Reply(id, env.method, kTooManyRequests);
+    if (env.method == "public/auth") {
+      if (!user_) return Reply(id, env.method, kMethodNotFound, "auth is on the user socket");
+      Caller caller;
+      const uint32_t code = gateway.Authenticate(env, /*include_params=*/false, &caller);
+      if (code == kOk) caller_ = caller;
+      return Reply(id, env.method, code);
+    }
+    if (env.method == "subscribe" || env.method == "unsubscribe") return Subscribe(env, id);
+    if (env.method.rfind("private/", 0) == 0) {
+      if (!user_) return Reply(id, env.method, kMethodNotFound, "private methods are on the user socket");
+      if (!caller_) return Reply(id, env.method, kUnauthorized, "not authenticated");
+      if (!env.has_id) return Reply(id, env.method, kInvalidArgument, "id is required");
+      return gateway.HandlePrivate(env, *caller_, shared_from_this());
+    }
+    Reply(id, env.method, kMethodNotFound);
+  }
+
+  // subscribe / unsubscribe: checked here against the catalog, so the client gets exactly one reply (an error
+  // naming the bad channel, or OK followed by each new channel's first message). The session's channel set makes
+  // a repeated subscribe a no-op and bounds the channels per socket.
+  void Subscribe(const api::Envelope& env, int64_t id) {
+    Params params;
+    bool bad_type = false;
+    if (!params.ParseJson(env.params_json)) return Reply(id, env.method, kInvalidArgument, "params");
+    const std::optional<std::vector<std::string>> channels = params.List("channels", &bad_type);
+    if (bad_type || !channels || channels->empty()) {
+      return Reply(id, env.method, kInvalidArgument, "params.channels must list channels");
+    }
+    if (channels->size() > context_->gateway->config().max_channels) {
+      return Reply(id, env.method, kInvalidArgument, "too many channels in one request");
+    }
+    const bool subscribe = env.method == "subscribe";
+    const std::shared_ptr<const VenueCatalog> catalog = context_->gateway->directory()->catalog();
+    std::vector<std::string> changed;
+    for (const std::string& c : *channels) {
+      if (subscribe) {
+        if (const uint32_t code = Publisher::CheckChannel(c, *catalog, caller_.has_value()); code != kOk) {
+          return Reply(id, env.method, code, "invalid channel " + c);
+        }
+        if (!channels_.contains(c) && std::find(changed.begin(), changed.end(), c) == changed.end()) {
+          changed.push_back(c);
+        }
+      } else if (channels_.contains(c)) {
+        changed.push_back(c);
+      }
+    }
+    if (subscribe && channels_.size() + changed.size() > context_->gateway->config().max_channels) {
+      return Reply(id, env.method, kInvalidArgument, "too many channels on one socket");
+    }
+    for (const std::string& c : changed) {
+      if (subscribe) {
+        channels_.insert(c);
+      } else {
+        channels_.erase(c);
+      }
+    }
+    Reply(id, env.method, kOk);
+    if (changed.empty()) return;
+    const AccountId account = caller_ ? caller_->account : AccountId{0};
+    Publisher* publisher = context_->gateway->publisher();
+    const bool posted = publisher->Post([self = shared_from_this(), publisher, changed, subscribe, account]() {
+      for (const std::string& c : changed) {
+        if (!subscribe) {
+          publisher->Unsubscribe(self.get(), c);
+        } else if (publisher->Subscribe(self, c, account) != kOk) {
+          // Only an instrument removed between the check and now: unreachable with today's commands.
+          self->Send(MakeMessage(Gateway::Reply(-1, "subscribe", 40003, "invalid channel " + c)));
+        }
+      }
+    });
+    if (!posted) Close();  // the publisher is overloaded; the client reconnects and resubscribes
+  }
+
+  void Enqueue(Message m) {
+    if (closed_) return;
+    const uint64_t limit = context_->gateway->config().max_outbound_bytes;
+    if (queued_bytes_ + m->size() > limit) {
+      context_->counters.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+      return Close();
+    }
+    queued_bytes_ += m->size();
+    queue_.push_back(std::move(m));
+    if (!writing_) DoWrite();
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (self->queue_.empty()) return;
+      self->queued_bytes_ -= self->queue_.front()->size();
+      self->queue_.pop_front();
+      if (ec) return self->Close();
+      if (!self->queue_.empty() && !self->closed_) {
+        self->DoWrite();
+      } else {
+        self->writing_ = false;
+      }
+    });
+  }
+
+  void ScheduleHeartbeat() {
+    const ServerConfig& config = context_->gateway->config();
+    timer_.expires_after(std::chrono::milliseconds(config.heartbeat_interval_ms));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->heartbeat_id_ = static_cast<int64_t>(Gateway::NowNs() / 1'000'000);
+      self->awaiting_heartbeat_ = true;
+      self->Enqueue(MakeMessage(Gateway::Reply(self->heartbeat_id_, "public/heartbeat", kOk)));
+      self->timer_.expires_after(std::chrono::milliseconds(self->context_->gateway->config().heartbeat_timeout_ms));
+      self->timer_.async_wait([self](beast::error_code ec2) {
+        if (ec2 || self->closed_) return;
+        if (self->awaiting_heartbeat_) {
+          self->context_->counters.heartbeat_disconnects.fetch_add(1, std::memory_order_relaxed);
+          return self->Close();
+        }
+        self->ScheduleHeartbeat();
+      });
+    });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    // Keeps this session alive until the publisher has dropped its subscriptions (no address reuse in between).
+    (void)context_->gateway->publisher()->Post(
+        [self = shared_from_this()]() { self->context_->gateway->publisher()->UnsubscribeAll(self.get()); });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  asio::steady_timer timer_;
+  EdgeContext* context_;
+  bool user_;
+  std::optional<Caller> caller_;
+  std::deque<Message> queue_;
+  uint64_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+  int64_t heartbeat_id_ = 0;
+  bool awaiting_heartbeat_ = false;
+  std::set<std::string> channels_;
+};
+
+class HttpSession final : public Outbox, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, EdgeContext* context, bool admin)
+      : stream_(std::move(socket)), context_(context), admin_(admin) {
+    context_->counters.http.fetch_add(1, std::memory_order_relaxed);
+    beast::error_code ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      peer_ip_ = peer.address().to_string();
+      peer_loopback_ = peer.address().is_loopback();
+    }
+  }
+  ~HttpSession() override { context_->counters.http.fetch_sub(1, std::memory_order_relaxed); }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()]() { self->DoRead(); });
+  }
+
+  void Send(Message message, unsigned http_status = 200) override {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), m = std::move(message), http_status]() {
+      self->Write(*m, http_status);
+    });
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(context_->gateway->config().max_message_bytes);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnRead(ec);
+    });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      version_ = 11;
+      return Write(Gateway::Reply(-1, "ERROR", kBadRequest, "request body too large"), 413);
+    }
+    if (ec) return Close();
+    http::request<http::string_body> request = parser_->release();
+    version_ = request.version();
+    keep_alive_ = request.keep_alive();
+    if (websocket::is_upgrade(request) && !admin_) {
+      const std::string_view target(request.target().data(), request.target().size());
+      const bool user = target.rfind("/exchange/v1/user", 0) == 0;
+      const bool market = target.rfind("/exchange/v1/market", 0) == 0;
+      if (!user && !market) return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such socket"), 404);
+      stream_.expires_never();
+      std::make_shared<WsSession>(stream_.release_socket(), context_, user)->Run(std::move(request));
+      return;
+    }
+    const std::string_view target(request.target().data(), request.target().size());
+    const size_t q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    stream_.expires_never();  // the reply may come from another thread; the write re-arms the timeout
+    if (admin_) {
+      if (!peer_loopback_) return Write(Gateway::Reply(-1, "ERROR", kUnauthorized, "loopback only"), 403);
+      if (request.method() != http::verb::post || path.rfind(kAdminPrefix, 0) != 0) {
+        return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound), 404);
+      }
+      std::string token(request[http::field::authorization]);
+      if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
+      return context_->admin(std::string(path.substr(kAdminPrefix.size())), std::move(request.body()), token,
+                             shared_from_this());
+    }
+    if (request.method() == http::verb::get && path.rfind(kPublicPrefix, 0) == 0) {
+      return context_->gateway->HandlePublic(path.substr(kPublicPrefix.size()), query, peer_ip_, shared_from_this());
+    }
+    if (request.method() == http::verb::post && path.rfind(kPrivatePrefix, 0) == 0) {
+      return context_->gateway->HandlePrivateRest(path.substr(kPrivatePrefix.size()), request.body(),
+                                                  shared_from_this());
+    }
+    Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such endpoint"), 404);
+  }
+
+  void Write(const std::string& body, unsigned status) {
+    auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), version_);
+    response->set(http::field::server, "sequexd");
+    response->set(http::field::content_type, "application/json");
+    response->keep_alive(keep_alive_);
+    response->body() = body;
+    response->prepare_payload();
+    stream_.expires_after(kIdleTimeout);
+    http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
+      self->DoRead();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  EdgeContext* context_;
+  bool admin_;
+  std::string peer_ip_;
+  bool peer_loopback_ = false;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& io, const tcp::endpoint& endpoint, EdgeContext* context, bool admin)
+      : io_(io), acceptor_(asio::make_strand(io)), context_(context), admin_(admin) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
+  tcp::endpoint local() const { return acceptor_.local_endpoint(); }
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        std::make_shared<HttpSession>(std::move(s), self->context_, self->admin_)->Run();
+      } else if (ec == asio::error::operation_aborted) {
+        return;
+      } else {
+        // Out of descriptors or the like: back off briefly rather than spin, and keep accepting.
+        auto timer = std::make_shared<asio::steady_timer>(self->io_, std::chrono::milliseconds(10));
+        return timer->async_wait([self, timer](beast::error_code) { self->Accept(); });
+      }
+      self->Accept();
+    });
+  }
+
+ private:
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  EdgeContext* context_;
+  bool admin_;
+};
+
+}  // namespace
+
+tcp::endpoint StartListener(asio::io_context& io, const tcp::endpoint& endpoint, EdgeContext* context, bool admin) {
+  auto listener = std::make_shared<Listener>(io, endpoint, context, admin);
+  listener->Accept();
+  return listener->local();
+}
+
+}  // namespace sequex::server

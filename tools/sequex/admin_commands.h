@@ -1,0 +1,23 @@
+// The operator's commands that talk to a running sequexd through its admin endpoint (docs/server.md): the
+// endpoint's address and bearer token are read from the data folder (admin.endpoint, admin.token).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sequex::tools {
+
+struct AdminOptions {
+  std::string data_dir = "data";
+  bool json = false;  // print the result as JSON (else a short human line)
+};
+
+// ASSET=AMOUNT pairs, amounts in human units ("BTC=1.5").
+int AccountCreate(const AdminOptions& o, const std::vector<std::string>& deposits, bool read_only);
+int Transfer(const AdminOptions& o, bool deposit, uint64_t account, const std::string& asset_amount);
+int InstrumentAdd(const AdminOptions& o, const std::string& symbol, const std::string& base, const std::string& quote,
+                  const std::string& price_tick, const std::string& qty_tick, const std::string& min_qty);
+int InstrumentStatus(const AdminOptions& o, const std::string& symbol, bool halt);
+int Status(const AdminOptions& o);
+
+}  // namespace sequex::tools

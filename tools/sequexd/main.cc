@@ -1,0 +1,61 @@
+// sequexd: the exchange server. docs/server.md describes what it runs and how to talk to it.
+//
+//   sequexd [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--admin-listen HOST:PORT] [--no-demo]
+//
+// Prints "sequexd: ready http=… admin=… data=…" on stdout once it accepts connections; logs go to stderr.
+// Exit: 0 after SIGINT/SIGTERM, 2 when it cannot start (bad config, recovery failed, port taken).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <sys/resource.h>
+
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sequexd: the Sequex exchange server"};
+  std::string config_path, data_dir, listen, admin_listen;
+  bool no_demo = false;
+  app.add_option("--config", config_path, "TOML file read over the embedded default");
+  app.add_option("--data-dir", data_dir, "journal, snapshots and admin files (default: ./data)");
+  app.add_option("--listen", listen, "API address, HOST:PORT (default 127.0.0.1:8080; port 0 = any free port)");
+  app.add_option("--admin-listen", admin_listen, "operator endpoint, loopback HOST:PORT (default 127.0.0.1:0)");
+  app.add_flag("--no-demo", no_demo, "default instruments, but no market maker and no demo accounts");
+  CLI11_PARSE(app, argc, argv);
+
+  std::string error;
+  std::optional<sequex::server::ServerConfig> config = sequex::server::LoadServerConfig(config_path, &error);
+  if (!config) {
+    std::cerr << "sequexd: " << error << "\n";
+    return 2;
+  }
+  if (!data_dir.empty()) config->data_dir = data_dir;
+  if (!listen.empty()) config->listen = listen;
+  if (!admin_listen.empty()) config->admin_listen = admin_listen;
+
+  // Thousands of client sockets: use every descriptor the hard limit allows.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  // SIGINT / SIGTERM are taken by WaitForSignal only: blocked here, before any thread starts, so all inherit it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  sequex::server::Server server(*config, !no_demo);
+  if (!server.Start(&error)) {
+    std::cerr << "sequexd: " << error << "\n";
+    server.Stop();
+    return 2;
+  }
+  std::cout << server.ReadyLine() << std::endl;
+  server.WaitForSignal();
+  server.Stop();
+  return 0;
+}
