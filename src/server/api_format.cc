@@ -1,5 +1,7 @@
 #include "server/api_format.h"
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "api/decimal.h"
@@ -8,6 +10,16 @@ namespace sequex::server {
 namespace {
 
 int64_t Ms(TimeNs t) { return t / 1'000'000; }
+
+// "2026-11-24": the API's order_date / event_date (UTC).
+std::string IsoDate(TimeNs t) {
+  const time_t seconds = static_cast<time_t>(t / 1'000'000'000);
+  tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday);
+  return buf;
+}
 
 }  // namespace
 
@@ -80,7 +92,7 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
   w.StringField("taker_fee_rate", catalog.taker_rate());
   w.StringField("status", ApiStatus(o.status));
   w.StringField("update_user_id", std::to_string(o.account.value()));
-  w.IntField("order_date", Ms(o.created_time));
+  w.StringField("order_date", IsoDate(o.created_time));
   w.IntField("create_time", Ms(o.created_time));
   w.StringField("create_time_ns", std::to_string(o.created_time));
   w.IntField("update_time", Ms(r.update_time));
@@ -92,7 +104,7 @@ void WriteTrade(api::JsonWriter& w, const TradeRecord& t, const VenueCatalog& ca
   const InstrumentInfo* inst = catalog.FindInstrument(t.instrument);
   w.BeginObject();
   w.StringField("account_id", std::to_string(t.account.value()));
-  w.IntField("event_date", Ms(t.time));
+  w.StringField("event_date", IsoDate(t.time));
   w.StringField("journal_type", "TRADING");
   if (inst != nullptr) {
     w.StringField("traded_quantity", inst->FormatQty(t.qty));
