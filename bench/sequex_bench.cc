@@ -5,6 +5,7 @@
 //   sequex-bench engine --input standard.txt
 //   sequex-bench scale --books 1000 --assets 1000 --accounts 1000000 --orders 10000000
 //   sequex-bench pipeline --workload standard --durability journal --data-dir DIR [--rate 50000] [--runs 5]
+//   sequex-bench api --url 127.0.0.1:8080 --data-dir DIR [--mode ws|rest|fanout] [--rate 10000] [--connections 50]
 //
 // Results go to stdout, one JSON object per line; progress and generator statistics go to stderr.
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <variant>
 
+#include "api_bench.h"
 #include "engine_bench.h"
 #include "pipeline_bench_cmd.h"
 #include "scale_bench.h"
@@ -133,7 +135,30 @@ int main(int argc, char** argv) {
   scale_cmd->add_option("--accounts", scale.accounts)->capture_default_str();
   scale_cmd->add_option("--orders", scale.orders, "resting orders")->capture_default_str();
 
+  sequex::bench::ApiBenchOptions api;
+  CLI::App* api_cmd = app.add_subcommand("api", "a running sequexd over its public API (WebSocket, REST, fan-out)");
+  api_cmd->add_option("--mode", api.mode, "ws (open-loop orders) | rest (closed loop) | fanout (book pushes)")
+      ->capture_default_str();
+  api_cmd->add_option("--url", api.url, "the server's listener, host:port")->capture_default_str();
+  api_cmd->add_option("--data-dir", api.data_dir, "the server's data folder (admin.endpoint, admin.token)")
+      ->required();
+  api_cmd->add_option("--rate", api.rate, "offered requests/s, open loop (0: ws 10000, fanout 100)")
+      ->capture_default_str();
+  api_cmd->add_option("--connections", api.connections, "user sockets (ws) or HTTP connections (rest)")
+      ->capture_default_str();
+  api_cmd->add_option("--accounts", api.accounts, "funded accounts to create (0 = one per connection)")
+      ->capture_default_str();
+  api_cmd->add_option("--duration", api.duration_s, "measured seconds")->capture_default_str();
+  api_cmd->add_option("--warmup", api.warmup_s, "seconds sent before measuring")->capture_default_str();
+  api_cmd->add_option("--timeout", api.timeout_s, "seconds to wait for answers after the last send")
+      ->capture_default_str();
+  api_cmd->add_option("--instrument", api.instrument)->capture_default_str();
+  api_cmd->add_option("--price", api.price, "ws/rest: the price orders trade around")->capture_default_str();
+  api_cmd->add_option("--subscribers", api.subscribers, "fanout: market sockets")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (api_cmd->parsed()) return sequex::bench::RunApiBench(api);
 
   if (gen_cmd->parsed()) {
     sequex::workload::Workload w;
