@@ -66,6 +66,12 @@ class MpscRing {
     return true;
   }
 
+  // The consumer thread only: whether TryPop would return a value now.
+  [[nodiscard]] bool CanPop() const {
+    const uint64_t seq = cells_[dequeue_pos_ & mask_].sequence.load(std::memory_order_acquire);
+    return static_cast<int64_t>(seq - (dequeue_pos_ + 1)) >= 0;
+  }
+
   [[nodiscard]] size_t capacity() const { return mask_ + 1; }
 
  private:

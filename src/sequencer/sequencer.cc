@@ -43,7 +43,9 @@ Sequencer::~Sequencer() { Stop(); }
 
 Offer Sequencer::Submit(Submission&& s) {
   if (failed()) return Offer::kClosed;
-  return ring_.TryPush(std::move(s)) == RingOffer::kOk ? Offer::kOk : Offer::kBackPressured;
+  if (ring_.TryPush(std::move(s)) != RingOffer::kOk) return Offer::kBackPressured;
+  wakeup_.Notify();
+  return Offer::kOk;
 }
 
 journal::Status Sequencer::error() const {
@@ -149,21 +151,19 @@ size_t Sequencer::DoWork() {
 void Sequencer::Start() {
   if (running_.exchange(true)) return;
   thread_ = std::thread([this] {
-    uint32_t idle = 0;
     while (running_.load(std::memory_order_acquire)) {
-      if (DoWork() != 0) {
-        idle = 0;
-      } else if (++idle < 1000) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      if (DoWork() == 0) {
+        wakeup_.Wait([this] { return ring_.CanPop() || !running_.load(std::memory_order_acquire); });
       }
     }
   });
 }
 
 void Sequencer::Stop() {
-  if (running_.exchange(false)) thread_.join();
+  if (running_.exchange(false)) {
+    wakeup_.WakeAll();
+    thread_.join();
+  }
   while (DoWork() != 0) {
   }
   if (writer_ != nullptr && !failed() && options_.durability == Durability::kJournal) {

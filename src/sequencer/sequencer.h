@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/wakeup.h"
 #include "engine/engine.h"
 #include "journal/journal_writer.h"
 #include "sequencer/mpsc_ring.h"
@@ -113,6 +114,7 @@ class Sequencer {
   AckSink* sink_;
   SequencerOptions options_;
   MpscRing<Submission> ring_;
+  Wakeup wakeup_;  // the sequencer thread sleeps on it when the ring is empty; Submit wakes it
   std::vector<Submission> batch_;
   std::vector<Command> commands_;
   std::vector<bool> refused_;

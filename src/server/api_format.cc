@@ -16,7 +16,7 @@ std::string IsoDate(TimeNs t) {
   const time_t seconds = static_cast<time_t>(t / 1'000'000'000);
   tm utc{};
   gmtime_r(&seconds, &utc);
-  char buf[16];
+  char buf[40];  // room for any int the compiler imagines; real dates use 10
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday);
   return buf;
 }

@@ -106,6 +106,7 @@ void Publisher::Sink::OnComplete(const sequencer::Completion& c) {
   // The ring is deep (64k commands); if the publisher ever falls that far behind, the sequencer waits for it
   // rather than lose an acknowledgement. The gateways' own rings then push back on clients.
   while (p_->completions_.TryPush(std::move(r)) != sequencer::RingOffer::kOk) std::this_thread::yield();
+  p_->wakeup_.Notify();
 }
 
 void Publisher::Replay(const Command& command) {
@@ -139,6 +140,7 @@ void Publisher::Start() {
 
 void Publisher::Stop() {
   if (!running_.exchange(false)) return;
+  wakeup_.WakeAll();
   thread_.join();
   while (DrainCompletions() != 0) {
   }
@@ -147,11 +149,12 @@ void Publisher::Stop() {
 }
 
 bool Publisher::Post(std::function<void()> task) {
-  return tasks_.TryPush(std::move(task)) == sequencer::RingOffer::kOk;
+  if (tasks_.TryPush(std::move(task)) != sequencer::RingOffer::kOk) return false;
+  wakeup_.Notify();
+  return true;
 }
 
 void Publisher::Run() {
-  uint32_t idle = 0;
   while (running_.load(std::memory_order_acquire)) {
     size_t work = DrainCompletions();
     std::function<void()> task;
@@ -159,12 +162,10 @@ void Publisher::Run() {
       task();
       ++work;
     }
-    if (work != 0) {
-      idle = 0;
-    } else if (++idle < 200) {
-      std::this_thread::yield();
-    } else {
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (work == 0) {
+      wakeup_.Wait([this] {
+        return completions_.CanPop() || tasks_.CanPop() || !running_.load(std::memory_order_acquire);
+      });
     }
   }
 }

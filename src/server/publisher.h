@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/json_writer.h"
+#include "common/wakeup.h"
 #include "engine/engine.h"
 #include "sequencer/mpsc_ring.h"
 #include "sequencer/sequencer.h"
@@ -146,6 +147,7 @@ class Publisher {
   uint64_t book_update_id_ = 0;
   api::JsonWriter writer_;
   std::atomic<uint64_t> applied_{0};
+  Wakeup wakeup_;  // the publisher sleeps on it when both rings are empty; the sink and Post wake it
   std::atomic<bool> running_{false};
   std::thread thread_;
 };
