@@ -4,7 +4,8 @@
 #   2. ASan+UBSan build: every test but the benchmark smoke runs, differential and crash rounds scaled down
 #   3. TSan build: the multi-threaded parts (sequencer ring, snapshot writer, pipeline)
 #   4. clang libFuzzer build: the command fuzzer for a bounded time
-#   5. the API suite (tests/api): sequexd driven through CCXT and raw HTTP/WebSocket, with node's test runner
+#   5. the API suite (tests/api): sequexd driven through CCXT and raw HTTP/WebSocket, with node's test runner;
+#      the robustness and error files again against the ASan+UBSan sequexd (hostile input must never crash it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SEQUEX_WERROR=ON
@@ -45,3 +46,8 @@ stage "API tests (sequexd through CCXT)"
 (cd tests/api && npm ci --no-audit --no-fund --loglevel=error)
 SEQUEXD="$PWD/build/release/bin/sequexd" SEQUEX_CLI="$PWD/build/release/bin/sequex" \
   node --test --test-concurrency=1 tests/api/
+
+stage "API robustness against the ASan+UBSan server"
+ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  SEQUEXD="$PWD/build/asan/bin/sequexd" SEQUEX_CLI="$PWD/build/asan/bin/sequex" \
+  node --test --test-concurrency=1 tests/api/robustness.test.mjs tests/api/ccxt_errors.test.mjs
