@@ -27,18 +27,6 @@ void SendResult(const std::shared_ptr<Outbox>& out, std::string_view result_json
   out->Send(MakeMessage(std::move(text)), 200);
 }
 
-const RejectedEvent* FindReject(std::span<const Event> events) {
-  for (const Event& e : events) {
-    if (const auto* r = std::get_if<RejectedEvent>(&e)) return r;
-  }
-  return nullptr;
-}
-
-uint32_t CodeOf(const Outcome& o) {
-  if (o.status != sequencer::AckStatus::kApplied) return kInternal;
-  const RejectedEvent* r = FindReject(o.events);
-  return r != nullptr ? ApiErrorCode(r->reason) : kOk;
-}
 
 void WriteBalanceOf(api::JsonWriter& w, const Engine& engine, AccountId account, const AssetInfo& asset) {
   const BalanceView b = engine.Balance(account, asset.id);
@@ -144,12 +132,10 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
   create.credential.permissions = permissions;
   Gateway* gateway = gateway_;
   const uint32_t submitted = gateway_->Submit(create, [out, key, secret, deposits, gateway](const Outcome& o) {
-    const uint32_t code = CodeOf(o);
+    const uint32_t code = OutcomeCode(o);
     if (code != kOk) return SendError(out, code, "account not created");
-    AccountId account{};
-    for (const Event& e : o.events) {
-      if (const auto* c = std::get_if<AccountCreatedEvent>(&e)) account = c->account;
-    }
+    const auto* created = FindEvent<AccountCreatedEvent>(o.events);
+    const AccountId account = created != nullptr ? created->account : AccountId{0};
     const auto reply = [out, key, secret, account]() {
       api::JsonWriter w;
       w.BeginObject();
@@ -166,7 +152,7 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
     for (const Funding& f : deposits) {
       const uint32_t s = gateway->Submit(Deposit{account, f.asset, f.amount},
                                          [remaining, failed, reply, out](const Outcome& d) {
-                                           if (CodeOf(d) != kOk) *failed = CodeOf(d);
+                                           if (OutcomeCode(d) != kOk) *failed = OutcomeCode(d);
                                            if (--*remaining != 0) return;
                                            if (*failed != kOk) return SendError(out, *failed, "deposit failed");
                                            reply();
@@ -197,7 +183,7 @@ void AdminService::Transfer(const Params& p, bool deposit, const std::shared_ptr
                              : CommandBody(Withdraw{account, asset->id, Amount{scaled}});
   const AssetInfo info = *asset;
   const uint32_t s = gateway_->Submit(std::move(body), [out, account, info](const Outcome& o) {
-    const uint32_t c = CodeOf(o);
+    const uint32_t c = OutcomeCode(o);
     if (c != kOk) return SendError(out, c, {});
     api::JsonWriter w;
     WriteBalanceOf(w, o.publisher->engine(), account, info);
@@ -240,7 +226,7 @@ void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>&
   std::memcpy(d.symbol, symbol.data(), symbol.size());
   const InstrumentId id = d.instrument;
   const uint32_t s = gateway_->Submit(d, [out, id](const Outcome& o) {
-    const uint32_t c = CodeOf(o);
+    const uint32_t c = OutcomeCode(o);
     if (c != kOk) return SendError(out, c, "instrument not defined (check that tick x lot is a whole quote unit)");
     const InstrumentInfo* inst = o.publisher->catalog().FindInstrument(id);
     if (inst == nullptr) return SendError(out, kInternal, {});
@@ -257,7 +243,7 @@ void AdminService::SetStatus(const Params& p, InstrumentStatus status, const std
   if (inst == nullptr) return SendError(out, 209, "unknown symbol");
   const std::string symbol = inst->symbol;
   const uint32_t s = gateway_->Submit(SetInstrumentStatus{inst->id, status}, [out, symbol, status](const Outcome& o) {
-    const uint32_t c = CodeOf(o);
+    const uint32_t c = OutcomeCode(o);
     if (c != kOk) return SendError(out, c, {});
     api::JsonWriter w;
     w.BeginObject();

@@ -23,41 +23,6 @@ std::string IsoDate(TimeNs t) {
 
 }  // namespace
 
-std::string_view ApiOrderType(OrderType t) {
-  switch (t) {
-    case OrderType::kLimit: return "LIMIT";
-    case OrderType::kMarket: return "MARKET";
-    case OrderType::kStopLoss: return "STOP_LOSS";
-    case OrderType::kStopLimit: return "STOP_LIMIT";
-    case OrderType::kTakeProfit: return "TAKE_PROFIT";
-    case OrderType::kTakeProfitLimit: return "TAKE_PROFIT_LIMIT";
-  }
-  return "LIMIT";
-}
-
-std::string_view ApiTimeInForce(TimeInForce t) {
-  switch (t) {
-    case TimeInForce::kGoodTillCancel: return "GOOD_TILL_CANCEL";
-    case TimeInForce::kImmediateOrCancel: return "IMMEDIATE_OR_CANCEL";
-    case TimeInForce::kFillOrKill: return "FILL_OR_KILL";
-  }
-  return "GOOD_TILL_CANCEL";
-}
-
-std::string_view ApiSide(Side s) { return s == Side::kBuy ? "BUY" : "SELL"; }
-
-std::string_view ApiStatus(OrderStatus s) {
-  switch (s) {
-    case OrderStatus::kNew: return "NEW";
-    case OrderStatus::kActive: return "ACTIVE";
-    case OrderStatus::kFilled: return "FILLED";
-    case OrderStatus::kCanceled: return "CANCELED";
-    case OrderStatus::kRejected: return "REJECTED";
-    case OrderStatus::kExpired: return "EXPIRED";
-  }
-  return "ACTIVE";
-}
-
 void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& catalog) {
   const OrderView& o = r.view;
   const InstrumentInfo* inst = catalog.FindInstrument(o.instrument);
@@ -65,9 +30,9 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
   w.StringField("account_id", std::to_string(o.account.value()));
   w.StringField("order_id", std::to_string(o.order_id.value()));
   w.StringField("client_oid", o.client_oid.view());
-  w.StringField("order_type", ApiOrderType(o.type));
-  w.StringField("time_in_force", ApiTimeInForce(o.tif));
-  w.StringField("side", ApiSide(o.side));
+  w.StringField("order_type", ToString(o.type));
+  w.StringField("time_in_force", ToString(o.tif));
+  w.StringField("side", ToString(o.side));
   w.Key("exec_inst");
   w.BeginArray();
   if ((o.flags & kOrderFlagPostOnly) != 0) w.String("POST_ONLY");
@@ -90,7 +55,7 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
   }
   w.StringField("maker_fee_rate", catalog.maker_rate());
   w.StringField("taker_fee_rate", catalog.taker_rate());
-  w.StringField("status", ApiStatus(o.status));
+  w.StringField("status", ToString(o.status));
   w.StringField("update_user_id", std::to_string(o.account.value()));
   w.StringField("order_date", IsoDate(o.created_time));
   w.IntField("create_time", Ms(o.created_time));
@@ -118,7 +83,7 @@ void WriteTrade(api::JsonWriter& w, const TradeRecord& t, const VenueCatalog& ca
   w.StringField("trade_match_id", std::to_string(t.match_id));
   w.StringField("client_oid", t.client_oid.view());
   w.StringField("taker_side", t.taker ? "TAKER" : "MAKER");
-  w.StringField("side", ApiSide(t.side));
+  w.StringField("side", ToString(t.side));
   w.IntField("create_time", Ms(t.time));
   w.StringField("create_time_ns", std::to_string(t.time));
   w.StringField("transact_time_ns", std::to_string(t.time));
@@ -134,7 +99,7 @@ void WritePublicTrade(api::JsonWriter& w, const PublicTrade& t, const Instrument
   w.StringField("tn", std::to_string(t.time));
   w.StringField("p", inst.FormatPrice(t.price));
   w.StringField("q", inst.FormatQty(t.qty));
-  w.StringField("s", ApiSide(t.taker_side));
+  w.StringField("s", ToString(t.taker_side));
   w.StringField("i", inst.symbol);
   w.StringField("m", std::to_string(t.match_id));
   w.EndObject();
@@ -181,6 +146,14 @@ void WriteBalance(api::JsonWriter& w, AccountId account, const Engine& engine, c
   w.BoolField("is_liquidating", false);
   w.StringField("total_effective_leverage", "0");
   w.EndObject();
+}
+
+void WriteBook(api::JsonWriter& w, const std::vector<DepthLevel>& bids, const std::vector<DepthLevel>& asks,
+               const InstrumentInfo& inst) {
+  w.Key("bids");
+  WriteLevels(w, bids, inst);
+  w.Key("asks");
+  WriteLevels(w, asks, inst);
 }
 
 void WriteLevels(api::JsonWriter& w, const std::vector<DepthLevel>& levels, const InstrumentInfo& inst) {

@@ -1,6 +1,7 @@
 // The API's objects as JSON (shared/reference/cryptocom-exchange-api-v1.md §2): Order, Trade, balances, public
 // trades, book levels, tickers, candles, instruments. Numbers that are prices or quantities are strings;
 // timestamps are numbers (ms), *_ns fields strings. One function per object, shared by REST replies and pushes.
+// Enum spellings are the engine's ToString (order_types.h), which are the API's.
 #pragma once
 
 #include "api/json_writer.h"
@@ -16,14 +17,12 @@ void WritePublicTrade(api::JsonWriter& w, const PublicTrade& trade, const Instru
 // The user-balance object (one element of result.data): every asset the account holds.
 void WriteBalance(api::JsonWriter& w, AccountId account, const Engine& engine, const VenueCatalog& catalog);
 void WriteLevels(api::JsonWriter& w, const std::vector<DepthLevel>& levels, const InstrumentInfo& instrument);
+// "bids":[…],"asks":[…]
+void WriteBook(api::JsonWriter& w, const std::vector<DepthLevel>& bids, const std::vector<DepthLevel>& asks,
+               const InstrumentInfo& instrument);
 void WriteTicker(api::JsonWriter& w, const InstrumentInfo& instrument, const Ticker& ticker, const Engine& engine,
                  TimeNs now);
 void WriteCandle(api::JsonWriter& w, const Candle& candle, const InstrumentInfo& instrument);
 void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& instrument);
-
-[[nodiscard]] std::string_view ApiOrderType(OrderType t);
-[[nodiscard]] std::string_view ApiTimeInForce(TimeInForce t);
-[[nodiscard]] std::string_view ApiSide(Side s);
-[[nodiscard]] std::string_view ApiStatus(OrderStatus s);
 
 }  // namespace sequex::server

@@ -69,30 +69,14 @@ Message EndReply(api::JsonWriter& w) {
   return MakeMessage(w.Release());
 }
 
-const RejectedEvent* FindReject(std::span<const Event> events) {
-  for (const Event& e : events) {
-    if (const auto* r = std::get_if<RejectedEvent>(&e)) return r;
-  }
-  return nullptr;
-}
+}  // namespace
 
-template <typename E>
-const E* FindEvent(std::span<const Event> events) {
-  for (const Event& e : events) {
-    if (const auto* x = std::get_if<E>(&e)) return x;
-  }
-  return nullptr;
-}
-
-// The code an outcome answers with: 0, the engine's reject reason, or the pipeline's failure.
 uint32_t OutcomeCode(const Outcome& o) {
   if (o.status == sequencer::AckStatus::kRefused) return kBadRequest;
   if (o.status == sequencer::AckStatus::kJournalFailed) return kInternal;
-  if (const RejectedEvent* r = FindReject(o.events)) return ApiErrorCode(r->reason);
+  if (const auto* r = FindEvent<RejectedEvent>(o.events)) return ApiErrorCode(r->reason);
   return kOk;
 }
-
-}  // namespace
 
 unsigned HttpStatusFor(uint32_t code) {
   if (code == kOk) return 200;
@@ -818,10 +802,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.Key("data");
       w.BeginArray();
       w.BeginObject();
-      w.Key("bids");
-      WriteLevels(w, book.bids, *i);
-      w.Key("asks");
-      WriteLevels(w, book.asks, *i);
+      WriteBook(w, book.bids, book.asks, *i);
       w.IntField("t", p.now() / 1'000'000);
       w.EndObject();
       w.EndArray();

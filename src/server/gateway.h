@@ -35,6 +35,8 @@ inline constexpr uint32_t kTooManyRequests = 42901;
 inline constexpr uint32_t kInternal = 50001;
 
 [[nodiscard]] unsigned HttpStatusFor(uint32_t code);
+// The code a command's outcome answers with: 0, the engine's reject reason, or the pipeline's failure.
+[[nodiscard]] uint32_t OutcomeCode(const Outcome& o);
 [[nodiscard]] std::string ErrorText(uint32_t code);
 
 // An authenticated caller.

@@ -264,10 +264,7 @@ Message Publisher::BookSnapshot(const BookChannel& book, TimeNs now) const {
   w.Key("data");
   w.BeginArray();
   w.BeginObject();
-  w.Key("bids");
-  WriteLevels(w, book.bids, *inst);
-  w.Key("asks");
-  WriteLevels(w, book.asks, *inst);
+  WriteBook(w, book.bids, book.asks, *inst);
   w.IntField("t", now / 1'000'000);
   w.IntField("tt", now / 1'000'000);
   w.UintField("u", book.last_u);

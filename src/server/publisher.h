@@ -41,6 +41,15 @@ struct Outcome {
 };
 using Continuation = std::function<void(const Outcome&)>;
 
+// The first event of type E among a command's events, or nullptr.
+template <typename E>
+[[nodiscard]] const E* FindEvent(std::span<const Event> events) {
+  for (const Event& e : events) {
+    if (const auto* x = std::get_if<E>(&e)) return x;
+  }
+  return nullptr;
+}
+
 // client_ref <-> continuation: the pointer travels through the sequencer as the client_ref (0 = none).
 [[nodiscard]] inline uint64_t ToClientRef(Continuation k) {
   return reinterpret_cast<uint64_t>(new Continuation(std::move(k)));  // NOLINT: owned by the ref until completion

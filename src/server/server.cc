@@ -64,10 +64,7 @@ uint32_t Server::SubmitAndWait(CommandBody body, std::vector<Event>* events) {
   std::promise<uint32_t> done;
   std::future<uint32_t> result = done.get_future();
   const uint32_t s = gateway_->Submit(std::move(body), [&done, events](const Outcome& o) {
-    uint32_t code = o.status == sequencer::AckStatus::kApplied ? kOk : kInternal;
-    for (const Event& e : o.events) {
-      if (const auto* r = std::get_if<RejectedEvent>(&e)) code = ApiErrorCode(r->reason);
-    }
+    const uint32_t code = OutcomeCode(o);
     if (events != nullptr) events->assign(o.events.begin(), o.events.end());
     done.set_value(code);
   });
@@ -253,10 +250,8 @@ bool Server::StartDemo(std::string* error) {
     }
     std::vector<Event> events;
     if (SubmitAndWait(c, &events) != kOk) return AccountId{0};
-    for (const Event& e : events) {
-      if (const auto* a = std::get_if<AccountCreatedEvent>(&e)) return a->account;
-    }
-    return AccountId{0};
+    const auto* created = FindEvent<AccountCreatedEvent>(events);
+    return created != nullptr ? created->account : AccountId{0};
   };
   std::ifstream in(path);
   if (in) {
