@@ -7,8 +7,10 @@
 //   consumer:  if (DoWork() == 0) wakeup.Wait([&] { return !ring.Empty(); });
 //
 // The Dekker pattern: the consumer announces it will sleep, then re-checks for work; the producer publishes work,
-// then checks for a sleeper. Sequentially consistent fences between the two steps on each side guarantee that at
-// least one of them sees the other, so a wake is never lost.
+// then checks for a sleeper. Both steps that touch `sleeping_` are read-modify-writes (acq_rel): an RMW always reads
+// the latest value, so if the producer's check misses the announcement, the consumer's announcement reads the
+// producer's RMW and synchronizes with it, and the consumer's re-check then sees the work. No fences (which TSan
+// cannot model), and a wake is never lost.
 #pragma once
 
 #include <atomic>
@@ -21,8 +23,7 @@ class Wakeup {
  public:
   // Any thread, after publishing work.
   void Notify() {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (sleeping_.load(std::memory_order_relaxed)) {
+    if (sleeping_.fetch_or(0, std::memory_order_acq_rel) != 0) {
       epoch_.fetch_add(1, std::memory_order_release);
       epoch_.notify_one();
     }
@@ -37,10 +38,9 @@ class Wakeup {
       std::this_thread::yield();
     }
     const uint32_t epoch = epoch_.load(std::memory_order_acquire);
-    sleeping_.store(true, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sleeping_.exchange(1, std::memory_order_acq_rel);
     if (!has_work()) epoch_.wait(epoch, std::memory_order_acquire);
-    sleeping_.store(false, std::memory_order_relaxed);
+    sleeping_.store(0, std::memory_order_release);
   }
 
   // Wakes the consumer unconditionally (shutdown).
@@ -51,7 +51,7 @@ class Wakeup {
 
  private:
   alignas(64) std::atomic<uint32_t> epoch_{0};
-  alignas(64) std::atomic<bool> sleeping_{false};
+  alignas(64) std::atomic<uint32_t> sleeping_{0};
 };
 
 }  // namespace sequex
