@@ -90,13 +90,18 @@ bool Server::Recover(std::string* error) {
   engine_ = std::move(r.engine);
   recovered_seq_ = r.last_seq;
 
-  // The publisher's mirror and its history: the whole journal again, from its first command.
-  auto mirror = std::make_unique<Engine>(EngineConfig{});
-  std::vector<Command> replay;
-  SeqNo first = 0;
+  // The publisher's mirror and its history: the whole journal again, from its first command, folded in as it is
+  // read (one segment in memory at a time).
+  publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(EngineConfig{}), &directory_, config_.maker_rate,
+                                           config_.taker_rate);
+  bool pruned = false;
+  uint64_t folded = 0;
   const journal::JournalScan scan = journal::ScanJournal(env, config_.data_dir, [&](const journal::JournalRecord& rec) {
-    if (rec.type != journal::RecordType::kCommand) return journal::Status::Ok();
-    if (first == 0) first = rec.seq;
+    if (rec.type != journal::RecordType::kCommand || rec.seq > recovered_seq_) return journal::Status::Ok();
+    if (folded == 0 && rec.seq > 1) {
+      pruned = true;  // older segments were pruned: nothing to fold from the start
+      return journal::Status::NotFound("journal starts after seq 1");
+    }
     Command c;
     c.seq = rec.seq;
     c.time = rec.time;
@@ -104,35 +109,31 @@ bool Server::Recover(std::string* error) {
       return journal::Status::Corruption("undecodable command in " + std::string(rec.segment) + " at offset " +
                                          std::to_string(rec.offset) + ", seq " + std::to_string(rec.seq));
     }
-    replay.push_back(std::move(c));
+    publisher_->Replay(c);
+    ++folded;
     return journal::Status::Ok();
   });
-  if (!scan.status.ok()) {
-    *error = "journal scan failed: " + scan.status.ToString();
-    return false;
-  }
-  if (first > 1) {
-    // Older segments were pruned: start the mirror from the recovered state; history begins here.
+  if (pruned) {
+    // The mirror starts from the recovered state; history begins with the next command.
     std::string load_error;
-    mirror = Engine::LoadSnapshot(engine_->SaveSnapshot(), EngineConfig{}, &load_error);
+    std::unique_ptr<Engine> mirror = Engine::LoadSnapshot(engine_->SaveSnapshot(), EngineConfig{}, &load_error);
     if (mirror == nullptr) {
       *error = "mirror: " + load_error;
       return false;
     }
-    replay.clear();
-    Log("journal starts at seq " + std::to_string(first) + ": history before it is not available");
-  }
-  publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
-  for (const Command& c : replay) {
-    if (c.seq > recovered_seq_) break;
-    publisher_->Replay(c);
+    publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
+    Log("the journal starts after seq 1: order and trade history before seq " + std::to_string(recovered_seq_ + 1) +
+        " is not available");
+  } else if (!scan.status.ok()) {
+    *error = "journal scan failed: " + scan.status.ToString();
+    return false;
   }
   if (publisher_->engine().StateHash() != engine_->StateHash()) {
     *error = "mirror state hash differs from the recovered engine's";
     return false;
   }
   publisher_->PublishDirectory();
-  Log("recovered to seq " + std::to_string(recovered_seq_) + " (" + std::to_string(replay.size()) +
+  Log("recovered to seq " + std::to_string(recovered_seq_) + " (" + std::to_string(folded) +
       " commands folded into history)");
 
   if (config_.durable) {
