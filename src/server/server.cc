@@ -232,9 +232,10 @@ bool Server::StartDemo(std::string* error) {
   const std::string path = config_.data_dir + "/demo-accounts.json";
   AccountId maker{}, taker{};
   std::shared_ptr<const VenueCatalog> catalog = directory_.catalog();
-  const auto fund = [&](AccountId account, int64_t whole_units) {
+  // `whole_units` of USD and `others` of every other asset.
+  const auto fund = [&](AccountId account, int64_t whole_units, int64_t others) {
     for (const AssetInfo& a : catalog->assets()) {
-      int64_t amount = whole_units;
+      int64_t amount = a.code == "USD" ? whole_units : others;
       for (int i = 0; i < a.decimals; ++i) amount *= 10;
       if (SubmitAndWait(Deposit{account, a.id, Amount{amount}}) != kOk) return false;
     }
@@ -272,7 +273,8 @@ bool Server::StartDemo(std::string* error) {
     std::string unused_key, unused_secret;
     maker = create(false, &unused_key, &unused_secret);
     taker = create(false, &unused_key, &unused_secret);
-    if (maker.value() == 0 || taker.value() == 0 || !fund(maker, 1'000'000'000) || !fund(taker, 1'000'000'000)) {
+    if (maker.value() == 0 || taker.value() == 0 || !fund(maker, 1'000'000'000, 1'000'000) ||
+        !fund(taker, 1'000'000'000, 1'000'000)) {
       *error = "cannot create the demo market maker's accounts";
       return false;
     }
@@ -285,7 +287,7 @@ bool Server::StartDemo(std::string* error) {
     for (uint32_t i = 0; i < config_.demo_accounts; ++i) {
       std::string key, secret;
       const AccountId trader = create(true, &key, &secret);
-      if (trader.value() == 0 || !fund(trader, 100'000)) {
+      if (trader.value() == 0 || !fund(trader, 100'000, 10)) {
         *error = "cannot create a demo trader";
         return false;
       }
