@@ -1,15 +1,28 @@
-// BookSide: the price levels of one side of a book, as a sorted array with the BEST level at the BACK.
+// BookSide: the price levels of one side of a book — a price ladder indexed by tick, with a bitmap of the levels
+// in use, plus a sorted spill array for the rare prices far from the rest.
 //
-// Why an array and not a tree: almost all activity (new orders, cancels, fills) is within a few levels of the top,
-// and at the back of the array that is O(1) with no pointer chasing: pop_back when the best level empties,
-// push_back for a new best level. Deeper inserts shift only the levels better than the new one (a memmove of
-// 32-byte PODs). Lookup by price is a binary search over contiguous memory. A level is a FIFO of orders linked by
-// pool slot (time priority).
+// Why a ladder: nearly all activity (new orders, cancels, amends, fills) lands within a few hundred ticks of the
+// top, and many flows (market makers re-pricing, "move" orders) create and empty a level on most commands. A sorted
+// array pays a binary search and a memmove for each of those; the ladder finds the level of a price with one
+// subtraction and creates or empties it by flipping a bit. The next best level after the best one empties is found
+// by a bit scan over a three-level bitmap (64 levels per word, 64 words per summary bit), so even a sparse book
+// costs a few word reads, never a walk over levels.
 //
-// Single writer; not thread-safe. Capacity grows only past a new high-water mark of levels.
+// The ladder covers kWindow consecutive ticks starting at `lo_`. Its storage is reserved as untouched virtual
+// memory (one mapping per side, made when the book is defined, never on the order path), so only the pages near
+// prices actually used become resident: a book whose orders sit within a few hundred ticks costs a few pages.
+// The window is anchored on the first price and re-centred when a price falls outside it while every level would
+// still fit (the market moved); prices that cannot fit beside the others (a bid at 1 tick in a book trading at
+// 10^7) go to `outside_`, a sorted array, best at the back, which holds only prices outside the window. So the
+// levels from best to worst are: outside_ entries better than the window, the window's levels, outside_ entries
+// worse than the window — a concatenation, never an interleave.
+//
+// Level references stay valid until the next FindOrInsert that re-centres the window or inserts outside it, or an
+// Erase outside the window; callers that need stability re-find by price. Single writer; not thread-safe.
 #pragma once
 
-#include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -20,72 +33,175 @@ namespace sequex {
 
 struct Level {
   PriceTicks price{};
-  QtyLots total{};   // sum of remaining over the queue
+  QtyLots total{};  // sum of remaining over the queue
   uint32_t head = kNil;
   uint32_t tail = kNil;
-  uint32_t count = 0;
+  uint32_t count = 0;  // 0: the level is not in use (a ladder entry still zero from the mapping reads as unused)
 };
 
 class BookSide {
  public:
-  // `is_bid`: better = higher price (bids) or lower price (asks).
-  explicit BookSide(bool is_bid) : is_bid_(is_bid) { levels_.reserve(256); }
+  static constexpr unsigned kWindowBits = 18;
+  static constexpr int64_t kWindow = int64_t{1} << kWindowBits;  // ticks covered by the ladder
 
-  [[nodiscard]] bool empty() const { return levels_.empty(); }
-  [[nodiscard]] size_t size() const { return levels_.size(); }
-  Level& best() { return levels_.back(); }
-  [[nodiscard]] const Level& best() const { return levels_.back(); }
-  // i-th best level (0 = best).
-  [[nodiscard]] const Level& nth_best(size_t i) const { return levels_[levels_.size() - 1 - i]; }
-  Level& nth_best(size_t i) { return levels_[levels_.size() - 1 - i]; }
-  void pop_best() { levels_.pop_back(); }
+  // `is_bid`: better = higher price (bids) or lower price (asks). Reserves the ladder's address space.
+  explicit BookSide(bool is_bid);
+  ~BookSide();
+  BookSide(const BookSide&) = delete;
+  BookSide& operator=(const BookSide&) = delete;
+
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] size_t size() const { return size_; }  // levels in use
+  // The best level; the side must not be empty.
+  Level& best() { return *best_; }
+  [[nodiscard]] const Level& best() const { return *best_; }
 
   // True when price a is strictly better than b for this side.
   [[nodiscard]] bool Better(PriceTicks a, PriceTicks b) const { return is_bid_ ? a > b : a < b; }
 
   // The level at `price`, or nullptr.
   Level* Find(PriceTicks price) {
-    const size_t i = LowerBound(price);
-    return (i < levels_.size() && levels_[i].price == price) ? &levels_[i] : nullptr;
+    if (InWindow(price)) {
+      Level& l = ladder_[Index(price)];
+      return l.count != 0 ? &l : nullptr;
+    }
+    return FindOutside(price);
   }
+  const Level* Find(PriceTicks price) const { return const_cast<BookSide*>(this)->Find(price); }
 
-  // The level at `price`, created empty if missing. Invalidates other Level pointers.
+  // The level at `price`, created empty if missing. A newly created level must receive an order before the next
+  // mutation of this side (an empty level counts as unused).
   Level& FindOrInsert(PriceTicks price) {
-    // Fast path: the new order joins or improves the top of the book.
-    if (levels_.empty() || Better(price, levels_.back().price)) {
-      levels_.push_back(Level{price, QtyLots{0}, kNil, kNil, 0});
-      return levels_.back();
+    if (InWindow(price)) {
+      const size_t i = Index(price);
+      Level& l = ladder_[i];
+      if (l.count == 0) ClaimLadder(i, price);
+      return l;
     }
-    if (levels_.back().price == price) return levels_.back();
-    const size_t i = LowerBound(price);
-    if (i < levels_.size() && levels_[i].price == price) return levels_[i];
-    return *levels_.insert(levels_.begin() + static_cast<std::ptrdiff_t>(i), Level{price, QtyLots{0}, kNil, kNil, 0});
+    return InsertOutsideWindow(price);
   }
 
-  // Removes the (empty) level at `price`.
+  // Marks the level at `price` unused; its queue must already be empty (count 0).
   void Erase(PriceTicks price) {
-    if (!levels_.empty() && levels_.back().price == price) {
-      levels_.pop_back();
-      return;
+    if (InWindow(price)) {
+      ReleaseLadder(Index(price));
+    } else {
+      EraseOutside(price);
     }
-    const size_t i = LowerBound(price);
-    levels_.erase(levels_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 
-  [[nodiscard]] size_t MemoryBytes() const { return levels_.capacity() * sizeof(Level); }
+  // f(const Level&) -> bool (false stops), best level first / worst level first.
+  template <typename F>
+  void ForEachFromBest(F&& f) const;
+  template <typename F>
+  void ForEachFromWorst(F&& f) const;
+
+  // Bitmap and spill array, plus the ladder entries in use (the resident part of the reservation is at least that).
+  [[nodiscard]] size_t MemoryBytes() const;
 
  private:
-  // Index of the first level whose price is not worse-sorted before `price` (array is worst .. best).
-  [[nodiscard]] size_t LowerBound(PriceTicks price) const {
-    auto it = is_bid_ ? std::lower_bound(levels_.begin(), levels_.end(), price,
-                                         [](const Level& l, PriceTicks p) { return l.price < p; })
-                      : std::lower_bound(levels_.begin(), levels_.end(), price,
-                                         [](const Level& l, PriceTicks p) { return l.price > p; });
-    return static_cast<size_t>(it - levels_.begin());
+  static constexpr size_t kWords0 = size_t{1} << (kWindowBits - 6);  // one bit per tick
+  static constexpr size_t kWords1 = kWords0 >> 6;                    // one bit per word of level 0
+  static constexpr size_t kWords2 = kWords1 >> 6 == 0 ? 1 : kWords1 >> 6;
+  static_assert(kWords1 <= 64 * kWords2 && kWords2 == 1, "the bitmap's top level is one word");
+
+  [[nodiscard]] bool InWindow(PriceTicks p) const { return static_cast<uint64_t>(p.value() - lo_) < kWindow; }
+  [[nodiscard]] size_t Index(PriceTicks p) const { return static_cast<size_t>(p.value() - lo_); }
+  // A price outside the window that ranks before every level of the window.
+  [[nodiscard]] bool BeyondWindowBetter(PriceTicks p) const { return is_bid_ ? p.value() >= lo_ + kWindow : p.value() < lo_; }
+
+  void ClaimLadder(size_t i, PriceTicks price) {
+    ladder_[i] = Level{price, QtyLots{0}, kNil, kNil, 0};
+    SetBit(i);
+    ++ladder_count_;
+    ++size_;
+    if (best_index_ < 0 || (is_bid_ ? i > static_cast<size_t>(best_index_) : i < static_cast<size_t>(best_index_))) {
+      best_index_ = static_cast<int64_t>(i);
+    }
+    RefreshBest();
+  }
+  void ReleaseLadder(size_t i) {
+    ClearBit(i);
+    --ladder_count_;
+    --size_;
+    if (static_cast<int64_t>(i) == best_index_) {
+      best_index_ = is_bid_ ? PrevSet(best_index_) : NextSet(best_index_);
+    }
+    RefreshBest();
+  }
+  // best_ = the better of outside_'s best and the ladder's best.
+  void RefreshBest() {
+    if (!outside_.empty() && (best_index_ < 0 || BeyondWindowBetter(outside_.back().price))) {
+      best_ = &outside_.back();
+    } else {
+      best_ = best_index_ >= 0 ? &ladder_[best_index_] : nullptr;
+    }
   }
 
-  std::vector<Level> levels_;
+  void SetBit(size_t i) {
+    bits0_[i >> 6] |= uint64_t{1} << (i & 63);
+    bits1_[i >> 12] |= uint64_t{1} << ((i >> 6) & 63);
+    bits2_ |= uint64_t{1} << (i >> 12);
+  }
+  void ClearBit(size_t i) {
+    if ((bits0_[i >> 6] &= ~(uint64_t{1} << (i & 63))) != 0) return;
+    if ((bits1_[i >> 12] &= ~(uint64_t{1} << ((i >> 6) & 63))) != 0) return;
+    bits2_ &= ~(uint64_t{1} << (i >> 12));
+  }
+  // The highest ladder index in use below i (0 <= i <= kWindow) / the lowest above i (-1 <= i < kWindow); -1 if none.
+  [[nodiscard]] int64_t PrevSet(int64_t i) const;
+  [[nodiscard]] int64_t NextSet(int64_t i) const;
+  [[nodiscard]] int64_t HighestSet() const { return PrevSet(kWindow); }
+  [[nodiscard]] int64_t LowestSet() const { return NextSet(-1); }
+
+  Level* FindOutside(PriceTicks price);
+  Level& InsertOutsideWindow(PriceTicks price);
+  void EraseOutside(PriceTicks price);
+  // Moves the window so that every ladder level and `price` fit in it; false (nothing changed) if they cannot.
+  bool Recentre(PriceTicks price);
+  [[nodiscard]] size_t OutsideLowerBound(PriceTicks price) const;
+
+  Level* ladder_ = nullptr;   // kWindow entries, price lo_ + i at index i
+  uint64_t* bits0_ = nullptr;  // in the same reservation as the ladder
+  uint64_t* bits1_ = nullptr;
+  uint64_t bits2_ = 0;
+  int64_t lo_ = 0;
+  int64_t best_index_ = -1;  // the ladder's best index, -1 when the ladder is empty
+  Level* best_ = nullptr;    // the side's best level, nullptr when empty
+  size_t ladder_count_ = 0;
+  size_t size_ = 0;
+  std::vector<Level> outside_;  // prices outside the window, worst .. best
+  std::vector<Level> scratch_;  // Recentre's buffer, kept to avoid allocating each time
   bool is_bid_;
 };
+
+template <typename F>
+void BookSide::ForEachFromBest(F&& f) const {
+  size_t k = outside_.size();
+  while (k > 0 && BeyondWindowBetter(outside_[k - 1].price)) {
+    if (!f(outside_[--k])) return;
+  }
+  for (int64_t i = best_index_; i >= 0; i = is_bid_ ? PrevSet(i) : NextSet(i)) {
+    if (!f(static_cast<const Level&>(ladder_[i]))) return;
+  }
+  while (k > 0) {
+    if (!f(outside_[--k])) return;
+  }
+}
+
+template <typename F>
+void BookSide::ForEachFromWorst(F&& f) const {
+  size_t k = 0;
+  while (k < outside_.size() && !BeyondWindowBetter(outside_[k].price)) {
+    if (!f(outside_[k++])) return;
+  }
+  const int64_t worst = is_bid_ ? LowestSet() : HighestSet();
+  for (int64_t i = worst; i >= 0; i = is_bid_ ? NextSet(i) : PrevSet(i)) {
+    if (!f(static_cast<const Level&>(ladder_[i]))) return;
+  }
+  while (k < outside_.size()) {
+    if (!f(outside_[k++])) return;
+  }
+}
 
 }  // namespace sequex

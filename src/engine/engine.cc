@@ -69,22 +69,24 @@ static_assert(std::variant_size_v<CommandBody> == 13, "Apply's dispatch lists ev
 void Engine::Impl::PrefetchOrders(const Command& command) const {
   const auto order = [this](uint32_t slot) {
     if (slot == FlatIndex::kNone) return;
-    __builtin_prefetch(&pool_[slot]);
-    __builtin_prefetch(reinterpret_cast<const char*>(&pool_[slot]) + 64);
-    __builtin_prefetch(&pool_.link(slot));
+    for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(reinterpret_cast<const char*>(&pool_[slot]) + off);
+    __builtin_prefetch(&pool_.links(slot));
   };
   if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
     const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
     if (list != FlatIndex::kNone) {
       __builtin_prefetch(&account_books_[list]);
-      if (account_books_[list].tail != kNil) __builtin_prefetch(&pool_.link(account_books_[list].tail));
+      if (account_books_[list].tail != kNil) __builtin_prefetch(&pool_.links(account_books_[list].tail));
     }
     const Book* book = FindBook(p->instrument);
     if (book == nullptr || static_cast<uint8_t>(p->side) > 1) return;
+    if (const Account* a = accounts_.Find(p->account.value())) {
+      a->PrefetchBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
+    }
     const BookSide& opposite = book->side(Opposite(p->side));
     if (!opposite.empty()) order(opposite.best().head);
     if (p->price.value() > 0) {
-      const Level* level = const_cast<BookSide&>(book->side(p->side)).Find(p->price);
+      const Level* level = book->side(p->side).Find(p->price);
       if (level != nullptr) order(level->tail);
     }
   } else if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
@@ -103,14 +105,16 @@ void Engine::Impl::Prefetch(const Command& command) const {
     if (!p->client_oid.empty()) by_oid_.Prefetch(OidKey(p->account, p->client_oid));
     by_id_.Prefetch(next_order_id_);
     account_book_index_.Prefetch(uint64_t{p->account.value()} << 16 | p->instrument.value());
-    if (const Account* a = accounts_.Find(p->account.value())) __builtin_prefetch(a);
+    if (const Account* a = accounts_.Find(p->account.value())) a->PrefetchSelf();
   } else if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
+    if (const Account* a = accounts_.Find(c->account.value())) a->PrefetchSelf();
     if (c->order_id.value() != 0) {
       by_id_.Prefetch(c->order_id.value());
     } else if (!c->client_oid.empty()) {
       by_oid_.Prefetch(OidKey(c->account, c->client_oid));
     }
   } else if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
+    if (const Account* account = accounts_.Find(a->account.value())) account->PrefetchSelf();
     if (a->order_id.value() != 0) {
       by_id_.Prefetch(a->order_id.value());
     } else if (!a->orig_client_oid.empty()) {
@@ -200,10 +204,11 @@ void Engine::Impl::ChangeStatus(Book& book, InstrumentStatus status) {
   if (!halting) return;
   // Cancel everything of the book in ascending order id (the documented, deterministic order).
   std::vector<uint32_t> slots;
-  for (BookSide* side : {&book.bids, &book.asks}) {
-    for (size_t i = 0; i < side->size(); ++i) {
-      for (uint32_t s = side->nth_best(i).head; s != kNil; s = pool_[s].next) slots.push_back(s);
-    }
+  for (const BookSide* side : {&book.bids, &book.asks}) {
+    side->ForEachFromBest([&](const Level& level) {
+      for (uint32_t s = level.head; s != kNil; s = pool_.links(s).queue_next) slots.push_back(s);
+      return true;
+    });
   }
   slots.insert(slots.end(), book.stops_rise.begin(), book.stops_rise.end());
   slots.insert(slots.end(), book.stops_fall.begin(), book.stops_fall.end());
@@ -366,12 +371,12 @@ uint64_t Engine::Impl::StateHash() const {
     h.I64(b->last_price.value());
     for (const BookSide* side : {&b->bids, &b->asks}) {
       h.U64(side->size());
-      for (size_t l = 0; l < side->size(); ++l) {
-        const Level& level = side->nth_best(l);
+      side->ForEachFromBest([&](const Level& level) {
         h.I64(level.price.value());
         h.U64(level.count);
-        for (uint32_t s = level.head; s != kNil; s = pool_[s].next) HashOrder(h, pool_[s]);
-      }
+        for (uint32_t s = level.head; s != kNil; s = pool_.links(s).queue_next) HashOrder(h, pool_[s]);
+        return true;
+      });
     }
     std::vector<uint32_t> stops(b->stops_rise);
     stops.insert(stops.end(), b->stops_fall.begin(), b->stops_fall.end());
@@ -425,23 +430,38 @@ std::string Engine::Impl::Audit() const {
       return std::string("crossed book ") + b.def.symbol;
     }
     for (const BookSide* side : {&b.bids, &b.asks}) {
-      for (size_t l = 0; l < side->size(); ++l) {
-        const Level& level = side->nth_best(l);
-        if (l > 0 && !side->Better(side->nth_best(l - 1).price, level.price)) {
-          return std::string("levels out of order in ") + b.def.symbol;
+      std::string error;
+      const Level* previous = nullptr;
+      size_t levels = 0;
+      side->ForEachFromBest([&](const Level& level) {
+        ++levels;
+        if (previous != nullptr && !side->Better(previous->price, level.price)) {
+          error = std::string("levels out of order in ") + b.def.symbol;
+          return false;
         }
+        previous = &level;
         int64_t total = 0;
         uint32_t count = 0;
-        for (uint32_t s = level.head; s != kNil; s = pool_[s].next) {
-          if (pool_[s].price != level.price || pool_[s].remaining.value() <= 0) return "bad order in level";
+        for (uint32_t s = level.head; s != kNil; s = pool_.links(s).queue_next) {
+          if (pool_[s].price != level.price || pool_[s].remaining.value() <= 0) {
+            error = "bad order in level";
+            return false;
+          }
           total += pool_[s].remaining.value();
           ++count;
-          if (std::string e = check_order(s, b); !e.empty()) return e;
+          if (std::string e = check_order(s, b); !e.empty()) {
+            error = std::move(e);
+            return false;
+          }
         }
         if (total != level.total.value() || count != level.count || count == 0) {
-          return std::string("level totals wrong in ") + b.def.symbol;
+          error = std::string("level totals wrong in ") + b.def.symbol;
+          return false;
         }
-      }
+        return true;
+      });
+      if (!error.empty()) return error;
+      if (levels != side->size()) return std::string("level count wrong in ") + b.def.symbol;
     }
     for (const auto* stops : {&b.stops_rise, &b.stops_fall}) {
       for (uint32_t s : *stops) {
@@ -500,13 +520,12 @@ BookDepth Engine::Depth(InstrumentId instrument, size_t levels) const {
   BookDepth depth;
   const Book* b = impl_->FindBook(instrument);
   if (b == nullptr) return depth;
-  for (size_t i = 0; i < std::min(levels, b->bids.size()); ++i) {
-    const Level& l = b->bids.nth_best(i);
-    depth.bids.push_back(DepthLevel{l.price, l.total, l.count});
-  }
-  for (size_t i = 0; i < std::min(levels, b->asks.size()); ++i) {
-    const Level& l = b->asks.nth_best(i);
-    depth.asks.push_back(DepthLevel{l.price, l.total, l.count});
+  for (auto [side, out] : {std::pair{&b->bids, &depth.bids}, std::pair{&b->asks, &depth.asks}}) {
+    side->ForEachFromBest([&, out = out](const Level& l) {
+      if (out->size() >= levels) return false;
+      out->push_back(DepthLevel{l.price, l.total, l.count});
+      return true;
+    });
   }
   return depth;
 }
@@ -516,11 +535,10 @@ std::vector<OrderView> Engine::BookOrders(InstrumentId instrument, Side side) co
   const Book* b = impl_->FindBook(instrument);
   if (b == nullptr) return out;
   const BookSide& s = b->side(side);
-  for (size_t i = 0; i < s.size(); ++i) {
-    for (uint32_t slot = s.nth_best(i).head; slot != kNil; slot = impl_->pool_[slot].next) {
-      out.push_back(impl_->View(slot));
-    }
-  }
+  s.ForEachFromBest([&](const Level& level) {
+    for (uint32_t slot = level.head; slot != kNil; slot = impl_->pool_.links(slot).queue_next) out.push_back(impl_->View(slot));
+    return true;
+  });
   return out;
 }
 

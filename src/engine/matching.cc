@@ -39,11 +39,11 @@ void Engine::Impl::LinkToAccount(uint32_t slot) {
   }
   o.account_book = index;
   AccountBook& list = account_books_[index];
-  AccountLink& link = pool_.link(slot);
-  link.prev = list.tail;
-  link.next = kNil;
+  OrderLinks& link = pool_.links(slot);
+  link.account_prev = list.tail;
+  link.account_next = kNil;
   if (list.tail != kNil) {
-    pool_.link(list.tail).next = slot;
+    pool_.links(list.tail).account_next = slot;
   } else {
     list.head = slot;
   }
@@ -58,7 +58,7 @@ void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrume
   const Account* account = FindAccount(account_id);
   if (account == nullptr) return;
   const auto collect = [&](uint32_t index) {
-    for (uint32_t s = account_books_[index].head; s != kNil; s = pool_.link(s).next) out.push_back(s);
+    for (uint32_t s = account_books_[index].head; s != kNil; s = pool_.links(s).account_next) out.push_back(s);
   };
   if (instrument != kAllInstruments) {
     const uint32_t index = account_book_index_.Find(uint64_t{account_id.value()} << 16 | instrument.value());
@@ -76,16 +76,16 @@ void Engine::Impl::Forget(uint32_t slot) {
   Order& o = pool_[slot];
   Account& a = accounts_.At(o.account.value());
   AccountBook& list = account_books_[o.account_book];
-  const AccountLink link = pool_.link(slot);
-  if (link.prev != kNil) {
-    pool_.link(link.prev).next = link.next;
+  const OrderLinks link = pool_.links(slot);
+  if (link.account_prev != kNil) {
+    pool_.links(link.account_prev).account_next = link.account_next;
   } else {
-    list.head = link.next;
+    list.head = link.account_next;
   }
-  if (link.next != kNil) {
-    pool_.link(link.next).prev = link.prev;
+  if (link.account_next != kNil) {
+    pool_.links(link.account_next).account_prev = link.account_prev;
   } else {
-    list.tail = link.prev;
+    list.tail = link.account_prev;
   }
   --list.count;
   --a.open_orders;
@@ -97,10 +97,11 @@ void Engine::Impl::Forget(uint32_t slot) {
 void Engine::Impl::RestOnBook(Book& book, uint32_t slot) {
   Order& o = pool_[slot];
   Level& level = book.side(o.side).FindOrInsert(o.price);
-  o.prev = level.tail;
-  o.next = kNil;
+  OrderLinks& link = pool_.links(slot);
+  link.queue_prev = level.tail;
+  link.queue_next = kNil;
   if (level.tail != kNil) {
-    pool_[level.tail].next = slot;
+    pool_.links(level.tail).queue_next = slot;
   } else {
     level.head = slot;
   }
@@ -114,19 +115,20 @@ void Engine::Impl::UnlinkFromBook(Book& book, uint32_t slot) {
   Order& o = pool_[slot];
   BookSide& side = book.side(o.side);
   Level& level = (!side.empty() && side.best().price == o.price) ? side.best() : *side.Find(o.price);
-  if (o.prev != kNil) {
-    pool_[o.prev].next = o.next;
+  OrderLinks& link = pool_.links(slot);
+  if (link.queue_prev != kNil) {
+    pool_.links(link.queue_prev).queue_next = link.queue_next;
   } else {
-    level.head = o.next;
+    level.head = link.queue_next;
   }
-  if (o.next != kNil) {
-    pool_[o.next].prev = o.prev;
+  if (link.queue_next != kNil) {
+    pool_.links(link.queue_next).queue_prev = link.queue_prev;
   } else {
-    level.tail = o.prev;
+    level.tail = link.queue_prev;
   }
   level.total -= o.remaining;
   if (--level.count == 0) side.Erase(o.price);
-  o.next = o.prev = kNil;
+  link.queue_next = link.queue_prev = kNil;
 }
 
 // Releases what `o` still holds, marks it `status`, emits its closing events, and frees it. The order must already
@@ -179,7 +181,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
     bool stop = false;
     for (uint32_t ms = opposite.best().head, next; ms != kNil; ms = next) {
       Order& m = pool_[ms];
-      next = m.next;
+      next = pool_.links(ms).queue_next;
       // By notional: a maker the remaining budget cannot buy one lot from ends the taker before anything else
       // (in particular before self-trade prevention could cancel an order the taker would never reach).
       int64_t affordable = INT64_MAX;

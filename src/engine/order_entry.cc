@@ -177,26 +177,22 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   // 14. fill-or-kill: enough non-self liquidity at acceptable prices?
   if (c.tif == TimeInForce::kFillOrKill) {
     int64_t need = c.qty.value();
-    bool blocked = false;
-    for (size_t i = 0; i < opposite.size() && need > 0 && !blocked; ++i) {
-      const Level& level = opposite.nth_best(i);
-      if (!acceptable(level.price)) break;
+    opposite.ForEachFromBest([&](const Level& level) {
+      if (!acceptable(level.price)) return false;
       if (c.stp_mode == StpMode::kNone) {
         need -= level.total.value();
-        continue;
+        return need > 0;
       }
-      for (uint32_t s = level.head; s != kNil && need > 0; s = pool_[s].next) {
+      for (uint32_t s = level.head; s != kNil && need > 0; s = pool_.links(s).queue_next) {
         const Order& m = pool_[s];
         if (m.account == c.account || (c.stp_group != 0 && m.stp_group == c.stp_group)) {
-          if (c.stp_mode != StpMode::kCancelMaker) {
-            blocked = true;
-            break;
-          }
+          if (c.stp_mode != StpMode::kCancelMaker) return false;  // blocked: the taker would stop here
           continue;
         }
         need -= m.remaining.value();
       }
-    }
+      return need > 0;
+    });
     if (need > 0) return reject(RejectReason::kFillOrKill);
   }
   // 15. funds
@@ -213,12 +209,12 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   } else {
     // Market BUY by quantity: walk the asks to price the worst case exactly (docs/engine.md, "Holds").
     int64_t walked = 0;
-    for (size_t i = 0; i < opposite.size() && walked < c.qty.value(); ++i) {
-      const Level& level = opposite.nth_best(i);
-      if (!acceptable(level.price)) break;
+    opposite.ForEachFromBest([&](const Level& level) {
+      if (!acceptable(level.price)) return false;
       walked += std::min(level.total.value(), c.qty.value() - walked);
       cap = level.price;
-    }
+      return walked < c.qty.value();
+    });
     hold = walked == 0 ? 0 : WithFee(NotionalOf(cap, QtyLots{walked}, book.tick_value), rate);
   }
   const AssetId held_asset = c.side == Side::kBuy ? book.def.quote : book.def.base;

@@ -23,8 +23,8 @@ inline constexpr uint32_t kNil = UINT32_MAX;
 
 // One open order. The first cache line holds what matching touches for each maker it visits.
 struct Order {
-  uint32_t next = kNil;  // FIFO queue of its price level (or free list while unused)
-  uint32_t prev = kNil;
+  int32_t maker_ppm = 0;
+  int32_t taker_ppm = 0;
   QtyLots remaining{};
   OrderId id{};
   Amount held{};          // funds held right now (quote for buys, base for sells)
@@ -39,8 +39,6 @@ struct Order {
   PriceTicks cap{};       // market BUY by quantity: never trade above this (P_w, or P_prot for stops); 0 = none
   QtyLots qty{};          // total, including filled
   Amount notional{};      // market buy by notional: budget
-  int32_t maker_ppm = 0;
-  int32_t taker_ppm = 0;
   uint32_t account_book = 0;  // index of its (account, instrument) list in Engine::Impl::account_books_
   InstrumentId instrument{};
   Side side = Side::kBuy;
@@ -54,13 +52,17 @@ struct Order {
   ClientOid client_oid{};
 };
 
-// Links of an order in its account's per-instrument list. Kept beside the pool, not in the Order: unlinking an
-// order touches its neighbours' links, and in this dense array (8 bytes per slot) those stay in cache, where the
-// neighbours' Orders would each be a miss.
-struct AccountLink {
-  uint32_t next = kNil;
-  uint32_t prev = kNil;
+// Links of an order in the two lists it is on: the FIFO queue of its price level (also the free list while the
+// slot is unused) and its account's per-instrument list. Kept beside the pool, not in the Order: unlinking an order
+// touches its neighbours' links, and in this dense array (16 bytes per slot) those are likely in cache, where the
+// neighbours' Orders would each be a miss; the match loop walks a level through it too.
+struct OrderLinks {
+  uint32_t queue_next = kNil;
+  uint32_t queue_prev = kNil;
+  uint32_t account_next = kNil;
+  uint32_t account_prev = kNil;
 };
+static_assert(sizeof(OrderLinks) == 16);
 
 class OrderPool {
  public:
@@ -72,27 +74,28 @@ class OrderPool {
   }
 
   Order& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
-  AccountLink& link(uint32_t slot) { return links_[slot]; }
-  [[nodiscard]] const AccountLink& link(uint32_t slot) const { return links_[slot]; }
+  OrderLinks& links(uint32_t slot) { return links_[slot]; }
+  [[nodiscard]] const OrderLinks& links(uint32_t slot) const { return links_[slot]; }
   const Order& operator[](uint32_t slot) const { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
 
   // Returns a slot holding a default Order.
   uint32_t Allocate() {
     if (free_head_ == kNil) AddChunk();
     const uint32_t slot = free_head_;
-    free_head_ = (*this)[slot].next;
+    free_head_ = links_[slot].queue_next;
     (*this)[slot] = Order{};
+    links_[slot] = OrderLinks{};
     ++live_;
     return slot;
   }
   void Free(uint32_t slot) {
-    (*this)[slot].next = free_head_;
+    links_[slot].queue_next = free_head_;
     free_head_ = slot;
     --live_;
   }
 
   [[nodiscard]] uint32_t live() const { return live_; }
-  [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * (sizeof(Order) + sizeof(AccountLink)); }
+  [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * (sizeof(Order) + sizeof(OrderLinks)); }
 
  private:
   void AddChunk() {
@@ -102,13 +105,13 @@ class OrderPool {
     links_.resize(capacity_);
     // Thread the new chunk onto the free list so the lowest slots are handed out first.
     for (uint32_t i = kChunkSize; i-- > 0;) {
-      (*this)[base + i].next = free_head_;
+      links_[base + i].queue_next = free_head_;
       free_head_ = base + i;
     }
   }
 
   std::vector<HugeArray<Order>> chunks_;
-  std::vector<AccountLink> links_;  // by slot; moves when the pool grows (links are plain indexes)
+  std::vector<OrderLinks> links_;  // by slot; moves when the pool grows (links are plain indexes)
   uint32_t capacity_ = 0;
   uint32_t free_head_ = kNil;
   uint32_t live_ = 0;

@@ -206,12 +206,12 @@ std::string Engine::SaveSnapshot() const {
     if (!b) continue;
     for (const BookSide* side : {&b->bids, &b->asks}) {
       w.U32(static_cast<uint32_t>(side->size()));
-      for (size_t l = side->size(); l-- > 0;) {
-        const Level& level = side->nth_best(l);
+      side->ForEachFromWorst([&](const Level& level) {
         w.I64(level.price.value());
         w.U32(level.count);
-        for (uint32_t s = level.head; s != kNil; s = m.pool_[s].next) w.U64(m.pool_[s].id.value());
-      }
+        for (uint32_t s = level.head; s != kNil; s = m.pool_.links(s).queue_next) w.U64(m.pool_[s].id.value());
+        return true;
+      });
     }
     for (const auto* stops : {&b->stops_rise, &b->stops_fall}) {
       w.U32(static_cast<uint32_t>(stops->size()));
@@ -329,7 +329,6 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     const uint32_t slot = m.pool_.Allocate();
     Order& placed = m.pool_[slot];
     placed = o;
-    placed.next = placed.prev = kNil;  // kNil in `next` = not yet in a queue or stop list
     m.by_id_.Insert(o.id.value(), slot);
     if (!o.client_oid.empty()) m.by_oid_.Insert(m.OidKey(o.account, o.client_oid), slot);
     m.LinkToAccount(slot);
@@ -366,10 +365,11 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
             return fail("bad order in a level of instrument " + std::to_string(bi));
           }
           Order& o = m.pool_[slot];
-          o.prev = level.tail;
-          o.next = kNil;
+          OrderLinks& link = m.pool_.links(slot);
+          link.queue_prev = level.tail;
+          link.queue_next = kNil;
           if (level.tail != kNil) {
-            m.pool_[level.tail].next = slot;
+            m.pool_.links(level.tail).queue_next = slot;
           } else {
             level.head = slot;
           }

@@ -1,8 +1,10 @@
 // Account and its wallet: one balance (available + held) per asset, across every instrument.
 //
 // Most accounts hold a handful of assets, so balances live inline (no allocation, one cache line or two) and
-// spill to a heap vector only past kInline assets. Lookup is a linear scan of a few entries — faster than any
-// hash for this size.
+// spill to a heap vector only past kInline assets. Lookup is a scan of the inline entries, then of a short spill
+// vector; past kScanLimit spilled assets (a market maker or a fund holding every asset of a venue with hundreds)
+// a small open-addressing table over the spill vector makes it one or two probes instead of a scan through
+// kilobytes of balances.
 #pragma once
 
 #include <algorithm>
@@ -35,13 +37,14 @@ struct AccountBook {
 
 struct Account {
   static constexpr size_t kInline = 4;
+  static constexpr size_t kScanLimit = 8;  // spilled balances scanned before the table is built
 
   bool exists = false;
   uint8_t fee_tier = 0;
   uint8_t inline_count = 0;
   uint32_t open_orders = 0;
   std::array<AssetBalance, kInline> inline_balances{};
-  std::vector<AssetBalance> more_balances;
+  std::vector<AssetBalance> more_balances;  // in the order the assets were first held (never reordered)
   // Indexes into Engine::Impl::account_books_ of this account's per-instrument lists, in creation order. An entry
   // stays when its list empties, so re-quoting a book never allocates.
   std::vector<uint32_t> books;
@@ -51,10 +54,18 @@ struct Account {
     for (uint8_t i = 0; i < inline_count; ++i) {
       if (inline_balances[i].asset == asset) return &inline_balances[i];
     }
-    for (AssetBalance& b : more_balances) {
-      if (b.asset == asset) return &b;
+    if (spill_table_.empty()) {
+      for (AssetBalance& b : more_balances) {
+        if (b.asset == asset) return &b;
+      }
+      return nullptr;
     }
-    return nullptr;
+    const size_t mask = spill_table_.size() - 1;
+    for (size_t i = SpillHome(asset, mask);; i = (i + 1) & mask) {
+      const uint16_t at = spill_table_[i];
+      if (at == 0) return nullptr;
+      if (more_balances[at - 1].asset == asset) return &more_balances[at - 1];
+    }
   }
   [[nodiscard]] const AssetBalance* Find(AssetId asset) const { return const_cast<Account*>(this)->Find(asset); }
 
@@ -65,14 +76,51 @@ struct Account {
       return inline_balances[inline_count++];
     }
     more_balances.push_back(AssetBalance{asset, Amount{0}, Amount{0}});
+    if (more_balances.size() > kScanLimit) {
+      if (more_balances.size() * 2 > spill_table_.size()) {
+        RebuildSpillTable();
+      } else {
+        PlaceInSpillTable(more_balances.size() - 1);
+      }
+    }
     return more_balances.back();
   }
+
+  // Cache hints (Engine::Prefetch): the account's own lines; where the lookup of `asset` will probe (the account's
+  // lines must already be on their way, so this reads them).
+  void PrefetchSelf() const {
+    for (size_t off = 0; off < sizeof(Account); off += 64) __builtin_prefetch(reinterpret_cast<const char*>(this) + off);
+  }
+  void PrefetchBalance(AssetId asset) const {
+    if (!spill_table_.empty()) __builtin_prefetch(&spill_table_[SpillHome(asset, spill_table_.size() - 1)]);
+  }
+
+  [[nodiscard]] size_t SpillTableBytes() const { return spill_table_.capacity() * sizeof(uint16_t); }
 
   template <typename F>
   void ForEachBalance(F&& f) const {
     for (uint8_t i = 0; i < inline_count; ++i) f(inline_balances[i]);
     for (const AssetBalance& b : more_balances) f(b);
   }
+
+ private:
+  static size_t SpillHome(AssetId asset, size_t mask) { return (asset.value() * size_t{0x9E3779B1}) >> 7 & mask; }
+  void PlaceInSpillTable(size_t position) {
+    const size_t mask = spill_table_.size() - 1;
+    size_t i = SpillHome(more_balances[position].asset, mask);
+    while (spill_table_[i] != 0) i = (i + 1) & mask;
+    spill_table_[i] = static_cast<uint16_t>(position + 1);
+  }
+  void RebuildSpillTable() {
+    size_t capacity = 32;
+    while (capacity < more_balances.size() * 4) capacity *= 2;
+    spill_table_.assign(capacity, 0);
+    for (size_t p = 0; p < more_balances.size(); ++p) PlaceInSpillTable(p);
+  }
+
+  // Open addressing over more_balances: 0 = empty, else position + 1 (AssetId is 16 bits, so positions fit).
+  // Empty until more_balances passes kScanLimit; at most half full.
+  std::vector<uint16_t> spill_table_;
 };
 
 // AccountTable: accounts by id, in chunks of 4,096 allocated on first use.
@@ -129,7 +177,7 @@ class AccountTable {
     size_t bytes = chunks_.capacity() * sizeof(void*);
     ForEach([&](size_t, const Account& a) {
       bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance) +
-               a.books.capacity() * sizeof(uint32_t);
+               a.books.capacity() * sizeof(uint32_t) + a.SpillTableBytes();
     });
     return bytes;
   }

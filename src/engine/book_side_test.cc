@@ -1,0 +1,134 @@
+// BookSide against a std::map model: random inserts and erases near a drifting mid, with far outliers that spill
+// outside the ladder's window and jumps that force it to re-centre, checking best, find and both iteration orders.
+#include "engine/book_side.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <vector>
+
+namespace sequex {
+namespace {
+
+// The model: price -> count, and the levels in best-first order.
+std::vector<int64_t> BestFirst(const std::map<int64_t, uint32_t>& model, bool is_bid) {
+  std::vector<int64_t> out;
+  if (is_bid) {
+    for (auto it = model.rbegin(); it != model.rend(); ++it) out.push_back(it->first);
+  } else {
+    for (const auto& [price, count] : model) out.push_back(price);
+  }
+  return out;
+}
+
+void ExpectSame(const BookSide& side, const std::map<int64_t, uint32_t>& model, bool is_bid) {
+  ASSERT_EQ(side.size(), model.size());
+  ASSERT_EQ(side.empty(), model.empty());
+  const std::vector<int64_t> want = BestFirst(model, is_bid);
+  std::vector<int64_t> best_first;
+  side.ForEachFromBest([&](const Level& l) {
+    best_first.push_back(l.price.value());
+    EXPECT_EQ(l.count, model.at(l.price.value()));
+    return true;
+  });
+  ASSERT_EQ(best_first, want);
+  std::vector<int64_t> worst_first;
+  side.ForEachFromWorst([&](const Level& l) {
+    worst_first.push_back(l.price.value());
+    return true;
+  });
+  ASSERT_EQ(worst_first, std::vector<int64_t>(want.rbegin(), want.rend()));
+  if (!model.empty()) {
+    ASSERT_EQ(side.best().price.value(), want.front());
+  }
+}
+
+// Adds one order's worth to the level (as RestOnBook does) or takes one away (erasing the level when it empties).
+void Add(BookSide& side, std::map<int64_t, uint32_t>& model, int64_t price) {
+  Level& l = side.FindOrInsert(PriceTicks{price});
+  ++l.count;
+  l.total += QtyLots{1};
+  ++model[price];
+}
+void Remove(BookSide& side, std::map<int64_t, uint32_t>& model, int64_t price) {
+  Level* l = side.Find(PriceTicks{price});
+  ASSERT_NE(l, nullptr);
+  l->total -= QtyLots{1};
+  if (--l->count == 0) side.Erase(PriceTicks{price});
+  if (--model[price] == 0) model.erase(price);
+}
+
+void RunRandom(bool is_bid, uint64_t seed) {
+  BookSide side(is_bid);
+  std::map<int64_t, uint32_t> model;
+  std::mt19937_64 rng(seed);
+  int64_t mid = 10'000'000;
+  for (int step = 0; step < 60'000; ++step) {
+    const uint64_t r = rng() % 1000;
+    if (r < 2) {
+      mid += static_cast<int64_t>(rng() % 400'000) - 200'000;  // a jump larger than the window's half
+    } else if (r < 400) {
+      mid += static_cast<int64_t>(rng() % 21) - 10;
+    }
+    if (mid < 1000) mid = 1000;
+    int64_t price = mid + static_cast<int64_t>(rng() % 201) - 100;
+    if (rng() % 50 == 0) price = 1 + static_cast<int64_t>(rng() % (int64_t{1} << 40));  // a far outlier
+    if (rng() % 2 == 0 || model.empty()) {
+      Add(side, model, price);
+    } else {
+      // Remove from a random existing level.
+      auto it = model.lower_bound(price);
+      if (it == model.end()) it = std::prev(model.end());
+      Remove(side, model, it->first);
+    }
+    if (step % 97 == 0) ExpectSame(side, model, is_bid);
+    if (testing::Test::HasFatalFailure()) return;
+    if (!model.empty()) {
+      ASSERT_EQ(side.best().price.value(), BestFirst(model, is_bid).front()) << "step " << step;
+    }
+  }
+  while (!model.empty()) Remove(side, model, model.begin()->first);
+  ExpectSame(side, model, is_bid);
+}
+
+TEST(BookSideTest, ShouldMatchAnOrderedMapForBidsUnderRandomTraffic) { RunRandom(true, 1); }
+TEST(BookSideTest, ShouldMatchAnOrderedMapForAsksUnderRandomTraffic) { RunRandom(false, 2); }
+
+TEST(BookSideTest, ShouldKeepPricesTooFarApartOutsideTheWindowInOrder) {
+  BookSide bids(true);
+  std::map<int64_t, uint32_t> model;
+  const int64_t far = BookSide::kWindow * 4;
+  for (int64_t p : {far, int64_t{1}, far * 3, far + 5, int64_t{2}, far * 3 - 1}) Add(bids, model, p);
+  ExpectSame(bids, model, true);
+  EXPECT_EQ(bids.best().price.value(), far * 3);
+  Remove(bids, model, far * 3);
+  Remove(bids, model, far * 3 - 1);
+  ExpectSame(bids, model, true);
+  EXPECT_EQ(bids.best().price.value(), far + 5);
+}
+
+TEST(BookSideTest, ShouldMoveTheWindowWhenTheMarketDriftsPastIt) {
+  BookSide asks(false);
+  std::map<int64_t, uint32_t> model;
+  // Levels that keep moving up, each old one emptied: the window follows without anything spilling.
+  for (int64_t p = 1'000; p < 1'000 + 3 * BookSide::kWindow; p += 997) {
+    Add(asks, model, p);
+    if (model.size() > 3) Remove(asks, model, model.begin()->first);
+  }
+  ExpectSame(asks, model, false);
+}
+
+TEST(BookSideTest, ShouldFindTheNextBestAcrossSparseWordsOfTheBitmap) {
+  BookSide asks(false);
+  std::map<int64_t, uint32_t> model;
+  for (int64_t p : {int64_t{500}, int64_t{500 + 64 * 64 + 3}, int64_t{500 + 64 * 64 * 40 + 1}}) Add(asks, model, p);
+  Remove(asks, model, 500);
+  EXPECT_EQ(asks.best().price.value(), 500 + 64 * 64 + 3);
+  Remove(asks, model, 500 + 64 * 64 + 3);
+  EXPECT_EQ(asks.best().price.value(), 500 + 64 * 64 * 40 + 1);
+  ExpectSame(asks, model, false);
+}
+
+}  // namespace
+}  // namespace sequex
