@@ -108,7 +108,9 @@ class BookSide {
   [[nodiscard]] bool InWindow(PriceTicks p) const { return static_cast<uint64_t>(p.value() - lo_) < kWindow; }
   [[nodiscard]] size_t Index(PriceTicks p) const { return static_cast<size_t>(p.value() - lo_); }
   // A price outside the window that ranks before every level of the window.
-  [[nodiscard]] bool BeyondWindowBetter(PriceTicks p) const { return is_bid_ ? p.value() >= lo_ + kWindow : p.value() < lo_; }
+  [[nodiscard]] bool BeyondWindowBetter(PriceTicks p) const {
+    return is_bid_ ? p.value() >= lo_ + kWindow : p.value() < lo_;
+  }
 
   void ClaimLadder(size_t i, PriceTicks price) {
     ladder_[i] = Level{price, QtyLots{0}, kNil, kNil, 0};
@@ -161,7 +163,7 @@ class BookSide {
   bool Recentre(PriceTicks price);
   [[nodiscard]] size_t OutsideLowerBound(PriceTicks price) const;
 
-  Level* ladder_ = nullptr;   // kWindow entries, price lo_ + i at index i
+  Level* ladder_ = nullptr;    // kWindow entries, price lo_ + i at index i
   uint64_t* bits0_ = nullptr;  // in the same reservation as the ladder
   uint64_t* bits1_ = nullptr;
   uint64_t bits2_ = 0;

@@ -69,7 +69,8 @@ static_assert(std::variant_size_v<CommandBody> == 13, "Apply's dispatch lists ev
 void Engine::Impl::PrefetchOrders(const Command& command) const {
   const auto order = [this](uint32_t slot) {
     if (slot == FlatIndex::kNone) return;
-    for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(reinterpret_cast<const char*>(&pool_[slot]) + off);
+    const char* at = reinterpret_cast<const char*>(&pool_[slot]);
+    for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
     __builtin_prefetch(&pool_.links(slot));
   };
   if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
@@ -520,13 +521,15 @@ BookDepth Engine::Depth(InstrumentId instrument, size_t levels) const {
   BookDepth depth;
   const Book* b = impl_->FindBook(instrument);
   if (b == nullptr) return depth;
-  for (auto [side, out] : {std::pair{&b->bids, &depth.bids}, std::pair{&b->asks, &depth.asks}}) {
-    side->ForEachFromBest([&, out = out](const Level& l) {
-      if (out->size() >= levels) return false;
-      out->push_back(DepthLevel{l.price, l.total, l.count});
+  const auto collect = [levels](const BookSide& side, std::vector<DepthLevel>& out) {
+    side.ForEachFromBest([&](const Level& l) {
+      if (out.size() >= levels) return false;
+      out.push_back(DepthLevel{l.price, l.total, l.count});
       return true;
     });
-  }
+  };
+  collect(b->bids, depth.bids);
+  collect(b->asks, depth.asks);
   return depth;
 }
 

@@ -89,7 +89,8 @@ struct Account {
   // Cache hints (Engine::Prefetch): the account's own lines; where the lookup of `asset` will probe (the account's
   // lines must already be on their way, so this reads them).
   void PrefetchSelf() const {
-    for (size_t off = 0; off < sizeof(Account); off += 64) __builtin_prefetch(reinterpret_cast<const char*>(this) + off);
+    for (size_t off = 0; off < sizeof(Account); off += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(this) + off);
   }
   void PrefetchBalance(AssetId asset) const {
     if (!spill_table_.empty()) __builtin_prefetch(&spill_table_[SpillHome(asset, spill_table_.size() - 1)]);
@@ -164,7 +165,8 @@ class AccountTable {
   void ForEach(F&& f) const {
     for (size_t c = 0; c < chunks_.size(); ++c) {
       if (!chunks_[c]) continue;
-      for (uint32_t i = 0; i < kChunkSize && (c << kChunkBits) + i < size_; ++i) f((c << kChunkBits) + i, chunks_[c][i]);
+      for (uint32_t i = 0; i < kChunkSize && (c << kChunkBits) + i < size_; ++i)
+        f((c << kChunkBits) + i, chunks_[c][i]);
     }
   }
 
