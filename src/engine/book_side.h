@@ -90,6 +90,11 @@ class BookSide {
     }
   }
 
+  // Cache hint: the ladder entry of `price`, if the window covers it. Reads nothing but the window's position.
+  void PrefetchLevel(PriceTicks price) const {
+    if (InWindow(price)) __builtin_prefetch(&ladder_[Index(price)]);
+  }
+
   // f(const Level&) -> bool (false stops), best level first / worst level first.
   template <typename F>
   void ForEachFromBest(F&& f) const;

@@ -66,13 +66,17 @@ std::span<const Event> Engine::Impl::Apply(const Command& command) {
 }
 static_assert(std::variant_size_v<CommandBody> == 13, "Apply's dispatch lists every command");
 
-void Engine::Impl::PrefetchOrders(const Command& command) const {
-  const auto order = [this](uint32_t slot) {
-    if (slot == FlatIndex::kNone) return;
-    const char* at = reinterpret_cast<const char*>(&pool_[slot]);
-    for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
-    __builtin_prefetch(&pool_.links(slot));
+uint32_t Engine::Impl::ProbableTarget(const Command& command) const {
+  const auto lookup = [this](AccountId account, OrderId id, const ClientOid& oid) {
+    if (id.value() != 0) return by_id_.Find(id.value());
+    return oid.empty() ? FlatIndex::kNone : by_oid_.Find(OidKey(account, oid));
   };
+  if (const auto* c = std::get_if<CancelOrder>(&command.body)) return lookup(c->account, c->order_id, c->client_oid);
+  if (const auto* a = std::get_if<AmendOrder>(&command.body)) return lookup(a->account, a->order_id, a->orig_client_oid);
+  return FlatIndex::kNone;
+}
+
+void Engine::Impl::PrefetchOrders(const Command& command) const {
   if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
     const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
     if (list != FlatIndex::kNone) {
@@ -85,19 +89,55 @@ void Engine::Impl::PrefetchOrders(const Command& command) const {
       a->PrefetchBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
     }
     const BookSide& opposite = book->side(Opposite(p->side));
-    if (!opposite.empty()) order(opposite.best().head);
-    if (p->price.value() > 0) {
-      const Level* level = book->side(p->side).Find(p->price);
-      if (level != nullptr) order(level->tail);
+    // The first maker, when the order may trade on arrival.
+    if (!opposite.empty() && (p->price.value() == 0 || !opposite.Better(PriceTicks{p->price}, opposite.best().price))) {
+      const uint32_t head = opposite.best().head;
+      if (head != kNil) {
+        const char* at = reinterpret_cast<const char*>(&pool_[head]);
+        for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
+      }
     }
-  } else if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
-    order(c->order_id.value() != 0 ? by_id_.Find(c->order_id.value())
-                                   : (c->client_oid.empty() ? FlatIndex::kNone
-                                                            : by_oid_.Find(OidKey(c->account, c->client_oid))));
-  } else if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
-    order(a->order_id.value() != 0
-              ? by_id_.Find(a->order_id.value())
-              : (a->orig_client_oid.empty() ? FlatIndex::kNone : by_oid_.Find(OidKey(a->account, a->orig_client_oid))));
+    if (p->price.value() > 0) book->side(p->side).PrefetchLevel(p->price);
+    return;
+  }
+  uint32_t slot = FlatIndex::kNone;
+  if (TargetHint* hint = FindHint(command)) {
+    hint->slot = hint->by_id ? by_id_.Find(hint->key) : by_oid_.Find(hint->key);
+    slot = hint->slot;
+  } else {
+    slot = ProbableTarget(command);
+  }
+  if (slot == FlatIndex::kNone) return;
+  const char* at = reinterpret_cast<const char*>(&pool_[slot]);
+  for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
+  __builtin_prefetch(&pool_.links(slot));
+}
+
+void Engine::Impl::PrefetchDependents(const Command& command) const {
+  if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
+    const Book* book = FindBook(p->instrument);
+    const Account* a = accounts_.Find(p->account.value());
+    if (book == nullptr || a == nullptr || static_cast<uint8_t>(p->side) > 1) return;
+    a->PrefetchProbableBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
+    return;
+  }
+  uint32_t slot = HintedTarget(command);
+  if (slot == FlatIndex::kNone) slot = ProbableTarget(command);
+  if (slot == FlatIndex::kNone) return;
+  const Order& o = pool_[slot];
+  const Account* owner = accounts_.Find(o.account.value());
+  const Book* book = FindBook(o.instrument);
+  if (owner == nullptr || book == nullptr || static_cast<uint8_t>(o.side) > 1) return;  // a stale or foreign slot
+  owner->PrefetchBalanceAt(o.held_position);
+  if (o.account_book < account_books_.size()) __builtin_prefetch(&account_books_[o.account_book]);
+  const OrderLinks& links = pool_.links(slot);
+  for (uint32_t neighbour : {links.queue_prev, links.queue_next, links.account_prev, links.account_next}) {
+    if (neighbour != kNil) __builtin_prefetch(&pool_.links(neighbour));
+  }
+  if (std::holds_alternative<CancelOrder>(command.body)) by_id_.Prefetch(o.id.value());  // Forget erases it
+  book->side(o.side).PrefetchLevel(o.price);
+  if (const auto* amend = std::get_if<AmendOrder>(&command.body); amend != nullptr && amend->new_price.value() > 0) {
+    book->side(o.side).PrefetchLevel(amend->new_price);
   }
 }
 
@@ -107,20 +147,26 @@ void Engine::Impl::Prefetch(const Command& command) const {
     by_id_.Prefetch(next_order_id_);
     account_book_index_.Prefetch(uint64_t{p->account.value()} << 16 | p->instrument.value());
     if (const Account* a = accounts_.Find(p->account.value())) a->PrefetchSelf();
-  } else if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
-    if (const Account* a = accounts_.Find(c->account.value())) a->PrefetchSelf();
-    if (c->order_id.value() != 0) {
-      by_id_.Prefetch(c->order_id.value());
-    } else if (!c->client_oid.empty()) {
-      by_oid_.Prefetch(OidKey(c->account, c->client_oid));
+    return;
+  }
+  const auto target = [&](AccountId account, OrderId id, const ClientOid& oid) {
+    if (const Account* a = accounts_.Find(account.value())) a->PrefetchSelf();
+    if (id.value() == 0 && oid.empty()) return;
+    for (TargetHint& old : target_hints_) {
+      if (old.command == &command) old.command = nullptr;  // a caller reusing its buffer: that hint is stale
     }
+    TargetHint& hint = target_hints_[next_hint_++ % target_hints_.size()];
+    hint = TargetHint{&command, id.value() != 0 ? id.value() : OidKey(account, oid), id.value() != 0, FlatIndex::kNone};
+    if (hint.by_id) {
+      by_id_.Prefetch(hint.key);
+    } else {
+      by_oid_.Prefetch(hint.key);
+    }
+  };
+  if (const auto* c = std::get_if<CancelOrder>(&command.body)) {
+    target(c->account, c->order_id, c->client_oid);
   } else if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
-    if (const Account* account = accounts_.Find(a->account.value())) account->PrefetchSelf();
-    if (a->order_id.value() != 0) {
-      by_id_.Prefetch(a->order_id.value());
-    } else if (!a->orig_client_oid.empty()) {
-      by_oid_.Prefetch(OidKey(a->account, a->orig_client_oid));
-    }
+    target(a->account, a->order_id, a->orig_client_oid);
   }
 }
 static_assert(std::is_same_v<std::variant_alternative_t<5, CommandBody>, PlaceOrder>);
@@ -135,6 +181,7 @@ void Engine::Impl::OnDefineAsset(const DefineAsset& c) {
   }
   if (assets_.size() <= c.asset.value()) assets_.resize(size_t{c.asset.value()} + 1);
   AssetInfo& a = assets_[c.asset.value()];
+  NoteDefined(asset_ids_, c.asset.value());
   a.defined = true;
   a.decimals = c.decimals;
   std::copy(std::begin(c.code), std::end(c.code), a.code);
@@ -168,8 +215,8 @@ void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
   }
   if (existing == nullptr) {
     if (!ValidCode(c.symbol, sizeof c.symbol, true)) return Reject(RejectReason::kInvalidInstrument);
-    for (const auto& b : books_) {
-      if (b && std::string_view(b->def.symbol) == std::string_view(c.symbol)) {
+    for (const uint16_t id : book_ids_) {
+      if (std::string_view(books_[id]->def.symbol) == std::string_view(c.symbol)) {
         return Reject(RejectReason::kInvalidInstrument);
       }
     }
@@ -179,6 +226,7 @@ void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
     book->tick_value = Amount{static_cast<int64_t>(product / scale)};
     book->lot_size = c.lot_size;
     books_[c.instrument.value()] = std::move(book);
+    NoteDefined(book_ids_, c.instrument.value());
     return Done();
   }
   const InstrumentStatus old_status = existing->def.status;
@@ -343,8 +391,7 @@ uint64_t Engine::Impl::StateHash() const {
   StateHasher h;
   h.U64(next_order_id_);
   h.U64(next_match_id_);
-  for (size_t i = 0; i < assets_.size(); ++i) {
-    if (!assets_[i].defined) continue;
+  for (const size_t i : asset_ids_) {
     h.U64(i);
     h.U64(assets_[i].decimals);
     h.Bytes(assets_[i].code);
@@ -354,9 +401,8 @@ uint64_t Engine::Impl::StateHash() const {
     h.I64(t.maker_ppm);
     h.I64(t.taker_ppm);
   }
-  for (size_t i = 0; i < books_.size(); ++i) {
+  for (const size_t i : book_ids_) {
     const Book* b = books_[i].get();
-    if (b == nullptr) continue;
     const DefineInstrument& d = b->def;
     h.U64(i);
     h.Bytes(d.symbol);
@@ -424,9 +470,8 @@ std::string Engine::Impl::Audit() const {
     held_by_orders[{o.account.value(), HeldAsset(o, b).value()}] += o.held.value();
     return {};
   };
-  for (const auto& bp : books_) {
-    if (!bp) continue;
-    const Book& b = *bp;
+  for (const uint16_t id : book_ids_) {
+    const Book& b = *books_[id];
     if (!b.bids.empty() && !b.asks.empty() && b.bids.best().price >= b.asks.best().price) {
       return std::string("crossed book ") + b.def.symbol;
     }
@@ -471,7 +516,7 @@ std::string Engine::Impl::Audit() const {
     }
   }
   if (open_orders != pool_.live() || open_orders != by_id_.size()) return "open order count mismatch";
-  std::vector<Wide> sums(assets_.size(), 0);
+  std::map<uint16_t, Wide> sums;
   std::string err;
   size_t highest_account = 0;
   accounts_.ForEach([&](size_t i, const Account& a) {
@@ -489,8 +534,8 @@ std::string Engine::Impl::Audit() const {
     });
   });
   if (!err.empty()) return err;
-  for (size_t i = 0; i < assets_.size(); ++i) {
-    if (assets_[i].defined && sums[i] != assets_[i].net_deposits.value()) {
+  for (const uint16_t i : asset_ids_) {
+    if (sums[i] != assets_[i].net_deposits.value()) {
       return "conservation broken for asset " + std::string(assets_[i].code);
     }
   }
@@ -508,10 +553,10 @@ Engine::~Engine() = default;
 
 std::span<const Event> Engine::Apply(const Command& command) { return impl_->Apply(command); }
 void Engine::Prefetch(const Command& command, PrefetchStage stage) const {
-  if (stage == PrefetchStage::kIndexes) {
-    impl_->Prefetch(command);
-  } else {
-    impl_->PrefetchOrders(command);
+  switch (stage) {
+    case PrefetchStage::kIndexes: return impl_->Prefetch(command);
+    case PrefetchStage::kOrders: return impl_->PrefetchOrders(command);
+    case PrefetchStage::kDependents: return impl_->PrefetchDependents(command);
   }
 }
 uint64_t Engine::StateHash() const { return impl_->StateHash(); }
@@ -590,9 +635,7 @@ std::optional<InstrumentView> Engine::Instrument(InstrumentId instrument) const 
 
 std::vector<InstrumentId> Engine::InstrumentIds() const {
   std::vector<InstrumentId> out;
-  for (size_t i = 0; i < impl_->books_.size(); ++i) {
-    if (impl_->books_[i]) out.push_back(InstrumentId{static_cast<uint16_t>(i)});
-  }
+  for (const uint16_t id : impl_->book_ids_) out.push_back(InstrumentId{id});
   return out;
 }
 
@@ -606,9 +649,7 @@ std::optional<DefineAsset> Engine::Asset(AssetId asset) const {
 
 std::vector<AssetId> Engine::AssetIds() const {
   std::vector<AssetId> out;
-  for (size_t i = 0; i < impl_->assets_.size(); ++i) {
-    if (impl_->assets_[i].defined) out.push_back(AssetId{static_cast<uint16_t>(i)});
-  }
+  for (const uint16_t id : impl_->asset_ids_) out.push_back(AssetId{id});
   return out;
 }
 

@@ -100,11 +100,13 @@ class Engine {
   std::span<const Event> Apply(const Command& command);
 
   // Hints that `command` will be applied soon, so its cache misses overlap the current command's work. No effect
-  // on state or results. Two stages, because the second needs what the first loaded: a caller holding a batch
-  // (the sequencer, replay, benchmarks) calls Prefetch(i + 2, kIndexes) and Prefetch(i + 1, kOrders) before
-  // Apply(i). kIndexes loads the id/client_oid index slots; kOrders reads them and loads the orders, links and
-  // account lists the command will touch.
-  enum class PrefetchStage { kIndexes, kOrders };
+  // on state or results. Three stages, because each needs what the one before loaded: a caller holding a batch
+  // (replay, benchmarks) calls Prefetch(i + 3, kIndexes), Prefetch(i + 2, kOrders) and Prefetch(i + 1,
+  // kDependents) before Apply(i). kIndexes loads the id/client_oid index slots and the account; kOrders reads the
+  // slots and loads the orders, their links and the account-list and wallet-table entries; kDependents reads the
+  // orders and loads what they point to: the balance they hold, their neighbours' links, their level, their id's
+  // index slot. A caller with a shorter lookahead may skip the later stages.
+  enum class PrefetchStage { kIndexes, kOrders, kDependents };
   void Prefetch(const Command& command, PrefetchStage stage = PrefetchStage::kIndexes) const;
 
   // Canonical hash of the whole state (docs/engine.md, "State hash"): equal states, equal hashes.

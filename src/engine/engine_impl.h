@@ -6,6 +6,7 @@
 // runs on the one business thread.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <map>
@@ -69,6 +70,27 @@ class Engine::Impl {
   std::span<const Event> Apply(const Command& command);
   void Prefetch(const Command& command) const;
   void PrefetchOrders(const Command& command) const;
+  void PrefetchDependents(const Command& command) const;
+  // The open order a cancel or amend names, as far as the indexes say (no confirmation): kNone if none. The stages
+  // remember per command what they computed (target_hints_: the index key from kIndexes, the slot from kOrders), so
+  // later stages and Apply neither hash nor probe again; a hinted slot is only ever a candidate that Apply confirms.
+  [[nodiscard]] uint32_t ProbableTarget(const Command& command) const;
+  struct TargetHint {
+    const Command* command = nullptr;
+    uint64_t key = 0;  // order id, or OidKey of the client_oid
+    bool by_id = false;
+    uint32_t slot = UINT32_MAX;  // FlatIndex::kNone until kOrders ran
+  };
+  [[nodiscard]] TargetHint* FindHint(const Command& command) const {
+    for (TargetHint& h : target_hints_) {
+      if (h.command == &command) return &h;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] uint32_t HintedTarget(const Command& command) const {
+    const TargetHint* h = FindHint(command);
+    return h != nullptr ? h->slot : FlatIndex::kNone;
+  }
 
   // ---- engine.cc
   void OnDefineAsset(const DefineAsset& c);
@@ -98,6 +120,8 @@ class Engine::Impl {
   void OnCancelAll(const CancelAll& c);
   void OnAmendOrder(const AmendOrder& c);
   [[nodiscard]] uint32_t FindOpenOrder(AccountId account, OrderId id, const ClientOid& oid) const;
+  // FindOpenOrder, trying `candidate` (a hint, possibly stale, or kNone) before the indexes.
+  [[nodiscard]] uint32_t FindOpenOrder(AccountId account, OrderId id, const ClientOid& oid, uint32_t candidate) const;
   [[nodiscard]] Amount Requirement(const Order& o, const Book& book) const;
 
   // ---- matching.cc
@@ -143,6 +167,8 @@ class Engine::Impl {
 
   EngineConfig config_;
   const Command* command_ = nullptr;  // the command being applied (seq, time)
+  mutable std::array<TargetHint, 8> target_hints_{};  // the latest cancels' and amends' hints (Prefetch is const)
+  mutable uint32_t next_hint_ = 0;
   std::vector<Event> events_;
   OrderPool pool_;
   FlatIndex by_id_;
@@ -150,6 +176,11 @@ class Engine::Impl {
   AccountTable accounts_;
   std::vector<AssetInfo> assets_;
   std::vector<std::unique_ptr<Book>> books_;
+  // The ids in use of assets_ and books_, ascending: ids are the operator's choice (up to 0xFFFE), so walking the
+  // tables themselves would cost the highest id, not the number defined, on every hash and audit.
+  std::vector<uint16_t> asset_ids_;
+  std::vector<uint16_t> book_ids_;
+  void NoteDefined(std::vector<uint16_t>& ids, uint16_t id) { ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id); }
   std::array<FeeTier, 16> fee_tiers_{};
   std::vector<AccountBook> account_books_;  // every (account, instrument) order list ever opened
   FlatIndex account_book_index_;            // (account << 16 | instrument) -> index in account_books_

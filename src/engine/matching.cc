@@ -133,8 +133,8 @@ void Engine::Impl::UnlinkFromBook(Book& book, uint32_t slot) {
 
 // Releases what `o` still holds, marks it `status`, emits its closing events, and frees it. The order must already
 // be off the book and out of the stop lists.
-static void ReleaseHold(Account& a, AssetId asset, Order& o) {
-  AssetBalance& b = *a.Find(asset);
+static void ReleaseHold(Account& a, Order& o) {
+  AssetBalance& b = a.BalanceAt(o.held_position);
   b.held -= o.held;
   b.available += o.held;
   o.held = Amount{0};
@@ -150,7 +150,7 @@ void Engine::Impl::CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus 
     list.erase(std::find(list.begin(), list.end(), slot));
   }
   const AssetId asset = HeldAsset(o, book);
-  ReleaseHold(accounts_.At(o.account.value()), asset, o);
+  ReleaseHold(accounts_.At(o.account.value()), o);
   events_.emplace_back(CancelledEvent{o.id, o.account, o.instrument, why, o.remaining});
   o.status = status;
   EmitOrderUpdate(o);
@@ -220,12 +220,12 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       const int64_t seller_fee = buy ? maker_fee : taker_fee;
 
       const int64_t buyer_cost = notional + std::max<int64_t>(buyer_fee, 0);
-      AssetBalance& buyer_quote = *buyer_account.Find(quote);
+      AssetBalance& buyer_quote = buyer_account.BalanceAt(buyer.held_position);
       buyer_quote.held -= Amount{buyer_cost};
       buyer_quote.available += Amount{std::max<int64_t>(-buyer_fee, 0)};
       buyer.held -= Amount{buyer_cost};
       buyer_account.Get(base).available += Amount{base_amount};
-      AssetBalance& seller_base = *seller_account.Find(base);
+      AssetBalance& seller_base = seller_account.BalanceAt(seller.held_position);
       seller_base.held -= Amount{base_amount};
       seller.held -= Amount{base_amount};
       seller_account.Get(quote).available += Amount{notional - seller_fee};
@@ -244,7 +244,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         if (!IsMarketLike(o->type) && o->remaining.value() > 0) {
           const Amount excess = o->held - Requirement(*o, book);
           o->held -= excess;
-          AssetBalance& b = *accounts_.At(o->account.value()).Find(quote);
+          AssetBalance& b = accounts_.At(o->account.value()).BalanceAt(o->held_position);
           b.held -= excess;
           b.available += excess;
         }
@@ -252,7 +252,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       opposite.best().total -= fill;  // the maker is in the best level
       const bool maker_done = m.remaining.value() == 0;
       if (maker_done) {
-        ReleaseHold(maker_account, buy ? base : quote, m);
+        ReleaseHold(maker_account, m);
         UnlinkFromBook(book, ms);
         m.status = OrderStatus::kFilled;
       }
@@ -278,7 +278,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
   // ---- the taker's end
   const AssetId held_asset = buy ? quote : base;
   const auto close = [&](const CancelReason* why, OrderStatus status) {
-    ReleaseHold(taker_account, held_asset, t);
+    ReleaseHold(taker_account, t);
     if (why != nullptr) events_.emplace_back(CancelledEvent{t.id, t.account, t.instrument, *why, t.remaining});
     t.status = status;
     EmitOrderUpdate(t);

@@ -59,6 +59,19 @@ uint32_t Engine::Impl::FindOpenOrder(AccountId account, OrderId id, const Client
   return slot == FlatIndex::kNone ? kNil : slot;
 }
 
+uint32_t Engine::Impl::FindOpenOrder(AccountId account, OrderId id, const ClientOid& oid, uint32_t candidate) const {
+  if (candidate != FlatIndex::kNone) {
+    const Order& o = pool_[candidate];
+    // Ids are unique, and a client_oid is unique among the account's open orders: a candidate that is open, the
+    // account's, and named by the command is the answer the indexes would give.
+    const bool open = o.status == OrderStatus::kActive || o.status == OrderStatus::kNew;
+    if (open && o.account == account && (id.value() != 0 ? o.id == id : !oid.empty() && o.client_oid == oid)) {
+      return candidate;
+    }
+  }
+  return FindOpenOrder(account, id, oid);
+}
+
 Amount Engine::Impl::Requirement(const Order& o, const Book& book) const {
   if (o.side == Side::kSell) return Amount{o.remaining.value() * book.lot_size.value()};
   const int32_t rate = HoldRate(o.maker_ppm, o.taker_ppm);
@@ -246,6 +259,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   o.taker_ppm = tier.taker_ppm;
   o.held = Amount{hold};
   o.status = OrderStatus::kNew;
+  o.held_position = account->PositionOf(funds);
   o.created_seq = command_->seq;
   o.created_time = command_->time;
   o.client_oid = c.client_oid;
@@ -275,7 +289,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
 }
 
 void Engine::Impl::OnCancelOrder(const CancelOrder& c) {
-  const uint32_t slot = FindOpenOrder(c.account, c.order_id, c.client_oid);
+  const uint32_t slot = FindOpenOrder(c.account, c.order_id, c.client_oid, HintedTarget(*command_));
   if (slot == kNil) return Reject(RejectReason::kOrderNotFound, c.account, c.order_id);
   CancelOpenOrder(slot, CancelReason::kUserRequest, OrderStatus::kCanceled);
   Done();
@@ -294,7 +308,7 @@ void Engine::Impl::OnCancelAll(const CancelAll& c) {
 
 void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   // 1. the order
-  const uint32_t slot = FindOpenOrder(c.account, c.order_id, c.orig_client_oid);
+  const uint32_t slot = FindOpenOrder(c.account, c.order_id, c.orig_client_oid, HintedTarget(*command_));
   if (slot == kNil) return Reject(RejectReason::kOrderNotFound, c.account, c.order_id);
   Order& o = pool_[slot];
   Book& book = *FindBook(o.instrument);
@@ -355,7 +369,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   probe.remaining = new_qty - o.filled;
   const Amount required = Requirement(probe, book);
   Account& account = accounts_.At(o.account.value());
-  AssetBalance& funds = *account.Find(HeldAsset(o, book));
+  AssetBalance& funds = account.BalanceAt(o.held_position);
   const Amount delta = required - o.held;
   if (required.value() < 0 || delta > funds.available) return reject(RejectReason::kInsufficientBalance);
 

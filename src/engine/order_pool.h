@@ -47,6 +47,7 @@ struct Order {
   uint8_t flags = 0;
   StpMode stp_mode = StpMode::kNone;
   OrderStatus status = OrderStatus::kNew;
+  uint16_t held_position = 0;  // Account::PositionOf the balance it holds (quote for buys, base for sells)
   SeqNo created_seq = 0;
   TimeNs created_time = 0;
   ClientOid client_oid{};

@@ -256,9 +256,11 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   const uint32_t n_assets = r.U32();
   if (n_assets > 0x10000 || n_assets > r.remaining()) return fail("bad asset count");
   m.assets_.assign(n_assets, AssetInfo{});
+  m.asset_ids_.clear();
   for (AssetInfo& a : m.assets_) {
     a.defined = r.U8() != 0;
     if (!a.defined) continue;
+    m.asset_ids_.push_back(static_cast<uint16_t>(&a - m.assets_.data()));  // ascending, as read
     a.decimals = r.U8();
     r.Raw(a.code, sizeof a.code);
     a.net_deposits = Amount{r.I64()};
@@ -299,6 +301,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   const uint32_t n_books = r.U32();
   if (n_books > 0xFFFF || n_books > r.remaining()) return fail("bad book count");
   m.books_.resize(n_books);
+  m.book_ids_.clear();
   for (uint32_t i = 0; i < n_books; ++i) {
     if (r.U8() == 0) continue;
     auto book = std::make_unique<Book>();
@@ -313,6 +316,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
       return fail("bad instrument " + std::to_string(i));
     }
     m.books_[i] = std::move(book);
+    m.book_ids_.push_back(static_cast<uint16_t>(i));  // ascending, as read
   }
 
   const uint32_t n_orders = r.U32();
@@ -329,6 +333,8 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     const uint32_t slot = m.pool_.Allocate();
     Order& placed = m.pool_[slot];
     placed = o;
+    Account& owner = m.accounts_.At(o.account.value());
+    placed.held_position = owner.PositionOf(owner.Get(m.HeldAsset(placed, *m.FindBook(o.instrument))));
     m.by_id_.Insert(o.id.value(), slot);
     if (!o.client_oid.empty()) m.by_oid_.Insert(m.OidKey(o.account, o.client_oid), slot);
     m.LinkToAccount(slot);

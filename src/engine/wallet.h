@@ -86,14 +86,37 @@ struct Account {
     return more_balances.back();
   }
 
-  // Cache hints (Engine::Prefetch): the account's own lines; where the lookup of `asset` will probe (the account's
-  // lines must already be on their way, so this reads them).
+  // A balance's position in this account: stable for the account's life (balances are never removed or reordered),
+  // so an order keeps the position of the balance it holds and reaches it without a lookup.
+  [[nodiscard]] uint16_t PositionOf(const AssetBalance& b) const {
+    if (&b >= inline_balances.data() && &b < inline_balances.data() + kInline) {
+      return static_cast<uint16_t>(&b - inline_balances.data());
+    }
+    return static_cast<uint16_t>(kInline + static_cast<size_t>(&b - more_balances.data()));
+  }
+  AssetBalance& BalanceAt(uint16_t position) {
+    return position < kInline ? inline_balances[position] : more_balances[position - kInline];
+  }
+  [[nodiscard]] const AssetBalance& BalanceAt(uint16_t position) const {
+    return const_cast<Account*>(this)->BalanceAt(position);
+  }
+
+  // Cache hints (Engine::Prefetch): the account's own lines; where the lookup of `asset` will probe; the balance that
+  // probe most likely finds (each reads what the one before it loaded, so they are issued a command apart).
   void PrefetchSelf() const {
     for (size_t off = 0; off < sizeof(Account); off += 64)
       __builtin_prefetch(reinterpret_cast<const char*>(this) + off);
   }
   void PrefetchBalance(AssetId asset) const {
     if (!spill_table_.empty()) __builtin_prefetch(&spill_table_[SpillHome(asset, spill_table_.size() - 1)]);
+  }
+  void PrefetchBalanceAt(uint16_t position) const {
+    if (position < kInline + more_balances.size()) __builtin_prefetch(&BalanceAt(position));
+  }
+  void PrefetchProbableBalance(AssetId asset) const {
+    if (spill_table_.empty()) return;  // inline or scanned: on the account's own lines, or a short vector
+    const uint16_t at = spill_table_[SpillHome(asset, spill_table_.size() - 1)];
+    if (at != 0) __builtin_prefetch(&more_balances[at - 1]);
   }
 
   [[nodiscard]] size_t SpillTableBytes() const { return spill_table_.capacity() * sizeof(uint16_t); }

@@ -53,14 +53,19 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
 
   t0 = std::chrono::steady_clock::now();
   Engine& engine = *r.engine;
-  // Replay applies with a lag of two commands so each command's cache misses are prefetched while the ones
-  // before it are applied (Engine::Prefetch); the lag is flushed before every checkpoint comparison.
-  std::array<Command, 3> window;
-  size_t pending = 0;  // decoded, not yet applied: window[0 .. pending)
+  // Replay applies with a lag of three commands so each command's cache misses are prefetched, one stage per
+  // command, while the ones before it are applied (Engine::Prefetch); the lag is flushed before every checkpoint
+  // comparison.
+  // A ring, so a command keeps its address from decode to apply (the engine's hints are per command).
+  std::array<Command, 4> window;
+  size_t oldest = 0;   // window index of the next command to apply
+  size_t pending = 0;  // decoded, not yet applied
+  const auto at = [&](size_t k) -> Command& { return window[(oldest + k) % window.size()]; };
   const auto apply_front = [&] {
-    if (pending > 1) engine.Prefetch(window[1], Engine::PrefetchStage::kOrders);
-    (void)engine.Apply(window[0]);
-    for (size_t i = 1; i < pending; ++i) window[i - 1] = std::move(window[i]);
+    if (pending > 2) engine.Prefetch(at(2), Engine::PrefetchStage::kOrders);
+    if (pending > 1) engine.Prefetch(at(1), Engine::PrefetchStage::kDependents);
+    (void)engine.Apply(at(0));
+    oldest = (oldest + 1) % window.size();
     --pending;
   };
   const auto flush = [&] {
@@ -90,7 +95,7 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
       return Status::Ok();
     }
     if (rec.seq <= r.snapshot_seq) return Status::Ok();
-    Command& cmd = window[pending];
+    Command& cmd = at(pending);
     const journal::CodecError e = journal::DecodeCommandBody(rec.payload, &cmd.body);
     if (e != journal::CodecError::kOk) {
       return Status::Corruption(std::string(rec.segment) + " offset " + std::to_string(rec.offset) + " (seq " +
