@@ -72,7 +72,9 @@ uint32_t Engine::Impl::ProbableTarget(const Command& command) const {
     return oid.empty() ? FlatIndex::kNone : by_oid_.Find(OidKey(account, oid));
   };
   if (const auto* c = std::get_if<CancelOrder>(&command.body)) return lookup(c->account, c->order_id, c->client_oid);
-  if (const auto* a = std::get_if<AmendOrder>(&command.body)) return lookup(a->account, a->order_id, a->orig_client_oid);
+  if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
+    return lookup(a->account, a->order_id, a->orig_client_oid);
+  }
   return FlatIndex::kNone;
 }
 
@@ -584,7 +586,9 @@ std::vector<OrderView> Engine::BookOrders(InstrumentId instrument, Side side) co
   if (b == nullptr) return out;
   const BookSide& s = b->side(side);
   s.ForEachFromBest([&](const Level& level) {
-    for (uint32_t slot = level.head; slot != kNil; slot = impl_->pool_.links(slot).queue_next) out.push_back(impl_->View(slot));
+    for (uint32_t slot = level.head; slot != kNil; slot = impl_->pool_.links(slot).queue_next) {
+      out.push_back(impl_->View(slot));
+    }
     return true;
   });
   return out;

@@ -180,7 +180,9 @@ class Engine::Impl {
   // tables themselves would cost the highest id, not the number defined, on every hash and audit.
   std::vector<uint16_t> asset_ids_;
   std::vector<uint16_t> book_ids_;
-  void NoteDefined(std::vector<uint16_t>& ids, uint16_t id) { ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id); }
+  static void NoteDefined(std::vector<uint16_t>& ids, uint16_t id) {
+    ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);
+  }
   std::array<FeeTier, 16> fee_tiers_{};
   std::vector<AccountBook> account_books_;  // every (account, instrument) order list ever opened
   FlatIndex account_book_index_;            // (account << 16 | instrument) -> index in account_books_
