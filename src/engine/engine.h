@@ -105,7 +105,8 @@ class Engine {
   // kDependents) before Apply(i). kIndexes loads the id/client_oid index slots and the account; kOrders reads the
   // slots and loads the orders, their links and the account-list and wallet-table entries; kDependents reads the
   // orders and loads what they point to: the balance they hold, their neighbours' links, their level, their id's
-  // index slot. A caller with a shorter lookahead may skip the later stages.
+  // index slot. A caller with a shorter lookahead may skip the later stages. Call it from the thread that calls
+  // Apply: the stages remember per-command hints inside the engine.
   enum class PrefetchStage { kIndexes, kOrders, kDependents };
   void Prefetch(const Command& command, PrefetchStage stage = PrefetchStage::kIndexes) const;
 
