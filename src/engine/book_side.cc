@@ -9,11 +9,7 @@
 namespace sequex {
 namespace {
 
-constexpr size_t kLadderBytes = static_cast<size_t>(BookSide::kWindow) * sizeof(Level);
-constexpr size_t kBits0Words = static_cast<size_t>(BookSide::kWindow) >> 6;
-constexpr size_t kBits1Words = kBits0Words >> 6;
-constexpr size_t kReservedBytes = kLadderBytes + (kBits0Words + kBits1Words) * sizeof(uint64_t);
-static_assert(sizeof(Level) % alignof(uint64_t) == 0);
+static_assert(sizeof(Level) % alignof(uint64_t) == 0, "the bitmap follows the ladder, aligned");
 
 int HighBit(uint64_t m) { return 63 - std::countl_zero(m); }
 int LowBit(uint64_t m) { return std::countr_zero(m); }
@@ -27,7 +23,7 @@ BookSide::BookSide(bool is_bid) : is_bid_(is_bid) {
   if (p == MAP_FAILED) throw std::bad_alloc();
   ladder_ = static_cast<Level*>(p);
   bits0_ = reinterpret_cast<uint64_t*>(static_cast<char*>(p) + kLadderBytes);
-  bits1_ = bits0_ + kBits0Words;
+  bits1_ = bits0_ + kWords0;
 }
 
 BookSide::~BookSide() { munmap(ladder_, kReservedBytes); }
@@ -146,7 +142,7 @@ bool BookSide::Recentre(PriceTicks price) {
 }
 
 size_t BookSide::MemoryBytes() const {
-  return (kBits0Words + kBits1Words) * sizeof(uint64_t) + outside_.capacity() * sizeof(Level) +
+  return (kWords0 + kWords1) * sizeof(uint64_t) + outside_.capacity() * sizeof(Level) +
          scratch_.capacity() * sizeof(Level) + ladder_count_ * sizeof(Level);
 }
 

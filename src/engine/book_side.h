@@ -107,8 +107,10 @@ class BookSide {
  private:
   static constexpr size_t kWords0 = size_t{1} << (kWindowBits - 6);  // one bit per tick
   static constexpr size_t kWords1 = kWords0 >> 6;                    // one bit per word of level 0
-  static constexpr size_t kWords2 = kWords1 >> 6 == 0 ? 1 : kWords1 >> 6;
-  static_assert(kWords1 <= 64 * kWords2 && kWords2 == 1, "the bitmap's top level is one word");
+  static_assert(kWords1 <= 64, "the bitmap's top level is one word");
+  // One reservation per side: the ladder, then bitmap levels 0 and 1.
+  static constexpr size_t kLadderBytes = static_cast<size_t>(kWindow) * sizeof(Level);
+  static constexpr size_t kReservedBytes = kLadderBytes + (kWords0 + kWords1) * sizeof(uint64_t);
 
   [[nodiscard]] bool InWindow(PriceTicks p) const { return static_cast<uint64_t>(p.value() - lo_) < kWindow; }
   [[nodiscard]] size_t Index(PriceTicks p) const { return static_cast<size_t>(p.value() - lo_); }
