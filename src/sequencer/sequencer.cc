@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/thread_name.h"
+
 namespace sequex::sequencer {
 namespace {
 
@@ -163,6 +165,7 @@ size_t Sequencer::DoWork() {
 void Sequencer::Start() {
   if (running_.exchange(true)) return;
   thread_ = std::thread([this] {
+    NameThisThread("sx-sequencer");
     while (running_.load(std::memory_order_acquire)) {
       if (DoWork() == 0) {
         wakeup_.Wait([this] { return ring_.CanPop() || !running_.load(std::memory_order_acquire); });

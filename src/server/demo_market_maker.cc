@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/thread_name.h"
 #include "workload/rng.h"
 
 namespace sequex::server {
@@ -14,7 +15,10 @@ DemoMarketMaker::~DemoMarketMaker() { Stop(); }
 
 void DemoMarketMaker::Start() {
   if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("sx-demo-maker");
+    Run();
+  });
 }
 
 void DemoMarketMaker::Stop() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/thread_name.h"
 #include "server/api_format.h"
 
 namespace sequex::server {
@@ -135,7 +136,10 @@ void Publisher::Fold(const Command& command, std::span<const Event> events, bool
 
 void Publisher::Start() {
   if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("sx-publisher");
+    Run();
+  });
 }
 
 void Publisher::Stop() {

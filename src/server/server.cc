@@ -11,6 +11,7 @@
 
 #include "api/decimal.h"
 #include "api/json_writer.h"
+#include "common/thread_name.h"
 #include "journal/command_codec.h"
 #include "journal/journal_reader.h"
 #include "snapshot/recovery.h"
@@ -368,7 +369,10 @@ bool Server::Start(std::string* error) {
     return false;
   }
   for (uint32_t i = 0; i < config_.io_threads; ++i) {
-    io_threads_.emplace_back([this] { io_.run(); });
+    io_threads_.emplace_back([this, i] {
+      NameThisThread(("sx-io-" + std::to_string(i)).c_str());
+      io_.run();
+    });
   }
   if (demo_ && !StartDemo(error)) return false;
   return true;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "common/thread_name.h"
 #include "journal/byte_io.h"
 #include "journal/journal_reader.h"
 
@@ -140,7 +141,10 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
 }
 
 BackgroundSnapshotWriter::BackgroundSnapshotWriter(Env* env, std::string dir)
-    : env_(env), dir_(std::move(dir)), thread_([this] { Run(); }) {}
+    : env_(env), dir_(std::move(dir)), thread_([this] {
+        NameThisThread("sx-snapshot");
+        Run();
+      }) {}
 
 BackgroundSnapshotWriter::~BackgroundSnapshotWriter() {
   {
