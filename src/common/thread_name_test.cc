@@ -14,26 +14,25 @@ std::string NameOf(pthread_t thread) {
   return name;
 }
 
-TEST(ThreadName, NamesTheCallingThreadOnly) {
-  const std::string before = NameOf(pthread_self());
+// The name a fresh thread reads for itself after NameThisThread(name).
+std::string NameSeenByAThreadNamed(const char* name) {
   std::string seen;
   std::thread worker([&] {
-    NameThisThread("sx-sequencer");
+    NameThisThread(name);
     seen = NameOf(pthread_self());
   });
   worker.join();
-  EXPECT_EQ(seen, "sx-sequencer");
+  return seen;
+}
+
+TEST(ThreadName, NamesTheCallingThreadOnly) {
+  const std::string before = NameOf(pthread_self());
+  EXPECT_EQ(NameSeenByAThreadNamed("sx-sequencer"), "sx-sequencer");
   EXPECT_EQ(NameOf(pthread_self()), before);
 }
 
 TEST(ThreadName, LongNamesAreCutAtTheKernelLimit) {
-  std::string seen;
-  std::thread worker([&] {
-    NameThisThread("sx-a-name-longer-than-fifteen");
-    seen = NameOf(pthread_self());
-  });
-  worker.join();
-  EXPECT_EQ(seen, "sx-a-name-longe");
+  EXPECT_EQ(NameSeenByAThreadNamed("sx-a-name-longer-than-fifteen"), "sx-a-name-longe");
 }
 
 }  // namespace
