@@ -80,11 +80,9 @@ uint32_t Engine::Impl::ProbableTarget(const Command& command) const {
 
 void Engine::Impl::PrefetchOrders(const Command& command) const {
   if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
+    // The list's entry only: its tail is read a stage later (PrefetchDependents), once the entry has arrived.
     const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
-    if (list != FlatIndex::kNone) {
-      __builtin_prefetch(&account_books_[list]);
-      if (account_books_[list].tail != kNil) __builtin_prefetch(&pool_.links(account_books_[list].tail));
-    }
+    if (list != FlatIndex::kNone) __builtin_prefetch(&account_books_[list]);
     const Book* book = FindBook(p->instrument);
     if (book == nullptr || static_cast<uint8_t>(p->side) > 1) return;
     if (const Account* a = accounts_.Find(p->account.value())) {
@@ -121,6 +119,11 @@ void Engine::Impl::PrefetchDependents(const Command& command) const {
     const Account* a = accounts_.Find(p->account.value());
     if (book == nullptr || a == nullptr || static_cast<uint8_t>(p->side) > 1) return;
     a->PrefetchProbableBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
+    // The order will be linked after the list's tail.
+    const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
+    if (list != FlatIndex::kNone && account_books_[list].tail != kNil) {
+      __builtin_prefetch(&pool_.links(account_books_[list].tail));
+    }
     return;
   }
   uint32_t slot = HintedTarget(command);

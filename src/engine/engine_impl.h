@@ -120,6 +120,8 @@ class Engine::Impl {
   void OnCancelAll(const CancelAll& c);
   void OnAmendOrder(const AmendOrder& c);
   [[nodiscard]] uint32_t FindOpenOrder(AccountId account, OrderId id, const ClientOid& oid) const;
+  // The account's open order with this non-empty client_oid, whose index key (OidKey) the caller has computed.
+  [[nodiscard]] uint32_t FindByOidKey(AccountId account, const ClientOid& oid, uint64_t key) const;
   // FindOpenOrder, trying `candidate` (a hint, possibly stale, or kNone) before the indexes.
   [[nodiscard]] uint32_t FindOpenOrder(AccountId account, OrderId id, const ClientOid& oid, uint32_t candidate) const;
   [[nodiscard]] Amount Requirement(const Order& o, const Book& book) const;

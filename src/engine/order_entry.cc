@@ -53,7 +53,11 @@ uint32_t Engine::Impl::FindOpenOrder(AccountId account, OrderId id, const Client
     return slot != FlatIndex::kNone && pool_[slot].account == account ? slot : kNil;
   }
   if (oid.empty()) return kNil;
-  const uint32_t slot = by_oid_.Find(OidKey(account, oid), [&](uint32_t s) {
+  return FindByOidKey(account, oid, OidKey(account, oid));
+}
+
+uint32_t Engine::Impl::FindByOidKey(AccountId account, const ClientOid& oid, uint64_t key) const {
+  const uint32_t slot = by_oid_.Find(key, [&](uint32_t s) {
     return pool_[s].account == account && pool_[s].client_oid == oid;
   });
   return slot == FlatIndex::kNone ? kNil : slot;
@@ -167,8 +171,9 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
       (by_notional && c.notional < book.def.min_notional)) {
     return reject(RejectReason::kBelowMinNotional);
   }
-  // 11. client_oid
-  if (!c.client_oid.empty() && FindOpenOrder(c.account, OrderId{0}, c.client_oid) != kNil) {
+  // 11. client_oid (its index key is computed once: the same key files the order below)
+  const uint64_t oid_key = c.client_oid.empty() ? 0 : OidKey(c.account, c.client_oid);
+  if (!c.client_oid.empty() && FindByOidKey(c.account, c.client_oid, oid_key) != kNil) {
     return reject(RejectReason::kDuplicateClientOid);
   }
   // 12. capacity
@@ -231,11 +236,11 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     hold = walked == 0 ? 0 : WithFee(NotionalOf(cap, QtyLots{walked}, book.tick_value), rate);
   }
   const AssetId held_asset = c.side == Side::kBuy ? book.def.quote : book.def.base;
-  const AssetBalance* existing_funds = account->Find(held_asset);
+  AssetBalance* existing_funds = account->Find(held_asset);
   if (hold < 0 || hold > (existing_funds != nullptr ? existing_funds->available.value() : 0)) {
     return reject(RejectReason::kInsufficientBalance);
   }
-  AssetBalance& funds = account->Get(held_asset);
+  AssetBalance& funds = existing_funds != nullptr ? *existing_funds : account->Get(held_asset);
 
   // Accepted: from here on the command changes state.
   const uint32_t slot = pool_.Allocate();
@@ -264,7 +269,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   o.created_time = command_->time;
   o.client_oid = c.client_oid;
   by_id_.Insert(o.id.value(), slot);
-  if (!o.client_oid.empty()) by_oid_.Insert(OidKey(o.account, o.client_oid), slot);
+  if (!o.client_oid.empty()) by_oid_.Insert(oid_key, slot);
   LinkToAccount(slot);
   funds.available -= Amount{hold};
   funds.held += Amount{hold};
