@@ -159,7 +159,8 @@ class Engine::Impl {
   [[nodiscard]] AssetId HeldAsset(const Order& o, const Book& b) const {
     return o.side == Side::kBuy ? b.def.quote : b.def.base;
   }
-  [[nodiscard]] uint64_t OidKey(AccountId account, const ClientOid& oid) const;
+  // The by_oid_ index key of (account, client_oid): a 64-bit hash, so keys of different pairs almost never meet.
+  [[nodiscard]] static uint64_t OidKey(AccountId account, const ClientOid& oid);
   void EmitBalance(AccountId account, AssetId asset);
   void EmitOrderUpdate(const Order& o);
   void Reject(RejectReason reason, AccountId account = AccountId{0}, OrderId order = OrderId{0}) {

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/engine_impl.h"
 #include "engine/engine_test_util.h"
 
 namespace sequex {
@@ -107,6 +112,22 @@ TEST_F(EngineTest, ShouldRejectADuplicateClientOidAmongOpenOrdersOnly) {
   c.client_oid.Assign("abc");
   v.Do(c);
   EXPECT_NE(AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 101, 1, TimeInForce::kGoodTillCancel, "abc"))), OrderId{0});
+}
+
+// Client order ids are short (often a counter) and account ids small: the (account, client_oid) index must still
+// tell them apart, or every lookup pays a load of some other account's order (XXH3 with the account as its seed
+// folded the two together and collided for most such pairs).
+TEST(OidKeyTest, ShouldGiveShortClientOidsOfDifferentAccountsDistinctIndexKeys) {
+  std::vector<uint64_t> keys;
+  for (uint32_t account = 1; account <= 1000; ++account) {
+    for (uint32_t ref = 1; ref <= 1000; ++ref) {
+      ClientOid oid;
+      ASSERT_TRUE(oid.Assign(std::to_string(ref)));
+      keys.push_back(Engine::Impl::OidKey(AccountId{account}, oid));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(std::adjacent_find(keys.begin(), keys.end()), keys.end());
 }
 
 }  // namespace
