@@ -187,6 +187,27 @@ TEST(JournalTest, ShouldStopRecoveryOnACheckpointMismatch) {
   EXPECT_NE(s.message().find("seq " + std::to_string(flow.size())), std::string::npos) << s.ToString();
 }
 
+// Recovery reads on one thread and applies on another: a mismatch found while the reader is far ahead (blocked on
+// its bounded queue) must stop it, and recovery must report that mismatch, not hang or report the reader's stop.
+TEST(JournalTest, ShouldStopRecoveryOnACheckpointMismatchWithMuchJournalAfterIt) {
+  TempDir dir;
+  const auto flow = Flow(30000);
+  Status s;
+  auto w = JournalWriter::Open(Env::Default(), dir.path(), {}, JournalPosition{}, &s);
+  const size_t at = 1000;
+  for (size_t i = 0; i < flow.size(); ++i) {
+    ASSERT_TRUE(w->AppendCommand({i + 1, 0, flow[i]}).ok());
+    if (i + 1 == at) ASSERT_TRUE(w->AppendCheckpoint(at, 0, 12345).ok());
+  }
+  ASSERT_TRUE(w->Close().ok());
+  snapshot::RecoveryResult r;
+  s = snapshot::Recover(Env::Default(), dir.path(), {}, {}, &r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("checkpoint hash mismatch"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("seq " + std::to_string(at) + ")"), std::string::npos) << s.ToString();
+  EXPECT_EQ(r.replayed, at);  // nothing after the mismatch was applied
+}
+
 TEST(JournalTest, ShouldRefuseOutOfOrderSeqWithoutFailing) {
   TempDir dir;
   Status s;

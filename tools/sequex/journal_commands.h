@@ -9,7 +9,9 @@ namespace sequex::tools {
 
 int JournalDump(const std::string& dir);
 int JournalVerify(const std::string& dir);
-int JournalReplay(const std::string& dir);
+// Rebuilds the state from the whole journal or, with from_snapshot, the way a restart does: the newest valid snapshot
+// and the journal after it.
+int JournalReplay(const std::string& dir, bool from_snapshot);
 int JournalStats(const std::string& dir);
 int JournalTruncate(const std::string& dir, uint64_t at_seq);
 int SnapshotTake(const std::string& dir);

@@ -24,8 +24,12 @@ int main(int argc, char** argv) {
   add_dir_cmd(journal, "dump", "every record as a JSON line", sequex::tools::JournalDump);
   add_dir_cmd(journal, "verify", "checksums, hash chain, gap-free seq, replay to every checkpoint; exit 0 iff all hold",
               sequex::tools::JournalVerify);
-  add_dir_cmd(journal, "replay", "rebuild the state from the journal; prints the benchmark JSON line",
-              sequex::tools::JournalReplay);
+  bool from_snapshot = false;
+  CLI::App* replay = journal->add_subcommand("replay", "rebuild the state from the journal; prints the benchmark JSON line");
+  replay->add_option("dir", dir, "data directory (journal segments)")->required();
+  replay->add_flag("--from-snapshot", from_snapshot,
+                   "start from the newest valid snapshot, as a restart does (default: the whole journal from seq 1)");
+  replay->callback([&] { rc = sequex::tools::JournalReplay(dir, from_snapshot); });
   add_dir_cmd(journal, "stats", "segments, records, sizes, command mix", sequex::tools::JournalStats);
   CLI::App* truncate = journal->add_subcommand("truncate", "remove command --at-seq N and everything after it");
   truncate->add_option("dir", dir, "data directory")->required();
