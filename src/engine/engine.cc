@@ -120,6 +120,11 @@ void Engine::Impl::PrefetchDependents(const Command& command) const {
     const Account* a = accounts_.Find(p->account.value());
     if (book == nullptr || a == nullptr || static_cast<uint8_t>(p->side) > 1) return;
     a->PrefetchProbableBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
+    // Where its id will be filed: the next id, or the one after if the command applied before it takes that.
+    // (Ids are spread over the index, so each is a line of its own; three commands ahead the guess would be
+    // wrong whenever a placement came in between.)
+    by_id_.Prefetch(next_order_id_);
+    by_id_.Prefetch(next_order_id_ + 1);
     // The order will be linked after the list's tail.
     const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
     if (list != FlatIndex::kNone && account_books_[list].tail != kNil) {
@@ -150,7 +155,6 @@ void Engine::Impl::PrefetchDependents(const Command& command) const {
 void Engine::Impl::Prefetch(const Command& command) const {
   if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
     if (!p->client_oid.empty()) by_oid_.Prefetch(OidKey(p->account, p->client_oid));
-    by_id_.Prefetch(next_order_id_);
     account_book_index_.Prefetch(uint64_t{p->account.value()} << 16 | p->instrument.value());
     if (const Account* a = accounts_.Find(p->account.value())) a->PrefetchSelf();
     return;

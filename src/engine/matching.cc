@@ -90,7 +90,7 @@ void Engine::Impl::Forget(uint32_t slot) {
   --list.count;
   --a.open_orders;
   by_id_.Erase(o.id.value(), slot);
-  if (!o.client_oid.empty()) by_oid_.Erase(OidKey(o.account, o.client_oid), slot);
+  if (!o.client_oid.empty()) by_oid_.Erase(o.oid_key, slot);
   pool_.Free(slot);
 }
 
@@ -205,6 +205,10 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       }
       const QtyLots fill = by_notional ? QtyLots{std::min(m.remaining.value(), affordable)}
                                        : std::min(t.remaining, m.remaining);
+      if (fill == m.remaining) {  // the maker will be forgotten after settlement: start loading its index entries
+        by_id_.Prefetch(m.id.value());
+        if (!m.client_oid.empty()) by_oid_.Prefetch(m.oid_key);
+      }
       // ---- settle one trade at the maker's price
       const int64_t notional = price.value() * fill.value() * tick_value.value();
       const int64_t base_amount = fill.value() * lot_size.value();

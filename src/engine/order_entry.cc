@@ -268,6 +268,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   o.created_seq = command_->seq;
   o.created_time = command_->time;
   o.client_oid = c.client_oid;
+  o.oid_key = oid_key;
   by_id_.Insert(o.id.value(), slot);
   if (!o.client_oid.empty()) by_oid_.Insert(oid_key, slot);
   LinkToAccount(slot);
@@ -379,9 +380,10 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   if (required.value() < 0 || delta > funds.available) return reject(RejectReason::kInsufficientBalance);
 
   if (oid_changes) {
-    if (!o.client_oid.empty()) by_oid_.Erase(OidKey(o.account, o.client_oid), slot);
+    if (!o.client_oid.empty()) by_oid_.Erase(o.oid_key, slot);
     o.client_oid = c.new_client_oid;
-    by_oid_.Insert(OidKey(o.account, o.client_oid), slot);
+    o.oid_key = OidKey(o.account, o.client_oid);
+    by_oid_.Insert(o.oid_key, slot);
   }
   funds.available -= delta;
   funds.held += delta;

@@ -51,6 +51,8 @@ struct Order {
   SeqNo created_seq = 0;
   TimeNs created_time = 0;
   ClientOid client_oid{};
+  uint64_t oid_key = 0;  // Engine::Impl::OidKey(account, client_oid) when client_oid is set: its by_oid_ key, kept
+                         // so that closing the order neither hashes again nor waits for the hash to find the line
 };
 
 // Links of an order in the two lists it is on: the FIFO queue of its price level (also the free list while the

@@ -336,7 +336,10 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     Account& owner = m.accounts_.At(o.account.value());
     placed.held_position = owner.PositionOf(owner.Get(m.HeldAsset(placed, *m.FindBook(o.instrument))));
     m.by_id_.Insert(o.id.value(), slot);
-    if (!o.client_oid.empty()) m.by_oid_.Insert(m.OidKey(o.account, o.client_oid), slot);
+    if (!o.client_oid.empty()) {
+      placed.oid_key = m.OidKey(o.account, o.client_oid);
+      m.by_oid_.Insert(placed.oid_key, slot);
+    }
     m.LinkToAccount(slot);
   }
 
