@@ -332,6 +332,11 @@ void Engine::Impl::EmitBalance(AccountId account, AssetId asset) {
                                     b != nullptr ? b->held : Amount{0}});
 }
 
+void Engine::Impl::EmitBalanceAt(AccountId account, AssetId asset, uint16_t position) {
+  const AssetBalance& b = accounts_.At(account.value()).BalanceAt(position);
+  events_.emplace_back(BalanceEvent{account, asset, b.available, b.held});
+}
+
 void Engine::Impl::EmitOrderUpdate(const Order& o) {
   events_.emplace_back(OrderUpdateEvent{o.id, o.account, o.instrument, o.status,
                                         IsMarketLike(o.type) ? PriceTicks{0} : o.price, o.filled,

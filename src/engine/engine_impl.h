@@ -162,6 +162,9 @@ class Engine::Impl {
   // The by_oid_ index key of (account, client_oid): a 64-bit hash, so keys of different pairs almost never meet.
   [[nodiscard]] static uint64_t OidKey(AccountId account, const ClientOid& oid);
   void EmitBalance(AccountId account, AssetId asset);
+  // The same event for a balance whose position in the account the caller knows (an order's held_position, or what
+  // Account::PositionOf said): no lookup, so no wait for the account's asset table.
+  void EmitBalanceAt(AccountId account, AssetId asset, uint16_t position);
   void EmitOrderUpdate(const Order& o);
   void Reject(RejectReason reason, AccountId account = AccountId{0}, OrderId order = OrderId{0}) {
     events_.emplace_back(RejectedEvent{reason, account, order});

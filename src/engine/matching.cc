@@ -154,7 +154,7 @@ void Engine::Impl::CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus 
   events_.emplace_back(CancelledEvent{o.id, o.account, o.instrument, why, o.remaining});
   o.status = status;
   EmitOrderUpdate(o);
-  EmitBalance(o.account, asset);
+  EmitBalanceAt(o.account, asset, o.held_position);
   Forget(slot);
 }
 
@@ -228,12 +228,20 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       buyer_quote.held -= Amount{buyer_cost};
       buyer_quote.available += Amount{std::max<int64_t>(-buyer_fee, 0)};
       buyer.held -= Amount{buyer_cost};
-      buyer_account.Get(base).available += Amount{base_amount};
+      AssetBalance& buyer_base = buyer_account.Get(base);
+      buyer_base.available += Amount{base_amount};
+      // Positions, not references: a later Get on the same account (a self-trade) may move its balances.
+      const uint16_t buyer_base_position = buyer_account.PositionOf(buyer_base);
       AssetBalance& seller_base = seller_account.BalanceAt(seller.held_position);
       seller_base.held -= Amount{base_amount};
       seller.held -= Amount{base_amount};
-      seller_account.Get(quote).available += Amount{notional - seller_fee};
-      accounts_.At(fee_account_id.value()).Get(quote).available += Amount{taker_fee + maker_fee};
+      AssetBalance& seller_quote = seller_account.Get(quote);
+      seller_quote.available += Amount{notional - seller_fee};
+      const uint16_t seller_quote_position = seller_account.PositionOf(seller_quote);
+      Account& fee_account = accounts_.At(fee_account_id.value());
+      AssetBalance& fee_quote = fee_account.Get(quote);
+      fee_quote.available += Amount{taker_fee + maker_fee};
+      const uint16_t fee_quote_position = fee_account.PositionOf(fee_quote);
 
       for (Order* o : {&t, &m}) {
         o->filled += fill;
@@ -263,11 +271,11 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       book.last_price = price;
       events_.emplace_back(TradeEvent{next_match_id_++, book.def.instrument, t.side, m.id, t.id, m.account, t.account,
                                       price, fill, Amount{notional}, Amount{maker_fee}, Amount{taker_fee}});
-      EmitBalance(m.account, base);
-      EmitBalance(m.account, quote);
-      EmitBalance(t.account, base);
-      EmitBalance(t.account, quote);
-      if (taker_fee + maker_fee != 0) EmitBalance(fee_account_id, quote);
+      EmitBalanceAt(m.account, base, buy ? m.held_position : buyer_base_position);
+      EmitBalanceAt(m.account, quote, buy ? seller_quote_position : m.held_position);
+      EmitBalanceAt(t.account, base, buy ? buyer_base_position : t.held_position);
+      EmitBalanceAt(t.account, quote, buy ? t.held_position : seller_quote_position);
+      if (taker_fee + maker_fee != 0) EmitBalanceAt(fee_account_id, quote, fee_quote_position);
       EmitOrderUpdate(m);
       if (maker_done) Forget(ms);
       traded = true;
@@ -286,7 +294,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
     if (why != nullptr) events_.emplace_back(CancelledEvent{t.id, t.account, t.instrument, *why, t.remaining});
     t.status = status;
     EmitOrderUpdate(t);
-    EmitBalance(t.account, held_asset);
+    EmitBalanceAt(t.account, held_asset, t.held_position);
     Forget(slot);
   };
   if (taker_cancelled) {
@@ -297,7 +305,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
   if (!IsMarketLike(t.type) && t.tif == TimeInForce::kGoodTillCancel) {
     RestOnBook(book, slot);
     EmitOrderUpdate(t);
-    if (traded) EmitBalance(t.account, held_asset);
+    if (traded) EmitBalanceAt(t.account, held_asset, t.held_position);
     return;
   }
   const CancelReason why = IsMarketLike(t.type) ? CancelReason::kMarketRemainder : CancelReason::kIocRemainder;

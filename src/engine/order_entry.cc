@@ -275,7 +275,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   funds.available -= Amount{hold};
   funds.held += Amount{hold};
   events_.emplace_back(AcceptedEvent{o.id, o.account, o.instrument, o.side, o.type, o.price, o.qty});
-  EmitBalance(o.account, HeldAsset(o, book));
+  EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
 
   if (stop) {
     std::vector<uint32_t>& list = TriggersOnRise(o.side, o.type) ? book.stops_rise : book.stops_fall;
@@ -393,7 +393,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     o.qty = new_qty;
     o.remaining = probe.remaining;
     events_.emplace_back(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, keeps_priority});
-    EmitBalance(o.account, HeldAsset(o, book));
+    EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
     EmitOrderUpdate(o);
     return Done();
   }
@@ -402,7 +402,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     o.qty = new_qty;
     o.remaining = probe.remaining;
     events_.emplace_back(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, true});
-    EmitBalance(o.account, HeldAsset(o, book));
+    EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
     EmitOrderUpdate(o);
     return Done();
   }
@@ -411,7 +411,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   o.qty = new_qty;
   o.remaining = probe.remaining;
   events_.emplace_back(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, false});
-  EmitBalance(o.account, HeldAsset(o, book));
+  EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
   Execute(book, slot);
   RunStops(book);
   Done();
