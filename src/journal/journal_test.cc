@@ -197,7 +197,9 @@ TEST(JournalTest, ShouldStopRecoveryOnACheckpointMismatchWithMuchJournalAfterIt)
   const size_t at = 1000;
   for (size_t i = 0; i < flow.size(); ++i) {
     ASSERT_TRUE(w->AppendCommand({i + 1, 0, flow[i]}).ok());
-    if (i + 1 == at) ASSERT_TRUE(w->AppendCheckpoint(at, 0, 12345).ok());
+    if (i + 1 == at) {
+      ASSERT_TRUE(w->AppendCheckpoint(at, 0, 12345).ok());
+    }
   }
   ASSERT_TRUE(w->Close().ok());
   snapshot::RecoveryResult r;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -173,71 +174,86 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
     bool started = false;
     SeqNo decoded_seq = r.snapshot_seq;  // the last command the reader has handed on (or the snapshot's)
     ReplayBatch* batch = nullptr;
-    scan = journal::ScanJournal(env, dir, [&](const JournalRecord& rec) -> Status {
-      if (!started) {
-        started = true;
-        // The journal must continue the state: its first command may not be past the one after the snapshot.
-        if (rec.type == RecordType::kCommand && rec.seq > r.snapshot_seq + 1) {
-          return Status::Corruption("journal starts at seq " + std::to_string(rec.seq) +
-                                    " but the state is at seq " + std::to_string(r.snapshot_seq) +
-                                    ": commands in between are missing");
+    try {
+      scan = journal::ScanJournal(env, dir, [&](const JournalRecord& rec) -> Status {
+        if (!started) {
+          started = true;
+          // The journal must continue the state: its first command may not be past the one after the snapshot.
+          if (rec.type == RecordType::kCommand && rec.seq > r.snapshot_seq + 1) {
+            return Status::Corruption("journal starts at seq " + std::to_string(rec.seq) +
+                                      " but the state is at seq " + std::to_string(r.snapshot_seq) +
+                                      ": commands in between are missing");
+          }
         }
-      }
-      if (rec.type == RecordType::kCheckpoint) {
-        if (rec.seq != decoded_seq) return Status::Ok();  // before the snapshot
+        if (rec.type == RecordType::kCheckpoint) {
+          if (rec.seq != decoded_seq) return Status::Ok();  // before the snapshot
+          if (batch == nullptr && (batch = pipeline.TakeEmpty()) == nullptr) return pipeline.Stopped();
+          batch->checkpoint = ReplayBatch::Checkpoint{journal::LoadLe(rec.payload.data(), 8), rec.seq,
+                                                      std::string(rec.segment), rec.offset};
+          pipeline.Hand(batch);
+          batch = nullptr;
+          return Status::Ok();
+        }
+        if (rec.seq <= r.snapshot_seq) return Status::Ok();
         if (batch == nullptr && (batch = pipeline.TakeEmpty()) == nullptr) return pipeline.Stopped();
-        batch->checkpoint = ReplayBatch::Checkpoint{journal::LoadLe(rec.payload.data(), 8), rec.seq,
-                                                    std::string(rec.segment), rec.offset};
-        pipeline.Hand(batch);
-        batch = nullptr;
+        Command& cmd = batch->commands[batch->count];
+        const journal::CodecError e = journal::DecodeCommandBody(rec.payload, &cmd.body);
+        if (e != journal::CodecError::kOk) {
+          return Status::Corruption(std::string(rec.segment) + " offset " + std::to_string(rec.offset) + " (seq " +
+                                    std::to_string(rec.seq) + "): undecodable command: " + std::string(ToString(e)));
+        }
+        cmd.seq = rec.seq;
+        cmd.time = rec.time;
+        decoded_seq = rec.seq;
+        if (++batch->count == batch->commands.size()) {
+          pipeline.Hand(batch);
+          batch = nullptr;
+        }
         return Status::Ok();
-      }
-      if (rec.seq <= r.snapshot_seq) return Status::Ok();
-      if (batch == nullptr && (batch = pipeline.TakeEmpty()) == nullptr) return pipeline.Stopped();
-      Command& cmd = batch->commands[batch->count];
-      const journal::CodecError e = journal::DecodeCommandBody(rec.payload, &cmd.body);
-      if (e != journal::CodecError::kOk) {
-        return Status::Corruption(std::string(rec.segment) + " offset " + std::to_string(rec.offset) + " (seq " +
-                                  std::to_string(rec.seq) + "): undecodable command: " + std::string(ToString(e)));
-      }
-      cmd.seq = rec.seq;
-      cmd.time = rec.time;
-      decoded_seq = rec.seq;
-      if (++batch->count == batch->commands.size()) {
-        pipeline.Hand(batch);
-        batch = nullptr;
-      }
-      return Status::Ok();
-    });
+      });
+    } catch (const std::exception& e) {  // out of memory for a segment: an error like any other, not a crash
+      scan.status = Status::IoError(std::string("journal reader: ") + e.what());
+    }
     if (batch != nullptr) pipeline.Hand(batch);  // what was decoded before an error or the end is valid
     pipeline.Close();
   });
+  // Whatever way this function leaves (an exception from the engine included), the reader is stopped and joined.
+  struct StopAndJoin {
+    ReplayPipeline& pipeline;
+    std::thread& thread;
+    ~StopAndJoin() {
+      pipeline.Stop();
+      thread.join();
+    }
+  };
 
   Engine& engine = *r.engine;
   Status applied;  // a checkpoint mismatch, if one is found
-  while (ReplayBatch* batch = pipeline.TakeFull()) {
-    const std::span<const Command> commands(batch->commands.data(), batch->count);
-    ApplyWithPrefetch(engine, commands);
-    r.replayed += commands.size();
-    if (!commands.empty()) {
-      r.last_seq = commands.back().seq;
-      r.last_time = commands.back().time;
-    }
-    if (batch->checkpoint) {
-      const ReplayBatch::Checkpoint& cp = *batch->checkpoint;
-      const uint64_t got = engine.StateHash();
-      if (cp.want != got) {
-        applied = Status::Corruption(cp.segment + " offset " + std::to_string(cp.offset) + " (seq " +
-                                     std::to_string(cp.seq) + "): checkpoint hash mismatch: journal says " +
-                                     std::to_string(cp.want) + ", replayed state has " + std::to_string(got));
-        pipeline.Stop();
-        break;
+  {
+    const StopAndJoin stop_and_join{pipeline, reader};
+    while (ReplayBatch* batch = pipeline.TakeFull()) {
+      const std::span<const Command> commands(batch->commands.data(), batch->count);
+      ApplyWithPrefetch(engine, commands);
+      r.replayed += commands.size();
+      if (!commands.empty()) {
+        r.last_seq = commands.back().seq;
+        r.last_time = commands.back().time;
       }
-      ++r.checkpoints_verified;
+      if (batch->checkpoint) {
+        const ReplayBatch::Checkpoint& cp = *batch->checkpoint;
+        const uint64_t got = engine.StateHash();
+        if (cp.want != got) {
+          applied = Status::Corruption(cp.segment + " offset " + std::to_string(cp.offset) + " (seq " +
+                                       std::to_string(cp.seq) + "): checkpoint hash mismatch: journal says " +
+                                       std::to_string(cp.want) + ", replayed state has " + std::to_string(got));
+          pipeline.Stop();
+          break;
+        }
+        ++r.checkpoints_verified;
+      }
+      pipeline.GiveBack(batch);
     }
-    pipeline.GiveBack(batch);
   }
-  reader.join();
   if (!applied.ok()) return applied;
   r.replay_seconds = Since(t0);
   if (!scan.status.ok()) return scan.status;
