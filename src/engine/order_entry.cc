@@ -57,9 +57,8 @@ uint32_t Engine::Impl::FindOpenOrder(AccountId account, OrderId id, const Client
 }
 
 uint32_t Engine::Impl::FindByOidKey(AccountId account, const ClientOid& oid, uint64_t key) const {
-  const uint32_t slot = by_oid_.Find(key, [&](uint32_t s) {
-    return pool_[s].account == account && pool_[s].client_oid == oid;
-  });
+  const uint32_t slot =
+      by_oid_.Find(key, [&](uint32_t s) { return pool_[s].account == account && pool_[s].client_oid == oid; });
   return slot == FlatIndex::kNone ? kNil : slot;
 }
 

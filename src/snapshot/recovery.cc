@@ -180,9 +180,8 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
           started = true;
           // The journal must continue the state: its first command may not be past the one after the snapshot.
           if (rec.type == RecordType::kCommand && rec.seq > r.snapshot_seq + 1) {
-            return Status::Corruption("journal starts at seq " + std::to_string(rec.seq) +
-                                      " but the state is at seq " + std::to_string(r.snapshot_seq) +
-                                      ": commands in between are missing");
+            return Status::Corruption("journal starts at seq " + std::to_string(rec.seq) + " but the state is at seq " +
+                                      std::to_string(r.snapshot_seq) + ": commands in between are missing");
           }
         }
         if (rec.type == RecordType::kCheckpoint) {

@@ -110,11 +110,12 @@ int JournalReplay(const std::string& dir, bool from_snapshot) {
     return 1;
   }
   const double ops = r.replay_seconds > 0 ? static_cast<double>(r.replayed) / r.replay_seconds : 0;
-  fmt::print("{{\"bench\":\"replay\",\"workload\":\"journal\",\"commands\":{},\"seconds\":{:.6f},\"ops_per_sec\":{:.0f},"
-             "\"p50_ns\":null,\"p99_ns\":null,\"p999_ns\":null,\"max_ns\":null,\"checkpoints_verified\":{},"
-             "\"snapshot_seq\":{},\"snapshot_load_seconds\":{:.6f},\"recovery_seconds\":{:.6f},\"state_hash\":{}}}\n",
-             r.replayed, r.replay_seconds, ops, r.checkpoints_verified, r.snapshot_seq, r.snapshot_load_seconds, total,
-             Hex(r.engine->StateHash()));
+  fmt::print(
+      "{{\"bench\":\"replay\",\"workload\":\"journal\",\"commands\":{},\"seconds\":{:.6f},\"ops_per_sec\":{:.0f},"
+      "\"p50_ns\":null,\"p99_ns\":null,\"p999_ns\":null,\"max_ns\":null,\"checkpoints_verified\":{},"
+      "\"snapshot_seq\":{},\"snapshot_load_seconds\":{:.6f},\"recovery_seconds\":{:.6f},\"state_hash\":{}}}\n",
+      r.replayed, r.replay_seconds, ops, r.checkpoints_verified, r.snapshot_seq, r.snapshot_load_seconds, total,
+      Hex(r.engine->StateHash()));
   return 0;
 }
 

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   add_dir_cmd(journal, "verify", "checksums, hash chain, gap-free seq, replay to every checkpoint; exit 0 iff all hold",
               sequex::tools::JournalVerify);
   bool from_snapshot = false;
-  CLI::App* replay = journal->add_subcommand("replay", "rebuild the state from the journal; prints the benchmark JSON line");
+  CLI::App* replay =
+      journal->add_subcommand("replay", "rebuild the state from the journal; prints the benchmark JSON line");
   replay->add_option("dir", dir, "data directory (journal segments)")->required();
   replay->add_flag("--from-snapshot", from_snapshot,
                    "start from the newest valid snapshot, as a restart does (default: the whole journal from seq 1)");
