@@ -50,7 +50,7 @@ class StateHasher {
 
   XXH3_state_t* state_;
   size_t used_ = 0;
-  unsigned char buffer_[4096];
+  unsigned char buffer_[4096] = {};
 };
 
 }  // namespace sequex
