@@ -324,10 +324,11 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   for (uint32_t i = 0; i < n_orders; ++i) {
     Order o;
     if (!GetOrder(r, &o) || !r.ok()) return fail("bad order #" + std::to_string(i));
+    o.oid_key = o.client_oid.empty() ? 0 : m.OidKey(o.account, o.client_oid);
     if (m.FindAccount(o.account) == nullptr || o.account == config.fee_account || m.FindBook(o.instrument) == nullptr ||
         o.id.value() >= m.next_order_id_ || m.by_id_.Find(o.id.value()) != FlatIndex::kNone ||
         (o.status == OrderStatus::kNew) != IsStop(o.type) ||
-        (!o.client_oid.empty() && m.FindOpenOrder(o.account, OrderId{0}, o.client_oid) != kNil)) {
+        (!o.client_oid.empty() && m.FindByOidKey(o.account, o.client_oid, o.oid_key) != kNil)) {
       return fail("inconsistent order " + std::to_string(o.id.value()));
     }
     const uint32_t slot = m.pool_.Allocate();
@@ -336,10 +337,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     Account& owner = m.accounts_.At(o.account.value());
     placed.held_position = owner.PositionOf(owner.Get(m.HeldAsset(placed, *m.FindBook(o.instrument))));
     m.by_id_.Insert(o.id.value(), slot);
-    if (!o.client_oid.empty()) {
-      placed.oid_key = m.OidKey(o.account, o.client_oid);
-      m.by_oid_.Insert(placed.oid_key, slot);
-    }
+    if (!o.client_oid.empty()) m.by_oid_.Insert(o.oid_key, slot);
     m.LinkToAccount(slot);
   }
 

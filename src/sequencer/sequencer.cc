@@ -119,33 +119,31 @@ size_t Sequencer::DoWork() {
   last_time_ = now;
 
   // The batch is in hand, so each command's cache misses are prefetched in three stages while the three before it
-  // are applied (Engine::Prefetch): hints only, results are unchanged.
-  const auto prefetch = [&](size_t k, Engine::PrefetchStage stage) {
-    if (k < commands_.size()) engine_->Prefetch(commands_[k], stage);
-  };
-  for (size_t k = 0; k < 3; ++k) prefetch(k, Engine::PrefetchStage::kIndexes);
-  prefetch(0, Engine::PrefetchStage::kOrders);
-  prefetch(1, Engine::PrefetchStage::kOrders);
-  prefetch(0, Engine::PrefetchStage::kDependents);
-  size_t next_cmd = 0;
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    Completion c;
-    c.client_ref = batch_[i].client_ref;
-    c.enqueue_ns = batch_[i].enqueue_ns;
-    if (refused[i]) {
+  // are applied (Engine::ApplyInOrder): hints only, results are unchanged. Completions go out in batch order, the
+  // refused entries (no command) among them.
+  size_t next = 0;  // the batch entry to complete next
+  const auto complete_refused_before_an_accepted = [&] {
+    for (; next < batch_.size() && refused[next]; ++next) {
+      Completion c;
+      c.client_ref = batch_[next].client_ref;
+      c.enqueue_ns = batch_[next].enqueue_ns;
       c.status = AckStatus::kRefused;
-    } else {
-      prefetch(next_cmd + 3, Engine::PrefetchStage::kIndexes);
-      prefetch(next_cmd + 2, Engine::PrefetchStage::kOrders);
-      prefetch(next_cmd + 1, Engine::PrefetchStage::kDependents);
-      const Command& cmd = commands_[next_cmd++];
-      c.events = engine_->Apply(cmd);
-      c.command = &cmd;
-      c.seq = cmd.seq;
-      c.time = cmd.time;
+      sink_->OnComplete(c);
     }
+  };
+  engine_->ApplyInOrder(commands_, [&](const Command& cmd, std::span<const Event> events) {
+    complete_refused_before_an_accepted();
+    Completion c;
+    c.client_ref = batch_[next].client_ref;
+    c.enqueue_ns = batch_[next].enqueue_ns;
+    c.events = events;
+    c.command = &cmd;
+    c.seq = cmd.seq;
+    c.time = cmd.time;
     sink_->OnComplete(c);
-  }
+    ++next;
+  });
+  complete_refused_before_an_accepted();  // those after the last accepted one
   ++batches_;
 
   const SeqNo last_seq = next_seq_ - 1;

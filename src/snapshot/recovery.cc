@@ -116,21 +116,6 @@ class ReplayPipeline {
   bool stopped_ = false;
 };
 
-// Applies `commands` in order, each one's cache misses prefetched one stage per command ahead of it
-// (Engine::Prefetch): stage kIndexes three commands ahead, kOrders two, kDependents one. The batch's first commands
-// get their earlier stages up front, so every command has had all three before it is applied.
-void ApplyWithPrefetch(Engine& engine, std::span<const Command> commands) {
-  const size_t n = commands.size();
-  for (size_t k = 0; k < 3 && k < n; ++k) engine.Prefetch(commands[k], Engine::PrefetchStage::kIndexes);
-  for (size_t k = 0; k < 2 && k < n; ++k) engine.Prefetch(commands[k], Engine::PrefetchStage::kOrders);
-  if (n > 0) engine.Prefetch(commands[0], Engine::PrefetchStage::kDependents);
-  for (size_t i = 0; i < n; ++i) {
-    if (i + 3 < n) engine.Prefetch(commands[i + 3], Engine::PrefetchStage::kIndexes);
-    if (i + 2 < n) engine.Prefetch(commands[i + 2], Engine::PrefetchStage::kOrders);
-    if (i + 1 < n) engine.Prefetch(commands[i + 1], Engine::PrefetchStage::kDependents);
-    (void)engine.Apply(commands[i]);
-  }
-}
 }  // namespace
 
 Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& config, const RecoveryOptions& options,
@@ -232,7 +217,7 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
     const StopAndJoin stop_and_join{pipeline, reader};
     while (ReplayBatch* batch = pipeline.TakeFull()) {
       const std::span<const Command> commands(batch->commands.data(), batch->count);
-      ApplyWithPrefetch(engine, commands);
+      engine.ApplyInOrder(commands, [](const Command&, std::span<const Event>) {});
       r.replayed += commands.size();
       if (!commands.empty()) {
         r.last_seq = commands.back().seq;
