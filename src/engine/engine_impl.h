@@ -16,6 +16,7 @@
 
 #include "common/flat_index.h"
 #include "engine/book_side.h"
+#include "engine/order_id_index.h"
 #include "engine/engine.h"
 #include "engine/order_pool.h"
 #include "engine/wallet.h"
@@ -177,7 +178,7 @@ class Engine::Impl {
   mutable uint32_t next_hint_ = 0;
   std::vector<Event> events_;
   OrderPool pool_;
-  FlatIndex by_id_;
+  OrderIdIndex by_id_;
   FlatIndex by_oid_;
   AccountTable accounts_;
   std::vector<AssetInfo> assets_;

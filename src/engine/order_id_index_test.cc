@@ -1,0 +1,67 @@
+#include "engine/order_id_index.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace sequex {
+namespace {
+
+TEST(OrderIdIndexTest, ShouldFindAscendingIdsAndForgetErasedOnes) {
+  OrderIdIndex index(16);
+  for (uint32_t i = 1; i <= 1000; ++i) index.Insert(i, i + 100);
+  for (uint32_t i = 1; i <= 1000; ++i) EXPECT_EQ(index.Find(i), i + 100);
+  for (uint32_t i = 1; i <= 1000; i += 2) EXPECT_TRUE(index.Erase(i, i + 100));
+  for (uint32_t i = 1; i <= 1000; ++i) EXPECT_EQ(index.Find(i), i % 2 ? OrderIdIndex::kNone : i + 100);
+  EXPECT_FALSE(index.Erase(1, 101));
+  EXPECT_FALSE(index.Erase(2, 999));  // filed, but under another slot
+  EXPECT_EQ(index.size(), 500u);
+}
+
+TEST(OrderIdIndexTest, ShouldKeepAnOldOrderWhoseHomeANewerIdWrapsOnto) {
+  OrderIdIndex index(16);  // capacity 16 while at most 2 ids are filed
+  index.Insert(1, 7);      // a long-lived order
+  for (uint64_t id = 2; id < 200; ++id) {  // short-lived ones: ids 17, 33, ... land on its home
+    index.Insert(id, 8);
+    EXPECT_EQ(index.Find(id), 8u);
+    EXPECT_EQ(index.Find(1), 7u);
+    EXPECT_TRUE(index.Erase(id, 8));
+  }
+  EXPECT_EQ(index.capacity(), 16u);
+  EXPECT_EQ(index.Find(17), OrderIdIndex::kNone);
+  EXPECT_EQ(index.Find(1, [](uint32_t s) { return s == 8; }), OrderIdIndex::kNone);
+  EXPECT_TRUE(index.Erase(1, 7));
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_EQ(index.overflow_size(), 0u);
+}
+
+// The engine's pattern: ids ascend, orders close in any order, some live for a long time.
+TEST(OrderIdIndexTest, ShouldMatchAnOrderedMapUnderRandomLifetimes) {
+  std::mt19937_64 rng(11);
+  OrderIdIndex index(16);
+  std::map<uint64_t, uint32_t> open;
+  uint64_t next_id = 1;
+  for (uint32_t step = 0; step < 300000; ++step) {
+    if (open.empty() || rng() % 100 < 52) {
+      index.Insert(next_id, step);
+      open[next_id++] = step;
+    } else {
+      // Close a recent order mostly, an old one sometimes.
+      auto it = rng() % 10 == 0 ? open.begin() : std::prev(open.end(), static_cast<long>(1 + rng() % std::min<size_t>(open.size(), 50)));
+      ASSERT_TRUE(index.Erase(it->first, it->second));
+      open.erase(it);
+    }
+    if (step % 97 == 0) {
+      const uint64_t probe = 1 + rng() % next_id;
+      const auto it = open.find(probe);
+      ASSERT_EQ(index.Find(probe), it == open.end() ? OrderIdIndex::kNone : it->second);
+    }
+  }
+  ASSERT_EQ(index.size(), open.size());
+  for (const auto& [id, slot] : open) ASSERT_EQ(index.Find(id), slot);
+  EXPECT_GT(index.overflow_size(), 0u);  // the old orders were wrapped over, and are still found
+}
+
+}  // namespace
+}  // namespace sequex
