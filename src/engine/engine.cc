@@ -82,11 +82,13 @@ uint32_t Engine::Impl::ProbableTarget(const Command& command) const {
 void Engine::Impl::PrefetchOrders(const Command& command) const {
   if (const auto* p = std::get_if<PlaceOrder>(&command.body)) {
     // The list's entry only: its tail is read a stage later (PrefetchDependents), once the entry has arrived.
-    const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
+    // The account's list for the book (which knows where the held balance is), or, without one, the account's
+    // table of balances.
+    const uint32_t list = FindAccountBook(p->account, p->instrument);
     if (list != FlatIndex::kNone) __builtin_prefetch(&account_books_[list]);
     const Book* book = FindBook(p->instrument);
     if (book == nullptr || static_cast<uint8_t>(p->side) > 1) return;
-    if (const Account* a = accounts_.Find(p->account.value())) {
+    if (const Account* a = accounts_.Find(p->account.value()); a != nullptr && list == FlatIndex::kNone) {
       a->PrefetchBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
     }
     const BookSide& opposite = book->side(Opposite(p->side));
@@ -119,14 +121,19 @@ void Engine::Impl::PrefetchDependents(const Command& command) const {
     const Book* book = FindBook(p->instrument);
     const Account* a = accounts_.Find(p->account.value());
     if (book == nullptr || a == nullptr || static_cast<uint8_t>(p->side) > 1) return;
-    a->PrefetchProbableBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
     // Where its id will be filed: the next id, or the one after if the command applied before it takes that.
-    // (Ids are spread over the index, so each is a line of its own; three commands ahead the guess would be
-    // wrong whenever a placement came in between.)
     by_id_.Prefetch(next_order_id_);
     by_id_.Prefetch(next_order_id_ + 1);
-    // The order will be linked after the list's tail.
-    const uint32_t list = account_book_index_.Find(uint64_t{p->account.value()} << 16 | p->instrument.value());
+    // The held balance, and the list's tail, after which the order will be linked.
+    const uint32_t list = FindAccountBook(p->account, p->instrument);
+    const uint16_t position = list == FlatIndex::kNone ? kUnknownPosition
+                              : p->side == Side::kBuy  ? account_books_[list].quote_position
+                                                       : account_books_[list].base_position;
+    if (position != kUnknownPosition) {
+      a->PrefetchBalanceAt(position);
+    } else {
+      a->PrefetchProbableBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
+    }
     if (list != FlatIndex::kNone && account_books_[list].tail != kNil) {
       __builtin_prefetch(&pool_.links(account_books_[list].tail));
     }

@@ -120,6 +120,11 @@ class Engine {
     for (size_t k = 0; k < 2 && k < n; ++k) Prefetch(commands[k], PrefetchStage::kOrders);
     if (n > 0) Prefetch(commands[0], PrefetchStage::kDependents);
     for (size_t i = 0; i < n; ++i) {
+      if (i + 8 < n) {
+        const char* next = reinterpret_cast<const char*>(&commands[i + 8]);
+        __builtin_prefetch(next);
+        __builtin_prefetch(next + sizeof(Command) - 1);
+      }
       if (i + 3 < n) Prefetch(commands[i + 3], PrefetchStage::kIndexes);
       if (i + 2 < n) Prefetch(commands[i + 2], PrefetchStage::kOrders);
       if (i + 1 < n) Prefetch(commands[i + 1], PrefetchStage::kDependents);

@@ -136,7 +136,20 @@ class Engine::Impl {
   void CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus status);
   void RestOnBook(Book& book, uint32_t slot);
   void UnlinkFromBook(Book& book, uint32_t slot);
-  void LinkToAccount(uint32_t slot);
+  // Links the order to its (account, instrument) list, `list` if the caller found it (kNone: look it up, or open it).
+  void LinkToAccount(uint32_t slot, uint32_t list = FlatIndex::kNone);
+  [[nodiscard]] uint32_t FindAccountBook(AccountId account, InstrumentId instrument) const {
+    return account_book_index_.Find(uint64_t{account.value()} << 16 | instrument.value());
+  }
+  // The balance of the instrument's base (or quote) asset in `account`, whose list for that instrument is `list`,
+  // through the position the list remembers; found (or created) and remembered on first use.
+  AssetBalance& ListedBalance(Account& account, AccountBook& list, bool base, AssetId asset) {
+    uint16_t& position = base ? list.base_position : list.quote_position;
+    if (position != kUnknownPosition) return account.BalanceAt(position);
+    AssetBalance& b = account.Get(asset);
+    position = account.PositionOf(b);
+    return b;
+  }
   // The account's open orders (all instruments, or one) in ascending order id, into `out` (cleared first).
   void CollectOpenOrders(AccountId account, InstrumentId instrument, std::vector<uint32_t>& out) const;
   void Forget(uint32_t slot);  // account list, indexes, pool

@@ -196,6 +196,47 @@ TEST_F(RulesTest, ShouldChargeFeesPayRebatesAndConserveEveryAsset) {
   EXPECT_EQ(total, v.engine().NetDeposits(kUsd).value());
 }
 
+// An account's list for a book remembers where its base and quote balances are; an account that did not hold one
+// of them when the list opened gets it from a trade, then trades it away through the remembered position. Both
+// accounts hold many other assets, so BTC and USD live in the spilled, table-indexed part of their wallets.
+TEST(ListedBalanceTest, ShouldSettleIntoABalanceAnAccountFirstGainsByTradingAndSpendItLater) {
+  Venue v;
+  v.Setup();
+  for (uint16_t a = 10; a < 30; ++a) {
+    DefineAsset d{AssetId{a}, 2, {}};
+    d.code[0] = 'X';
+    d.code[1] = static_cast<char>('A' + (a - 10));
+    v.Do(d);
+    v.Do(Deposit{AccountId{7}, AssetId{a}, Amount{1}});
+    v.Do(Deposit{AccountId{8}, AssetId{a}, Amount{1}});
+  }
+  v.Fund(7, 1'000'000, 0);        // USD only
+  v.Fund(8, 0, 10 * kLot);        // BTC only
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(8, Side::kBuy, 100, 1))), RejectReason::kInsufficientBalance);
+  AcceptedId(v.Do(Venue::Limit(7, Side::kBuy, 100, 5)));  // 7's list opens without a BTC balance
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(7, Side::kSell, 100, 1))), RejectReason::kInsufficientBalance);
+  ASSERT_EQ(OfType<TradeEvent>(v.Do(Venue::Limit(8, Side::kSell, 100, 5))).size(), 1u);
+  EXPECT_EQ(v.Bal(7, kBtc).available.value(), 5 * kLot);
+  EXPECT_EQ(v.Bal(8, kUsd).available.value(), 500);
+  // Back again, each through the position its list learnt from the trade.
+  AcceptedId(v.Do(Venue::Limit(7, Side::kSell, 100, 5)));
+  ASSERT_EQ(OfType<TradeEvent>(v.Do(Venue::Limit(8, Side::kBuy, 100, 5))).size(), 1u);
+  EXPECT_EQ(v.Bal(7, kUsd).available.value(), 1'000'000);
+  EXPECT_EQ(v.Bal(7, kBtc).available.value(), 0);
+  EXPECT_EQ(v.Bal(8, kBtc).available.value(), 10 * kLot);
+  EXPECT_EQ(v.Bal(8, kUsd).available.value(), 0);
+  for (uint32_t a : {7u, 8u}) {
+    EXPECT_EQ(v.Bal(a, kUsd).held.value(), 0);
+    EXPECT_EQ(v.Bal(a, kBtc).held.value(), 0);
+    EXPECT_EQ(v.Bal(a, AssetId{29}).available.value(), 1);
+  }
+  // A restored engine rebuilds the lists (and what they remember) and behaves the same.
+  std::string error;
+  const auto restored = Engine::LoadSnapshot(v.engine().SaveSnapshot(), EngineConfig{}, &error);
+  ASSERT_NE(restored, nullptr) << error;
+  EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
+}
+
 TEST_F(RulesTest, ShouldCapARebateAtTheTakerFeeOfTheSameTrade) {
   EXPECT_EQ(RejectOf(v.Do(SetFeeTier{16, 0, 0})), RejectReason::kInvalidArgument);
   EXPECT_EQ(RejectOf(v.Do(SetFeeTier{0, 0, -1})), RejectReason::kInvalidArgument);

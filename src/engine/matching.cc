@@ -26,15 +26,19 @@ int64_t ExecutionLimit(const Book& b, const Order& o) {
 
 }  // namespace
 
-void Engine::Impl::LinkToAccount(uint32_t slot) {
+void Engine::Impl::LinkToAccount(uint32_t slot, uint32_t list_index) {
   Order& o = pool_[slot];
   Account& a = accounts_.At(o.account.value());
-  const uint64_t key = uint64_t{o.account.value()} << 16 | o.instrument.value();
-  uint32_t index = account_book_index_.Find(key);
+  uint32_t index = list_index != FlatIndex::kNone ? list_index : FindAccountBook(o.account, o.instrument);
   if (index == FlatIndex::kNone) {
     index = static_cast<uint32_t>(account_books_.size());
-    account_books_.push_back(AccountBook{o.instrument, 0, kNil, kNil});
-    account_book_index_.Insert(key, index);
+    AccountBook list{};
+    list.instrument = o.instrument;
+    const Book& book = *FindBook(o.instrument);
+    if (const AssetBalance* b = a.Find(book.def.base)) list.base_position = a.PositionOf(*b);
+    if (const AssetBalance* b = a.Find(book.def.quote)) list.quote_position = a.PositionOf(*b);
+    account_books_.push_back(list);
+    account_book_index_.Insert(uint64_t{o.account.value()} << 16 | o.instrument.value(), index);
     a.books.push_back(index);
   }
   o.account_book = index;
@@ -48,7 +52,6 @@ void Engine::Impl::LinkToAccount(uint32_t slot) {
     list.head = slot;
   }
   list.tail = slot;
-  ++list.count;
   ++a.open_orders;
 }
 
@@ -87,7 +90,6 @@ void Engine::Impl::Forget(uint32_t slot) {
   } else {
     list.tail = link.account_prev;
   }
-  --list.count;
   --a.open_orders;
   by_id_.Erase(o.id.value(), slot);
   if (!o.client_oid.empty()) by_oid_.Erase(o.oid_key, slot);
@@ -228,14 +230,14 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
       buyer_quote.held -= Amount{buyer_cost};
       buyer_quote.available += Amount{std::max<int64_t>(-buyer_fee, 0)};
       buyer.held -= Amount{buyer_cost};
-      AssetBalance& buyer_base = buyer_account.Get(base);
+      AssetBalance& buyer_base = ListedBalance(buyer_account, account_books_[buyer.account_book], true, base);
       buyer_base.available += Amount{base_amount};
       // Positions, not references: a later Get on the same account (a self-trade) may move its balances.
       const uint16_t buyer_base_position = buyer_account.PositionOf(buyer_base);
       AssetBalance& seller_base = seller_account.BalanceAt(seller.held_position);
       seller_base.held -= Amount{base_amount};
       seller.held -= Amount{base_amount};
-      AssetBalance& seller_quote = seller_account.Get(quote);
+      AssetBalance& seller_quote = ListedBalance(seller_account, account_books_[seller.account_book], false, quote);
       seller_quote.available += Amount{notional - seller_fee};
       const uint16_t seller_quote_position = seller_account.PositionOf(seller_quote);
       Account& fee_account = accounts_.At(fee_account_id.value());

@@ -235,11 +235,20 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     hold = walked == 0 ? 0 : WithFee(NotionalOf(cap, QtyLots{walked}, book.tick_value), rate);
   }
   const AssetId held_asset = c.side == Side::kBuy ? book.def.quote : book.def.base;
-  AssetBalance* existing_funds = account->Find(held_asset);
+  // Through the account's list for this book when it has one (the position it remembers needs no lookup).
+  const uint32_t account_list = FindAccountBook(c.account, c.instrument);
+  uint16_t* listed = nullptr;
+  if (account_list != FlatIndex::kNone) {
+    AccountBook& l = account_books_[account_list];
+    listed = c.side == Side::kBuy ? &l.quote_position : &l.base_position;
+  }
+  AssetBalance* existing_funds = listed != nullptr && *listed != kUnknownPosition ? &account->BalanceAt(*listed)
+                                                                                   : account->Find(held_asset);
   if (hold < 0 || hold > (existing_funds != nullptr ? existing_funds->available.value() : 0)) {
     return reject(RejectReason::kInsufficientBalance);
   }
   AssetBalance& funds = existing_funds != nullptr ? *existing_funds : account->Get(held_asset);
+  if (listed != nullptr) *listed = account->PositionOf(funds);
 
   // Accepted: from here on the command changes state.
   const uint32_t slot = pool_.Allocate();
@@ -270,7 +279,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   o.oid_key = oid_key;
   by_id_.Insert(o.id.value(), slot);
   if (!o.client_oid.empty()) by_oid_.Insert(oid_key, slot);
-  LinkToAccount(slot);
+  LinkToAccount(slot, account_list);
   funds.available -= Amount{hold};
   funds.held += Amount{hold};
   events_.emplace_back(AcceptedEvent{o.id, o.account, o.instrument, o.side, o.type, o.price, o.qty});

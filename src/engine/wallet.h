@@ -25,15 +25,24 @@ struct AssetBalance {
   Amount held{};
 };
 
+// A balance's position in its account (Account::PositionOf) not known yet.
+inline constexpr uint16_t kUnknownPosition = UINT16_MAX;
+
 // An account's open orders in one instrument, in placement (= ascending id) order, linked through
 // OrderPool::link(slot). Per instrument, so that cancel-all for one book walks only that book's orders even for a
 // market maker quoting hundreds of books.
+// It also remembers where the account's balances of the instrument's base and quote are (positions never change),
+// once known: a placement reads this entry anyway to link the order, and finding a balance through it costs no
+// lookup, where an account holding hundreds of assets would probe its spill table first (one more random line).
+// Trades credit the received asset through the same positions.
 struct AccountBook {
   InstrumentId instrument{};
-  uint32_t count = 0;
+  uint16_t base_position = kUnknownPosition;
+  uint16_t quote_position = kUnknownPosition;
   uint32_t head = kNil;
   uint32_t tail = kNil;
 };
+static_assert(sizeof(AccountBook) == 16);
 
 struct Account {
   static constexpr size_t kInline = 4;
