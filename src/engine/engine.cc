@@ -96,8 +96,7 @@ void Engine::Impl::PrefetchOrders(const Command& command) const {
     if (!opposite.empty() && (p->price.value() == 0 || !opposite.Better(PriceTicks{p->price}, opposite.best().price))) {
       const uint32_t head = opposite.best().head;
       if (head != kNil) {
-        const char* at = reinterpret_cast<const char*>(&pool_[head]);
-        for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
+        PrefetchOrder(head);
       }
     }
     if (p->price.value() > 0) book->side(p->side).PrefetchLevel(p->price);
@@ -111,8 +110,7 @@ void Engine::Impl::PrefetchOrders(const Command& command) const {
     slot = ProbableTarget(command);
   }
   if (slot == FlatIndex::kNone) return;
-  const char* at = reinterpret_cast<const char*>(&pool_[slot]);
-  for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
+  PrefetchOrder(slot);
   __builtin_prefetch(&pool_.links(slot));
 }
 
@@ -418,6 +416,14 @@ void HashOrder(StateHasher& h, const Order& o) {
 }  // namespace
 
 uint64_t Engine::Impl::StateHash() const {
+  struct LevelRun {
+    PriceTicks price;
+    uint32_t count;
+    size_t orders;
+  };
+  constexpr size_t kHashLookahead = 8;
+  std::vector<LevelRun> levels;  // one side's, reused
+  std::vector<uint32_t> slots;
   StateHasher h;
   h.U64(next_order_id_);
   h.U64(next_match_id_);
@@ -448,12 +454,25 @@ uint64_t Engine::Impl::StateHash() const {
     h.I64(b->last_price.value());
     for (const BookSide* side : {&b->bids, &b->asks}) {
       h.U64(side->size());
+      // The side's queues are gathered first (their links are a dense array), so that the orders, scattered over
+      // the pool, can be loaded a few ahead of the one being hashed: a checkpoint hashes every open order.
+      levels.clear();
+      slots.clear();
       side->ForEachFromBest([&](const Level& level) {
-        h.I64(level.price.value());
-        h.U64(level.count);
-        for (uint32_t s = level.head; s != kNil; s = pool_.links(s).queue_next) HashOrder(h, pool_[s]);
+        const size_t first = slots.size();
+        for (uint32_t s = level.head; s != kNil; s = pool_.links(s).queue_next) slots.push_back(s);
+        levels.push_back(LevelRun{level.price, level.count, slots.size() - first});
         return true;
       });
+      size_t next = 0;
+      for (const LevelRun& level : levels) {
+        h.I64(level.price.value());
+        h.U64(level.count);
+        for (size_t end = next + level.orders; next < end; ++next) {
+          if (next + kHashLookahead < slots.size()) PrefetchOrder(slots[next + kHashLookahead]);
+          HashOrder(h, pool_[slots[next]]);
+        }
+      }
     }
     std::vector<uint32_t> stops(b->stops_rise);
     stops.insert(stops.end(), b->stops_fall.begin(), b->stops_fall.end());

@@ -32,11 +32,10 @@ void Engine::Impl::LinkToAccount(uint32_t slot, uint32_t list_index) {
   uint32_t index = list_index != FlatIndex::kNone ? list_index : FindAccountBook(o.account, o.instrument);
   if (index == FlatIndex::kNone) {
     index = static_cast<uint32_t>(account_books_.size());
+    // The balance positions are learnt as they are used (a placement records the one it holds; a trade the one it
+    // credits), so opening a list costs no wallet lookups.
     AccountBook list{};
     list.instrument = o.instrument;
-    const Book& book = *FindBook(o.instrument);
-    if (const AssetBalance* b = a.Find(book.def.base)) list.base_position = a.PositionOf(*b);
-    if (const AssetBalance* b = a.Find(book.def.quote)) list.quote_position = a.PositionOf(*b);
     account_books_.push_back(list);
     account_book_index_.Insert(uint64_t{o.account.value()} << 16 | o.instrument.value(), index);
     a.books.push_back(index);

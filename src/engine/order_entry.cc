@@ -248,7 +248,6 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     return reject(RejectReason::kInsufficientBalance);
   }
   AssetBalance& funds = existing_funds != nullptr ? *existing_funds : account->Get(held_asset);
-  if (listed != nullptr) *listed = account->PositionOf(funds);
 
   // Accepted: from here on the command changes state.
   const uint32_t slot = pool_.Allocate();
@@ -280,6 +279,8 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   by_id_.Insert(o.id.value(), slot);
   if (!o.client_oid.empty()) by_oid_.Insert(oid_key, slot);
   LinkToAccount(slot, account_list);
+  AccountBook& order_list = account_books_[o.account_book];  // the list the order joined remembers its balance
+  (c.side == Side::kBuy ? order_list.quote_position : order_list.base_position) = o.held_position;
   funds.available -= Amount{hold};
   funds.held += Amount{hold};
   events_.emplace_back(AcceptedEvent{o.id, o.account, o.instrument, o.side, o.type, o.price, o.qty});
