@@ -37,7 +37,7 @@ Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
       pool_(config.expected_orders),
       by_id_(size_t{config.expected_orders} * 2),
-      by_oid_(size_t{config.expected_orders} * 2) {
+      by_oid_(size_t{config.expected_orders} * 4, 4) {
   events_.reserve(4096);
   // The fee account exists from the start: every trade may credit it.
   accounts_[config.fee_account.value()].exists = true;
