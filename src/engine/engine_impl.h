@@ -16,8 +16,8 @@
 
 #include "common/flat_index.h"
 #include "engine/book_side.h"
-#include "engine/order_id_index.h"
 #include "engine/engine.h"
+#include "engine/order_id_index.h"
 #include "engine/order_pool.h"
 #include "engine/wallet.h"
 

@@ -210,8 +210,8 @@ TEST(ListedBalanceTest, ShouldSettleIntoABalanceAnAccountFirstGainsByTradingAndS
     v.Do(Deposit{AccountId{7}, AssetId{a}, Amount{1}});
     v.Do(Deposit{AccountId{8}, AssetId{a}, Amount{1}});
   }
-  v.Fund(7, 1'000'000, 0);        // USD only
-  v.Fund(8, 0, 10 * kLot);        // BTC only
+  v.Fund(7, 1'000'000, 0);  // USD only
+  v.Fund(8, 0, 10 * kLot);  // BTC only
   EXPECT_EQ(RejectOf(v.Do(Venue::Limit(8, Side::kBuy, 100, 1))), RejectReason::kInsufficientBalance);
   AcceptedId(v.Do(Venue::Limit(7, Side::kBuy, 100, 5)));  // 7's list opens without a BTC balance
   EXPECT_EQ(RejectOf(v.Do(Venue::Limit(7, Side::kSell, 100, 1))), RejectReason::kInsufficientBalance);

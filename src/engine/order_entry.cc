@@ -242,8 +242,8 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     AccountBook& l = account_books_[account_list];
     listed = c.side == Side::kBuy ? &l.quote_position : &l.base_position;
   }
-  AssetBalance* existing_funds = listed != nullptr && *listed != kUnknownPosition ? &account->BalanceAt(*listed)
-                                                                                   : account->Find(held_asset);
+  AssetBalance* existing_funds =
+      listed != nullptr && *listed != kUnknownPosition ? &account->BalanceAt(*listed) : account->Find(held_asset);
   if (hold < 0 || hold > (existing_funds != nullptr ? existing_funds->available.value() : 0)) {
     return reject(RejectReason::kInsufficientBalance);
   }

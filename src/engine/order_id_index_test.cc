@@ -20,8 +20,8 @@ TEST(OrderIdIndexTest, ShouldFindAscendingIdsAndForgetErasedOnes) {
 }
 
 TEST(OrderIdIndexTest, ShouldKeepAnOldOrderWhoseHomeANewerIdWrapsOnto) {
-  OrderIdIndex index(16);  // capacity 16 while at most 2 ids are filed
-  index.Insert(1, 7);      // a long-lived order
+  OrderIdIndex index(16);                  // capacity 16 while at most 2 ids are filed
+  index.Insert(1, 7);                      // a long-lived order
   for (uint64_t id = 2; id < 200; ++id) {  // short-lived ones: ids 17, 33, ... land on its home
     index.Insert(id, 8);
     EXPECT_EQ(index.Find(id), 8u);
@@ -48,7 +48,9 @@ TEST(OrderIdIndexTest, ShouldMatchAnOrderedMapUnderRandomLifetimes) {
       open[next_id++] = step;
     } else {
       // Close a recent order mostly, an old one sometimes.
-      auto it = rng() % 10 == 0 ? open.begin() : std::prev(open.end(), static_cast<long>(1 + rng() % std::min<size_t>(open.size(), 50)));
+      auto it = rng() % 10 == 0
+                    ? open.begin()
+                    : std::prev(open.end(), static_cast<long>(1 + rng() % std::min<size_t>(open.size(), 50)));
       ASSERT_TRUE(index.Erase(it->first, it->second));
       open.erase(it);
     }
