@@ -79,6 +79,13 @@ class FlatIndex {
     return true;
   }
 
+  // The capacity a table of at least n entries gets: a power of two, 16 or more.
+  [[nodiscard]] static size_t RoundUpPow2(size_t n) {
+    size_t c = 16;
+    while (c < n) c <<= 1;
+    return c;
+  }
+
   [[nodiscard]] size_t size() const { return size_; }
   [[nodiscard]] size_t capacity() const { return slots_.size(); }
   [[nodiscard]] size_t MemoryBytes() const { return slots_.size() * sizeof(Entry); }
@@ -89,11 +96,6 @@ class FlatIndex {
     uint32_t slot = kNone;
   };
 
-  static size_t RoundUpPow2(size_t n) {
-    size_t c = 16;
-    while (c < n) c <<= 1;
-    return c;
-  }
   // Fibonacci hashing spreads sequential keys (order ids are sequential). Placing them by their low bits instead
   // would pack live ids into one long probe run, and backward-shift deletion scans a run to its end: every erase
   // would cost O(live orders).

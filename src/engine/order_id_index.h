@@ -23,7 +23,8 @@ class OrderIdIndex {
  public:
   static constexpr uint32_t kNone = FlatIndex::kNone;
 
-  explicit OrderIdIndex(size_t initial_capacity = 1024) : overflow_(64) { Rehash(RoundUpPow2(initial_capacity)); }
+  explicit OrderIdIndex(size_t initial_capacity = 1024) : overflow_(64) { Rehash(FlatIndex::RoundUpPow2(initial_capacity));
+  }
 
   // The slot filed under `id` for which `confirm(slot)` is true, or kNone.
   template <typename Confirm>
@@ -67,12 +68,6 @@ class OrderIdIndex {
     uint64_t id = 0;
     uint32_t slot = kNone;
   };
-
-  static size_t RoundUpPow2(size_t n) {
-    size_t c = 16;
-    while (c < n) c <<= 1;
-    return c;
-  }
 
   void Place(uint64_t id, uint32_t slot) {
     Entry& e = direct_[id & mask_];
