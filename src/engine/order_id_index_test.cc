@@ -36,6 +36,22 @@ TEST(OrderIdIndexTest, ShouldKeepAnOldOrderWhoseHomeANewerIdWrapsOnto) {
   EXPECT_EQ(index.overflow_size(), 0u);
 }
 
+TEST(OrderIdIndexTest, ShouldFileIdsTooLargeForAnEntryInTheOverflow) {
+  OrderIdIndex index(16);
+  const uint64_t huge = UINT64_MAX - 5;  // a hostile snapshot's next order id, say
+  index.Insert(huge, 1);
+  index.Insert(huge + 1, 2);
+  index.Insert(3, 3);
+  EXPECT_EQ(index.overflow_size(), 2u);
+  EXPECT_EQ(index.Find(huge), 1u);
+  EXPECT_EQ(index.Find(huge + 1), 2u);
+  EXPECT_EQ(index.Find(huge & 15), OrderIdIndex::kNone);  // same home, different id
+  EXPECT_EQ(index.Find(3), 3u);
+  EXPECT_TRUE(index.Erase(huge, 1));
+  EXPECT_EQ(index.Find(huge), OrderIdIndex::kNone);
+  EXPECT_EQ(index.size(), 2u);
+}
+
 // The engine's pattern: ids ascend, orders close in any order, some live for a long time.
 TEST(OrderIdIndexTest, ShouldMatchAnOrderedMapUnderRandomLifetimes) {
   std::mt19937_64 rng(11);
