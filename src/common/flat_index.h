@@ -18,18 +18,30 @@
 
 namespace sequex {
 
+// Removes the entry at `hole` from a linear-probing table (entries with a `slot` field, kNone = empty, a default
+// Entry is empty) by backward shift: later members of the probe run move into the hole, so lookups never need
+// tombstones and long-lived tables never degrade. `home_of(entry)` is where an entry's probe run starts.
+template <typename Table, typename HomeOf>
+void CloseProbeGap(Table& slots, size_t mask, size_t hole, HomeOf&& home_of) {
+  for (size_t j = (hole + 1) & mask; slots[j].slot != UINT32_MAX; j = (j + 1) & mask) {
+    const size_t home = home_of(slots[j]);
+    const bool between = (hole <= j) ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (!between) {
+      slots[hole] = slots[j];
+      hole = j;
+    }
+  }
+  slots[hole] = {};
+}
+
 class FlatIndex {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  // `sparseness`: capacity is kept at least this many times the entries (2 or more, a power of two). A sparser
-  // table has shorter probe runs, so fewer lookups and erases cross into a second line, for more memory.
-  explicit FlatIndex(size_t initial_capacity = 1024, size_t sparseness = 2) : sparseness_(sparseness) {
-    Rehash(RoundUpPow2(initial_capacity));
-  }
+  explicit FlatIndex(size_t initial_capacity = 1024) { Rehash(RoundUpPow2(initial_capacity)); }
 
   void Reserve(size_t entries) {
-    if (entries * sparseness_ > slots_.size()) Rehash(RoundUpPow2(entries * sparseness_));
+    if (entries * 2 > slots_.size()) Rehash(RoundUpPow2(entries * 2));
   }
 
   // Returns the first slot stored under `key` for which `confirm(slot)` is true, or kNone.
@@ -50,7 +62,7 @@ class FlatIndex {
 
   // Adds (key -> slot). Duplicate keys are allowed (see Find).
   void Insert(uint64_t key, uint32_t slot) {
-    if ((size_ + 1) * sparseness_ > slots_.size()) Rehash(slots_.size() * 2);
+    if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
     size_t i = Home(key);
     while (slots_[i].slot != kNone) i = (i + 1) & mask_;
     slots_[i] = Entry{key, slot};
@@ -64,17 +76,7 @@ class FlatIndex {
       if (slots_[i].slot == kNone) return false;
       if (slots_[i].key == key && slots_[i].slot == slot) break;
     }
-    // Backward-shift: pull later members of the probe chain into the hole so lookups never need tombstones.
-    size_t hole = i;
-    for (size_t j = (hole + 1) & mask_; slots_[j].slot != kNone; j = (j + 1) & mask_) {
-      const size_t home = Home(slots_[j].key);
-      const bool between = (hole <= j) ? (hole < home && home <= j) : (hole < home || home <= j);
-      if (!between) {
-        slots_[hole] = slots_[j];
-        hole = j;
-      }
-    }
-    slots_[hole] = Entry{0, kNone};
+    CloseProbeGap(slots_, mask_, i, [this](const Entry& e) { return Home(e.key); });
     --size_;
     return true;
   }
@@ -114,7 +116,6 @@ class FlatIndex {
     }
   }
 
-  size_t sparseness_ = 2;
   HugeArray<Entry> slots_;
   size_t mask_ = 0;
   unsigned shift_ = 0;

@@ -17,18 +17,6 @@ TEST(FlatIndexTest, ShouldFindWhatWasInsertedAndNotWhatWasErased) {
   EXPECT_EQ(index.size(), 500u);
 }
 
-TEST(FlatIndexTest, ShouldStayAsSparseAsAskedWhileItGrows) {
-  FlatIndex index(16, 4);
-  for (uint32_t i = 0; i < 10000; ++i) {
-    index.Insert(i * 7919ull, i);
-    ASSERT_GE(index.capacity(), index.size() * 4);
-  }
-  for (uint32_t i = 0; i < 10000; ++i) ASSERT_EQ(index.Find(i * 7919ull), i);
-  FlatIndex dense(16);
-  for (uint32_t i = 0; i < 10000; ++i) dense.Insert(i, i);
-  EXPECT_LT(dense.capacity(), index.capacity());
-}
-
 TEST(FlatIndexTest, ShouldKeepCollidingKeysApartWithTheConfirmPredicate) {
   FlatIndex index;
   index.Insert(42, 1);

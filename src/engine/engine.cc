@@ -70,7 +70,7 @@ static_assert(std::variant_size_v<CommandBody> == 13, "Apply's dispatch lists ev
 uint32_t Engine::Impl::ProbableTarget(const Command& command) const {
   const auto lookup = [this](AccountId account, OrderId id, const ClientOid& oid) {
     if (id.value() != 0) return by_id_.Find(id.value());
-    return oid.empty() ? FlatIndex::kNone : by_oid_.Find(OidKey(account, oid));
+    return oid.empty() ? FlatIndex::kNone : by_oid_.Candidate(OidKey(account, oid));
   };
   if (const auto* c = std::get_if<CancelOrder>(&command.body)) return lookup(c->account, c->order_id, c->client_oid);
   if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
@@ -104,7 +104,7 @@ void Engine::Impl::PrefetchOrders(const Command& command) const {
   }
   uint32_t slot = FlatIndex::kNone;
   if (TargetHint* hint = FindHint(command)) {
-    hint->slot = hint->by_id ? by_id_.Find(hint->key) : by_oid_.Find(hint->key);
+    hint->slot = hint->by_id ? by_id_.Find(hint->key) : by_oid_.Candidate(hint->key);
     slot = hint->slot;
   } else {
     slot = ProbableTarget(command);

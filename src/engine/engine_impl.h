@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fingerprint_index.h"
 #include "common/flat_index.h"
 #include "engine/book_side.h"
 #include "engine/engine.h"
@@ -196,7 +197,7 @@ class Engine::Impl {
   std::vector<Event> events_;
   OrderPool pool_;
   OrderIdIndex by_id_;
-  FlatIndex by_oid_;
+  FingerprintIndex by_oid_;
   AccountTable accounts_;
   std::vector<AssetInfo> assets_;
   std::vector<std::unique_ptr<Book>> books_;
