@@ -19,18 +19,25 @@ Status PosixError(const std::string& what, const std::string& path, int err) {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
+  PosixWritableFile(std::string path, int fd, uint64_t append_offset)
+      : path_(std::move(path)), fd_(fd), append_offset_(append_offset) {}
   Status Append(std::string_view data) override {
+    Status s = WriteAt(append_offset_, data);
+    if (s.ok()) append_offset_ += data.size();
+    return s;
+  }
+  Status WriteAt(uint64_t offset, std::string_view data) override {
     while (!data.empty()) {
-      const ssize_t n = ::write(fd_, data.data(), data.size());
+      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
       if (n < 0) {
         if (errno == EINTR) continue;
         return PosixError("write", path_, errno);
       }
       data.remove_prefix(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
     }
     return Status::Ok();
   }
@@ -48,6 +55,7 @@ class PosixWritableFile final : public WritableFile {
  private:
   std::string path_;
   int fd_;
+  uint64_t append_offset_;  // no O_APPEND: with it, Linux's pwrite ignores the offset
 };
 
 class PosixEnv final : public Env {
@@ -56,7 +64,7 @@ class PosixEnv final : public Env {
     return Open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, out);
   }
   Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    return Open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, out);
+    return Open(path, O_WRONLY | O_CREAT | O_CLOEXEC, out);
   }
   Status ReadFile(const std::string& path, std::string* out) override {
     out->clear();
@@ -135,22 +143,34 @@ class PosixEnv final : public Env {
   static Status Open(const std::string& path, int flags, std::unique_ptr<WritableFile>* out) {
     const int fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0) return PosixError("open", path, errno);
-    *out = std::make_unique<PosixWritableFile>(path, fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return PosixError("fstat", path, err);
+    }
+    *out = std::make_unique<PosixWritableFile>(path, fd, static_cast<uint64_t>(st.st_size));
     return Status::Ok();
   }
 };
 
 class FaultFile final : public WritableFile {
  public:
-  FaultFile(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> base)
-      : env_(env), path_(std::move(path)), base_(std::move(base)) {}
+  FaultFile(FaultInjectionEnv* env, std::shared_ptr<FaultInjectionEnv::FileState> state,
+            std::unique_ptr<WritableFile> base, uint64_t append_offset)
+      : env_(env), state_(std::move(state)), base_(std::move(base)), append_offset_(append_offset) {}
   Status Append(std::string_view data) override {
+    const uint64_t at = append_offset_;
+    append_offset_ += data.size();
+    return WriteAt(at, data);
+  }
+  Status WriteAt(uint64_t offset, std::string_view data) override {
     std::string_view allowed = data;
     const Status injected = env_->BeforeAppend(data, &allowed);
     if (!allowed.empty()) {
-      Status s = base_->Append(allowed);
+      Status s = base_->WriteAt(offset, allowed);
       if (!s.ok()) return s;
-      env_->OnWritten(path_, allowed.size());
+      env_->OnWritten(state_.get(), offset, allowed.size());
     }
     return injected;
   }
@@ -158,15 +178,16 @@ class FaultFile final : public WritableFile {
     Status s = env_->BeforeSync();
     if (!s.ok()) return s;
     s = base_->Sync();
-    if (s.ok()) env_->OnSynced(path_);
+    if (s.ok()) env_->OnSynced(state_.get());
     return s;
   }
   Status Close() override { return base_->Close(); }
 
  private:
   FaultInjectionEnv* env_;
-  std::string path_;
+  std::shared_ptr<FaultInjectionEnv::FileState> state_;
   std::unique_ptr<WritableFile> base_;
+  uint64_t append_offset_;
 };
 
 }  // namespace
@@ -234,27 +255,35 @@ Status FaultInjectionEnv::BeforeSync() {
   return Status::IoError("injected fdatasync error: Input/output error (EIO)");
 }
 
-void FaultInjectionEnv::OnWritten(const std::string& path, uint64_t bytes) {
+void FaultInjectionEnv::OnWritten(FileState* file, uint64_t offset, uint64_t bytes) {
   std::lock_guard lock(mu_);
-  files_[path].size += bytes;
+  FileState& f = *file;
+  f.size = std::max(f.size, offset + bytes);
+  if (offset < f.synced) {
+    f.overwritten_begin = std::min(f.overwritten_begin, offset);
+    f.overwritten_end = std::max(f.overwritten_end, std::min(offset + bytes, f.synced));
+  }
 }
 
-void FaultInjectionEnv::OnSynced(const std::string& path) {
+void FaultInjectionEnv::OnSynced(FileState* file) {
   std::lock_guard lock(mu_);
   ++syncs_;
-  FileState& f = files_[path];
+  FileState& f = *file;
   f.synced = f.size;
+  f.overwritten_begin = UINT64_MAX;
+  f.overwritten_end = 0;
 }
 
 Status FaultInjectionEnv::NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
   std::unique_ptr<WritableFile> base;
   Status s = base_->NewWritableFile(path, &base);
   if (!s.ok()) return s;
+  auto state = std::make_shared<FileState>();
   {
     std::lock_guard lock(mu_);
-    files_[path] = FileState{};
+    files_[path] = state;
   }
-  *out = std::make_unique<FaultFile>(this, path, std::move(base));
+  *out = std::make_unique<FaultFile>(this, std::move(state), std::move(base), 0);
   return s;
 }
 
@@ -267,11 +296,14 @@ Status FaultInjectionEnv::NewAppendableFile(const std::string& path, std::unique
   std::unique_ptr<WritableFile> base;
   Status s = base_->NewAppendableFile(path, &base);
   if (!s.ok()) return s;
+  std::shared_ptr<FileState> state;
   {
     std::lock_guard lock(mu_);
-    files_[path] = FileState{size, size};
+    std::shared_ptr<FileState>& known = files_[path];
+    if (!known) known = std::make_shared<FileState>(FileState{size, size});  // written before this Env saw it
+    state = known;
   }
-  *out = std::make_unique<FaultFile>(this, path, std::move(base));
+  *out = std::make_unique<FaultFile>(this, std::move(state), std::move(base), size);
   return s;
 }
 
@@ -299,22 +331,39 @@ Status FaultInjectionEnv::Truncate(const std::string& path, uint64_t size) {
   Status s = base_->Truncate(path, size);
   std::lock_guard lock(mu_);
   auto it = files_.find(path);
-  if (s.ok() && it != files_.end()) it->second = FileState{size, size};
+  if (s.ok() && it != files_.end()) *it->second = FileState{size, size};
   return s;
 }
 
 Status FaultInjectionEnv::DropUnsyncedData() {
-  std::vector<std::pair<std::string, uint64_t>> cuts;
+  struct Loss {
+    std::string path;
+    uint64_t synced;
+    uint64_t zero_begin;
+    uint64_t zero_end;
+  };
+  std::vector<Loss> losses;
   {
     std::lock_guard lock(mu_);
-    for (auto& [path, f] : files_) {
-      if (f.size != f.synced) cuts.emplace_back(path, f.synced);
-      f.size = f.synced;
+    for (auto& [path, state] : files_) {
+      FileState& f = *state;
+      if (f.size != f.synced || f.overwritten_begin < f.overwritten_end) {
+        losses.push_back(Loss{path, f.synced, f.overwritten_begin, f.overwritten_end});
+      }
+      f = FileState{f.synced, f.synced};
     }
   }
-  for (const auto& [path, size] : cuts) {
-    if (!base_->FileExists(path)) continue;
-    Status s = base_->Truncate(path, size);
+  for (const Loss& loss : losses) {
+    if (!base_->FileExists(loss.path)) continue;
+    if (loss.zero_begin < loss.zero_end) {
+      std::unique_ptr<WritableFile> f;
+      Status s = base_->NewAppendableFile(loss.path, &f);
+      if (s.ok()) s = f->WriteAt(loss.zero_begin, std::string(loss.zero_end - loss.zero_begin, '\0'));
+      if (s.ok()) s = f->Sync();
+      if (f) (void)f->Close();
+      if (!s.ok()) return s;
+    }
+    Status s = base_->Truncate(loss.path, loss.synced);
     if (!s.ok()) return s;
   }
   return Status::Ok();

@@ -28,6 +28,9 @@ class WritableFile {
   // Writes all of `data` (retrying partial writes) or returns an error; after an error the file's content past
   // the last successful Sync is unspecified.
   virtual Status Append(std::string_view data) = 0;
+  // Writes all of `data` at `offset` (pwrite; the file grows if it ends before), leaving where Append writes
+  // unchanged. The journal writes only this way: over a segment's pre-written zeros, in an order of its choosing.
+  virtual Status WriteAt(uint64_t offset, std::string_view data) = 0;
   // fdatasync: returns once everything appended is on stable storage.
   virtual Status Sync() = 0;
   virtual Status Close() = 0;
@@ -40,7 +43,7 @@ class Env {
 
   // Creates (or truncates) a file for writing.
   virtual Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
-  // Opens an existing file for appending at its end (creates it if missing).
+  // Opens an existing file for writing without truncating it (creates it if missing); Append writes at its end.
   virtual Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
   virtual Status ReadFile(const std::string& path, std::string* out) = 0;
   virtual Status FileSize(const std::string& path, uint64_t* size) = 0;
@@ -60,7 +63,8 @@ class Env {
 Status WriteFileAtomically(Env* env, const std::string& dir, const std::string& name, std::string_view data);
 
 // FaultInjectionEnv: wraps another Env and makes its writes fail on command. It also remembers, per file written
-// through it, how many bytes were synced, so DropUnsyncedData() can simulate a power loss.
+// through it, how many bytes were synced and which synced bytes were overwritten since, so DropUnsyncedData() can
+// simulate a power loss.
 //
 //   FaultInjectionEnv env(Env::Default());
 //   env.FailAfter(FaultInjectionEnv::Fault::kEioOnSync, 3);   // the 4th Sync from now returns EIO
@@ -79,7 +83,8 @@ class FaultInjectionEnv final : public Env {
   // times, then fails, and keeps failing until Clear().
   void FailAfter(Fault fault, uint64_t after_ops);
   void Clear();
-  // Truncates every file written through this Env to the size it had at its last successful Sync.
+  // Truncates every file written through this Env to the size it had at its last successful Sync, and zeroes what
+  // was written since over bytes that were already synced (the journal only ever overwrites pre-written zeros).
   Status DropUnsyncedData();
   [[nodiscard]] uint64_t syncs() const;
 
@@ -97,23 +102,26 @@ class FaultInjectionEnv final : public Env {
   }
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
 
-  // Called by the files it hands out.
-  Status BeforeAppend(std::string_view data, std::string_view* allowed);
-  Status BeforeSync();
-  void OnWritten(const std::string& path, uint64_t bytes);
-  void OnSynced(const std::string& path);
-
- private:
+  // What it remembers of a file; shared with the open files it handed out, so that it follows a rename.
   struct FileState {
     uint64_t size = 0;
     uint64_t synced = 0;
+    uint64_t overwritten_begin = UINT64_MAX;  // [begin, end): synced bytes written again since the last Sync
+    uint64_t overwritten_end = 0;
   };
+  // Called by the files it hands out.
+  Status BeforeAppend(std::string_view data, std::string_view* allowed);
+  Status BeforeSync();
+  void OnWritten(FileState* file, uint64_t offset, uint64_t bytes);
+  void OnSynced(FileState* file);
+
+ private:
   Env* base_;
   mutable std::mutex mu_;
   Fault fault_ = Fault::kNone;
   uint64_t remaining_ = 0;
   uint64_t syncs_ = 0;
-  std::unordered_map<std::string, FileState> files_;
+  std::unordered_map<std::string, std::shared_ptr<FileState>> files_;
 };
 
 }  // namespace sequex::journal

@@ -33,6 +33,13 @@ static_assert(kSegmentHeaderChecksumOffset + 8 == kSegmentHeaderSize);
 static_assert(4 + 4 + 2 + 2 + 4 + 8 + 8 + 8 == kRecordChecksumOffset);
 static_assert(kRecordChecksumOffset + 8 == kRecordHeaderSize);
 
+// Pre-written segments (docs/journal.md): the most bytes one write of the writer carries (its buffer is capped so
+// that a buffer plus one record fits), and the page size a write that a kill cuts short stops at a multiple of.
+// A reader takes non-zero bytes after the records' end as a write cut short only within these bounds.
+inline constexpr uint64_t kMaxWriteBytes = 4u << 20;
+inline constexpr uint64_t kWritePageBytes = 4096;
+static_assert(kMaxWriteBytes >= 2 * (kRecordHeaderSize + kMaxRecordPayload));
+
 enum class RecordType : uint16_t {
   kCommand = 1,     // payload: the command codec's bytes; seq: the command's sequence number (gap-free)
   kCheckpoint = 2,  // payload: u64 engine StateHash() after applying every command up to and including `seq`;
@@ -42,6 +49,9 @@ inline constexpr size_t kCheckpointPayloadSize = 8;
 
 inline constexpr std::string_view kSegmentPrefix = "journal-";
 inline constexpr std::string_view kSegmentSuffix = ".seg";
+// The next segment, filled with zeros and synced ahead of need (docs/journal.md, "Pre-written segments"); it becomes
+// a segment by rename once its header is written. Readers ignore it; a writer replaces a stale one.
+inline constexpr std::string_view kPreparedSegmentName = "journal-prepared.tmp";
 
 [[nodiscard]] inline std::string SegmentName(uint64_t first_seq) {
   char buf[48];

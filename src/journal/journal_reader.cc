@@ -20,6 +20,42 @@ bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
 }
 
+// Whether the 8 bytes at `rest` (file offset `at`: a record's length and ~length) can be what a crash left of them.
+// The writer writes them last, in a write of their own: a kill before it leaves them zero, and one inside it (a
+// write is cut at page boundaries only) leaves the part before the first page boundary in them, zeros after it.
+bool IsCutLengthWord(std::string_view rest, uint64_t at) {
+  if (LoadLe(rest.data(), 8) == 0) return true;
+  const uint64_t cut = (at / kWritePageBytes + 1) * kWritePageBytes - at;
+  if (cut >= 8 || !AllZero(rest.substr(cut, 8 - cut))) return false;
+  for (size_t i = 4; i < cut; ++i) {
+    if (rest[i] != static_cast<char>(~rest[i - 4])) return false;
+  }
+  return true;
+}
+
+// `rest` starts with a cut (or unwritten: zero) length word and is not all zero. A batch the writer did not finish
+// writing looks like that: it writes a batch's first 8 bytes last, so a crash leaves them zero or cut short,
+// followed by a prefix of the batch (at most one write) and then the segment's pre-written zeros. What was
+// written of that first record's header must be what the next record has to carry (type, zero reserved bits, seq,
+// the chain value; not the time, which is unknown); a stray byte in the zeros is not, and is corruption.
+bool IsCutShortBatch(std::string_view rest, SeqNo next_seq, uint64_t chain) {
+  const size_t written = rest.find_last_not_of('\0') + 1;
+  if (written > kMaxWriteBytes) return false;
+  const auto type = static_cast<uint8_t>(rest[8]);
+  if (type != static_cast<uint8_t>(RecordType::kCommand) && type != static_cast<uint8_t>(RecordType::kCheckpoint)) {
+    return false;
+  }
+  char expected[kRecordChecksumOffset] = {};
+  expected[8] = static_cast<char>(type);
+  StoreU64(expected + 16, type == static_cast<uint8_t>(RecordType::kCommand) ? next_seq : next_seq - 1);
+  StoreU64(expected + 32, chain);
+  for (size_t i = 8; i < std::min(written, kRecordChecksumOffset); ++i) {
+    const bool time_field = i >= 24 && i < 32;
+    if (!time_field && rest[i] != expected[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& visit) {
@@ -48,12 +84,13 @@ JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& v
       scan.status = s;
       return scan;
     }
-    seg.bytes = data.size();
-    scan.bytes += data.size();
+    uint64_t data_end = data.size();  // where this segment's data ends: pre-written zeros may follow
     const SeqNo where_seq = expect_seq == 0 ? seg.first_seq : expect_seq;
     if (data.size() < kSegmentHeaderSize) {
       if (last_segment) {
         scan.torn = TornTail{true, seg.name, 0, data.size()};
+        seg.bytes = data.size();
+        scan.bytes += data.size();
         break;
       }
       scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": segment header is incomplete");
@@ -95,6 +132,20 @@ JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& v
     uint64_t off = kSegmentHeaderSize;
     while (off < data.size()) {
       const std::string_view rest = std::string_view(data).substr(off);
+      if (last_segment && AllZero(rest)) {  // the end of the records; the rest is pre-written zeros
+        data_end = off;
+        break;
+      }
+      if (last_segment && rest.size() > 8 && IsCutLengthWord(rest, off)) {
+        if (!IsCutShortBatch(rest, expect_seq, chain)) {
+          scan.status = Status::Corruption(Where(seg.name, off, expect_seq) +
+                                           ": bytes after the end of the records that no cut-short write explains");
+          return scan;
+        }
+        data_end = off + rest.find_last_not_of('\0') + 1;
+        scan.torn = TornTail{true, seg.name, off, data_end - off};
+        break;
+      }
       if (rest.size() < kRecordHeaderSize || AllZero(rest)) {
         if (last_segment) {
           scan.torn = TornTail{true, seg.name, off, rest.size()};
@@ -183,9 +234,11 @@ JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& v
         ++scan.checkpoints;
       }
     }
+    seg.bytes = data_end;
+    scan.bytes += data_end;
     if (last_segment) {
       scan.position.last_segment = seg.name;
-      scan.position.last_segment_size = scan.torn.present ? scan.torn.offset : data.size();
+      scan.position.last_segment_size = scan.torn.present ? scan.torn.offset : data_end;
     }
   }
   scan.position.next_seq = expect_seq == 0 ? 1 : expect_seq;

@@ -1,23 +1,80 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
-#include <xxhash.h>
-
 #include "journal/journal_writer.h"
 
 #include <xxhash.h>
+
+#include <thread>
 
 #include "journal/byte_io.h"
 #include "journal/command_codec.h"
 
 namespace sequex::journal {
 
+// Fills the prepared-segment file with zeros and syncs it, on a thread of its own or on the caller's.
+class SegmentPreparer {
+ public:
+  SegmentPreparer(Env* env, std::string path, uint64_t bytes) : env_(env), path_(std::move(path)), bytes_(bytes) {}
+  ~SegmentPreparer() {
+    if (thread_.joinable()) thread_.join();
+  }
+  SegmentPreparer(const SegmentPreparer&) = delete;
+  SegmentPreparer& operator=(const SegmentPreparer&) = delete;
+
+  // Starts preparing in the background, unless that is under way or done.
+  void Request() {
+    if (requested_) return;
+    requested_ = true;
+    thread_ = std::thread([this] { status_ = Prepare(); });
+  }
+  // Waits for the requested preparation (or prepares now if none was requested); OK means the file at path() is
+  // bytes() of synced zeros, ready to be renamed into a segment. The next Request starts over.
+  Status Take() {
+    if (!requested_) return Prepare();
+    thread_.join();
+    requested_ = false;
+    return status_;
+  }
+  [[nodiscard]] bool requested() const { return requested_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] uint64_t bytes() const { return bytes_; }
+
+ private:
+  Status Prepare() {
+    std::unique_ptr<WritableFile> f;
+    Status s = env_->NewWritableFile(path_, &f);
+    const std::string zeros(std::min<uint64_t>(bytes_, 1u << 20), '\0');
+    for (uint64_t done = 0; s.ok() && done < bytes_; done += zeros.size()) {
+      s = f->Append(std::string_view(zeros).substr(0, std::min<uint64_t>(zeros.size(), bytes_ - done)));
+    }
+    if (s.ok()) s = f->Sync();
+    if (f) {
+      const Status c = f->Close();
+      if (s.ok()) s = c;
+    }
+    if (!s.ok() && env_->FileExists(path_)) (void)env_->RemoveFile(path_);  // give back what space it took
+    return s;
+  }
+
+  Env* env_;
+  std::string path_;
+  uint64_t bytes_;
+  bool requested_ = false;  // touched by the writer's thread only
+  std::thread thread_;
+  Status status_;  // written by thread_, read after joining it
+};
+
 JournalWriter::JournalWriter(Env* env, std::string dir, JournalWriterOptions options)
     : env_(env), dir_(std::move(dir)), options_(options) {
+  // One write (a buffer plus the record that overflowed it) stays within what a reader accepts as cut short.
+  options_.write_buffer_bytes =
+      std::min<size_t>(options_.write_buffer_bytes, kMaxWriteBytes - kRecordHeaderSize - kMaxRecordPayload);
   buffer_.reserve(options_.write_buffer_bytes + kMaxRecordPayload);
 }
 
 JournalWriter::~JournalWriter() {
   if (file_ && !failed()) (void)Sync();
   if (file_) (void)file_->Close();
+  preparer_.reset();  // joins its thread before the Env may go
 }
 
 std::unique_ptr<JournalWriter> JournalWriter::Open(Env* env, std::string dir, JournalWriterOptions options,
@@ -27,10 +84,20 @@ std::unique_ptr<JournalWriter> JournalWriter::Open(Env* env, std::string dir, Jo
   w->prev_hash_ = position.prev_hash;
   *status = env->CreateDir(w->dir_);
   if (!status->ok()) return nullptr;
+  if (options.preallocate) {
+    w->preparer_ = std::make_unique<SegmentPreparer>(env, w->dir_ + "/" + std::string(kPreparedSegmentName),
+                                                     options.segment_bytes);
+  }
   if (!position.last_segment.empty()) {
-    *status = env->NewAppendableFile(w->dir_ + "/" + position.last_segment, &w->file_);
+    // Continue the last segment where its records end: zeros (pre-written) or nothing follow.
+    const std::string path = w->dir_ + "/" + position.last_segment;
+    *status = env->FileSize(path, &w->file_size_);
+    if (status->ok()) *status = env->NewAppendableFile(path, &w->file_);
+    w->segment_name_ = position.last_segment;
     w->segment_size_ = position.last_segment_size;
+    w->file_size_ = std::max(w->file_size_, w->segment_size_);
     w->roll_pending_ = w->segment_size_ >= options.segment_bytes;
+    if (w->preparer_ && w->segment_size_ >= options.segment_bytes / 2) w->preparer_->Request();
   } else {
     *status = w->StartSegment(position.next_seq);
   }
@@ -44,9 +111,7 @@ Status JournalWriter::Fail(Status s) {
 }
 
 Status JournalWriter::StartSegment(SeqNo first_seq) {
-  const std::string name = SegmentName(first_seq);
-  Status s = env_->NewWritableFile(dir_ + "/" + name, &file_);
-  if (!s.ok()) return s;
+  segment_name_ = SegmentName(first_seq);
   std::string header;
   ByteWriter w(&header);
   w.Raw(kSegmentMagic, sizeof kSegmentMagic);
@@ -55,18 +120,37 @@ Status JournalWriter::StartSegment(SeqNo first_seq) {
   w.U64(first_seq);
   w.U64(prev_hash_);
   w.U64(XXH3_64bits(header.data(), kSegmentHeaderChecksumOffset));
-  // The header is made durable with the file's name at once, so a segment never exists without its header
-  // (except as a torn tail after a crash inside this function).
-  s = file_->Append(header);
+  segment_size_ = kSegmentHeaderSize;
+  // The header is made durable before the file has the segment's name, or with it at once, so a segment never
+  // exists without its header (except as a torn tail after a crash inside this function).
+  if (preparer_ && preparer_->Take().ok()) {
+    Status s = env_->NewAppendableFile(preparer_->path(), &file_);
+    if (s.ok()) s = file_->WriteAt(0, header);
+    if (s.ok()) s = file_->Sync();
+    if (s.ok()) s = env_->RenameFile(preparer_->path(), dir_ + "/" + segment_name_);
+    if (s.ok()) s = env_->SyncDir(dir_);
+    file_size_ = preparer_->bytes();
+    return s;
+  }
+  // Without a prepared file (not wanted, or preparing it failed, e.g. for want of space): a plain new one.
+  Status s = env_->NewWritableFile(dir_ + "/" + segment_name_, &file_);
+  if (!s.ok()) return s;
+  s = file_->WriteAt(0, header);
   if (s.ok()) s = file_->Sync();
   if (s.ok()) s = env_->SyncDir(dir_);
-  segment_size_ = kSegmentHeaderSize;
+  file_size_ = kSegmentHeaderSize;
   return s;
 }
 
 Status JournalWriter::FinishSegment() {
   Status s = Flush();
-  if (s.ok()) s = file_->Sync();
+  // A sealed segment holds its records and nothing else: the zeros still ahead are cut (ftruncate + fsync, which
+  // also makes the records durable) before the next segment exists.
+  if (s.ok() && file_size_ > segment_size_) {
+    s = env_->Truncate(dir_ + "/" + segment_name_, segment_size_);
+  } else if (s.ok()) {
+    s = file_->Sync();
+  }
   if (s.ok()) ++syncs_;
   const Status c = file_->Close();
   file_.reset();
@@ -101,6 +185,8 @@ Status JournalWriter::AppendRecord(RecordType type, SeqNo seq, TimeNs time, std:
   prev_hash_ = checksum;
   segment_size_ += kRecordHeaderSize + payload.size();
   if (segment_size_ >= options_.segment_bytes) roll_pending_ = true;
+  // Half full: the next segment's zeros are written in the background, long before the roll needs them.
+  if (preparer_ && segment_size_ >= options_.segment_bytes / 2 && !preparer_->requested()) preparer_->Request();
   if (buffer_.size() >= options_.write_buffer_bytes) {
     Status s = Flush();
     if (!s.ok()) return Fail(s);
@@ -131,7 +217,14 @@ Status JournalWriter::AppendCheckpoint(SeqNo seq, TimeNs time, uint64_t state_ha
 
 Status JournalWriter::Flush() {
   if (buffer_.empty()) return Status::Ok();
-  Status s = file_->Append(buffer_);
+  // The buffer starts at a record. Its first 8 bytes (that record's length and ~length) are written last: a write
+  // cut short (a crash inside pwrite) then leaves them zero, which readers take as the end of the data, so a
+  // partly written batch is never mistaken for a corrupt record.
+  const uint64_t at = segment_size_ - buffer_.size();
+  const std::string_view bytes(buffer_);
+  Status s = file_->WriteAt(at + 8, bytes.substr(8));
+  if (s.ok()) s = file_->WriteAt(at, bytes.substr(0, 8));
+  file_size_ = std::max(file_size_, segment_size_);
   buffer_.clear();
   return s;
 }

@@ -9,7 +9,12 @@
 // Fail-closed: after any write or sync error every later call returns kFailedClosed with the first error's
 // message — a failed fdatasync leaves the page cache in an unknown state (the "fsyncgate" lesson), so the only
 // safe continuation is a restart with recovery.
-// Threading: one thread (the sequencer's). The Env must outlive the writer.
+// Segments are pre-written: a new segment is a file already filled with zeros and synced (prepared in the
+// background while the previous one fills), so that appending overwrites allocated blocks and each fdatasync is a
+// pure data write; a sealed segment is cut to its records. Each write puts a batch's first 8 bytes last, so a write
+// cut short leaves a zero length word where the data ends (docs/journal.md, "Pre-written segments").
+// Threading: one thread (the sequencer's); the writer's own preparing thread touches only the prepared file.
+// The Env must outlive the writer.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +30,12 @@ namespace sequex::journal {
 struct JournalWriterOptions {
   uint64_t segment_bytes = 64u << 20;  // a new segment starts once the current one reaches this size
   size_t write_buffer_bytes = 1u << 20;  // buffered bytes are written (not synced) past this
+  // New segments are written over zeros synced ahead of time (false: plain appends, for tools and tests that
+  // compare file sizes). Costs segment_bytes of disk per prepared segment.
+  bool preallocate = true;
 };
+
+class SegmentPreparer;
 
 // Where the stream continues: from recovery (JournalScan) or {1, kGenesisHash, ""} for a new journal.
 struct JournalPosition {
@@ -72,7 +82,10 @@ class JournalWriter {
   std::string dir_;
   JournalWriterOptions options_;
   std::unique_ptr<WritableFile> file_;
+  std::string segment_name_;
   uint64_t segment_size_ = 0;  // bytes of the current segment, written or buffered
+  uint64_t file_size_ = 0;     // of the current segment's file: more than segment_size_ while zeros lie ahead
+  std::unique_ptr<SegmentPreparer> preparer_;  // null without options_.preallocate
   std::string buffer_;
   std::string payload_;
   SeqNo next_seq_ = 1;

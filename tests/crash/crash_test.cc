@@ -1,6 +1,7 @@
 // Crash harness. Each shard (seeded) runs rounds of: start sequex-node on the shard's data directory, check its
 // recovery, stream commands into it, SIGKILL it at a random moment (mid-write, mid-fsync, mid-snapshot: wherever
-// it happens to be), and collect the ACK lines it printed before it died. The checks, every round:
+// it happens to be; 32 KiB segments, so also mid-roll and mid-preparation of the next pre-written segment), and
+// collect the ACK lines it printed before it died. The checks, every round:
 //   - every acknowledged command is in the journal, at its acknowledged seq, byte for byte;
 //   - the node's recovered state hash and last seq equal a clean replay of the whole journal (no snapshot), so
 //     nothing unacknowledged is half-applied and snapshot + tail replay agrees with full replay.
@@ -52,7 +53,7 @@ struct Node {
       ::close(to_child[1]);
       ::close(from_child[0]);
       ::execl(SEQUEX_NODE_PATH, SEQUEX_NODE_PATH, dir.c_str(), "--checkpoint-interval", "200", "--snapshot-interval",
-              "1500", "--max-batch", "64", static_cast<char*>(nullptr));
+              "1500", "--max-batch", "64", "--segment-bytes", "32768", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(to_child[0]);

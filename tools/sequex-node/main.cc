@@ -63,10 +63,13 @@ int main(int argc, char** argv) {
   uint64_t checkpoint_interval = 1000;
   uint64_t snapshot_interval = 0;
   size_t max_batch = 256;
+  uint64_t segment_bytes = sequex::journal::JournalWriterOptions{}.segment_bytes;
   app.add_option("dir", dir, "data directory")->required();
   app.add_option("--checkpoint-interval", checkpoint_interval, "commands between checkpoint records (0 = none)");
   app.add_option("--snapshot-interval", snapshot_interval, "commands between snapshots (0 = none)");
   app.add_option("--max-batch", max_batch, "commands per group commit, at most");
+  app.add_option("--segment-bytes", segment_bytes, "journal segment size (pre-written, then rolled)")
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 34));
   CLI11_PARSE(app, argc, argv);
 
   sequex::journal::Env* env = sequex::journal::Env::Default();
@@ -77,7 +80,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "recovery failed: %s\n", s.ToString().c_str());
     return 2;
   }
-  auto writer = sequex::journal::JournalWriter::Open(env, dir, {}, r.position, &s);
+  auto writer = sequex::journal::JournalWriter::Open(env, dir, {.segment_bytes = segment_bytes}, r.position, &s);
   if (!s.ok()) {
     std::fprintf(stderr, "cannot open the journal: %s\n", s.ToString().c_str());
     return 2;
