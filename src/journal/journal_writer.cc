@@ -3,6 +3,8 @@
 
 #include <xxhash.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "journal/byte_io.h"
@@ -10,11 +12,12 @@
 
 namespace sequex::journal {
 
-// Fills the prepared-segment file with zeros and syncs it, on a thread of its own or on the caller's.
+// Fills the prepared-segment file with zeros and syncs it, on a thread of its own (paced) or on the caller's.
 class SegmentPreparer {
  public:
   SegmentPreparer(Env* env, std::string path, uint64_t bytes) : env_(env), path_(std::move(path)), bytes_(bytes) {}
   ~SegmentPreparer() {
+    hurry_.store(true, std::memory_order_relaxed);
     if (thread_.joinable()) thread_.join();
   }
   SegmentPreparer(const SegmentPreparer&) = delete;
@@ -24,12 +27,14 @@ class SegmentPreparer {
   void Request() {
     if (requested_) return;
     requested_ = true;
-    thread_ = std::thread([this] { status_ = Prepare(); });
+    hurry_.store(false, std::memory_order_relaxed);
+    thread_ = std::thread([this] { status_ = Prepare(/*paced=*/true); });
   }
-  // Waits for the requested preparation (or prepares now if none was requested); OK means the file at path() is
-  // bytes() of synced zeros, ready to be renamed into a segment. The next Request starts over.
+  // Waits for the requested preparation, telling it to stop pacing itself (or prepares now if none was
+  // requested); OK means the file at path() is bytes() of synced zeros, ready to be renamed into a segment.
   Status Take() {
-    if (!requested_) return Prepare();
+    if (!requested_) return Prepare(/*paced=*/false);
+    hurry_.store(true, std::memory_order_relaxed);
     thread_.join();
     requested_ = false;
     return status_;
@@ -39,12 +44,23 @@ class SegmentPreparer {
   [[nodiscard]] uint64_t bytes() const { return bytes_; }
 
  private:
-  Status Prepare() {
+  // In the background the zeros go out a chunk at a time, each synced, with a pause after it: written at once,
+  // 64 MiB of dirty pages and their writeback would compete with the journal's own fdatasyncs for the disk and
+  // the CPUs (at 50,000 orders/s over the API, p99 went from 6-9 ms to 35-56 ms while one was prepared).
+  static constexpr uint64_t kChunkBytes = 1u << 20;
+  static constexpr auto kPause = std::chrono::milliseconds(8);
+
+  Status Prepare(bool paced) {
     std::unique_ptr<WritableFile> f;
     Status s = env_->NewWritableFile(path_, &f);
-    const std::string zeros(std::min<uint64_t>(bytes_, 1u << 20), '\0');
+    const std::string zeros(std::min<uint64_t>(bytes_, kChunkBytes), '\0');
     for (uint64_t done = 0; s.ok() && done < bytes_; done += zeros.size()) {
       s = f->Append(std::string_view(zeros).substr(0, std::min<uint64_t>(zeros.size(), bytes_ - done)));
+      const bool more = done + zeros.size() < bytes_;
+      if (s.ok() && more && paced && !hurry_.load(std::memory_order_relaxed)) {
+        s = f->Sync();
+        std::this_thread::sleep_for(kPause);
+      }
     }
     if (s.ok()) s = f->Sync();
     if (f) {
@@ -59,6 +75,7 @@ class SegmentPreparer {
   std::string path_;
   uint64_t bytes_;
   bool requested_ = false;  // touched by the writer's thread only
+  std::atomic<bool> hurry_{false};
   std::thread thread_;
   Status status_;  // written by thread_, read after joining it
 };
@@ -97,7 +114,7 @@ std::unique_ptr<JournalWriter> JournalWriter::Open(Env* env, std::string dir, Jo
     w->segment_size_ = position.last_segment_size;
     w->file_size_ = std::max(w->file_size_, w->segment_size_);
     w->roll_pending_ = w->segment_size_ >= options.segment_bytes;
-    if (w->preparer_ && w->segment_size_ >= options.segment_bytes / 2) w->preparer_->Request();
+    if (w->preparer_ && w->segment_size_ >= options.segment_bytes / 4) w->preparer_->Request();
   } else {
     *status = w->StartSegment(position.next_seq);
   }
@@ -185,8 +202,8 @@ Status JournalWriter::AppendRecord(RecordType type, SeqNo seq, TimeNs time, std:
   prev_hash_ = checksum;
   segment_size_ += kRecordHeaderSize + payload.size();
   if (segment_size_ >= options_.segment_bytes) roll_pending_ = true;
-  // Half full: the next segment's zeros are written in the background, long before the roll needs them.
-  if (preparer_ && segment_size_ >= options_.segment_bytes / 2 && !preparer_->requested()) preparer_->Request();
+  // A quarter full: the next segment's zeros are written in the background, long before the roll needs them.
+  if (preparer_ && segment_size_ >= options_.segment_bytes / 4 && !preparer_->requested()) preparer_->Request();
   if (buffer_.size() >= options_.write_buffer_bytes) {
     Status s = Flush();
     if (!s.ok()) return Fail(s);
