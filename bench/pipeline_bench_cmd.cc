@@ -22,6 +22,11 @@ int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOption
     return 2;
   }
   po.data_dir = options.data_dir;
+  if (options.segments != "prewritten" && options.segments != "plain") {
+    std::fprintf(stderr, "--segments must be prewritten or plain\n");
+    return 2;
+  }
+  po.prewritten_segments = options.segments == "prewritten";
   po.rate_per_sec = options.rate;
   const std::string name = "pipeline-" + options.durability;
   const std::string rate = options.rate > 0 ? fmt::format("{:.0f}", options.rate) : "null";
@@ -42,12 +47,12 @@ int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOption
     std::printf(
         "{\"bench\":%s,\"workload\":%s,\"commands\":%llu,\"ops_per_sec\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
         "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"batches\":%llu,\"syncs\":%llu,"
-        "\"run\":%d}\n",
+        "\"segments\":%s,\"run\":%d}\n",
         JsonString(name).c_str(), JsonString(workload.name).c_str(), static_cast<unsigned long long>(r.commands),
         r.ops_per_sec, static_cast<unsigned long long>(p50.back()), static_cast<unsigned long long>(p99.back()),
         static_cast<unsigned long long>(p999.back()), static_cast<unsigned long long>(max.back()), rate.c_str(),
         JsonString(GitCommit()).c_str(), JsonString(CpuModel()).c_str(), static_cast<unsigned long long>(r.batches),
-        static_cast<unsigned long long>(r.syncs), run);
+        static_cast<unsigned long long>(r.syncs), JsonString(options.segments).c_str(), run);
     std::fflush(stdout);
   }
   if (options.runs > 1) {

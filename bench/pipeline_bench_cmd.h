@@ -13,6 +13,7 @@ struct PipelineBenchOptions {
   std::string data_dir = "data/pipeline-bench";
   double rate = 0;                     // offered commands/s; 0 = closed loop (throughput)
   int runs = 1;
+  std::string segments = "prewritten";  // prewritten | plain (journal segments: docs/journal.md)
 };
 
 int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOptions& options);

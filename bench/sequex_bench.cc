@@ -126,6 +126,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   pipeline_cmd->add_option("--rate", pipeline_options.rate, "offered commands/s, open loop; 0 = closed loop")
       ->capture_default_str();
+  pipeline_cmd
+      ->add_option("--segments", pipeline_options.segments,
+                   "prewritten (zeros synced ahead, then overwritten) | plain (appended) journal segments")
+      ->capture_default_str();
   pipeline_cmd->add_option("--runs", pipeline_options.runs)->check(CLI::Range(1, 1000))->capture_default_str();
 
   sequex::bench::ScaleOptions scale;

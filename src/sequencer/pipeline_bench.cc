@@ -60,7 +60,9 @@ PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_c
       }
       s = env->RemoveFile(options.data_dir + "/" + n);
     }
-    if (s.ok()) writer = journal::JournalWriter::Open(env, options.data_dir, {}, journal::JournalPosition{}, &s);
+    journal::JournalWriterOptions wo;
+    wo.preallocate = options.prewritten_segments;
+    if (s.ok()) writer = journal::JournalWriter::Open(env, options.data_dir, wo, journal::JournalPosition{}, &s);
     if (!s.ok()) {
       result.error = s.ToString();
       return result;
