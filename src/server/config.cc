@@ -48,7 +48,8 @@ class Reader {
   void Bool(std::string_view table, std::string_view key, bool* out) {
     const toml::node* n = root_.at_path(std::string(table) + "." + std::string(key)).node();
     if (n == nullptr) return;
-    const std::optional<bool> v = n->value<bool>();
+    // Exactly a TOML boolean: value<bool>() would also take an integer.
+    const std::optional<bool> v = n->is_boolean() ? n->value<bool>() : std::nullopt;
     if (!v) return Fail(table, key, "true or false");
     *out = *v;
   }
@@ -66,7 +67,7 @@ class Reader {
 bool CheckKnownKeys(const toml::table& root, std::string* error) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKnown = {
       {"server", {"listen", "admin_listen", "data_dir", "io_threads"}},
-      {"journal", {"durability", "checkpoint_interval", "snapshot_interval"}},
+      {"journal", {"durability", "checkpoint_interval", "snapshot_interval", "segment_bytes", "prewritten_segments"}},
       {"websocket",
        {"heartbeat_interval_ms", "heartbeat_timeout_ms", "max_outbound_bytes", "max_message_bytes", "max_channels"}},
       {"rate_limits",
@@ -153,6 +154,8 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   c.durable = durability == "journal";
   r.Int("journal", "checkpoint_interval", &c.checkpoint_interval, 0, int64_t{1} << 40);
   r.Int("journal", "snapshot_interval", &c.snapshot_interval, 0, int64_t{1} << 40);
+  r.Int("journal", "segment_bytes", &c.segment_bytes, int64_t{1} << 12, int64_t{1} << 34);
+  r.Bool("journal", "prewritten_segments", &c.prewritten_segments);
   r.Int("websocket", "heartbeat_interval_ms", &c.heartbeat_interval_ms, 10, 3'600'000);
   r.Int("websocket", "heartbeat_timeout_ms", &c.heartbeat_timeout_ms, 10, 3'600'000);
   r.Int("websocket", "max_outbound_bytes", &c.max_outbound_bytes, 4096, int64_t{1} << 32);

@@ -139,7 +139,10 @@ bool Server::Recover(std::string* error) {
 
   if (config_.durable) {
     journal::Status ws;
-    writer_ = journal::JournalWriter::Open(env, config_.data_dir, {}, r.position, &ws);
+    journal::JournalWriterOptions wo;
+    wo.segment_bytes = config_.segment_bytes;
+    wo.preallocate = config_.prewritten_segments;
+    writer_ = journal::JournalWriter::Open(env, config_.data_dir, wo, r.position, &ws);
     if (!ws.ok()) {
       *error = "cannot open the journal: " + ws.ToString();
       return false;

@@ -32,6 +32,17 @@ TEST(ServerConfig, EmbeddedDefaultHasTheDemoVenue) {
   ASSERT_EQ(c->instruments.size(), 4u);
   EXPECT_EQ(c->instruments[0].symbol, "BTC_USD");
   EXPECT_EQ(c->rate_limits.order_per_100ms, 15u);
+  EXPECT_EQ(c->segment_bytes, 64u << 20);
+  EXPECT_TRUE(c->prewritten_segments);
+}
+
+TEST(ServerConfig, ReadsTheJournalSegmentKeys) {
+  std::string error;
+  const std::optional<ServerConfig> c =
+      LoadServerConfig(WriteTemp("[journal]\nsegment_bytes = 16384\nprewritten_segments = false\n"), &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->segment_bytes, 16384u);
+  EXPECT_FALSE(c->prewritten_segments);
 }
 
 TEST(ServerConfig, FileOverridesKeysAndKeepsTheRest) {
@@ -52,6 +63,9 @@ TEST(ServerConfig, RejectsUnknownKeysBadTypesAndRanges) {
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nio_threads = \"two\"\n"), &error));
   EXPECT_NE(error.find("server.io_threads"), std::string::npos) << error;
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[journal]\ndurability = \"maybe\"\n"), &error));
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[journal]\nsegment_bytes = 100\n"), &error));
+  EXPECT_NE(error.find("journal.segment_bytes"), std::string::npos) << error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[journal]\nprewritten_segments = 1\n"), &error));
   EXPECT_FALSE(LoadServerConfig(WriteTemp("this is not toml ["), &error));
   EXPECT_FALSE(LoadServerConfig("/nonexistent/config.toml", &error));
 }

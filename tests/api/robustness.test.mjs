@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
+import fs from 'node:fs/promises';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Server, eventually, sleep, tomlSection, watchUntil } from './lib/server.mjs';
@@ -630,7 +631,8 @@ describe('crash and restart', () => {
 
 describe('crash during a stream of orders', () => {
   it('kill -9 while orders stream in: every order acknowledged before the kill is there after restart', T, async () => {
-    const srv = await Server.start();
+    // 16 KiB journal segments: the stream rolls several pre-written segments, and the kill may land in a roll.
+    const srv = await Server.start({ config: tomlSection('journal', { segment_bytes: 16384 }) });
     try {
       const accounts = await Promise.all([1, 2, 3, 4].map(() => srv.createAccount(FUNDED)));
       const acked = new Map(accounts.map((a) => [a.account_id, []]));
@@ -655,6 +657,8 @@ describe('crash during a stream of orders', () => {
       await Promise.all(running);
       const total = [...acked.values()].reduce((n, ids) => n + ids.length, 0);
       assert.ok(total >= 20, `only ${total} orders were acknowledged before the kill`);
+      const segments = (await fs.readdir(srv.dataDir)).filter((n) => n.endsWith('.seg'));
+      assert.ok(segments.length >= 2, `the journal did not roll: ${segments}`);
 
       await srv.launch();
       for (const a of accounts) {
