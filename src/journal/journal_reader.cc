@@ -38,8 +38,8 @@ bool IsCutLengthWord(std::string_view rest, uint64_t at) {
 // followed by a prefix of the batch (at most one write) and then the segment's pre-written zeros. What was
 // written of that first record's header must be what the next record has to carry (type, zero reserved bits, seq,
 // the chain value; not the time, which is unknown); a stray byte in the zeros is not, and is corruption.
-bool IsCutShortBatch(std::string_view rest, SeqNo next_seq, uint64_t chain) {
-  const size_t written = rest.find_last_not_of('\0') + 1;
+// `written`: how far into `rest` anything non-zero lies.
+bool IsCutShortBatch(std::string_view rest, size_t written, SeqNo next_seq, uint64_t chain) {
   if (written > kMaxWriteBytes) return false;
   const auto type = static_cast<uint8_t>(rest[8]);
   if (type != static_cast<uint8_t>(RecordType::kCommand) && type != static_cast<uint8_t>(RecordType::kCheckpoint)) {
@@ -137,12 +137,13 @@ JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& v
         break;
       }
       if (last_segment && rest.size() > 8 && IsCutLengthWord(rest, off)) {
-        if (!IsCutShortBatch(rest, expect_seq, chain)) {
+        const size_t written = rest.find_last_not_of('\0') + 1;  // one backward pass over the zeros
+        if (!IsCutShortBatch(rest, written, expect_seq, chain)) {
           scan.status = Status::Corruption(Where(seg.name, off, expect_seq) +
                                            ": bytes after the end of the records that no cut-short write explains");
           return scan;
         }
-        data_end = off + rest.find_last_not_of('\0') + 1;
+        data_end = off + written;
         scan.torn = TornTail{true, seg.name, off, data_end - off};
         break;
       }

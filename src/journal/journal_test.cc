@@ -108,7 +108,7 @@ TEST(JournalTest, ShouldTreatACutLastRecordAsATornTailAndTruncateIt) {
   TempDir dir;
   const auto flow = Flow(200);
   // Plain appends, so that the file ends where the records do (pre-written segments: the next two tests).
-  WriteJournal(dir.path(), flow, JournalWriterOptions{.preallocate = false});
+  WriteJournal(dir.path(), flow, JournalWriterOptions{.prewritten_segments = false});
   const std::string seg = OnlySegment(dir.path());
   const std::string full = sequex::testing::ReadAll(seg);
   JournalScan whole = ScanJournal(Env::Default(), dir.path(), nullptr);

@@ -101,7 +101,7 @@ std::unique_ptr<JournalWriter> JournalWriter::Open(Env* env, std::string dir, Jo
   w->prev_hash_ = position.prev_hash;
   *status = env->CreateDir(w->dir_);
   if (!status->ok()) return nullptr;
-  if (options.preallocate) {
+  if (options.prewritten_segments) {
     w->preparer_ = std::make_unique<SegmentPreparer>(env, w->dir_ + "/" + std::string(kPreparedSegmentName),
                                                      options.segment_bytes);
   }

@@ -32,7 +32,7 @@ struct JournalWriterOptions {
   size_t write_buffer_bytes = 1u << 20;  // buffered bytes are written (not synced) past this
   // New segments are written over zeros synced ahead of time (false: plain appends, for tools and tests that
   // compare file sizes). Costs segment_bytes of disk per prepared segment.
-  bool preallocate = true;
+  bool prewritten_segments = true;
 };
 
 class SegmentPreparer;
@@ -85,7 +85,7 @@ class JournalWriter {
   std::string segment_name_;
   uint64_t segment_size_ = 0;  // bytes of the current segment, written or buffered
   uint64_t file_size_ = 0;     // of the current segment's file: more than segment_size_ while zeros lie ahead
-  std::unique_ptr<SegmentPreparer> preparer_;  // null without options_.preallocate
+  std::unique_ptr<SegmentPreparer> preparer_;  // null without options_.prewritten_segments
   std::string buffer_;
   std::string payload_;
   SeqNo next_seq_ = 1;

@@ -61,7 +61,7 @@ PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_c
       s = env->RemoveFile(options.data_dir + "/" + n);
     }
     journal::JournalWriterOptions wo;
-    wo.preallocate = options.prewritten_segments;
+    wo.prewritten_segments = options.prewritten_segments;
     if (s.ok()) writer = journal::JournalWriter::Open(env, options.data_dir, wo, journal::JournalPosition{}, &s);
     if (!s.ok()) {
       result.error = s.ToString();

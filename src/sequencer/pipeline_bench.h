@@ -29,7 +29,7 @@ struct PipelineOptions {
   Durability durability = Durability::kJournal;
   std::string data_dir;          // required for kJournal
   bool wipe_data_dir = true;
-  bool prewritten_segments = true;  // JournalWriterOptions::preallocate
+  bool prewritten_segments = true;  // JournalWriterOptions::prewritten_segments
   double rate_per_sec = 0;       // 0 = closed loop
   size_t ring_capacity = 1u << 16;
   size_t max_batch = 4096;

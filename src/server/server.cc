@@ -141,7 +141,7 @@ bool Server::Recover(std::string* error) {
     journal::Status ws;
     journal::JournalWriterOptions wo;
     wo.segment_bytes = config_.segment_bytes;
-    wo.preallocate = config_.prewritten_segments;
+    wo.prewritten_segments = config_.prewritten_segments;
     writer_ = journal::JournalWriter::Open(env, config_.data_dir, wo, r.position, &ws);
     if (!ws.ok()) {
       *error = "cannot open the journal: " + ws.ToString();
