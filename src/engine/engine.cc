@@ -35,9 +35,10 @@ int64_t Pow10(uint8_t d) {
 
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
-      pool_(config.expected_orders),
+      pool_(config.expected_orders, &memory_),
       by_id_(size_t{config.expected_orders} * 2),
-      by_oid_(size_t{config.expected_orders} * 4, 4) {
+      by_oid_(size_t{config.expected_orders} * 4, 4),
+      accounts_(&huge_pages_, &memory_) {
   events_.reserve(4096);
   // The fee account exists from the start: every trade may credit it.
   accounts_[config.fee_account.value()].exists = true;

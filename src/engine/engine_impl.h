@@ -11,11 +11,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
 #include "common/fingerprint_index.h"
 #include "common/flat_index.h"
+#include "common/huge_page_resource.h"
 #include "engine/book_side.h"
 #include "engine/engine.h"
 #include "engine/order_id_index.h"
@@ -191,6 +193,11 @@ class Engine::Impl {
   void Done() { events_.emplace_back(DoneEvent{}); }
 
   EngineConfig config_;
+  // Huge-page memory for the containers read at random (accounts and their vectors, order links, account lists),
+  // under a pool that reuses freed blocks. Declared before every member that draws from it, so it outlives them.
+  HugePageResource huge_pages_;
+  std::pmr::unsynchronized_pool_resource memory_{std::pmr::pool_options{0, HugePageResource::kDirectBytes},
+                                                 &huge_pages_};
   const Command* command_ = nullptr;  // the command being applied (seq, time)
   mutable std::array<TargetHint, 8> target_hints_{};  // the latest cancels' and amends' hints (Prefetch is const)
   mutable uint32_t next_hint_ = 0;
@@ -209,7 +216,7 @@ class Engine::Impl {
     ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);
   }
   std::array<FeeTier, 16> fee_tiers_{};
-  std::vector<AccountBook> account_books_;  // every (account, instrument) order list ever opened
+  std::pmr::vector<AccountBook> account_books_{&memory_};  // every (account, instrument) order list ever opened
   FlatIndex account_book_index_;            // (account << 16 | instrument) -> index in account_books_
   std::vector<uint32_t> scratch_slots_;  // reused by cancel-all so it does not allocate per command
   uint64_t next_order_id_ = 1;

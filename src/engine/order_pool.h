@@ -10,10 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include "common/huge_array.h"
-
 #include "common/types.h"
 #include "engine/order_types.h"
 
@@ -72,7 +72,9 @@ class OrderPool {
   static constexpr uint32_t kChunkBits = 16;
   static constexpr uint32_t kChunkSize = 1u << kChunkBits;
 
-  explicit OrderPool(uint32_t expected) {
+  // `memory` backs the links array (the engine's huge-page resource); the orders are in HugeArray chunks.
+  explicit OrderPool(uint32_t expected, std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : links_(memory) {
     while (capacity_ < expected) AddChunk();
   }
 
@@ -114,7 +116,7 @@ class OrderPool {
   }
 
   std::vector<HugeArray<Order>> chunks_;
-  std::vector<OrderLinks> links_;  // by slot; moves when the pool grows (links are plain indexes)
+  std::pmr::vector<OrderLinks> links_;  // by slot; moves when the pool grows (links are plain indexes)
   uint32_t capacity_ = 0;
   uint32_t free_head_ = kNil;
   uint32_t live_ = 0;

@@ -11,6 +11,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -48,15 +50,22 @@ struct Account {
   static constexpr size_t kInline = 4;
   static constexpr size_t kScanLimit = 8;  // spilled balances scanned before the table is built
 
+  // The account's vectors draw from the allocator's resource (the engine's huge-page memory, see
+  // common/huge_page_resource.h); a vector of Accounts hands its allocator to each element.
+  using allocator_type = std::pmr::polymorphic_allocator<>;
+  Account() = default;
+  explicit Account(const allocator_type& allocator)
+      : more_balances(allocator), books(allocator), spill_table_(allocator) {}
+
   bool exists = false;
   uint8_t fee_tier = 0;
   uint8_t inline_count = 0;
   uint32_t open_orders = 0;
   std::array<AssetBalance, kInline> inline_balances{};
-  std::vector<AssetBalance> more_balances;  // in the order the assets were first held (never reordered)
+  std::pmr::vector<AssetBalance> more_balances;  // in the order the assets were first held (never reordered)
   // Indexes into Engine::Impl::account_books_ of this account's per-instrument lists, in creation order. An entry
   // stays when its list empties, so re-quoting a book never allocates.
-  std::vector<uint32_t> books;
+  std::pmr::vector<uint32_t> books;
 
   // The balance of `asset`, or nullptr if the account never held it.
   AssetBalance* Find(AssetId asset) {
@@ -153,10 +162,11 @@ struct Account {
 
   // Open addressing over more_balances: 0 = empty, else position + 1 (AssetId is 16 bits, so positions fit).
   // Empty until more_balances passes kScanLimit; at most half full.
-  std::vector<uint16_t> spill_table_;
+  std::pmr::vector<uint16_t> spill_table_;
 };
 
-// AccountTable: accounts by id, in chunks of 4,096 allocated on first use.
+// AccountTable: accounts by id, in chunks of 4,096 allocated on first use. The chunks come from `chunk_memory`,
+// the accounts' own vectors from `account_memory` (the engine's huge-page resource and the pool over it).
 //
 // Why chunks: account ids are chosen by the operator, and one deposit to a high id must not allocate a table
 // for every id below it (a dense vector of 16 M accounts is 2 GB). A lookup is one extra load of a small,
@@ -165,6 +175,10 @@ class AccountTable {
  public:
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunkSize = 1u << kChunkBits;
+
+  explicit AccountTable(std::pmr::memory_resource* chunk_memory = std::pmr::get_default_resource(),
+                        std::pmr::memory_resource* account_memory = std::pmr::get_default_resource())
+      : chunk_memory_(chunk_memory), account_memory_(account_memory) {}
 
   // One past the highest id ever materialized (ids below it may still not exist).
   [[nodiscard]] size_t size() const { return size_; }
@@ -183,7 +197,7 @@ class AccountTable {
   Account& operator[](size_t id) {
     const size_t c = id >> kChunkBits;
     if (c >= chunks_.size()) chunks_.resize(c + 1);
-    if (!chunks_[c]) chunks_[c] = std::make_unique<Account[]>(kChunkSize);
+    if (!chunks_[c]) chunks_[c] = NewChunk();
     if (id >= size_) size_ = id + 1;
     return chunks_[c][id & (kChunkSize - 1)];
   }
@@ -208,7 +222,7 @@ class AccountTable {
   }
 
   [[nodiscard]] size_t MemoryBytes() const {
-    size_t bytes = chunks_.capacity() * sizeof(void*);
+    size_t bytes = chunks_.capacity() * sizeof(Chunk);
     ForEach([&](size_t, const Account& a) {
       bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance) +
                a.books.capacity() * sizeof(uint32_t) + a.SpillTableBytes();
@@ -221,7 +235,24 @@ class AccountTable {
     static const Account empty{};
     return empty;
   }
-  std::vector<std::unique_ptr<Account[]>> chunks_;
+  struct ChunkDeleter {
+    std::pmr::memory_resource* memory = nullptr;
+    void operator()(Account* chunk) const {
+      std::destroy_n(chunk, kChunkSize);
+      memory->deallocate(chunk, kChunkSize * sizeof(Account), alignof(Account));
+    }
+  };
+  using Chunk = std::unique_ptr<Account[], ChunkDeleter>;
+  Chunk NewChunk() {
+    auto* chunk = static_cast<Account*>(chunk_memory_->allocate(kChunkSize * sizeof(Account), alignof(Account)));
+    const Account::allocator_type allocator(account_memory_);
+    for (uint32_t i = 0; i < kChunkSize; ++i) new (chunk + i) Account(allocator);  // no throw: nothing allocated yet
+    return Chunk(chunk, ChunkDeleter{chunk_memory_});
+  }
+
+  std::pmr::memory_resource* chunk_memory_;
+  std::pmr::memory_resource* account_memory_;
+  std::vector<Chunk> chunks_;  // null: not materialized
   size_t size_ = 0;
 };
 

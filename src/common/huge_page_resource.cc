@@ -1,0 +1,58 @@
+#include "common/huge_page_resource.h"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+
+namespace sequex {
+namespace {
+
+size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// `bytes` (a multiple of the huge page) aligned to a huge page, advised to be backed by huge pages.
+void* MapHuge(size_t bytes) {
+  void* p = std::aligned_alloc(HugePageResource::kHugePage, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  madvise(p, bytes, MADV_HUGEPAGE);  // advisory: failure only means small pages
+  return p;
+}
+
+}  // namespace
+
+HugePageResource::~HugePageResource() {
+  for (void* region : regions_) std::free(region);
+}
+
+void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
+  if (alignment > kHugePage) throw std::bad_alloc();
+  if (bytes >= kDirectBytes) {
+    const size_t size = RoundUp(bytes, kHugePage);
+    void* p = MapHuge(size);
+    reserved_bytes_ += size;
+    return p;
+  }
+  bytes = bytes == 0 ? 1 : bytes;
+  const auto aligned = [&] {
+    return reinterpret_cast<char*>(RoundUp(reinterpret_cast<uintptr_t>(cursor_), alignment));
+  };
+  if (cursor_ == nullptr || aligned() + bytes > end_) {
+    regions_.reserve(regions_.size() + 1);  // so that a failure below leaves nothing half-recorded
+    cursor_ = static_cast<char*>(MapHuge(kHugePage));
+    end_ = cursor_ + kHugePage;
+    regions_.push_back(cursor_);
+    reserved_bytes_ += kHugePage;
+  }
+  char* p = aligned();
+  cursor_ = p + bytes;
+  return p;
+}
+
+void HugePageResource::do_deallocate(void* p, size_t bytes, size_t /*alignment*/) {
+  if (bytes < kDirectBytes) return;  // carved from a region: reused by the pool above, freed with the resource
+  std::free(p);
+  reserved_bytes_ -= RoundUp(bytes, kHugePage);
+}
+
+}  // namespace sequex

@@ -1,0 +1,48 @@
+// HugePageResource: a std::pmr memory resource whose memory the kernel is asked to back with 2 MiB pages, for the
+// engine's containers that are read at random (accounts, their balances, order links, account order lists).
+//
+// Why: HugeArray covers the engine's fixed-size tables, but accounts and their wallets live in many small heap
+// blocks and a few growing vectors. With 4 KiB pages the standard workload's 10,000 accounts (about 2.4 KB of
+// balances each) span some 6,000 pages, far more than the TLB holds, so nearly every random balance read also
+// walked the page tables (on a virtual machine, a second walk). docs/engine.md has the alternating-binary
+// measurement that kept this in: a modest gain, on a noisy machine.
+//
+// Small requests (below kDirectBytes) are carved one after the other out of 2 MiB regions and never given back
+// before the resource dies: put a pool (std::pmr::unsynchronized_pool_resource) on top of it to reuse freed
+// blocks. Larger requests get an allocation of their own, returned to the system when deallocated. Not
+// thread-safe: one owner thread at a time, like the engine that holds it.
+#pragma once
+
+#include <cstddef>
+#include <memory_resource>
+#include <vector>
+
+namespace sequex {
+
+class HugePageResource final : public std::pmr::memory_resource {
+ public:
+  static constexpr size_t kHugePage = size_t{2} << 20;
+  static constexpr size_t kDirectBytes = size_t{1} << 20;
+
+  HugePageResource() = default;
+  ~HugePageResource() override;
+  HugePageResource(const HugePageResource&) = delete;
+  HugePageResource& operator=(const HugePageResource&) = delete;
+
+  // Bytes taken from the system and not yet returned (regions and direct allocations).
+  [[nodiscard]] size_t reserved_bytes() const { return reserved_bytes_; }
+
+ private:
+  void* do_allocate(size_t bytes, size_t alignment) override;
+  void do_deallocate(void* p, size_t bytes, size_t alignment) override;
+  [[nodiscard]] bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+
+  std::vector<void*> regions_;  // the 2 MiB regions small requests are carved from
+  char* cursor_ = nullptr;      // the next free byte of the newest region
+  char* end_ = nullptr;
+  size_t reserved_bytes_ = 0;
+};
+
+}  // namespace sequex
