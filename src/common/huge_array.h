@@ -17,19 +17,27 @@
 
 namespace sequex {
 
+inline constexpr size_t kHugePageBytes = size_t{2} << 20;
+
+// `bytes` (a multiple of kHugePageBytes) aligned to a huge page and advised to be backed by huge pages; free it
+// with std::free. Throws std::bad_alloc when the system has no memory to give.
+inline void* AllocateHugePages(size_t bytes) {
+  void* p = std::aligned_alloc(kHugePageBytes, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  madvise(p, bytes, MADV_HUGEPAGE);  // advisory: failure only means small pages
+  return p;
+}
+
 template <typename T>
 class HugeArray {
  public:
-  static constexpr size_t kHugePage = size_t{2} << 20;
+  static constexpr size_t kHugePage = kHugePageBytes;
 
   HugeArray() = default;
   explicit HugeArray(size_t n) : size_(n) {
     if (n == 0) return;
     const size_t bytes = (n * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-    void* p = std::aligned_alloc(kHugePage, bytes);
-    if (p == nullptr) throw std::bad_alloc();
-    madvise(p, bytes, MADV_HUGEPAGE);  // advisory: failure only means small pages
-    data_ = static_cast<T*>(p);
+    data_ = static_cast<T*>(AllocateHugePages(bytes));
     std::uninitialized_value_construct_n(data_, n);
   }
   ~HugeArray() { Reset(); }

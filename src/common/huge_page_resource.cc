@@ -1,7 +1,5 @@
 #include "common/huge_page_resource.h"
 
-#include <sys/mman.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -10,14 +8,6 @@ namespace sequex {
 namespace {
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
-// `bytes` (a multiple of the huge page) aligned to a huge page, advised to be backed by huge pages.
-void* MapHuge(size_t bytes) {
-  void* p = std::aligned_alloc(HugePageResource::kHugePage, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  madvise(p, bytes, MADV_HUGEPAGE);  // advisory: failure only means small pages
-  return p;
-}
 
 }  // namespace
 
@@ -29,7 +19,7 @@ void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
   if (alignment > kHugePage) throw std::bad_alloc();
   if (bytes >= kDirectBytes) {
     const size_t size = RoundUp(bytes, kHugePage);
-    void* p = MapHuge(size);
+    void* p = AllocateHugePages(size);
     reserved_bytes_ += size;
     return p;
   }
@@ -39,7 +29,7 @@ void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
   };
   if (cursor_ == nullptr || aligned() + bytes > end_) {
     regions_.reserve(regions_.size() + 1);  // so that a failure below leaves nothing half-recorded
-    cursor_ = static_cast<char*>(MapHuge(kHugePage));
+    cursor_ = static_cast<char*>(AllocateHugePages(kHugePage));
     end_ = cursor_ + kHugePage;
     regions_.push_back(cursor_);
     reserved_bytes_ += kHugePage;

@@ -17,11 +17,13 @@
 #include <memory_resource>
 #include <vector>
 
+#include "common/huge_array.h"
+
 namespace sequex {
 
 class HugePageResource final : public std::pmr::memory_resource {
  public:
-  static constexpr size_t kHugePage = size_t{2} << 20;
+  static constexpr size_t kHugePage = kHugePageBytes;
   static constexpr size_t kDirectBytes = size_t{1} << 20;
 
   HugePageResource() = default;
