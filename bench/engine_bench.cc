@@ -26,14 +26,24 @@ struct RunResult {
 
 EngineConfig ConfigFor(const workload::CommandStream& stream) {
   uint32_t max_account = 0;
+  std::vector<uint64_t> account_books;  // (account, instrument) of every placement; distinct ones counted below
   for (const Command& c : stream.commands) {
     if (const auto* d = std::get_if<Deposit>(&c.body)) max_account = std::max(max_account, d->account.value());
+    if (const auto* p = std::get_if<PlaceOrder>(&c.body)) {
+      account_books.push_back(uint64_t{p->account.value()} << 16 | p->instrument.value());
+    }
   }
-  // Accounts are presized; order tables are not: they grow to twice the peak of open orders during the untimed
-  // warm-up, as in production. Presizing them for every order the workload ever places would make the id
-  // indexes tens of MiB and turn each lookup into a cache miss that a real deployment would not see.
+  std::sort(account_books.begin(), account_books.end());
+  account_books.erase(std::unique(account_books.begin(), account_books.end()), account_books.end());
+  // Accounts and account lists are presized, as an operator who knows the venue sizes them (sequexd's [engine]
+  // table): both are kept once opened, so their count at the end is their count in use. Order tables are not:
+  // they grow to twice the peak of open orders during the untimed warm-up, as in production. Presizing them for
+  // every order the workload ever places would make the id indexes tens of MiB and turn each lookup into a cache
+  // miss that a real deployment would not see.
   EngineConfig config;
   config.expected_accounts = std::max<uint32_t>(config.expected_accounts, max_account + 1);
+  config.expected_account_books =
+      std::max<uint32_t>(config.expected_account_books, static_cast<uint32_t>(account_books.size()));
   return config;
 }
 

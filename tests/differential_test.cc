@@ -311,8 +311,9 @@ TEST(DifferentialTest, EngineMatchesReferenceModelEventByEvent) {
   }
 }
 
-// The same stream into two fresh engines: equal events, and equal StateHash() every few commands. Also, every
-// command the engine rejects leaves its StateHash() unchanged.
+// The same stream into two fresh engines: equal events, and equal StateHash() every few commands. The second one is
+// sized differently (its tables start tiny and grow; the first one's are pre-sized) and gets every prefetch hint:
+// neither may change a result. Also, every command the engine rejects leaves its StateHash() unchanged.
 TEST(DifferentialTest, ReplayIsDeterministicAndRejectionsChangeNothing) {
   constexpr uint64_t kSeed = 1001;
   constexpr uint64_t kHashEvery = 97;
@@ -327,8 +328,14 @@ TEST(DifferentialTest, ReplayIsDeterministicAndRejectionsChangeNothing) {
       stream.Observe(model.Apply(commands.back()));
     }
   }
-  Engine a(config);
-  Engine b(config);  // gets every prefetch hint, as replay gives them: hints must never change a result
+  EngineConfig presized = config;
+  presized.expected_orders = 1u << 17;
+  presized.expected_account_books = 1u << 16;
+  EngineConfig tiny = config;
+  tiny.expected_orders = 1;
+  tiny.expected_account_books = 1;
+  Engine a(presized);
+  Engine b(tiny);  // gets every prefetch hint, as replay gives them
   uint64_t rejections = 0;
   for (size_t i = 0; i < commands.size(); ++i) {
     const uint64_t before = a.StateHash();

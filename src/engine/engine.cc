@@ -38,8 +38,10 @@ Engine::Impl::Impl(const EngineConfig& config)
       pool_(config.expected_orders, &memory_),
       by_id_(size_t{config.expected_orders} * 2),
       by_oid_(size_t{config.expected_orders} * 4, 4),
-      accounts_(&huge_pages_, &memory_) {
+      accounts_(&huge_pages_, &memory_),
+      account_book_index_(size_t{config.expected_account_books} * 2) {
   events_.reserve(4096);
+  account_books_.reserve(config.expected_account_books);
   // The fee account exists from the start: every trade may credit it.
   accounts_[config.fee_account.value()].exists = true;
   highest_account_ = config.fee_account.value();

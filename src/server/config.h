@@ -59,6 +59,11 @@ struct ServerConfig {
 
   RateLimitConfig rate_limits;
 
+  // The engine's pre-sized tables (EngineConfig's expected_orders and expected_account_books): growing one past
+  // them allocates a table in a single command, docs/engine.md.
+  uint32_t expected_orders = 1u << 16;
+  uint32_t expected_account_books = 1u << 12;
+
   std::string maker_rate = "0.00025";
   std::string taker_rate = "0.0005";
 
