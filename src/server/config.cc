@@ -176,8 +176,8 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   r.Int("demo", "accounts", &c.demo_accounts, 0, 1000);
   r.Int("demo", "seed", &c.demo_seed, 0, INT64_MAX);
   // Bounded so that a typo cannot ask for more memory than a machine has (2^25 lists is 1.5 GB per engine).
-  r.Int("engine", "expected_orders", &c.expected_orders, 1, 1 << 25);
-  r.Int("engine", "expected_account_books", &c.expected_account_books, 1, 1 << 25);
+  r.Int("engine", "expected_orders", &c.engine.expected_orders, 1, 1 << 25);
+  r.Int("engine", "expected_account_books", &c.engine.expected_account_books, 1, 1 << 25);
   if (!r.ok()) return std::nullopt;
 
   if (const toml::array* assets = root["asset"].as_array()) {

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/engine.h"
+
 namespace sequex::server {
 
 struct AssetConfig {
@@ -59,10 +61,10 @@ struct ServerConfig {
 
   RateLimitConfig rate_limits;
 
-  // The engine's pre-sized tables (EngineConfig's expected_orders and expected_account_books): growing one past
-  // them allocates a table in a single command, docs/engine.md.
-  uint32_t expected_orders = 1u << 16;
-  uint32_t expected_account_books = 1u << 12;
+  // What the engine and the publisher's mirror are built with. [engine] sets expected_orders and
+  // expected_account_books (growing a table past them allocates it in a single command, docs/engine.md); the rest
+  // keeps EngineConfig's defaults.
+  EngineConfig engine;
 
   std::string maker_rate = "0.00025";
   std::string taker_rate = "0.0005";

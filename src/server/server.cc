@@ -48,13 +48,6 @@ std::optional<tcp::endpoint> Endpoint(const std::string& text) {
   return tcp::endpoint(address, port);
 }
 
-EngineConfig EngineConfigFor(const ServerConfig& c) {
-  EngineConfig e;
-  e.expected_orders = c.expected_orders;
-  e.expected_account_books = c.expected_account_books;
-  return e;
-}
-
 bool RateToPpm(const std::string& text, int32_t* out) {
   int64_t ppm = 0;
   if (!api::ParseScaled(text, 6, 1'000'000, &ppm)) return false;
@@ -89,7 +82,7 @@ bool Server::Recover(std::string* error) {
     return false;
   }
   snapshot::RecoveryResult r;
-  const journal::Status s = snapshot::Recover(env, config_.data_dir, EngineConfigFor(config_), {}, &r);
+  const journal::Status s = snapshot::Recover(env, config_.data_dir, config_.engine, {}, &r);
   for (const std::string& line : r.log) Log("recovery: " + line);
   if (!s.ok()) {
     *error = "recovery failed: " + s.ToString();
@@ -100,8 +93,8 @@ bool Server::Recover(std::string* error) {
 
   // The publisher's mirror and its history: the whole journal again, from its first command, folded in as it is
   // read (one segment in memory at a time).
-  publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(EngineConfigFor(config_)), &directory_,
-                                           config_.maker_rate, config_.taker_rate);
+  publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(config_.engine), &directory_, config_.maker_rate,
+                                           config_.taker_rate);
   bool pruned = false;
   uint64_t folded = 0;
   const journal::JournalScan scan = journal::ScanJournal(env, config_.data_dir, [&](const journal::JournalRecord& rec) {
@@ -124,8 +117,7 @@ bool Server::Recover(std::string* error) {
   if (pruned) {
     // The mirror starts from the recovered state; history begins with the next command.
     std::string load_error;
-    std::unique_ptr<Engine> mirror =
-        Engine::LoadSnapshot(engine_->SaveSnapshot(), EngineConfigFor(config_), &load_error);
+    std::unique_ptr<Engine> mirror = Engine::LoadSnapshot(engine_->SaveSnapshot(), config_.engine, &load_error);
     if (mirror == nullptr) {
       *error = "mirror: " + load_error;
       return false;
