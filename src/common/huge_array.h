@@ -19,6 +19,11 @@ namespace sequex {
 
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 
+// The whole huge pages `bytes` needs.
+inline constexpr size_t HugePagesFor(size_t bytes) {
+  return (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+}
+
 // `bytes` (a multiple of kHugePageBytes) aligned to a huge page and advised to be backed by huge pages; free it
 // with std::free. Throws std::bad_alloc when the system has no memory to give.
 inline void* AllocateHugePages(size_t bytes) {
@@ -36,8 +41,7 @@ class HugeArray {
   HugeArray() = default;
   explicit HugeArray(size_t n) : size_(n) {
     if (n == 0) return;
-    const size_t bytes = (n * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-    data_ = static_cast<T*>(AllocateHugePages(bytes));
+    data_ = static_cast<T*>(AllocateHugePages(HugePagesFor(n * sizeof(T))));
     std::uninitialized_value_construct_n(data_, n);
   }
   ~HugeArray() { Reset(); }

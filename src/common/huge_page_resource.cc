@@ -7,7 +7,9 @@
 namespace sequex {
 namespace {
 
-size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+char* AlignUp(char* p, size_t alignment) {
+  return reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(p) + alignment - 1) / alignment * alignment);
+}
 
 }  // namespace
 
@@ -18,23 +20,20 @@ HugePageResource::~HugePageResource() {
 void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
   if (alignment > kHugePage) throw std::bad_alloc();
   if (bytes >= kDirectBytes) {
-    const size_t size = RoundUp(bytes, kHugePage);
+    const size_t size = HugePagesFor(bytes);
     void* p = AllocateHugePages(size);
     reserved_bytes_ += size;
     return p;
   }
   bytes = bytes == 0 ? 1 : bytes;
-  const auto aligned = [&] {
-    return reinterpret_cast<char*>(RoundUp(reinterpret_cast<uintptr_t>(cursor_), alignment));
-  };
-  if (cursor_ == nullptr || aligned() + bytes > end_) {
+  if (cursor_ == nullptr || AlignUp(cursor_, alignment) + bytes > end_) {
     regions_.reserve(regions_.size() + 1);  // so that a failure below leaves nothing half-recorded
     cursor_ = static_cast<char*>(AllocateHugePages(kHugePage));
     end_ = cursor_ + kHugePage;
     regions_.push_back(cursor_);
     reserved_bytes_ += kHugePage;
   }
-  char* p = aligned();
+  char* p = AlignUp(cursor_, alignment);
   cursor_ = p + bytes;
   return p;
 }
@@ -42,7 +41,7 @@ void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
 void HugePageResource::do_deallocate(void* p, size_t bytes, size_t /*alignment*/) {
   if (bytes < kDirectBytes) return;  // carved from a region: reused by the pool above, freed with the resource
   std::free(p);
-  reserved_bytes_ -= RoundUp(bytes, kHugePage);
+  reserved_bytes_ -= HugePagesFor(bytes);
 }
 
 }  // namespace sequex
