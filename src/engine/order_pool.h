@@ -76,6 +76,7 @@ class OrderPool {
   explicit OrderPool(uint32_t expected, std::pmr::memory_resource* memory = std::pmr::get_default_resource())
       : links_(memory) {
     while (capacity_ < expected) AddChunk();
+    ThreadFree(0, capacity_);
   }
 
   Order& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
@@ -85,7 +86,11 @@ class OrderPool {
 
   // Returns a slot holding a default Order.
   uint32_t Allocate() {
-    if (free_head_ == kNil) AddChunk();
+    if (free_head_ == kNil) {
+      const uint32_t first_new = capacity_;
+      AddChunk();
+      ThreadFree(first_new, capacity_);
+    }
     const uint32_t slot = free_head_;
     free_head_ = links_[slot].queue_next;
     (*this)[slot] = Order{};
@@ -104,14 +109,17 @@ class OrderPool {
 
  private:
   void AddChunk() {
-    const uint32_t base = capacity_;
     chunks_.emplace_back(kChunkSize);
     capacity_ += kChunkSize;
     links_.resize(capacity_);
-    // Thread the new chunk onto the free list so the lowest slots are handed out first.
-    for (uint32_t i = kChunkSize; i-- > 0;) {
-      links_[base + i].queue_next = free_head_;
-      free_head_ = base + i;
+  }
+  // Puts slots [first, last) on the free list so that a fresh pool hands out 0, 1, 2, ... across all its chunks:
+  // a snapshot's loader relies on that (it files order k at slot k). Threading each chunk as it was added put the
+  // last chunk first, so an engine sized for more than one chunk could not load its own snapshots.
+  void ThreadFree(uint32_t first, uint32_t last) {
+    for (uint32_t i = last; i-- > first;) {
+      links_[i].queue_next = free_head_;
+      free_head_ = i;
     }
   }
 
