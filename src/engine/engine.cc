@@ -42,6 +42,7 @@ Engine::Impl::Impl(const EngineConfig& config)
       account_book_index_(size_t{config.expected_account_books} * 2) {
   events_.reserve(4096);
   account_books_.reserve(config.expected_account_books);
+  accounts_.Reserve(config.expected_accounts);
   // The fee account exists from the start: every trade may credit it.
   accounts_[config.fee_account.value()].exists = true;
   highest_account_ = config.fee_account.value();

@@ -32,7 +32,7 @@ struct EngineConfig {
   // expected_orders is the expected number of OPEN orders at once: it sizes the order pool and the id indexes,
   // and oversizing the indexes costs cache misses (a sparse table spreads lookups over more lines).
   uint32_t expected_orders = 1u << 16;
-  uint32_t expected_accounts = 1u << 12;
+  uint32_t expected_accounts = 1u << 12;  // ids below it have their memory from the start (none exists until opened)
   // (account, instrument) order lists ever opened: an account's first order in a book opens one, and it is kept.
   // Sizes their index up front, because growing it on the business thread allocates and fills a new table in one
   // command: docs/engine.md measured 58-100 ms for the 32 MB table of the standard workload's 662,846 lists.

@@ -165,6 +165,25 @@ TEST(AccountsTest, ShouldRejectCreationOnceTheNextIdWouldReachMaxAccounts) {
   EXPECT_FALSE(high.engine().AccountExists(AccountId{1}));
 }
 
+TEST(AccountsTest, ShouldNotOpenAccountsWhoseMemoryExpectedAccountsReserved) {
+  EngineConfig reserved;
+  reserved.expected_accounts = 3 * 4096 + 1;  // four chunks of account memory from the start
+  Venue v(reserved);
+  Venue plain;
+  for (Venue* venue : {&v, &plain}) {
+    venue->Setup();
+    venue->Fund(5000, 100, 7);
+  }
+  EXPECT_FALSE(v.engine().AccountExists(AccountId{4999}));
+  EXPECT_FALSE(v.engine().AccountExists(AccountId{12288}));
+  EXPECT_EQ(v.engine().AccountIds(), plain.engine().AccountIds());
+  EXPECT_EQ(v.engine().StateHash(), plain.engine().StateHash());
+  EXPECT_EQ(CreatedId(v.Do(Create())), AccountId{5001});  // ids continue after the highest in use, as without
+  EXPECT_EQ(CreatedId(plain.Do(Create())), AccountId{5001});
+  EXPECT_EQ(v.engine().SaveSnapshot(), plain.engine().SaveSnapshot());
+  EXPECT_GT(v.engine().MemoryBytes(), plain.engine().MemoryBytes());
+}
+
 TEST(AccountsTest, ShouldRejectSetApiKeyForAnUnknownOrTheFeeAccount) {
   Venue v;
   v.Setup();

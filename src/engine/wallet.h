@@ -206,6 +206,16 @@ class AccountTable {
     return a != nullptr ? *a : Empty();
   }
 
+  // Materializes the chunks of ids below `accounts` now (none of them exists until opened), so that opening them
+  // later allocates nothing.
+  void Reserve(size_t accounts) {
+    const size_t n = (accounts + kChunkSize - 1) >> kChunkBits;
+    if (chunks_.size() < n) chunks_.resize(n);
+    for (size_t c = 0; c < n; ++c) {
+      if (!chunks_[c]) chunks_[c] = NewChunk();
+    }
+  }
+
   // Every materialized account in id order (existing or not): f(id, account).
   template <typename F>
   void ForEach(F&& f) const {
@@ -223,9 +233,10 @@ class AccountTable {
 
   [[nodiscard]] size_t MemoryBytes() const {
     size_t bytes = chunks_.capacity() * sizeof(Chunk);
+    for (const Chunk& chunk : chunks_) bytes += chunk ? kChunkSize * sizeof(Account) : 0;
     ForEach([&](size_t, const Account& a) {
-      bytes += sizeof(Account) + a.more_balances.capacity() * sizeof(AssetBalance) +
-               a.books.capacity() * sizeof(uint32_t) + a.SpillTableBytes();
+      bytes += a.more_balances.capacity() * sizeof(AssetBalance) + a.books.capacity() * sizeof(uint32_t) +
+               a.SpillTableBytes();
     });
     return bytes;
   }

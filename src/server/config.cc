@@ -75,7 +75,7 @@ bool CheckKnownKeys(const toml::table& root, std::string* error) {
         "public_per_second_per_ip", "ws_user_per_second", "ws_market_per_second"}},
       {"fees", {"maker_rate", "taker_rate"}},
       {"demo", {"market_maker", "accounts", "seed"}},
-      {"engine", {"expected_orders", "expected_account_books"}},
+      {"engine", {"expected_orders", "expected_accounts", "expected_account_books"}},
   };
   for (const auto& [key, value] : root) {
     const std::string_view k = key.str();
@@ -177,6 +177,7 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   r.Int("demo", "seed", &c.demo_seed, 0, INT64_MAX);
   // Bounded so that a typo cannot ask for more memory than a machine has (2^25 lists is 1.5 GB per engine).
   r.Int("engine", "expected_orders", &c.engine.expected_orders, 1, 1 << 25);
+  r.Int("engine", "expected_accounts", &c.engine.expected_accounts, 1, 1 << 24);
   r.Int("engine", "expected_account_books", &c.engine.expected_account_books, 1, 1 << 25);
   if (!r.ok()) return std::nullopt;
 

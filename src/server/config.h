@@ -61,9 +61,9 @@ struct ServerConfig {
 
   RateLimitConfig rate_limits;
 
-  // What the engine and the publisher's mirror are built with. [engine] sets expected_orders and
-  // expected_account_books (growing a table past them allocates it in a single command, docs/engine.md); the rest
-  // keeps EngineConfig's defaults.
+  // What the engine and the publisher's mirror are built with. [engine] sets expected_orders, expected_accounts
+  // and expected_account_books (growing a table past them allocates it in a single command, docs/engine.md); the
+  // rest keeps EngineConfig's defaults. The operator tool reads the same table (sequex journal replay --config).
   EngineConfig engine;
 
   std::string maker_rate = "0.00025";

@@ -50,17 +50,23 @@ TEST(ServerConfig, ReadsTheEngineSizesAndBoundsThem) {
   const std::optional<ServerConfig> defaults = LoadServerConfig("", &error);
   ASSERT_TRUE(defaults) << error;
   EXPECT_EQ(defaults->engine.expected_orders, 65536u);
+  EXPECT_EQ(defaults->engine.expected_accounts, 4096u);
   EXPECT_EQ(defaults->engine.expected_account_books, 4096u);
-  const std::optional<ServerConfig> c =
-      LoadServerConfig(WriteTemp("[engine]\nexpected_orders = 200000\nexpected_account_books = 1000000\n"), &error);
+  const std::optional<ServerConfig> c = LoadServerConfig(
+      WriteTemp("[engine]\nexpected_orders = 200000\nexpected_accounts = 20000\nexpected_account_books = 1000000\n"),
+      &error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->engine.expected_orders, 200000u);
+  EXPECT_EQ(c->engine.expected_accounts, 20000u);
   EXPECT_EQ(c->engine.expected_account_books, 1000000u);
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_account_books = 0\n"), &error));
   EXPECT_NE(error.find("engine.expected_account_books"), std::string::npos) << error;
   error.clear();
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_orders = 4294967296\n"), &error));
   EXPECT_NE(error.find("engine.expected_orders"), std::string::npos) << error;
+  error.clear();
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_accounts = 16777217\n"), &error));
+  EXPECT_NE(error.find("engine.expected_accounts"), std::string::npos) << error;
 }
 
 TEST(ServerConfig, FileOverridesKeysAndKeepsTheRest) {
