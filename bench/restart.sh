@@ -8,7 +8,8 @@
 # 2. A copy of that journal is cut after the warm-up and `sequex snapshot take` snapshots its state; the snapshot
 #    goes back beside the full journal, so the journal continues it by exactly N commands.
 # 3. `sequex journal replay --from-snapshot` restarts from it R times: one JSON line each (recovery_seconds is the
-#    whole restart: snapshot load, journal scan and replay, every checkpoint verified), then the medians.
+#    whole restart: snapshot load, journal scan and replay, every checkpoint verified), then the medians. The engine
+#    is sized by bench/standard-engine.toml, as a server configured for this venue sizes its own ([engine] table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 commands=10000000
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 bin=build/release/bin
+engine_config=bench/standard-engine.toml
 setup_and_warmup=2010201  # the standard workload's setup commands plus its 1,000,000-command warm-up
 
 rm -rf "$dir" "$dir.cut"
@@ -30,13 +32,13 @@ rm -rf "$dir" "$dir.cut"
   >/dev/null 2>&1
 cp -r "$dir" "$dir.cut"
 "$bin/sequex" journal truncate "$dir.cut" --at-seq $((setup_and_warmup + 1)) >/dev/null
-"$bin/sequex" snapshot take --data-dir "$dir.cut" >/dev/null
+"$bin/sequex" snapshot take --data-dir "$dir.cut" --config "$engine_config" >/dev/null
 cp "$dir.cut"/snapshot-*.snap "$dir"/
 rm -rf "$dir.cut"
 
 results=()
 for _ in $(seq "$runs"); do
-  line=$("$bin/sequex" journal replay "$dir" --from-snapshot)
+  line=$("$bin/sequex" journal replay "$dir" --from-snapshot --config "$engine_config")
   echo "$line"
   results+=("$line")
 done

@@ -70,7 +70,7 @@ int JournalDump(const std::string& dir) {
   return 0;
 }
 
-int JournalVerify(const std::string& dir) {
+int JournalVerify(const std::string& dir, const EngineConfig& engine) {
   // Structure first (does not touch the engine), then a full replay checking every checkpoint.
   journal::JournalScan scan = journal::ScanJournal(env(), dir, nullptr);
   snapshot::RecoveryResult r;
@@ -79,7 +79,7 @@ int JournalVerify(const std::string& dir) {
     snapshot::RecoveryOptions options;
     options.truncate_torn_tail = false;
     options.use_snapshots = scan.first_seq > 1;  // a pruned journal needs its snapshot
-    s = snapshot::Recover(env(), dir, EngineConfig{}, options, &r);
+    s = snapshot::Recover(env(), dir, engine, options, &r);
   }
   std::string audit = "not run";
   if (s.ok()) audit = r.engine->Audit();
@@ -97,13 +97,13 @@ int JournalVerify(const std::string& dir) {
   return ok ? 0 : 1;
 }
 
-int JournalReplay(const std::string& dir, bool from_snapshot) {
+int JournalReplay(const std::string& dir, bool from_snapshot, const EngineConfig& engine) {
   snapshot::RecoveryOptions options;
   options.truncate_torn_tail = false;
   options.use_snapshots = from_snapshot;
   snapshot::RecoveryResult r;
   const auto t0 = std::chrono::steady_clock::now();
-  const Status s = snapshot::Recover(env(), dir, EngineConfig{}, options, &r);
+  const Status s = snapshot::Recover(env(), dir, engine, options, &r);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok()) {
     fmt::print(stderr, "replay failed: {}\n", s.ToString());
@@ -158,9 +158,9 @@ int JournalTruncate(const std::string& dir, uint64_t at_seq) {
   return s.ok() ? 0 : 1;
 }
 
-int SnapshotTake(const std::string& dir) {
+int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
   snapshot::RecoveryResult r;
-  Status s = snapshot::Recover(env(), dir, EngineConfig{}, {}, &r);
+  Status s = snapshot::Recover(env(), dir, engine, {}, &r);
   if (!s.ok()) {
     fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
     return 1;
@@ -177,7 +177,7 @@ int SnapshotTake(const std::string& dir) {
 }
 
 namespace {
-int ListOrVerify(const std::string& dir, bool strict) {
+int ListOrVerify(const std::string& dir, bool strict, const EngineConfig& engine) {
   std::vector<snapshot::SnapshotInfo> snaps;
   Status s = snapshot::ListSnapshots(env(), dir, &snaps);
   if (!s.ok()) {
@@ -188,7 +188,7 @@ int ListOrVerify(const std::string& dir, bool strict) {
   for (const auto& info : snaps) {
     snapshot::SnapshotInfo read;
     std::unique_ptr<Engine> e;
-    s = snapshot::ReadSnapshot(env(), dir, info.name, EngineConfig{}, &read, &e);
+    s = snapshot::ReadSnapshot(env(), dir, info.name, engine, &read, &e);
     if (!s.ok()) ++bad;
     fmt::print("{{\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"valid\":{},\"state_hash\":{},\"error\":{}}}\n", info.name,
                info.meta.seq, info.bytes, s.ok(), s.ok() ? Hex(read.meta.state_hash) : "null",
@@ -199,8 +199,8 @@ int ListOrVerify(const std::string& dir, bool strict) {
 }
 }  // namespace
 
-int SnapshotList(const std::string& dir) { return ListOrVerify(dir, false); }
-int SnapshotVerify(const std::string& dir) { return ListOrVerify(dir, true); }
+int SnapshotList(const std::string& dir, const EngineConfig& engine) { return ListOrVerify(dir, false, engine); }
+int SnapshotVerify(const std::string& dir, const EngineConfig& engine) { return ListOrVerify(dir, true, engine); }
 
 int SnapshotPrune(const std::string& dir, size_t keep) {
   std::string report;

@@ -1,9 +1,12 @@
 // sequex: the operator's command line. See docs/journal.md for the journal and snapshot subcommands and
 // docs/server.md for the ones that talk to a running sequexd (account, deposit, withdraw, instrument, status).
+#include <fmt/core.h>
+
 #include <CLI/CLI.hpp>
 
 #include "admin_commands.h"
 #include "journal_commands.h"
+#include "server/config.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sequex: the Sequex operator tool"};
@@ -12,6 +15,25 @@ int main(int argc, char** argv) {
   std::string dir;
   uint64_t at_seq = 0;
   size_t keep = 2;
+
+  // The subcommands that rebuild an engine read sequexd's configuration for its [engine] table (table sizes, fee
+  // account): the one the server runs with, or the embedded default.
+  std::string config_path;
+  auto with_engine = [&](auto run) {
+    std::string error;
+    const std::optional<sequex::server::ServerConfig> config = sequex::server::LoadServerConfig(config_path, &error);
+    if (!config) {
+      fmt::print(stderr, "sequex: {}\n", error);
+      rc = 2;
+      return;
+    }
+    rc = run(config->engine);
+  };
+  auto add_config_option = [&](CLI::App* c) {
+    c->add_option("--config", config_path,
+                  "sequexd's TOML configuration: its [engine] table sizes the engine as the server's (default: the "
+                  "embedded default)");
+  };
 
   CLI::App* journal = app.add_subcommand("journal", "inspect, verify, replay or truncate a journal");
   journal->require_subcommand(1);
@@ -22,15 +44,24 @@ int main(int argc, char** argv) {
     return c;
   };
   add_dir_cmd(journal, "dump", "every record as a JSON line", sequex::tools::JournalDump);
-  add_dir_cmd(journal, "verify", "checksums, hash chain, gap-free seq, replay to every checkpoint; exit 0 iff all hold",
-              sequex::tools::JournalVerify);
+  CLI::App* verify = journal->add_subcommand(
+      "verify", "checksums, hash chain, gap-free seq, replay to every checkpoint; exit 0 iff all hold");
+  verify->add_option("dir", dir, "data directory (journal segments)")->required();
+  add_config_option(verify);
+  verify->callback([&] {
+    with_engine([&](const sequex::EngineConfig& engine) { return sequex::tools::JournalVerify(dir, engine); });
+  });
   bool from_snapshot = false;
   CLI::App* replay =
       journal->add_subcommand("replay", "rebuild the state from the journal; prints the benchmark JSON line");
   replay->add_option("dir", dir, "data directory (journal segments)")->required();
   replay->add_flag("--from-snapshot", from_snapshot,
                    "start from the newest valid snapshot, as a restart does (default: the whole journal from seq 1)");
-  replay->callback([&] { rc = sequex::tools::JournalReplay(dir, from_snapshot); });
+  add_config_option(replay);
+  replay->callback([&] {
+    with_engine(
+        [&](const sequex::EngineConfig& engine) { return sequex::tools::JournalReplay(dir, from_snapshot, engine); });
+  });
   add_dir_cmd(journal, "stats", "segments, records, sizes, command mix", sequex::tools::JournalStats);
   CLI::App* truncate = journal->add_subcommand("truncate", "remove command --at-seq N and everything after it");
   truncate->add_option("dir", dir, "data directory")->required();
@@ -42,7 +73,8 @@ int main(int argc, char** argv) {
   auto add_snap_cmd = [&](const char* name, const char* help, auto fn) {
     CLI::App* c = snap->add_subcommand(name, help);
     c->add_option("--data-dir", dir, "data directory")->required();
-    c->callback([&rc, &dir, fn] { rc = fn(dir); });
+    add_config_option(c);
+    c->callback([&, fn] { with_engine([&](const sequex::EngineConfig& engine) { return fn(dir, engine); }); });
     return c;
   };
   add_snap_cmd("take", "recover the state and write a snapshot of it", sequex::tools::SnapshotTake);
