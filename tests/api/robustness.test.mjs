@@ -559,7 +559,11 @@ describe('abrupt disconnects', () => {
 
 describe('crash and restart', () => {
   it('kill -9 after acknowledgements: every acknowledged order, trade and balance is there after restart', T, async () => {
-    const srv = await Server.start();
+    // Snapshots every few commands, so the restarts load one, by an engine sized past one order-pool chunk (an
+    // engine sized so once could not load its own snapshots, and every restart replayed the whole journal).
+    const srv = await Server.start({
+      config: tomlSection('journal', { snapshot_interval: 5 }) + tomlSection('engine', { expected_orders: 200000 }),
+    });
     try {
       const k1 = await srv.createAccount(FUNDED);
       const k2 = await srv.createAccount(FUNDED);
@@ -599,6 +603,8 @@ describe('crash and restart', () => {
       const exit = await srv.restart({ kill9: true });
       assert.equal(exit.signal, 'SIGKILL');
       assert.notEqual(srv.pid, pid);
+      assert.match(srv.logs(), /recovery: loaded snapshot-\d+\.snap/);
+      assert.doesNotMatch(srv.logs(), /skipped invalid snapshot/);
       ex1 = await srv.ccxt(k1, CCXT_OPTIONS);
       ex2 = await srv.ccxt(k2, CCXT_OPTIONS);
       await Promise.all([ex1.loadMarkets(), ex2.loadMarkets()]);
