@@ -57,8 +57,7 @@ void Engine::Impl::OnCreateAccount(const CreateAccount& c) {
   const uint64_t next = uint64_t{highest_account_} + 1;
   if (next >= config_.max_accounts) return Reject(RejectReason::kRejectedByEngine);
   const AccountId id{static_cast<uint32_t>(next)};
-  accounts_[next].exists = true;
-  NoteAccount(id);
+  OpenAccount(accounts_[next], id);
   if (with_key) api_keys_.emplace(std::string(k.key_view()), ApiKeyView{id, k});
   events_.emplace_back(AccountCreatedEvent{id});
   Done();

@@ -118,7 +118,9 @@ class Engine::Impl {
   void OnSetApiKey(const SetApiKey& c);
   void HashApiKeys(StateHasher& h) const;          // the "keys" section of the state hash
   [[nodiscard]] std::string AuditApiKeys() const;  // every key valid, owned by an existing trading account
-  void NoteAccount(AccountId id) {                 // an account now exists: keep highest_account_ current
+  void OpenAccount(Account& account, AccountId id) {  // an account now exists (it may have before)
+    if (!account.exists) ++open_accounts_;
+    account.exists = true;
     if (id.value() > highest_account_) highest_account_ = id.value();
   }
 
@@ -225,6 +227,7 @@ class Engine::Impl {
   // The highest id of an existing account (the fee account included). Accounts are never removed, so it only grows;
   // CreateAccount gives out highest_account_ + 1. Derived from the account table (not stored in snapshots).
   uint32_t highest_account_ = 0;
+  uint32_t open_accounts_ = 0;  // accounts that exist, the fee account included (Engine::PrefetchPays)
 };
 
 // ---- integer arithmetic on money: 128-bit intermediates, results checked against kMaxAmount

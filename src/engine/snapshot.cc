@@ -276,6 +276,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     return fail("bad account count");
   }
   m.accounts_.Clear();
+  m.accounts_.Reserve(config.expected_accounts);
   int64_t previous_id = -1;
   for (uint32_t k = 0; k < n_accounts; ++k) {
     const uint32_t id = r.U32();
@@ -297,6 +298,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   }
   if (m.FindAccount(config.fee_account) == nullptr) return fail("fee account missing");
   m.highest_account_ = static_cast<uint32_t>(previous_id);  // ids are ascending and the fee account exists
+  m.open_accounts_ = n_accounts;
 
   const uint32_t n_books = r.U32();
   if (n_books > 0xFFFF || n_books > r.remaining()) return fail("bad book count");
