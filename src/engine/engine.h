@@ -121,11 +121,10 @@ class Engine {
   // two counters, so cheap enough to ask every few thousand commands. Like the hints, it never changes a result.
   [[nodiscard]] bool PrefetchPays() const;
 
-  // Applies `commands` in order with the three prefetch stages run ahead of each (the first commands get their
-  // earlier stages up front), calling after_applied(command, events) after each. For every caller that holds a batch:
-  // the sequencer, recovery, the benchmarks.
-  // Asks PrefetchPays() before every kPrefetchRecheck commands. When the answer turns to yes, the next commands'
-  // earlier stages are run first, as at the start.
+  // Applies `commands` in order, calling after_applied(command, events) after each, with the three prefetch stages
+  // run ahead of each command while PrefetchPays() (asked before every kPrefetchRecheck commands; when the answer
+  // turns to yes, the next commands' earlier stages are run first). For every caller that holds a batch: the
+  // sequencer, recovery, the benchmarks.
   static constexpr size_t kPrefetchRecheck = 4096;
   template <typename AfterApplied>
   void ApplyInOrder(std::span<const Command> commands, AfterApplied&& after_applied) {
