@@ -657,7 +657,12 @@ describe('crash during a stream of orders', () => {
         }
       };
       const running = accounts.map((a, k) => stream(a, k));
+      // Until the journal has rolled (at least 600 ms): how many orders that takes depends on how fast this
+      // machine and this build (ASan) answer, so a fixed time left some runs with a single segment.
+      const segmentCount = async () => (await fs.readdir(srv.dataDir)).filter((n) => n.endsWith('.seg')).length;
+      const started = Date.now();
       await sleep(600);
+      while ((await segmentCount()) < 2 && Date.now() - started < 20_000) await sleep(50);
       killed = true;
       await srv.kill9();
       await Promise.all(running);
