@@ -275,8 +275,8 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   if (n_accounts > config.max_accounts || n_accounts > r.remaining() || n_accounts == 0) {
     return fail("bad account count");
   }
-  m.accounts_.Clear();
-  m.accounts_.Reserve(config.expected_accounts);
+  // The fresh engine's table holds only the fee account (empty, and in the snapshot too, checked below) and the
+  // memory expected_accounts reserved: the accounts are filled in where they are.
   int64_t previous_id = -1;
   for (uint32_t k = 0; k < n_accounts; ++k) {
     const uint32_t id = r.U32();

@@ -226,11 +226,6 @@ class AccountTable {
     }
   }
 
-  void Clear() {
-    chunks_.clear();
-    size_ = 0;
-  }
-
   [[nodiscard]] size_t MemoryBytes() const {
     size_t bytes = chunks_.capacity() * sizeof(Chunk);
     for (const Chunk& chunk : chunks_) bytes += chunk ? kChunkSize * sizeof(Account) : 0;
