@@ -78,11 +78,7 @@ LatencyHistogram LatencyPass(const workload::CommandStream& s, const EngineConfi
     // Timed: the prefetch hints, and deciding whether to give them, are part of the engine's work (as in
     // Engine::ApplyInOrder).
     if (i % Engine::kPrefetchRecheck == Engine::kPrefetchRecheck - 1) prefetch = engine.PrefetchPays();
-    if (prefetch) {
-      if (i + 3 < measured.size()) engine.Prefetch(measured[i + 3], Engine::PrefetchStage::kIndexes);
-      if (i + 2 < measured.size()) engine.Prefetch(measured[i + 2], Engine::PrefetchStage::kOrders);
-      if (i + 1 < measured.size()) engine.Prefetch(measured[i + 1], Engine::PrefetchStage::kDependents);
-    }
+    if (prefetch) engine.PrefetchAhead(measured, i);
     engine.Apply(measured[i]);
     const uint64_t t1 = clock.Stop();
     ticks.Record(t1 - t0);

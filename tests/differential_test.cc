@@ -341,9 +341,7 @@ TEST(DifferentialTest, ReplayIsDeterministicAndRejectionsChangeNothing) {
     const uint64_t before = a.StateHash();
     const std::span<const Event> span_a = a.Apply(commands[i]);
     const std::vector<Event> events_a(span_a.begin(), span_a.end());
-    if (i + 3 < commands.size()) b.Prefetch(commands[i + 3], Engine::PrefetchStage::kIndexes);
-    if (i + 2 < commands.size()) b.Prefetch(commands[i + 2], Engine::PrefetchStage::kOrders);
-    if (i + 1 < commands.size()) b.Prefetch(commands[i + 1], Engine::PrefetchStage::kDependents);
+    b.PrefetchAhead(commands, i);
     const std::span<const Event> events_b = b.Apply(commands[i]);
     const auto at = FirstDifference(events_a, events_b);
     ASSERT_FALSE(at.has_value()) << "command " << i << " " << ToString(commands[i]) << "\n first engine:\n"

@@ -121,6 +121,14 @@ class Engine {
   // two counters, so cheap enough to ask every few thousand commands. Like the hints, it never changes a result.
   [[nodiscard]] bool PrefetchPays() const;
 
+  // The three stages for the commands after commands[i], each at its distance: what a caller holding a batch runs
+  // before Apply(commands[i]) (ApplyInOrder, and the benchmark that times each command).
+  void PrefetchAhead(std::span<const Command> commands, size_t i) const {
+    if (i + 3 < commands.size()) Prefetch(commands[i + 3], PrefetchStage::kIndexes);
+    if (i + 2 < commands.size()) Prefetch(commands[i + 2], PrefetchStage::kOrders);
+    if (i + 1 < commands.size()) Prefetch(commands[i + 1], PrefetchStage::kDependents);
+  }
+
   // Applies `commands` in order, calling after_applied(command, events) after each, with the three prefetch stages
   // run ahead of each command while PrefetchPays() (asked before every kPrefetchRecheck commands; when the answer
   // turns to yes, the next commands' earlier stages are run first). For every caller that holds a batch: the
@@ -155,9 +163,7 @@ class Engine {
       }
       for (; i < end; ++i) {
         prefetch_command(i + 8);
-        if (i + 3 < n) Prefetch(commands[i + 3], PrefetchStage::kIndexes);
-        if (i + 2 < n) Prefetch(commands[i + 2], PrefetchStage::kOrders);
-        if (i + 1 < n) Prefetch(commands[i + 1], PrefetchStage::kDependents);
+        PrefetchAhead(commands, i);
         after_applied(commands[i], Apply(commands[i]));
       }
     }
