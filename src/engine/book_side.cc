@@ -1,4 +1,4 @@
-// BookSide's rare paths: the reservation, bit scans across words, the spill array and re-centring the window.
+// BookSide's rare paths: the reservation, bit scans across words, the spilled levels and re-centring the window.
 #include "engine/book_side.h"
 
 #include <sys/mman.h>
@@ -16,7 +16,7 @@ int LowBit(uint64_t m) { return std::countr_zero(m); }
 
 }  // namespace
 
-BookSide::BookSide(bool is_bid) : is_bid_(is_bid) {
+BookSide::BookSide(bool is_bid) : outside_(is_bid), is_bid_(is_bid) {
   // Untouched anonymous memory reads as zero (every ladder entry unused, every bit clear) and costs no RAM until
   // written, so a whole window per side is cheap however many books there are.
   void* p = mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -64,37 +64,21 @@ int64_t BookSide::NextSet(int64_t i) const {
   return static_cast<int64_t>((w << 6) | static_cast<size_t>(LowBit(bits0_[w])));
 }
 
-size_t BookSide::OutsideLowerBound(PriceTicks price) const {
-  // outside_ is sorted worst .. best: ascending prices for bids, descending for asks.
-  const auto it = is_bid_ ? std::lower_bound(outside_.begin(), outside_.end(), price,
-                                             [](const Level& l, PriceTicks p) { return l.price < p; })
-                          : std::lower_bound(outside_.begin(), outside_.end(), price,
-                                             [](const Level& l, PriceTicks p) { return l.price > p; });
-  return static_cast<size_t>(it - outside_.begin());
-}
-
-Level* BookSide::FindOutside(PriceTicks price) {
-  const size_t i = OutsideLowerBound(price);
-  return i < outside_.size() && outside_[i].price == price ? &outside_[i] : nullptr;
-}
-
 Level& BookSide::InsertOutsideWindow(PriceTicks price) {
-  const size_t i = OutsideLowerBound(price);
-  if (i < outside_.size() && outside_[i].price == price) return outside_[i];
+  if (Level* l = outside_.Find(price)) return *l;
   if (Recentre(price)) {
     const size_t at = Index(price);
     ClaimLadder(at, price);
     return ladder_[at];
   }
-  outside_.insert(outside_.begin() + static_cast<std::ptrdiff_t>(i), Level{price, QtyLots{0}, kNil, kNil, 0});
+  Level& l = outside_.Insert(price);
   ++size_;
   RefreshBest();
-  return outside_[i];
+  return l;
 }
 
 void BookSide::EraseOutside(PriceTicks price) {
-  const size_t i = OutsideLowerBound(price);
-  outside_.erase(outside_.begin() + static_cast<std::ptrdiff_t>(i));
+  outside_.Erase(price);
   --size_;
   RefreshBest();
 }
@@ -127,23 +111,18 @@ bool BookSide::Recentre(PriceTicks price) {
   };
   for (const Level& l : scratch_) place(l);
   // Spilled levels that the new window covers move in, so outside_ keeps only prices outside it.
-  size_t kept = 0;
-  for (const Level& l : outside_) {
-    if (InWindow(l.price)) {
-      place(l);
-      ++ladder_count_;
-    } else {
-      outside_[kept++] = l;
-    }
-  }
-  outside_.resize(kept);
+  outside_.ExtractIf([&](const Level& l) { return InWindow(l.price); },
+                     [&](const Level& l) {
+                       place(l);
+                       ++ladder_count_;
+                     });
   RefreshBest();
   return true;
 }
 
 size_t BookSide::MemoryBytes() const {
-  return (kWords0 + kWords1) * sizeof(uint64_t) + outside_.capacity() * sizeof(Level) +
-         scratch_.capacity() * sizeof(Level) + ladder_count_ * sizeof(Level);
+  return (kWords0 + kWords1) * sizeof(uint64_t) + outside_.MemoryBytes() + scratch_.capacity() * sizeof(Level) +
+         ladder_count_ * sizeof(Level);
 }
 
 }  // namespace sequex

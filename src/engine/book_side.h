@@ -13,9 +13,9 @@
 // prices actually used become resident: a book whose orders sit within a few hundred ticks costs a few pages.
 // The window is anchored on the first price and re-centred when a price falls outside it while every level would
 // still fit (the market moved); prices that cannot fit beside the others (a bid at 1 tick in a book trading at
-// 10^7) go to `outside_`, a sorted array, best at the back, which holds only prices outside the window. So the
-// levels from best to worst are: outside_ entries better than the window, the window's levels, outside_ entries
-// worse than the window — a concatenation, never an interleave.
+// 10^7) go to `outside_` (spilled_levels.h: sorted blocks, best last), which holds only prices outside the window.
+// So the levels from best to worst are: outside_ entries better than the window, the window's levels, outside_
+// entries worse than the window — a concatenation, never an interleave.
 //
 // Level references stay valid until the next FindOrInsert that re-centres the window or inserts outside it, or an
 // Erase outside the window; callers that need stability re-find by price. Single writer; not thread-safe.
@@ -28,16 +28,9 @@
 
 #include "common/types.h"
 #include "engine/order_pool.h"
+#include "engine/spilled_levels.h"
 
 namespace sequex {
-
-struct Level {
-  PriceTicks price{};
-  QtyLots total{};  // sum of remaining over the queue
-  uint32_t head = kNil;
-  uint32_t tail = kNil;
-  uint32_t count = 0;  // 0: the level is not in use (a ladder entry still zero from the mapping reads as unused)
-};
 
 class BookSide {
  public:
@@ -65,7 +58,7 @@ class BookSide {
       Level& l = ladder_[Index(price)];
       return l.count != 0 ? &l : nullptr;
     }
-    return FindOutside(price);
+    return outside_.Find(price);
   }
   const Level* Find(PriceTicks price) const { return const_cast<BookSide*>(this)->Find(price); }
 
@@ -140,8 +133,8 @@ class BookSide {
   }
   // best_ = the better of outside_'s best and the ladder's best.
   void RefreshBest() {
-    if (!outside_.empty() && (best_index_ < 0 || BeyondWindowBetter(outside_.back().price))) {
-      best_ = &outside_.back();
+    if (!outside_.empty() && (best_index_ < 0 || BeyondWindowBetter(outside_.best().price))) {
+      best_ = &outside_.best();
     } else {
       best_ = best_index_ >= 0 ? &ladder_[best_index_] : nullptr;
     }
@@ -163,12 +156,10 @@ class BookSide {
   [[nodiscard]] int64_t HighestSet() const { return PrevSet(kWindow); }
   [[nodiscard]] int64_t LowestSet() const { return NextSet(-1); }
 
-  Level* FindOutside(PriceTicks price);
   Level& InsertOutsideWindow(PriceTicks price);
   void EraseOutside(PriceTicks price);
   // Moves the window so that every ladder level and `price` fit in it; false (nothing changed) if they cannot.
   bool Recentre(PriceTicks price);
-  [[nodiscard]] size_t OutsideLowerBound(PriceTicks price) const;
 
   Level* ladder_ = nullptr;    // kWindow entries, price lo_ + i at index i
   uint64_t* bits0_ = nullptr;  // in the same reservation as the ladder
@@ -179,38 +170,44 @@ class BookSide {
   Level* best_ = nullptr;    // the side's best level, nullptr when empty
   size_t ladder_count_ = 0;
   size_t size_ = 0;
-  std::vector<Level> outside_;  // prices outside the window, worst .. best
+  SpilledLevels outside_;       // prices outside the window, worst .. best
   std::vector<Level> scratch_;  // Recentre's buffer, kept to avoid allocating each time
   bool is_bid_;
 };
 
 template <typename F>
 void BookSide::ForEachFromBest(F&& f) const {
-  size_t k = outside_.size();
-  while (k > 0 && BeyondWindowBetter(outside_[k - 1].price)) {
-    if (!f(outside_[--k])) return;
-  }
+  size_t better = 0;  // spilled levels better than the window: the first ones
+  bool stopped = false;
+  outside_.ForEachFromBest(0, [&](const Level& l) {
+    if (!BeyondWindowBetter(l.price)) return false;
+    ++better;
+    stopped = !f(l);
+    return !stopped;
+  });
+  if (stopped) return;
   for (int64_t i = best_index_; i >= 0; i = is_bid_ ? PrevSet(i) : NextSet(i)) {
     if (!f(static_cast<const Level&>(ladder_[i]))) return;
   }
-  while (k > 0) {
-    if (!f(outside_[--k])) return;
-  }
+  outside_.ForEachFromBest(better, f);
 }
 
 template <typename F>
 void BookSide::ForEachFromWorst(F&& f) const {
-  size_t k = 0;
-  while (k < outside_.size() && !BeyondWindowBetter(outside_[k].price)) {
-    if (!f(outside_[k++])) return;
-  }
+  size_t worse = 0;  // spilled levels worse than the window: the first ones
+  bool stopped = false;
+  outside_.ForEachFromWorst(0, [&](const Level& l) {
+    if (BeyondWindowBetter(l.price)) return false;
+    ++worse;
+    stopped = !f(l);
+    return !stopped;
+  });
+  if (stopped) return;
   const int64_t worst = is_bid_ ? LowestSet() : HighestSet();
   for (int64_t i = worst; i >= 0; i = is_bid_ ? NextSet(i) : PrevSet(i)) {
     if (!f(static_cast<const Level&>(ladder_[i]))) return;
   }
-  while (k < outside_.size()) {
-    if (!f(outside_[k++])) return;
-  }
+  outside_.ForEachFromWorst(worse, f);
 }
 
 }  // namespace sequex

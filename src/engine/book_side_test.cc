@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <vector>
@@ -106,6 +107,37 @@ TEST(BookSideTest, ShouldKeepPricesTooFarApartOutsideTheWindowInOrder) {
   Remove(bids, model, far * 3 - 1);
   ExpectSame(bids, model, true);
   EXPECT_EQ(bids.best().price.value(), far + 5);
+}
+
+TEST(BookSideTest, ShouldKeepThousandsOfDeepPricesOnBothSidesOfTheWindowInOrder) {
+  // A wide book (the wide-book workload): levels near a mid, and thousands of distinct prices far above and below
+  // it, which no window can hold together, so they spill on both sides of the window.
+  for (bool is_bid : {true, false}) {
+    BookSide side(is_bid);
+    std::map<int64_t, uint32_t> model;
+    std::mt19937_64 rng(is_bid ? 21 : 22);
+    const int64_t mid = 10'000'000;
+    for (int step = 0; step < 40'000; ++step) {
+      int64_t price = mid + static_cast<int64_t>(rng() % 401) - 200;
+      if (rng() % 2 == 0) {
+        const int64_t deep = BookSide::kWindow + static_cast<int64_t>(rng() % 9'000'000);
+        price = rng() % 2 == 0 ? mid - std::min<int64_t>(deep, mid - 1) : mid + deep;
+      }
+      if (rng() % 3 != 0 || model.empty()) {
+        Add(side, model, price);
+      } else {
+        auto it = model.lower_bound(price);
+        if (it == model.end()) it = std::prev(model.end());
+        Remove(side, model, it->first);
+      }
+      if (step % 3'001 == 0) ExpectSame(side, model, is_bid);
+      if (testing::Test::HasFatalFailure()) return;
+    }
+    ExpectSame(side, model, is_bid);
+    EXPECT_GT(model.size(), 5'000u);  // levels, most of them deep
+    while (!model.empty()) Remove(side, model, model.begin()->first);
+    ExpectSame(side, model, is_bid);
+  }
 }
 
 TEST(BookSideTest, ShouldMoveTheWindowWhenTheMarketDriftsPastIt) {
