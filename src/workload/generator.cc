@@ -36,9 +36,41 @@ struct Params {
   size_t target_depth;           // resting orders per book the feedbacks steer towards
   bool uniform_offsets;          // passive offsets uniform in 1..max_offset instead of denser near the fair price
   int64_t taker_max_lots;        // IOC / FOK / market sizes are 1..this (makers 1..100)
+  uint32_t deep_ppm = 0;         // share of passive prices placed deep: 1,000..9,000,000 ticks behind (wide-book)
+  int64_t start_fair = 0;        // every book's first fair price; 0 = seeded, MinFair()..50,000
 };
 
 Params ParamsFor(WorkloadKind kind) {
+  if (kind == WorkloadKind::kWideBook) {
+    // One book at 10,000,000 ticks whose makers put half their quotes deep in the book (see generator.h). Takers
+    // only meet the near half; the deep half leaves by cancels, so cancels and amends often empty a deep level. The
+    // depth settles where takers, more aggressive the deeper the book (Aggressive), take what cancels leave.
+    return Params{.accounts = 1'000,
+                  .instruments = 1,
+                  .gtc = 4300,
+                  .ioc = 1200,
+                  .fok = 0,
+                  .market = 0,
+                  .cancel = 4000,
+                  .amend_price = 500,
+                  .amend_qty = 0,
+                  .cancel_all = 0,
+                  .post_only_ppm = 0,
+                  .max_offset = 200,
+                  .walk_ppm = 300'000,
+                  .gtc_aggressive_ppm = 0,
+                  .ioc_aggressive_ppm = 250'000,
+                  .fok_aggressive_ppm = 0,
+                  .move_aggressive_ppm = 10'000,
+                  .stale_cancel_ppm = 10'000,
+                  .stale_amend_ppm = 10'000,
+                  .post_only_stale_ppm = 0,
+                  .target_depth = 30'000,
+                  .uniform_offsets = true,
+                  .taker_max_lots = 10,
+                  .deep_ppm = 500'000,
+                  .start_fair = 10'000'000};
+  }
   if (kind == WorkloadKind::kSingleBook) {
     // Takers are small (1..10 lots) and 10% of cancels are stale so that, with 82% moves of which a few cross,
     // the book keeps ~1,000 orders while ~6% of commands trade.
@@ -153,7 +185,7 @@ class Generator {
       // tick 100 cents per whole base unit, lot 10^6 units (0.01 base): tick value 100 * 10^6 / 10^8 = 1 cent.
       w_.AddInstrument(InstrumentDef{std::string(code) + "_USD", bases.back(), usd, 100, 1'000'000, 1});
       Book book;
-      book.fair = rng_.Between(MinFair(), 50'000);
+      book.fair = p_.start_fair != 0 ? p_.start_fair : rng_.Between(MinFair(), 50'000);
       books_.push_back(std::move(book));
     }
     // Keep every asset's net deposits below the engine's 2^62 limit whatever the account count.
@@ -182,6 +214,12 @@ class Generator {
 
   // 1..max ticks, density ~ 1/sqrt(distance): u^2 with u uniform.
   int64_t PassiveOffset() {
+    if (p_.deep_ppm != 0 && rng_.Chance(p_.deep_ppm)) {
+      // Log-uniform by decade, without floating point: 1,000..9,999, 10^4.., 10^5.., 10^6..9,000,000 alike.
+      int64_t lo = 1'000;
+      for (uint64_t d = rng_.Below(4); d > 0; --d) lo *= 10;
+      return rng_.Between(lo, std::min<int64_t>(lo * 10 - 1, 9'000'000));
+    }
     if (p_.uniform_offsets) return rng_.Between(1, p_.max_offset);
     const uint64_t u = rng_.Below(1u << 16);
     return 1 + static_cast<int64_t>((u * u * static_cast<uint64_t>(p_.max_offset)) >> 32);
@@ -476,6 +514,7 @@ std::optional<WorkloadKind> ParseWorkloadKind(std::string_view name) {
   if (name == "standard") return WorkloadKind::kStandard;
   if (name == "single-book") return WorkloadKind::kSingleBook;
   if (name == "burst") return WorkloadKind::kBurst;
+  if (name == "wide-book") return WorkloadKind::kWideBook;
   return std::nullopt;
 }
 
@@ -487,6 +526,8 @@ std::string_view WorkloadName(WorkloadKind kind) {
       return "single-book";
     case WorkloadKind::kBurst:
       return "burst";
+    case WorkloadKind::kWideBook:
+      return "wide-book";
   }
   return "unknown";
 }

@@ -34,6 +34,13 @@
 // book's makers. The first sweeps of a burst take 20..40 levels; once the side is thin, each takes what the makers
 // re-quoted.
 //
+// wide-book (this project's own, not in shared/workloads/README.md): one instrument at a fair price of 10,000,000
+// ticks, 1,000 accounts; half of the makers' quotes 1..200 ticks behind the fair price (uniform), the other half deep
+// in the book, 1,000..9,000,000 ticks behind it (log-uniform by decade), as the far bids and asks of a real crypto
+// book: far outside the engine's 2^18-tick ladder window (engine/book_side.h), on tens of thousands of distinct
+// prices. 50% GTC, 10% IOC (takers 1..10 lots), 33% cancel, 5% move, 2% cancel-all of one account (past 100,000
+// resting orders, of the busiest one).
+//
 // GeneratorStats reports what the generator's shadow books saw; `sequex-bench engine --summary` checks that the
 // engine ends with the same open orders in every book.
 #pragma once
@@ -48,7 +55,7 @@
 
 namespace sequex::workload {
 
-enum class WorkloadKind : uint8_t { kStandard, kSingleBook, kBurst };
+enum class WorkloadKind : uint8_t { kStandard, kSingleBook, kBurst, kWideBook };
 
 [[nodiscard]] std::optional<WorkloadKind> ParseWorkloadKind(std::string_view name);  // "standard", ...
 [[nodiscard]] std::string_view WorkloadName(WorkloadKind kind);

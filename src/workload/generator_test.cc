@@ -24,7 +24,8 @@ GeneratorOptions Small(WorkloadKind kind, uint64_t seed) {
 }
 
 TEST(GeneratorTest, ShouldBeByteIdenticalForTheSameSeed) {
-  for (WorkloadKind kind : {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst}) {
+  for (WorkloadKind kind :
+       {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst, WorkloadKind::kWideBook}) {
     GeneratorOptions o = Small(kind, 42);
     o.commands = 30'000;
     o.warmup_commands = 5'000;
@@ -173,6 +174,33 @@ TEST(GeneratorTest, ShouldFollowTheSingleBookMix) {
   ASSERT_EQ(stats.open_orders.size(), 1u);
   EXPECT_GT(stats.open_orders[0], 500u);
   EXPECT_LT(stats.open_orders[0], 1500u);
+}
+
+TEST(GeneratorTest, ShouldPutHalfTheWideBookQuotesDeepOnManyPrices) {
+  GeneratorStats stats;
+  const Workload w = Generate(Small(WorkloadKind::kWideBook, 42), &stats);
+  ASSERT_EQ(w.instruments.size(), 1u);
+  Mix m = CountMix(w);
+  EXPECT_NEAR(m.share["gtc"], 0.43, 0.01);
+  EXPECT_NEAR(m.share["ioc"], 0.12, 0.01);
+  EXPECT_NEAR(m.share["cancel"], 0.40, 0.01);
+  uint64_t gtc = 0, deep = 0;
+  std::set<int64_t> deep_prices;
+  for (const Record& r : w.records) {
+    if (r.kind != RecordKind::kNew || r.tif != TimeInForce::kGoodTillCancel) continue;
+    ++gtc;
+    // More than 10,000 ticks from the start of the fair price (10,000,000; it walks far less than that): the
+    // three deepest of the four decades of deep offsets, so 3/8 of GTC orders.
+    if (r.price < 9'990'000 || r.price > 10'010'000) {
+      ++deep;
+      deep_prices.insert(r.price);
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(deep) / static_cast<double>(gtc), 0.375, 0.04);
+  EXPECT_GT(deep_prices.size(), 30'000u);
+  // Beyond the engine's ladder window (2^18 ticks) on both sides.
+  EXPECT_LT(*deep_prices.begin(), 10'000'000 - (int64_t{1} << 18));
+  EXPECT_GT(*deep_prices.rbegin(), 10'000'000 + (int64_t{1} << 18));
 }
 
 TEST(GeneratorTest, ShouldSweepManyLevelsInBursts) {
