@@ -38,8 +38,8 @@
 // ticks, 1,000 accounts; half of the makers' quotes 1..200 ticks behind the fair price (uniform), the other half deep
 // in the book, 1,000..9,000,000 ticks behind it (log-uniform by decade), as the far bids and asks of a real crypto
 // book: far outside the engine's 2^18-tick ladder window (engine/book_side.h), on tens of thousands of distinct
-// prices. 50% GTC, 10% IOC (takers 1..10 lots), 33% cancel, 5% move, 2% cancel-all of one account (past 100,000
-// resting orders, of the busiest one).
+// prices. 43% GTC, 12% IOC (takers 1..10 lots), 40% cancel, 5% move. Measured (seed 42, 6,000,000 commands): ~120,000
+// open orders over ~58,000 levels, ~13% of new orders trade on arrival.
 //
 // GeneratorStats reports what the generator's shadow books saw; `sequex-bench engine --summary` checks that the
 // engine ends with the same open orders in every book.
