@@ -105,7 +105,11 @@ class BookSide {
   static constexpr size_t kLadderBytes = static_cast<size_t>(kWindow) * sizeof(Level);
   static constexpr size_t kReservedBytes = kLadderBytes + (kWords0 + kWords1) * sizeof(uint64_t);
 
-  [[nodiscard]] bool InWindow(PriceTicks p) const { return static_cast<uint64_t>(p.value() - lo_) < kWindow; }
+  // In unsigned arithmetic: the window may start below zero (re-centred around low prices), and the cache hints ask
+  // about prices not yet validated (up to INT64_MAX), so p - lo_ may not fit in an int64.
+  [[nodiscard]] bool InWindow(PriceTicks p) const {
+    return static_cast<uint64_t>(p.value()) - static_cast<uint64_t>(lo_) < static_cast<uint64_t>(kWindow);
+  }
   [[nodiscard]] size_t Index(PriceTicks p) const { return static_cast<size_t>(p.value() - lo_); }
   // A price outside the window that ranks before every level of the window.
   [[nodiscard]] bool BeyondWindowBetter(PriceTicks p) const {

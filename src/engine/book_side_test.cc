@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <random>
 #include <vector>
@@ -138,6 +139,20 @@ TEST(BookSideTest, ShouldKeepThousandsOfDeepPricesOnBothSidesOfTheWindowInOrder)
     while (!model.empty()) Remove(side, model, model.begin()->first);
     ExpectSame(side, model, is_bid);
   }
+}
+
+TEST(BookSideTest, ShouldAnswerForAnyPriceOnceTheWindowStartsBelowZero) {
+  BookSide asks(false);
+  std::map<int64_t, uint32_t> model;
+  Add(asks, model, 200'000);
+  Add(asks, model, 5);  // fits beside 200,000: the window re-centres around both and starts below zero
+  ExpectSame(asks, model, false);
+  // The cache hints ask about prices before they are validated; the largest must not overflow the window test.
+  for (int64_t p : {INT64_MAX, INT64_MAX - 1, int64_t{0}, int64_t{-1}, INT64_MIN}) {
+    EXPECT_EQ(asks.Find(PriceTicks{p}), nullptr);
+    asks.PrefetchLevel(PriceTicks{p});
+  }
+  EXPECT_EQ(asks.best().price.value(), 5);
 }
 
 TEST(BookSideTest, ShouldMoveTheWindowWhenTheMarketDriftsPastIt) {
