@@ -277,8 +277,9 @@ void Engine::Impl::ChangeStatus(Book& book, InstrumentStatus status) {
       return true;
     });
   }
-  slots.insert(slots.end(), book.stops_rise.begin(), book.stops_rise.end());
-  slots.insert(slots.end(), book.stops_fall.begin(), book.stops_fall.end());
+  for (const StopQueue* stops : {&book.stops_rise, &book.stops_fall}) {
+    stops->ForEach([&](uint32_t s) { slots.push_back(s); });
+  }
   std::sort(slots.begin(), slots.end(), [this](uint32_t a, uint32_t b) { return pool_[a].id < pool_[b].id; });
   for (uint32_t s : slots) CancelOpenOrder(s, CancelReason::kHalt, OrderStatus::kCanceled);
 }
@@ -476,8 +477,10 @@ uint64_t Engine::Impl::StateHash() const {
         }
       }
     }
-    std::vector<uint32_t> stops(b->stops_rise);
-    stops.insert(stops.end(), b->stops_fall.begin(), b->stops_fall.end());
+    std::vector<uint32_t> stops;
+    for (const StopQueue* queue : {&b->stops_rise, &b->stops_fall}) {
+      queue->ForEach([&](uint32_t s) { stops.push_back(s); });
+    }
     std::sort(stops.begin(), stops.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
     h.U64(stops.size());
     for (uint32_t s : stops) HashOrder(h, pool_[s]);
@@ -561,9 +564,21 @@ std::string Engine::Impl::Audit() const {
       if (!error.empty()) return error;
       if (levels != side->size()) return std::string("level count wrong in ") + b.def.symbol;
     }
-    for (const auto* stops : {&b.stops_rise, &b.stops_fall}) {
-      for (uint32_t s : *stops) {
-        if (std::string e = check_order(s, b); !e.empty()) return e;
+    for (const StopQueue* stops : {&b.stops_rise, &b.stops_fall}) {
+      std::string e;
+      stops->ForEach([&](uint32_t s) {
+        if (!e.empty()) return;
+        const Order& o = pool_[s];
+        if (o.status != OrderStatus::kNew || !IsStop(o.type) || TriggersOnRise(o.side, o.type) != stops->rise()) {
+          e = "order " + std::to_string(o.id.value()) + " is not a waiting stop of its direction";
+          return;
+        }
+        e = check_order(s, b);
+      });
+      if (!e.empty()) return e;
+      // Every stop the last price meets has been triggered before the command ended.
+      if (b.last_price.value() != 0 && stops->FirstMet(b.last_price) != kNil) {
+        return std::string("a waiting stop is met by the last price in ") + b.def.symbol;
       }
     }
   }
@@ -729,8 +744,8 @@ size_t Engine::MemoryBytes() const {
                  impl_->api_keys_.size() * (sizeof(ApiKeyMap::value_type) + 4 * sizeof(void*));  // + tree node links
   for (const auto& b : impl_->books_) {
     if (b) {
-      bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() +
-               (b->stops_rise.capacity() + b->stops_fall.capacity()) * sizeof(uint32_t);
+      bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() + b->stops_rise.MemoryBytes() +
+               b->stops_fall.MemoryBytes();
     }
   }
   return bytes;

@@ -20,7 +20,7 @@ constexpr AssetId kBtc{1};
 constexpr AssetId kUsd{2};
 constexpr InstrumentId kBook{1};
 constexpr int64_t kMid = 10'000;  // ticks; tick 1 USD, lot 0.01 BTC: tick value 1 cent
-constexpr uint32_t kMaker = 1, kTaker = 2, kBackground = 3;
+constexpr uint32_t kMaker = 1, kTaker = 2, kBackground = 3, kStops = 4;
 constexpr size_t kBatch = 1'000;
 
 class Venue {
@@ -38,9 +38,9 @@ class Venue {
     i.lot_size = Amount(1'000'000);
     std::strcpy(i.symbol, "BTC_USD");
     Do(i);
-    for (uint32_t a : {kMaker, kTaker, kBackground}) {
-      Do(Deposit{AccountId(a), kUsd, Amount(int64_t{1} << 60)});
-      Do(Deposit{AccountId(a), kBtc, Amount(int64_t{1} << 60)});
+    for (uint32_t a : {kMaker, kTaker, kBackground, kStops}) {
+      Do(Deposit{AccountId(a), kUsd, Amount(int64_t{1} << 58)});
+      Do(Deposit{AccountId(a), kBtc, Amount(int64_t{1} << 58)});
     }
     for (int64_t level = 0; level < 200; ++level) {
       for (int k = 0; k < 5; ++k) {
@@ -70,6 +70,21 @@ class Venue {
     return OrderId(0);
   }
   void CancelAllOf(uint32_t account) { Do(CancelAll{AccountId(account), kBook}); }
+  // One lot traded at `price` between the maker and the taker: the book's last price becomes `price`.
+  void TradeAt(int64_t price) {
+    Place(kMaker, Side::kBuy, price, 1);
+    Place(kTaker, Side::kSell, price, 1, TimeInForce::kImmediateOrCancel);
+  }
+  // A sell STOP_LIMIT of kStops that waits for the last price to fall to `trigger`, then rests at `price`.
+  OrderId PlaceSellStop(int64_t trigger, int64_t price) {
+    PlaceOrder p = Limit(kStops, Side::kSell, price, 1, TimeInForce::kGoodTillCancel);
+    p.type = OrderType::kStopLimit;
+    p.trigger_price = PriceTicks(trigger);
+    for (const Event& e : Do(p)) {
+      if (const auto* a = std::get_if<AcceptedEvent>(&e)) return a->order_id;
+    }
+    return OrderId(0);
+  }
 
   static PlaceOrder Limit(uint32_t account, Side side, int64_t price, int64_t qty, TimeInForce tif) {
     PlaceOrder p;
@@ -235,6 +250,59 @@ void BM_AmendRequeue(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_AmendRequeue);
+
+// One trade meets range(0) waiting sell stop-limits at once; each triggers and rests far above the bids. Triggers at
+// one price (range(1) = 1) or spread over range(1) prices. The figure is the whole cascade: one command.
+void BM_StopCascade(benchmark::State& state) {
+  Venue v;
+  const auto stops = static_cast<int64_t>(state.range(0));
+  const int64_t spread = state.range(1);
+  Command taker = Venue::Wrap(Venue::Limit(kTaker, Side::kSell, kMid - 900, 1, TimeInForce::kImmediateOrCancel));
+  for (auto _ : state) {
+    state.PauseTiming();
+    v.CancelAllOf(kStops);
+    v.TradeAt(kMid);
+    for (int64_t k = 0; k < stops; ++k) v.PlaceSellStop(kMid - 10 - k % spread, kMid + 500);
+    v.Place(kMaker, Side::kBuy, kMid - 900, 1);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(v.Apply(taker).size());
+  }
+  state.SetItemsProcessed(state.iterations() * stops);
+}
+BENCHMARK(BM_StopCascade)->Args({1'000, 1})->Args({10'000, 1})->Args({10'000, 800})->Unit(benchmark::kMicrosecond);
+
+// Cancels one of range(0) waiting stops (triggers over 800 prices), chosen all over the list; the batch is placed
+// again with the timer paused, so the count stays about range(0).
+void BM_CancelWaitingStop(benchmark::State& state) {
+  Venue v;
+  v.TradeAt(kMid);
+  const auto stops = static_cast<size_t>(state.range(0));
+  std::vector<OrderId> ids;
+  for (size_t k = 0; k < stops; ++k) ids.push_back(v.PlaceSellStop(kMid - 10 - static_cast<int64_t>(k % 800), kMid));
+  CancelOrder cancel;
+  cancel.account = AccountId(kStops);
+  Command command = Venue::Wrap(cancel);
+  auto& body = std::get<CancelOrder>(command.body);
+  size_t i = 0;
+  size_t done = 0;
+  for (auto _ : state) {
+    const size_t at = (i * 7'919) % stops;  // a prime stride: positions all over the list
+    body.order_id = ids[at];
+    benchmark::DoNotOptimize(v.Apply(command).size());
+    ++i;
+    if (++done == kBatch) {
+      state.PauseTiming();
+      for (size_t k = i - kBatch; k < i; ++k) {
+        const size_t replaced = (k * 7'919) % stops;
+        ids[replaced] = v.PlaceSellStop(kMid - 10 - static_cast<int64_t>(replaced % 800), kMid);
+      }
+      done = 0;
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CancelWaitingStop)->Arg(1'000)->Arg(10'000)->Arg(100'000);
 
 }  // namespace
 }  // namespace sequex

@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "engine/order_id_index.h"
 #include "engine/order_pool.h"
+#include "engine/stop_queue.h"
 #include "engine/wallet.h"
 
 namespace sequex {
@@ -40,10 +41,9 @@ struct Book {
   PriceTicks last_price{};  // 0 until the first trade
   BookSide bids{true};
   BookSide asks{false};
-  // Waiting stop orders by slot. `rise` triggers when last >= trigger (sorted by trigger ascending, then id);
-  // `fall` triggers when last <= trigger (sorted by trigger descending, then id).
-  std::vector<uint32_t> stops_rise;
-  std::vector<uint32_t> stops_fall;
+  // Waiting stop orders. `rise` triggers when last >= trigger, `fall` when last <= trigger.
+  StopQueue stops_rise{true};
+  StopQueue stops_fall{false};
 
   BookSide& side(Side s) { return s == Side::kBuy ? bids : asks; }
   [[nodiscard]] const BookSide& side(Side s) const { return s == Side::kBuy ? bids : asks; }

@@ -2,6 +2,10 @@
 // market orders, fees and rebates, price band, instrument statuses, cancel-all, wallet commands.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "engine/engine.h"
 #include "engine/engine_test_util.h"
 
@@ -71,6 +75,54 @@ TEST_F(RulesTest, ShouldTriggerCascadingStopsLowestOrderIdFirst) {
   ASSERT_EQ(triggered.size(), 2u);
   EXPECT_EQ(triggered[0].order_id, a);
   EXPECT_EQ(triggered[1].order_id, b);
+}
+
+// The rule is re-asked after every triggered stop, at the last price of that moment: a stop the first one's trade
+// moves the price away from is no longer met, and waits.
+TEST_F(RulesTest, ShouldLeaveWaitingAStopThatThePriceMovesBackFromDuringACascade) {
+  TradeAt(50'000);
+  v.Do(Venue::Limit(3, Side::kSell, 50'020, 1));
+  const OrderId x = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kTakeProfitLimit, 49'990, 1, 50'020)));
+  const OrderId y = AcceptedId(v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 49'985, 1)));
+  v.Do(Venue::Limit(4, Side::kBuy, 49'980, 1));
+  auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'980, 1));  // meets both; x (older) buys at 50,020
+  auto triggered = OfType<TriggeredEvent>(ev);
+  ASSERT_EQ(triggered.size(), 1u);
+  EXPECT_EQ(triggered[0].order_id, x);
+  EXPECT_EQ(v.engine().FindOrder(AccountId{2}, y)->status, OrderStatus::kNew);
+  v.Do(Venue::Limit(4, Side::kBuy, 49'980, 2));
+  triggered = OfType<TriggeredEvent>(v.Do(Venue::Limit(3, Side::kSell, 49'980, 1)));
+  ASSERT_EQ(triggered.size(), 1u);
+  EXPECT_EQ(triggered[0].order_id, y);
+}
+
+// Thousands of stops at one trigger (and as many cancelled among them) fire in one command, oldest first.
+TEST_F(RulesTest, ShouldTriggerThousandsOfStopsAtOnePriceOldestFirst) {
+  TradeAt(50'000);
+  std::vector<OrderId> waiting;
+  for (uint32_t k = 0; k < 4'000; ++k) {
+    const OrderId id = AcceptedId(v.Do(Stop(1 + k % 2, Side::kSell, OrderType::kStopLimit, 49'990, 1, 51'000)));
+    if (k % 2 == 0) {
+      waiting.push_back(id);
+    } else {
+      CancelOrder cancel;
+      cancel.account = AccountId{2};
+      cancel.order_id = id;
+      v.Do(cancel);
+    }
+  }
+  // A snapshot keeps them: same hash, same bytes once loaded and saved again.
+  const std::string bytes = v.engine().SaveSnapshot();
+  std::string error;
+  const std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
+  ASSERT_NE(restored, nullptr) << error;
+  EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
+  EXPECT_EQ(restored->SaveSnapshot(), bytes);
+  v.Do(Venue::Limit(4, Side::kBuy, 49'980, 1));
+  auto triggered = OfType<TriggeredEvent>(v.Do(Venue::Limit(3, Side::kSell, 49'980, 1)));
+  ASSERT_EQ(triggered.size(), waiting.size());
+  for (size_t k = 0; k < waiting.size(); ++k) ASSERT_EQ(triggered[k].order_id, waiting[k]) << k;
+  EXPECT_EQ(v.engine().FindOrder(AccountId{1}, waiting.back())->status, OrderStatus::kActive);
 }
 
 TEST_F(RulesTest, ShouldCancelTheMakerUnderStpCancelMakerAndKeepMatching) {

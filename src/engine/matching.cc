@@ -7,11 +7,6 @@
 namespace sequex {
 namespace {
 
-bool TriggersOnRiseOf(const Order& o) {
-  const bool stop_loss = o.type == OrderType::kStopLoss || o.type == OrderType::kStopLimit;
-  return (o.side == Side::kBuy) == stop_loss;
-}
-
 // The worst price the taker may trade at: its limit; for market types the band and its cap.
 int64_t ExecutionLimit(const Book& b, const Order& o) {
   if (!IsMarketLike(o.type)) return o.price.value();
@@ -147,8 +142,7 @@ void Engine::Impl::CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus 
   if (o.status == OrderStatus::kActive) {
     UnlinkFromBook(book, slot);
   } else if (o.status == OrderStatus::kNew && IsStop(o.type)) {
-    std::vector<uint32_t>& list = TriggersOnRiseOf(o) ? book.stops_rise : book.stops_fall;
-    list.erase(std::find(list.begin(), list.end(), slot));
+    (TriggersOnRise(o.side, o.type) ? book.stops_rise : book.stops_fall).Erase(o.id);
   }
   const AssetId asset = HeldAsset(o, book);
   ReleaseHold(accounts_.At(o.account.value()), o);
@@ -317,27 +311,13 @@ void Engine::Impl::RunStops(Book& book) {
   while (book.last_price.value() != 0 && (!book.stops_rise.empty() || !book.stops_fall.empty())) {
     const PriceTicks last = book.last_price;
     // Among every stop the last price meets, the lowest order id goes first.
-    std::vector<uint32_t>* from = nullptr;
-    size_t at = 0;
-    OrderId best{UINT64_MAX};
-    for (size_t i = 0; i < book.stops_rise.size() && pool_[book.stops_rise[i]].trigger <= last; ++i) {
-      if (pool_[book.stops_rise[i]].id < best) {
-        best = pool_[book.stops_rise[i]].id;
-        from = &book.stops_rise;
-        at = i;
-      }
-    }
-    for (size_t i = 0; i < book.stops_fall.size() && pool_[book.stops_fall[i]].trigger >= last; ++i) {
-      if (pool_[book.stops_fall[i]].id < best) {
-        best = pool_[book.stops_fall[i]].id;
-        from = &book.stops_fall;
-        at = i;
-      }
-    }
-    if (from == nullptr) return;
-    const uint32_t slot = (*from)[at];
-    from->erase(from->begin() + static_cast<std::ptrdiff_t>(at));
+    const uint32_t rise = book.stops_rise.FirstMet(last);
+    const uint32_t fall = book.stops_fall.FirstMet(last);
+    if (rise == kNil && fall == kNil) return;
+    const bool from_rise = fall == kNil || (rise != kNil && pool_[rise].id < pool_[fall].id);
+    const uint32_t slot = from_rise ? rise : fall;
     Order& o = pool_[slot];
+    (from_rise ? book.stops_rise : book.stops_fall).Erase(o.id);
     o.status = OrderStatus::kRejected;  // off the stop list; not on the book
     events_.emplace_back(TriggeredEvent{o.id, o.account, o.instrument, last});
     if (book.def.status != InstrumentStatus::kTrading) {

@@ -9,12 +9,6 @@ namespace {
 
 bool IsLimitType(OrderType t) { return !IsMarketLike(t); }
 
-// Stops that trigger when the last price rises to (>=) their trigger; the others trigger when it falls to (<=) it.
-bool TriggersOnRise(Side side, OrderType type) {
-  const bool stop_loss = type == OrderType::kStopLoss || type == OrderType::kStopLimit;
-  return (side == Side::kBuy) == stop_loss;
-}
-
 struct Band {
   bool active = false;
   int64_t lo = 0;
@@ -287,14 +281,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
 
   if (stop) {
-    std::vector<uint32_t>& list = TriggersOnRise(o.side, o.type) ? book.stops_rise : book.stops_fall;
-    const bool rise = &list == &book.stops_rise;
-    const auto pos = std::upper_bound(list.begin(), list.end(), slot, [&](uint32_t a, uint32_t b) {
-      const Order &x = pool_[a], &y = pool_[b];
-      if (x.trigger != y.trigger) return rise ? x.trigger < y.trigger : x.trigger > y.trigger;
-      return x.id < y.id;
-    });
-    list.insert(pos, slot);
+    (TriggersOnRise(o.side, o.type) ? book.stops_rise : book.stops_fall).Push(o.id, o.trigger, slot);
     EmitOrderUpdate(o);
     return Done();
   }

@@ -45,6 +45,11 @@ inline constexpr uint8_t kOrderFlagPostOnly = 1;
 [[nodiscard]] constexpr bool IsMarketLike(OrderType t) {
   return t == OrderType::kMarket || t == OrderType::kStopLoss || t == OrderType::kTakeProfit;
 }
+// Which way a waiting stop triggers: buy stop-loss types and sell take-profit types when the last price rises to
+// the trigger (last >= trigger), the others when it falls to it (last <= trigger).
+[[nodiscard]] constexpr bool TriggersOnRise(Side side, OrderType type) {
+  return (side == Side::kBuy) == (type == OrderType::kStopLoss || type == OrderType::kStopLimit);
+}
 [[nodiscard]] constexpr Side Opposite(Side s) { return s == Side::kBuy ? Side::kSell : Side::kBuy; }
 
 // Up to 36 bytes chosen by the client (the API's client_oid). Empty = none. Fixed size so commands stay POD.

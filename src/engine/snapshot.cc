@@ -139,11 +139,14 @@ bool GetOrder(ByteReader& r, Order* o) {
          o->cum_fee.value() < kMaxAmount;
 }
 
-// The stop list an order waits in (mirrors matching.cc): buy stop-loss types and sell take-profit types trigger
-// on a rise.
-bool TriggersOnRise(const Order& o) {
-  const bool stop_loss = o.type == OrderType::kStopLoss || o.type == OrderType::kStopLimit;
-  return (o.side == Side::kBuy) == stop_loss;
+// The order of a book's stop list in the snapshot (format v1, kept): by trigger, nearest the market first (ascending
+// for a rise, descending for a fall), then by order id.
+auto StopListOrder(const OrderPool& pool, bool rise) {
+  return [&pool, rise](uint32_t a, uint32_t b) {
+    const Order &x = pool[a], &y = pool[b];
+    if (x.trigger != y.trigger) return rise ? x.trigger < y.trigger : x.trigger > y.trigger;
+    return x.id < y.id;
+  };
 }
 
 }  // namespace
@@ -213,9 +216,13 @@ std::string Engine::SaveSnapshot() const {
         return true;
       });
     }
-    for (const auto* stops : {&b->stops_rise, &b->stops_fall}) {
-      w.U32(static_cast<uint32_t>(stops->size()));
-      for (uint32_t s : *stops) w.U64(m.pool_[s].id.value());
+    for (const StopQueue* stops : {&b->stops_rise, &b->stops_fall}) {
+      std::vector<uint32_t> list;
+      list.reserve(stops->size());
+      stops->ForEach([&](uint32_t s) { list.push_back(s); });
+      std::sort(list.begin(), list.end(), StopListOrder(m.pool_, stops->rise()));
+      w.U32(static_cast<uint32_t>(list.size()));
+      for (uint32_t s : list) w.U64(m.pool_[s].id.value());
     }
   }
   w.U32(static_cast<uint32_t>(m.api_keys_.size()));
@@ -388,24 +395,24 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
         }
       }
     }
-    for (auto* stops : {&book.stops_rise, &book.stops_fall}) {
+    for (StopQueue* stops : {&book.stops_rise, &book.stops_fall}) {
       const uint32_t n = r.U32();
       if (n > r.remaining() / 8) return fail("bad stop count");
-      stops->reserve(n);
+      std::vector<uint32_t> list;
+      list.reserve(n);
       for (uint32_t k = 0; k < n; ++k) {
         const uint32_t slot = take(r.U64(), book, OrderStatus::kNew);
-        if (slot == kNil || TriggersOnRise(m.pool_[slot]) != (stops == &book.stops_rise)) {
+        if (slot == kNil || TriggersOnRise(m.pool_[slot].side, m.pool_[slot].type) != stops->rise()) {
           return fail("bad stop order in instrument " + std::to_string(bi));
         }
-        stops->push_back(slot);
+        list.push_back(slot);
       }
-      const bool rise = stops == &book.stops_rise;
-      const bool sorted = std::is_sorted(stops->begin(), stops->end(), [&](uint32_t a, uint32_t b) {
-        const Order &x = m.pool_[a], &y = m.pool_[b];
-        if (x.trigger != y.trigger) return rise ? x.trigger < y.trigger : x.trigger > y.trigger;
-        return x.id < y.id;
-      });
-      if (!sorted) return fail("stop list out of order in instrument " + std::to_string(bi));
+      if (!std::is_sorted(list.begin(), list.end(), StopListOrder(m.pool_, stops->rise()))) {
+        return fail("stop list out of order in instrument " + std::to_string(bi));
+      }
+      std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return m.pool_[a].id < m.pool_[b].id; });
+      stops->Reserve(list.size());
+      for (uint32_t s : list) stops->Push(m.pool_[s].id, m.pool_[s].trigger, s);
     }
   }
   if (version != kVersionWithoutKeys) {
