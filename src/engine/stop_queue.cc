@@ -15,23 +15,26 @@ void StopQueue::SetLeaf(size_t leaf, int64_t key) {
 }
 
 void StopQueue::Rebuild(size_t capacity) {
+  // Pack the live leaves to the front, in order (kept <= i: never overwrites a leaf still to be read).
   size_t kept = 0;
   for (size_t i = 0; i < used_; ++i) {
     const int64_t key = tree_[capacity_ + i];
     if (key == kEmpty) continue;
     ids_[kept] = ids_[i];
     slots_[kept] = slots_[i];
-    tree_[capacity_ + kept] = key;  // kept <= i: never overwrites a leaf still to be read
+    tree_[capacity_ + kept] = key;
     ++kept;
   }
-  std::vector<int64_t> keys(tree_.begin() + static_cast<std::ptrdiff_t>(capacity_),
-                            tree_.begin() + static_cast<std::ptrdiff_t>(capacity_ + kept));
-  capacity_ = capacity;
-  used_ = kept;
   ids_.resize(capacity);
   slots_.resize(capacity);
-  tree_.assign(2 * capacity, kEmpty);
-  std::copy(keys.begin(), keys.end(), tree_.begin() + static_cast<std::ptrdiff_t>(capacity));
+  tree_.resize(2 * capacity, kEmpty);
+  const auto at = [this](size_t index) { return tree_.begin() + static_cast<std::ptrdiff_t>(index); };
+  if (capacity != capacity_) {  // the capacity only grows, so the leaves move up: copy from the back
+    std::copy_backward(at(capacity_), at(capacity_ + kept), at(capacity + kept));
+  }
+  std::fill(at(capacity + kept), tree_.end(), kEmpty);
+  capacity_ = capacity;
+  used_ = kept;
   for (size_t node = capacity; node-- > 1;) tree_[node] = std::min(tree_[2 * node], tree_[2 * node + 1]);
 }
 

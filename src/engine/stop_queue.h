@@ -61,7 +61,7 @@ class StopQueue {
   static constexpr int64_t kEmpty = INT64_MAX;  // a hole: meets no price (triggers are below kMaxPriceTicks)
 
   void SetLeaf(size_t leaf, int64_t key);
-  void Rebuild(size_t capacity);  // packs the live leaves into a tree of `capacity` leaves
+  void Rebuild(size_t capacity);  // packs the live leaves into a tree of `capacity` (>= capacity_) leaves
 
   bool rise_;
   size_t capacity_ = 0;  // leaves, a power of two (0 before the first Push)

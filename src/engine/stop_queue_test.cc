@@ -120,6 +120,27 @@ void RunRandom(bool rise, uint64_t seed) {
 TEST(StopQueueTest, ShouldMatchABruteForceModelForRisingStops) { RunRandom(true, 1); }
 TEST(StopQueueTest, ShouldMatchABruteForceModelForFallingStops) { RunRandom(false, 2); }
 
+TEST(StopQueueTest, ShouldKeepItsStopsThroughReserve) {
+  StopQueue queue(false);
+  Model model;
+  for (uint32_t k = 1; k <= 100; ++k) {
+    queue.Push(OrderId{k}, PriceTicks{1'000 - k}, k);
+    model[k] = Waiting{1'000 - int64_t{k}, k};
+  }
+  for (uint64_t k = 1; k <= 100; k += 2) {
+    ASSERT_TRUE(queue.Erase(OrderId{k}));
+    model.erase(k);
+  }
+  queue.Reserve(5'000);
+  ASSERT_NO_FATAL_FAILURE(ExpectSame(queue, model));
+  const size_t reserved = queue.MemoryBytes();
+  for (uint32_t k = 101; k <= 5'050; ++k) queue.Push(OrderId{k}, PriceTicks{2'000}, k);
+  EXPECT_EQ(queue.MemoryBytes(), reserved);  // no growth within what was reserved
+  EXPECT_EQ(queue.FirstMet(PriceTicks{2'001}), kNil);
+  EXPECT_EQ(queue.FirstMet(PriceTicks{999}), 101u);  // id 1 (trigger 999) was erased; the new ones wait at 2,000
+  EXPECT_EQ(queue.FirstMet(PriceTicks{950}), 2u);    // the lowest live id with trigger >= 950
+}
+
 TEST(StopQueueTest, ShouldPackHolesInsteadOfGrowingWhenFewStopsWait) {
   StopQueue queue(true);
   uint64_t id = 0;
