@@ -68,6 +68,10 @@ class FingerprintIndex {
   [[nodiscard]] size_t capacity() const { return slots_.size(); }
   [[nodiscard]] size_t MemoryBytes() const { return slots_.size() * sizeof(Entry); }
 
+  // The 32 bits kept of `key`; the home of a key in a table of 2^k entries is their top k bits, so keys whose
+  // fingerprints share their top bits pile up in one probe run.
+  static uint32_t Fingerprint(uint64_t key) { return static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 32); }
+
  private:
   struct Entry {
     uint32_t fingerprint = 0;
@@ -75,7 +79,6 @@ class FingerprintIndex {
   };
   static_assert(sizeof(Entry) == 8);
 
-  static uint32_t Fingerprint(uint64_t key) { return static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 32); }
   // The capacity is at most 2^32 entries, so the home's bits are all in the fingerprint.
   [[nodiscard]] size_t Home(uint32_t fingerprint) const { return fingerprint >> shift_; }
 

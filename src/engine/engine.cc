@@ -2,6 +2,10 @@
 // Accounts and API keys are in accounts.cc.
 #include "engine/engine.h"
 
+// XXH3_generateSecret and XXH3_SECRET_DEFAULT_SIZE are in xxhash.h's stable advanced API.
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -40,6 +44,13 @@ Engine::Impl::Impl(const EngineConfig& config)
       by_oid_(size_t{config.expected_orders} * 4, 4),
       accounts_(&huge_pages_, &memory_),
       account_book_index_(size_t{config.expected_account_books} * 2) {
+  static_assert(kIndexSecretBytes == XXH3_SECRET_DEFAULT_SIZE);
+  if (config.index_seed != 0) {
+    if (XXH3_generateSecret(index_secret_.data(), index_secret_.size(), &config.index_seed, sizeof config.index_seed) !=
+        XXH_OK) {
+      config_.index_seed = 0;  // cannot happen with these sizes; unkeyed is still correct
+    }
+  }
   events_.reserve(4096);
   account_books_.reserve(config.expected_account_books);
   accounts_.Reserve(config.expected_accounts);
@@ -354,7 +365,7 @@ void Engine::Impl::EmitOrderUpdate(const Order& o) {
                                         o.cum_notional, o.cum_fee});
 }
 
-uint64_t Engine::Impl::OidKey(AccountId account, const ClientOid& oid) {
+uint64_t Engine::Impl::ClientOidKey(AccountId account, const ClientOid& oid, const unsigned char* secret) {
   // The account is hashed as part of the input, not passed as the seed: XXH3 folds a seed into a short input by
   // little more than XOR, so with small account ids as seeds the short client_oids of different accounts kept
   // colliding (measured on the standard workload: 58% of placements met another account's key in the index, each
@@ -363,7 +374,10 @@ uint64_t Engine::Impl::OidKey(AccountId account, const ClientOid& oid) {
   const uint32_t id = account.value();
   std::memcpy(input, &id, sizeof id);
   std::memcpy(input + sizeof id, oid.bytes, oid.len);
-  return XXH3_64bits(input, sizeof id + oid.len);
+  // With a secret only the engine knows, no client can compute where its keys land (the secret is the whole of
+  // XXH3's key material, not a seed folded into the built-in one).
+  return secret != nullptr ? XXH3_64bits_withSecret(input, sizeof id + oid.len, secret, kIndexSecretBytes)
+                           : XXH3_64bits(input, sizeof id + oid.len);
 }
 
 OrderView Engine::Impl::View(uint32_t slot) const {

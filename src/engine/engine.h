@@ -43,6 +43,11 @@ struct EngineConfig {
   uint32_t max_accounts = 16u << 20;        // account ids must be below this
   uint32_t max_open_orders_per_account = 1u << 20;  // kTooManyOpenOrders past it
   AccountId fee_account{0};                 // receives fees, pays rebates; cannot trade
+  // Keys the hash that files client_oids in their index. 0: XXH3's built-in secret, which anyone can compute, so a
+  // client could pick client_oids that all land in one place of the index and make every lookup there walk them
+  // (hash flooding). sequexd draws a random seed at every start. The seed changes only where keys are filed, never
+  // the state, the events, the state hash or a snapshot: engines with different seeds stay in lock-step.
+  uint64_t index_seed = 0;
 };
 
 struct DepthLevel {

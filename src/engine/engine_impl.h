@@ -182,8 +182,14 @@ class Engine::Impl {
   [[nodiscard]] AssetId HeldAsset(const Order& o, const Book& b) const {
     return o.side == Side::kBuy ? b.def.quote : b.def.base;
   }
-  // The by_oid_ index key of (account, client_oid): a 64-bit hash, so keys of different pairs almost never meet.
-  [[nodiscard]] static uint64_t OidKey(AccountId account, const ClientOid& oid);
+  // The by_oid_ index key of (account, client_oid): a 64-bit hash, so keys of different pairs almost never meet,
+  // keyed by EngineConfig::index_seed.
+  [[nodiscard]] uint64_t OidKey(AccountId account, const ClientOid& oid) const {
+    return ClientOidKey(account, oid, config_.index_seed != 0 ? index_secret_.data() : nullptr);
+  }
+  // The same with a given XXH3 secret of kIndexSecretBytes (nullptr: XXH3's built-in one).
+  [[nodiscard]] static uint64_t ClientOidKey(AccountId account, const ClientOid& oid, const unsigned char* secret);
+  static constexpr size_t kIndexSecretBytes = 192;  // XXH3_SECRET_DEFAULT_SIZE
   void EmitBalance(AccountId account, AssetId asset);
   // The same event for a balance whose position in the account the caller knows (an order's held_position, or what
   // Account::PositionOf said): no lookup, so no wait for the account's asset table.
@@ -195,6 +201,7 @@ class Engine::Impl {
   void Done() { events_.emplace_back(DoneEvent{}); }
 
   EngineConfig config_;
+  alignas(64) std::array<unsigned char, kIndexSecretBytes> index_secret_{};  // from config_.index_seed, if not 0
   // Huge-page memory for the containers read at random (accounts and their vectors, order links, account lists),
   // under a pool that reuses freed blocks. Declared before every member that draws from it, so it outlives them.
   HugePageResource huge_pages_;

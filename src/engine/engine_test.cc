@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/fingerprint_index.h"
 #include "engine/engine_impl.h"
 #include "engine/engine_test_util.h"
+#include "journal/test_commands.h"
 
 namespace sequex {
 namespace {
@@ -123,11 +127,77 @@ TEST(OidKeyTest, ShouldGiveShortClientOidsOfDifferentAccountsDistinctIndexKeys) 
     for (uint32_t ref = 1; ref <= 1000; ++ref) {
       ClientOid oid;
       ASSERT_TRUE(oid.Assign(std::to_string(ref)));
-      keys.push_back(Engine::Impl::OidKey(AccountId{account}, oid));
+      keys.push_back(Engine::Impl::ClientOidKey(AccountId{account}, oid, nullptr));
     }
   }
   std::sort(keys.begin(), keys.end());
   EXPECT_EQ(std::adjacent_find(keys.begin(), keys.end()), keys.end());
+}
+
+// Hash flooding: client_oids chosen so that their unkeyed index keys share the top 12 bits of their fingerprint
+// (found by trying about 4,096 candidates each, as an attacker would offline) would all share one probe run of the
+// client_oid index. Keyed by a seed the client does not know, they spread like any other keys.
+TEST(OidKeyTest, ShouldSpreadClientOidsAimedAtOnePlaceOnceTheIndexIsKeyed) {
+  constexpr uint32_t kTarget = 0x5A5;  // top 12 bits aimed at
+  const AccountId attacker{7};
+  std::vector<ClientOid> aimed;
+  for (uint64_t n = 0; aimed.size() < 200; ++n) {
+    ClientOid oid;
+    ASSERT_TRUE(oid.Assign(std::to_string(n)));  // no prefix: GCC 12 warns (-Wrestrict) on "x" + std::string
+    if (FingerprintIndex::Fingerprint(Engine::Impl::ClientOidKey(attacker, oid, nullptr)) >> 20 == kTarget) {
+      aimed.push_back(oid);
+    }
+  }
+  EngineConfig keyed_config;
+  keyed_config.index_seed = 0x243F6A8885A308D3ull;
+  const Engine::Impl keyed(keyed_config);
+  std::map<uint32_t, int> homes;
+  for (const ClientOid& oid : aimed) ++homes[FingerprintIndex::Fingerprint(keyed.OidKey(attacker, oid)) >> 20];
+  int most = 0;
+  for (const auto& [home, count] : homes) most = std::max(most, count);
+  EXPECT_LE(most, 4);  // 200 keys over 4,096 homes: a home with 5 would be a one-in-a-million draw
+  const Engine::Impl unkeyed{EngineConfig{}};
+  EXPECT_EQ(unkeyed.OidKey(attacker, aimed[0]), Engine::Impl::ClientOidKey(attacker, aimed[0], nullptr));
+}
+
+// The seed moves keys within the index and nothing else: engines with different seeds give the same events and the
+// same state hash command by command, and each loads the other's snapshot.
+TEST(OidKeyTest, ShouldKeepEnginesWithDifferentIndexSeedsInLockStep) {
+  std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
+  const std::vector<CommandBody> trading = sequex::testing::TradingCommands(3, 20'000, 10);
+  bodies.insert(bodies.end(), trading.begin(), trading.end());
+  EngineConfig a_config;
+  a_config.index_seed = 1;
+  EngineConfig b_config;
+  b_config.index_seed = 0x9E3779B97F4A7C15ull;
+  Engine plain;
+  Engine a(a_config);
+  Engine b(b_config);
+  size_t with_oid = 0;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    const Command c{i + 1, static_cast<TimeNs>(i), bodies[i]};
+    if (const auto* p = std::get_if<PlaceOrder>(&c.body); p != nullptr && !p->client_oid.empty()) ++with_oid;
+    const std::span<const Event> expected_span = plain.Apply(c);
+    const std::vector<Event> expected(expected_span.begin(), expected_span.end());
+    for (Engine* e : {&a, &b}) {
+      const std::span<const Event> got = e->Apply(c);
+      ASSERT_EQ(got.size(), expected.size()) << "command " << i;
+      for (size_t k = 0; k < got.size(); ++k) ASSERT_EQ(got[k].index(), expected[k].index()) << "command " << i;
+    }
+    if (i % 1'000 == 0) {
+      ASSERT_EQ(a.StateHash(), plain.StateHash()) << "command " << i;
+      ASSERT_EQ(b.StateHash(), plain.StateHash()) << "command " << i;
+    }
+  }
+  EXPECT_GT(with_oid, 1'000u);  // the flow does use client_oids
+  EXPECT_EQ(a.StateHash(), plain.StateHash());
+  EXPECT_EQ(b.StateHash(), plain.StateHash());
+  EXPECT_EQ(a.SaveSnapshot(), plain.SaveSnapshot());
+  std::string error;
+  const std::unique_ptr<Engine> restored = Engine::LoadSnapshot(a.SaveSnapshot(), b_config, &error);
+  ASSERT_NE(restored, nullptr) << error;
+  EXPECT_EQ(restored->StateHash(), plain.StateHash());
+  EXPECT_EQ(restored->Audit(), "");
 }
 
 }  // namespace

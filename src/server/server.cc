@@ -1,13 +1,15 @@
 #include "server/server.h"
 
+#include <simdjson.h>
+#include <sys/stat.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
-#include <simdjson.h>
+#include <random>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "api/decimal.h"
 #include "api/json_writer.h"
@@ -80,6 +82,13 @@ bool Server::Recover(std::string* error) {
   if (ec) {
     *error = "cannot create " + config_.data_dir + ": " + ec.message();
     return false;
+  }
+  // The client_oid index's hash is keyed afresh at every start, so that no client can learn where its client_oids
+  // land and aim them all at one place (EngineConfig::index_seed). It moves keys within the index, nothing else:
+  // the state, the events and the hash are the same with any seed, so recovery and replicas are unaffected.
+  if (config_.engine.index_seed == 0) {
+    std::random_device random;
+    while (config_.engine.index_seed == 0) config_.engine.index_seed = uint64_t{random()} << 32 | random();
   }
   snapshot::RecoveryResult r;
   const journal::Status s = snapshot::Recover(env, config_.data_dir, config_.engine, {}, &r);
