@@ -116,57 +116,24 @@ class ReplayPipeline {
   bool stopped_ = false;
 };
 
-}  // namespace
-
-Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& config, const RecoveryOptions& options,
-               RecoveryResult* result) {
-  RecoveryResult& r = *result;
-  r = RecoveryResult{};
-  Status s = env->CreateDir(dir);
-  if (!s.ok()) return s;
-
-  auto t0 = std::chrono::steady_clock::now();
-  if (options.use_snapshots) {
-    std::vector<SnapshotInfo> snaps;
-    s = ListSnapshots(env, dir, &snaps);
-    if (!s.ok()) return s;
-    for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
-      SnapshotInfo info;
-      std::unique_ptr<Engine> e;
-      s = ReadSnapshot(env, dir, it->name, config, &info, &e);
-      if (s.ok()) {
-        r.engine = std::move(e);
-        r.snapshot_seq = info.meta.seq;
-        r.last_seq = info.meta.seq;
-        r.last_time = info.meta.time;
-        r.log.push_back("loaded " + info.name + " (seq " + std::to_string(info.meta.seq) + ")");
-        break;
-      }
-      r.log.push_back("skipped invalid snapshot: " + s.ToString());
-    }
-  }
-  r.snapshot_load_seconds = Since(t0);
-  if (!r.engine) r.engine = std::make_unique<Engine>(config);
-
-  t0 = std::chrono::steady_clock::now();
-  // Two threads, as a restart has two cores: a reader thread reads, checks and decodes the journal into batches
-  // while this thread applies the batches before them (ReplayPipeline). What the reader reports (corruption, an
-  // undecodable command, a gap before the journal's start) ends the stream at a record boundary: everything before
-  // it is applied, as in a single-threaded scan. A checkpoint mismatch found here stops the reader.
-  ReplayPipeline pipeline;
-  journal::JournalScan scan;
-  std::thread reader([&] {
+// The reader thread of one recovery attempt: reads, checks and decodes the journal into `pipeline`'s batches, handing
+// on the commands after `from` (the state the attempt starts from) and the checkpoints at or after it. What it
+// reports (corruption, an undecodable command, a gap before the journal's start) ends the stream at a record
+// boundary: everything before it is handed on, as in a single-threaded scan.
+std::thread StartReader(journal::Env* env, const std::string& dir, SeqNo from, ReplayPipeline& pipeline,
+                        journal::JournalScan& scan) {
+  return std::thread([env, &dir, from, &pipeline, &scan] {
     bool started = false;
-    SeqNo decoded_seq = r.snapshot_seq;  // the last command the reader has handed on (or the snapshot's)
+    SeqNo decoded_seq = from;  // the last command the reader has handed on (or the starting state's)
     ReplayBatch* batch = nullptr;
     try {
       scan = journal::ScanJournal(env, dir, [&](const JournalRecord& rec) -> Status {
         if (!started) {
           started = true;
           // The journal must continue the state: its first command may not be past the one after the snapshot.
-          if (rec.type == RecordType::kCommand && rec.seq > r.snapshot_seq + 1) {
+          if (rec.type == RecordType::kCommand && rec.seq > from + 1) {
             return Status::Corruption("journal starts at seq " + std::to_string(rec.seq) + " but the state is at seq " +
-                                      std::to_string(r.snapshot_seq) + ": commands in between are missing");
+                                      std::to_string(from) + ": commands in between are missing");
           }
         }
         if (rec.type == RecordType::kCheckpoint) {
@@ -178,7 +145,7 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
           batch = nullptr;
           return Status::Ok();
         }
-        if (rec.seq <= r.snapshot_seq) return Status::Ok();
+        if (rec.seq <= from) return Status::Ok();
         if (batch == nullptr && (batch = pipeline.TakeEmpty()) == nullptr) return pipeline.Stopped();
         Command& cmd = batch->commands[batch->count];
         const journal::CodecError e = journal::DecodeCommandBody(rec.payload, &cmd.body);
@@ -201,43 +168,103 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
     if (batch != nullptr) pipeline.Hand(batch);  // what was decoded before an error or the end is valid
     pipeline.Close();
   });
-  // Whatever way this function leaves (an exception from the engine included), the reader is stopped and joined.
-  struct StopAndJoin {
-    ReplayPipeline& pipeline;
-    std::thread& thread;
-    ~StopAndJoin() {
-      pipeline.Stop();
-      thread.join();
+}
+
+// One attempt's pipeline and reader thread. Stop() stops the reader at its next record and joins it; the destructor
+// does the same, so whatever way Recover is left (an exception from the engine included), the reader is joined
+// before the scan it writes goes away.
+struct ReaderThread {
+  std::unique_ptr<ReplayPipeline> pipeline;
+  std::thread thread;
+  ReaderThread() = default;
+  ReaderThread(const ReaderThread&) = delete;
+  ReaderThread& operator=(const ReaderThread&) = delete;
+  ~ReaderThread() { Stop(); }
+  void Start(journal::Env* env, const std::string& dir, SeqNo from, journal::JournalScan& scan) {
+    Stop();
+    pipeline = std::make_unique<ReplayPipeline>();
+    scan = journal::JournalScan{};
+    thread = StartReader(env, dir, from, *pipeline, scan);
+  }
+  void Stop() {
+    if (!thread.joinable()) return;
+    pipeline->Stop();
+    thread.join();
+  }
+};
+
+}  // namespace
+
+Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& config, const RecoveryOptions& options,
+               RecoveryResult* result) {
+  RecoveryResult& r = *result;
+  r = RecoveryResult{};
+  Status s = env->CreateDir(dir);
+  if (!s.ok()) return s;
+
+  // Two threads, as a restart has two cores. A reader thread reads, checks and decodes the journal into batches
+  // (StartReader) while this thread applies the batches before them (ReplayPipeline); a checkpoint mismatch found
+  // here stops the reader. The reader starts before the snapshot is loaded: it has to read (and check) every record
+  // the snapshot already covers before it reaches the first one to apply, and loading the snapshot takes about as
+  // long, so the two overlap. The newest snapshot is tried first; if it turns out invalid, that attempt's reader is
+  // stopped and the next older one (at last, none) is tried with a reader of its own.
+  std::vector<SnapshotInfo> snaps;
+  if (options.use_snapshots) {
+    s = ListSnapshots(env, dir, &snaps);
+    if (!s.ok()) return s;
+  }
+  const auto t_start = std::chrono::steady_clock::now();
+  journal::JournalScan scan;  // written by the reader thread until it is joined
+  ReaderThread reader;
+  for (size_t tried = 0;; ++tried) {
+    const SnapshotInfo* candidate = tried < snaps.size() ? &snaps[snaps.size() - 1 - tried] : nullptr;
+    reader.Start(env, dir, candidate != nullptr ? candidate->meta.seq : 0, scan);
+    if (candidate == nullptr) {
+      r.engine = std::make_unique<Engine>(config);
+      break;
     }
-  };
+    SnapshotInfo info;
+    std::unique_ptr<Engine> e;
+    s = ReadSnapshot(env, dir, candidate->name, config, &info, &e);
+    if (s.ok() && info.meta.seq == candidate->meta.seq) {
+      r.engine = std::move(e);
+      r.snapshot_seq = info.meta.seq;
+      r.last_seq = info.meta.seq;
+      r.last_time = info.meta.time;
+      r.log.push_back("loaded " + info.name + " (seq " + std::to_string(info.meta.seq) + ")");
+      break;
+    }
+    r.log.push_back("skipped invalid snapshot: " +
+                    (s.ok() ? candidate->name + " holds seq " + std::to_string(info.meta.seq) : s.ToString()));
+  }
+  r.snapshot_load_seconds = Since(t_start);
+  const auto t0 = std::chrono::steady_clock::now();
 
   Engine& engine = *r.engine;
+  ReplayPipeline& pipeline = *reader.pipeline;
   Status applied;  // a checkpoint mismatch, if one is found
-  {
-    const StopAndJoin stop_and_join{pipeline, reader};
-    while (ReplayBatch* batch = pipeline.TakeFull()) {
-      const std::span<const Command> commands(batch->commands.data(), batch->count);
-      engine.ApplyInOrder(commands, [](const Command&, std::span<const Event>) {});
-      r.replayed += commands.size();
-      if (!commands.empty()) {
-        r.last_seq = commands.back().seq;
-        r.last_time = commands.back().time;
-      }
-      if (batch->checkpoint) {
-        const ReplayBatch::Checkpoint& cp = *batch->checkpoint;
-        const uint64_t got = engine.StateHash();
-        if (cp.want != got) {
-          applied = Status::Corruption(cp.segment + " offset " + std::to_string(cp.offset) + " (seq " +
-                                       std::to_string(cp.seq) + "): checkpoint hash mismatch: journal says " +
-                                       std::to_string(cp.want) + ", replayed state has " + std::to_string(got));
-          pipeline.Stop();
-          break;
-        }
-        ++r.checkpoints_verified;
-      }
-      pipeline.GiveBack(batch);
+  while (ReplayBatch* batch = pipeline.TakeFull()) {
+    const std::span<const Command> commands(batch->commands.data(), batch->count);
+    engine.ApplyInOrder(commands, [](const Command&, std::span<const Event>) {});
+    r.replayed += commands.size();
+    if (!commands.empty()) {
+      r.last_seq = commands.back().seq;
+      r.last_time = commands.back().time;
     }
+    if (batch->checkpoint) {
+      const ReplayBatch::Checkpoint& cp = *batch->checkpoint;
+      const uint64_t got = engine.StateHash();
+      if (cp.want != got) {
+        applied = Status::Corruption(cp.segment + " offset " + std::to_string(cp.offset) + " (seq " +
+                                     std::to_string(cp.seq) + "): checkpoint hash mismatch: journal says " +
+                                     std::to_string(cp.want) + ", replayed state has " + std::to_string(got));
+        break;
+      }
+      ++r.checkpoints_verified;
+    }
+    pipeline.GiveBack(batch);
   }
+  reader.Stop();  // the scan is complete (or stopped by a mismatch) only once the reader is joined
   if (!applied.ok()) return applied;
   r.replay_seconds = Since(t0);
   if (!scan.status.ok()) return scan.status;

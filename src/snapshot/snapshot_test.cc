@@ -200,6 +200,27 @@ TEST(SnapshotTest, ShouldRecoverFromSnapshotPlusJournalTailWithTheSameHash) {
   ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &fallback).ok());
   EXPECT_LT(fallback.snapshot_seq, from_snapshot.snapshot_seq);
   EXPECT_EQ(fallback.engine->StateHash(), engine.StateHash());
+  // The journal reader starts before a snapshot loads; each rejected snapshot's reader is stopped and a new one
+  // reads from the next candidate. Every snapshot corrupt: the whole journal, from an empty engine.
+  std::vector<std::string> kept;  // as they are now (the newest already corrupt), to put back for the check below
+  for (const SnapshotInfo& snap : snaps) {
+    const std::string path = dir.path() + "/" + snap.name;
+    kept.push_back(sequex::testing::ReadAll(path));
+    std::string bytes = kept.back();
+    bytes[bytes.size() / 3] ^= 4;
+    sequex::testing::WriteAll(path, bytes);
+  }
+  RecoveryResult none_valid;
+  ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &none_valid).ok());
+  EXPECT_EQ(none_valid.snapshot_seq, 0u);
+  EXPECT_EQ(none_valid.replayed, cmds.size());
+  EXPECT_EQ(none_valid.engine->StateHash(), engine.StateHash());
+  size_t skipped = 0;
+  for (const std::string& line : none_valid.log) {
+    if (line.rfind("skipped invalid snapshot", 0) == 0) ++skipped;
+  }
+  EXPECT_EQ(skipped, snaps.size());
+  for (size_t i = 0; i < snaps.size(); ++i) sequex::testing::WriteAll(dir.path() + "/" + snaps[i].name, kept[i]);
 
   // Retention: keep 2 snapshots, drop the segments they cover; recovery still gives the same state.
   std::string report;
