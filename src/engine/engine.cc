@@ -44,12 +44,10 @@ Engine::Impl::Impl(const EngineConfig& config)
       by_oid_(size_t{config.expected_orders} * 4, 4),
       accounts_(&huge_pages_, &memory_),
       account_book_index_(size_t{config.expected_account_books} * 2) {
-  static_assert(kIndexSecretBytes == XXH3_SECRET_DEFAULT_SIZE);
+  // XXH3_generateSecret fails only for a secret shorter than XXH3_SECRET_SIZE_MIN, which this one is not.
+  static_assert(kIndexSecretBytes == XXH3_SECRET_DEFAULT_SIZE && kIndexSecretBytes >= XXH3_SECRET_SIZE_MIN);
   if (config.index_seed != 0) {
-    if (XXH3_generateSecret(index_secret_.data(), index_secret_.size(), &config.index_seed, sizeof config.index_seed) !=
-        XXH_OK) {
-      config_.index_seed = 0;  // cannot happen with these sizes; unkeyed is still correct
-    }
+    (void)XXH3_generateSecret(index_secret_.data(), index_secret_.size(), &config.index_seed, sizeof config.index_seed);
   }
   events_.reserve(4096);
   account_books_.reserve(config.expected_account_books);
@@ -491,11 +489,13 @@ uint64_t Engine::Impl::StateHash() const {
         }
       }
     }
+    // Each queue walks its stops in ascending order id already: one merge puts both in that order.
     std::vector<uint32_t> stops;
-    for (const StopQueue* queue : {&b->stops_rise, &b->stops_fall}) {
-      queue->ForEach([&](uint32_t s) { stops.push_back(s); });
-    }
-    std::sort(stops.begin(), stops.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
+    b->stops_rise.ForEach([&](uint32_t s) { stops.push_back(s); });
+    const auto rise_end = static_cast<std::ptrdiff_t>(stops.size());
+    b->stops_fall.ForEach([&](uint32_t s) { stops.push_back(s); });
+    std::inplace_merge(stops.begin(), stops.begin() + rise_end, stops.end(),
+                       [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
     h.U64(stops.size());
     for (uint32_t s : stops) HashOrder(h, pool_[s]);
   }
