@@ -41,7 +41,9 @@ struct EngineConfig {
   // Hard limits: commands past them are rejected, so hostile flows cannot exhaust memory.
   uint32_t max_orders = 64u << 20;          // open orders, engine-wide (kRejectedByEngine past it)
   uint32_t max_accounts = 16u << 20;        // account ids must be below this
-  uint32_t max_open_orders_per_account = 1u << 20;  // kTooManyOpenOrders past it
+  // Resting orders and waiting stops of one account (kTooManyOpenOrders past it). A venue rule, like the large
+  // venues' caps, that also bounds what listing one account's open orders costs the server: about 7 MB of JSON.
+  uint32_t max_open_orders_per_account = 10'000;
   AccountId fee_account{0};                 // receives fees, pays rebates; cannot trade
   // Keys the hash that files client_oids in their index. 0: XXH3's built-in secret, which anyone can compute, so a
   // client could pick client_oids that all land in one place of the index and make every lookup there walk them

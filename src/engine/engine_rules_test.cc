@@ -97,6 +97,32 @@ TEST_F(RulesTest, ShouldLeaveWaitingAStopThatThePriceMovesBackFromDuringACascade
 }
 
 // Thousands of stops at one trigger (and as many cancelled among them) fire in one command, oldest first.
+// The default venue rule: 10,000 open orders per account, resting and waiting stops alike. It bounds what one
+// account can ask the server to list at once (private/get-open-orders, the user.order snapshot).
+TEST_F(RulesTest, ShouldRejectAnOrderPastTenThousandOpenOrdersOfOneAccountAndChangeNothing) {
+  ASSERT_EQ(EngineConfig{}.max_open_orders_per_account, 10'000u);
+  TradeAt(50'000);
+  v.Fund(5, int64_t{1} << 40, int64_t{1} << 40);
+  std::vector<OrderId> open;
+  for (uint32_t k = 0; k < 10'000; ++k) {
+    const PlaceOrder p = k % 10 == 0 ? Stop(5, Side::kSell, OrderType::kStopLimit, 49'990, 1, 49'990)
+                                     : Venue::Limit(5, Side::kBuy, 49'000 + static_cast<int64_t>(k % 900), 1);
+    open.push_back(AcceptedId(v.Do(p)));
+    ASSERT_NE(open.back(), OrderId{0}) << "order " << k;
+  }
+  const uint64_t before = v.engine().StateHash();
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(5, Side::kBuy, 49'000, 1))), RejectReason::kTooManyOpenOrders);
+  EXPECT_EQ(RejectOf(v.Do(Stop(5, Side::kSell, OrderType::kStopLoss, 49'990, 1))), RejectReason::kTooManyOpenOrders);
+  EXPECT_EQ(v.engine().StateHash(), before);
+  AcceptedId(v.Do(Venue::Limit(2, Side::kBuy, 49'000, 1)));  // another account is not limited by it
+  CancelOrder cancel;
+  cancel.account = AccountId{5};
+  cancel.order_id = open.back();
+  v.Do(cancel);
+  AcceptedId(v.Do(Venue::Limit(5, Side::kBuy, 49'000, 1)));  // a cancel frees a place
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(5, Side::kBuy, 49'000, 1))), RejectReason::kTooManyOpenOrders);
+}
+
 TEST_F(RulesTest, ShouldTriggerThousandsOfStopsAtOnePriceOldestFirst) {
   TradeAt(50'000);
   std::vector<OrderId> waiting;

@@ -150,24 +150,39 @@ class WsSession final : public Outbox, public std::enable_shared_from_this<WsSes
     if (!posted) Close();  // the publisher is overloaded; the client reconnects and resubscribes
   }
 
+  // Unsent output is bounded by max_outbound_bytes, with one exception: a single message larger than the limit
+  // may wait outside it. Only an answer to the client's own request gets that large (get-open-orders and the
+  // user.order snapshot list up to the venue's 10,000 open orders per account), and a client that asks for one
+  // must get it whole, with the pushes and replies that queue behind it. A second one waiting at the same time
+  // means the client asks faster than it reads: it is disconnected like any slow reader.
   void Enqueue(Message m) {
     if (closed_) return;
     const uint64_t limit = context_->gateway->config().max_outbound_bytes;
-    if (queued_bytes_ + m->size() > limit) {
+    const bool outside_limit = m->size() > limit && !oversized_queued_;
+    if (!outside_limit && queued_bytes_ + m->size() > limit) {
       context_->counters.slow_disconnects.fetch_add(1, std::memory_order_relaxed);
       return Close();
     }
-    queued_bytes_ += m->size();
-    queue_.push_back(std::move(m));
+    if (outside_limit) {
+      oversized_queued_ = true;
+    } else {
+      queued_bytes_ += m->size();
+    }
+    queue_.push_back(Queued{std::move(m), outside_limit});
     if (!writing_) DoWrite();
   }
 
   void DoWrite() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+    ws_.async_write(asio::buffer(*queue_.front().message), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (self->queue_.empty()) return;
-      self->queued_bytes_ -= self->queue_.front()->size();
+      const Queued& written = self->queue_.front();
+      if (written.outside_limit) {
+        self->oversized_queued_ = false;
+      } else {
+        self->queued_bytes_ -= written.message->size();
+      }
       self->queue_.pop_front();
       if (ec) return self->Close();
       if (!self->queue_.empty() && !self->closed_) {
@@ -216,8 +231,13 @@ class WsSession final : public Outbox, public std::enable_shared_from_this<WsSes
   EdgeContext* context_;
   bool user_;
   std::optional<Caller> caller_;
-  std::deque<Message> queue_;
-  uint64_t queued_bytes_ = 0;
+  struct Queued {
+    Message message;
+    bool outside_limit = false;  // the one oversized message allowed to wait beyond max_outbound_bytes
+  };
+  std::deque<Queued> queue_;
+  uint64_t queued_bytes_ = 0;  // unsent bytes within the limit
+  bool oversized_queued_ = false;
   bool writing_ = false;
   bool closed_ = false;
   int64_t heartbeat_id_ = 0;

@@ -4,7 +4,8 @@
 //
 // Each session runs on its own strand; everything it owns is touched only there. Output is queued and written
 // one message at a time; a session whose queue passes max_outbound_bytes is closed at once (a slow reader cannot
-// grow the server's memory or hold up anyone else).
+// grow the server's memory or hold up anyone else). One reply larger than the limit may wait beyond it (a long
+// list of open orders); WsSession::Enqueue says why.
 #pragma once
 
 #include <atomic>

@@ -340,6 +340,67 @@ describe('heartbeats', () => {
   });
 });
 
+describe('an account at the open-order limit', () => {
+  // 10,000 open orders per account is a venue rule of the engine (EngineConfig::max_open_orders_per_account).
+  // Listed whole, they are about 7 MB of JSON: more than the default 4 MiB outbound limit of a WebSocket session,
+  // which lets one such reply wait beyond it. Rate limits raised so that placing them takes a second, not minutes.
+  const LIMIT = 10_000;
+  let venue;
+  before(async () => {
+    venue = await Server.start({ config: tomlSection('rate_limits', {
+      order_per_100ms: 1_000_000, other_private_per_100ms: 1_000_000, ws_user_per_second: 1_000_000 }) });
+  });
+  after(async () => { await venue?.dispose(); });
+
+  it('places 10,000 orders, rejects the next with 318, and lists all of them over WebSocket and REST', { timeout: 120_000 }, async () => {
+    const acct = await venue.createAccount({ USD: '1000000' });
+    const status = async () => (await venue.admin('status')).result;
+    const d0 = (await status()).slow_disconnects;
+    const ws = await RawSocket.open(venue.wsUser);
+    await ws.auth(acct);
+    const oid = (i) => `limit-${String(i).padStart(5, '0')}-`.padEnd(36, 'x');  // the longest client_oid
+    const order = (i) => ({ method: 'private/create-order', nonce: Date.now(), params: {
+      instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: String(1000 + (i % 500)), quantity: '0.0001',
+      client_oid: oid(i) } });
+    for (let start = 0; start < LIMIT; start += 1000) {
+      const replies = await Promise.all(Array.from({ length: 1000 }, (_, k) => ws.request(order(start + k), { timeoutMs: 30_000 })));
+      for (const r of replies) assert.equal(r.code, 0, JSON.stringify(r));
+    }
+    const over = await ws.request(order(LIMIT));
+    assert.equal(over.code, 318, `the 10,001st open order: ${JSON.stringify(over)}`);
+
+    // The listing and a request sent right behind it, before the listing has been read: both answered.
+    const listId = nextId();
+    ws.send({ id: listId, method: 'private/get-open-orders', nonce: Date.now(), params: {} });
+    const balance = await ws.request({ method: 'private/user-balance', nonce: Date.now(), params: {} }, { timeoutMs: 30_000 });
+    assert.equal(balance.code, 0, JSON.stringify(balance).slice(0, 300));
+    const list = await ws.next((m) => m.id === listId, { timeoutMs: 30_000, what: 'the open-order listing' });
+    assert.equal(list.code, 0, JSON.stringify(list).slice(0, 300));
+    assert.ok(JSON.stringify(list).length > 4 * 1024 * 1024, 'the listing is larger than the default outbound limit');
+    const expected = new Set(Array.from({ length: LIMIT }, (_, i) => oid(i)));
+    assert.deepEqual(new Set(list.result.data.map((o) => o.client_oid)), expected);
+
+    // The user.order channel's first message lists them too.
+    const sub = await ws.request({ method: 'subscribe', params: { channels: ['user.order.BTC_USD'] }, nonce: Date.now() });
+    assert.equal(sub.code, 0, JSON.stringify(sub).slice(0, 300));
+    const first = await ws.next((m) => m.result?.subscription === 'user.order.BTC_USD', { timeoutMs: 30_000, what: 'the user.order snapshot' });
+    assert.equal(first.result.data.length, LIMIT);
+
+    const rest = await privateCall(venue, acct, 'private/get-open-orders', { instrument_name: 'BTC_USD' });
+    assert.equal(isCode(rest, 'REST get-open-orders'), 0, rest.text.slice(0, 300));
+    assert.equal(rest.json.result.data.length, LIMIT);
+
+    // A cancel frees a place for one more.
+    const cancel = await ws.request({ method: 'private/cancel-order', nonce: Date.now(), params: { instrument_name: 'BTC_USD', client_oid: oid(0) } });
+    assert.equal(cancel.code, 0, JSON.stringify(cancel));
+    const again = await ws.request(order(LIMIT + 1));
+    assert.equal(again.code, 0, `an order after a cancel: ${JSON.stringify(again)}`);
+    assert.equal(ws.closed, null, `the session was closed: ${JSON.stringify(ws.closed)}`);
+    assert.equal((await status()).slow_disconnects, d0, 'no session was dropped as a slow reader');
+    await ws.close();
+  });
+});
+
 describe('slow readers', () => {
   // Its own server with a 512 KiB outbound limit (the default is 4 MiB): the kernel's socket buffers come on top
   // of it, and the smaller limit keeps the time this takes down without changing what is tested.
