@@ -1,6 +1,10 @@
 #include "server/projection.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
+
+#include "journal/byte_io.h"
 
 namespace sequex::server {
 namespace {
@@ -332,6 +336,292 @@ Ticker Projection::TickerOf(InstrumentId instrument, TimeNs now) const {
   }
   if (!it->second.trades.empty()) t.last = it->second.trades.front().price;
   return t;
+}
+
+// --- Save / Load -------------------------------------------------------------------------------------------------
+// Format: magic "SQXPROJ1", u32 version, i64 last_time, then the sections below, then u64 XXH3-64 of every
+// preceding byte. Counts are u32; records are written field by field.
+//   open:        n x order record, ascending by order id
+//   closed:      u32 accounts, per account (ascending): u32 account, u32 k, k x order record (newest first)
+//   trades:      u32 accounts, per account (ascending): u32 account, u32 k, k x trade record (newest first)
+//   instruments: u32 n, per instrument (ascending): u16 id, u32 k, k x public trade; 13 x (u32 k, k x candle);
+//                u32 k, k x minute bucket
+namespace {
+
+using journal::ByteReader;
+using journal::ByteWriter;
+
+constexpr char kProjectionMagic[8] = {'S', 'Q', 'X', 'P', 'R', 'O', 'J', '1'};
+constexpr uint32_t kProjectionVersion = 1;
+constexpr size_t kChecksumBytes = 8;
+
+void PutOid(ByteWriter& w, const ClientOid& oid) {
+  w.U8(oid.len);
+  w.Raw(oid.bytes, oid.len);
+}
+
+bool GetOid(ByteReader& r, ClientOid* oid) {
+  const uint8_t len = r.U8();
+  if (len > ClientOid::kMaxLen) return false;
+  return oid->Assign(r.View(len)) && r.ok();
+}
+
+template <typename E>
+bool GetEnum(ByteReader& r, E max, E* out) {
+  const uint8_t v = r.U8();
+  if (v > static_cast<uint8_t>(max)) return false;
+  *out = static_cast<E>(v);
+  return true;
+}
+
+void PutOrderRecord(ByteWriter& w, const OrderRecord& rec) {
+  const OrderView& o = rec.view;
+  w.U64(o.order_id.value());
+  w.U32(o.account.value());
+  w.U16(o.instrument.value());
+  w.U8(static_cast<uint8_t>(o.side));
+  w.U8(static_cast<uint8_t>(o.type));
+  w.U8(static_cast<uint8_t>(o.tif));
+  w.U8(static_cast<uint8_t>(o.status));
+  w.U8(o.flags);
+  w.I64(o.price.value());
+  w.I64(o.trigger_price.value());
+  w.I64(o.qty.value());
+  w.I64(o.filled.value());
+  w.I64(o.notional.value());
+  w.I64(o.held.value());
+  w.I64(o.cum_notional.value());
+  w.I64(o.cum_fee.value());
+  PutOid(w, o.client_oid);
+  w.U64(o.created_seq);
+  w.I64(o.created_time);
+  w.I64(rec.update_time);
+  w.U8(static_cast<uint8_t>(rec.cancel_reason));
+  w.U8(rec.cancelled ? 1 : 0);
+}
+
+bool GetOrderRecord(ByteReader& r, OrderRecord* rec) {
+  OrderView& o = rec->view;
+  o.order_id = OrderId{r.U64()};
+  o.account = AccountId{r.U32()};
+  o.instrument = InstrumentId{r.U16()};
+  if (!GetEnum(r, Side::kSell, &o.side) || !GetEnum(r, OrderType::kTakeProfitLimit, &o.type) ||
+      !GetEnum(r, TimeInForce::kFillOrKill, &o.tif) || !GetEnum(r, OrderStatus::kExpired, &o.status)) {
+    return false;
+  }
+  o.flags = r.U8();
+  o.price = PriceTicks{r.I64()};
+  o.trigger_price = PriceTicks{r.I64()};
+  o.qty = QtyLots{r.I64()};
+  o.filled = QtyLots{r.I64()};
+  o.notional = Amount{r.I64()};
+  o.held = Amount{r.I64()};
+  o.cum_notional = Amount{r.I64()};
+  o.cum_fee = Amount{r.I64()};
+  if (!GetOid(r, &o.client_oid)) return false;
+  o.created_seq = r.U64();
+  o.created_time = r.I64();
+  rec->update_time = r.I64();
+  if (!GetEnum(r, CancelReason::kTriggerFailed, &rec->cancel_reason)) return false;
+  const uint8_t cancelled = r.U8();
+  rec->cancelled = cancelled == 1;
+  return cancelled <= 1 && r.ok();
+}
+
+void PutTradeRecord(ByteWriter& w, const TradeRecord& t) {
+  w.U64(t.match_id);
+  w.I64(t.time);
+  w.U16(t.instrument.value());
+  w.U8(static_cast<uint8_t>(t.side));
+  w.U8(t.taker ? 1 : 0);
+  w.U64(t.order_id.value());
+  PutOid(w, t.client_oid);
+  w.I64(t.price.value());
+  w.I64(t.qty.value());
+  w.I64(t.notional.value());
+  w.I64(t.fee.value());
+  w.U32(t.account.value());
+}
+
+bool GetTradeRecord(ByteReader& r, TradeRecord* t) {
+  t->match_id = r.U64();
+  t->time = r.I64();
+  t->instrument = InstrumentId{r.U16()};
+  if (!GetEnum(r, Side::kSell, &t->side)) return false;
+  const uint8_t taker = r.U8();
+  t->taker = taker == 1;
+  t->order_id = OrderId{r.U64()};
+  if (taker > 1 || !GetOid(r, &t->client_oid)) return false;
+  t->price = PriceTicks{r.I64()};
+  t->qty = QtyLots{r.I64()};
+  t->notional = Amount{r.I64()};
+  t->fee = Amount{r.I64()};
+  t->account = AccountId{r.U32()};
+  return r.ok();
+}
+
+// A count read from the input, refused if the input cannot hold that many records of at least `min_bytes` each or
+// if it passes `cap` (the projection's own bound on that list).
+bool GetCount(ByteReader& r, size_t min_bytes, size_t cap, uint32_t* n) {
+  *n = r.U32();
+  return r.ok() && *n <= cap && *n <= r.remaining() / min_bytes;
+}
+
+}  // namespace
+
+std::string Projection::Save() const {
+  std::string out;
+  ByteWriter w(&out);
+  w.Raw(kProjectionMagic, sizeof kProjectionMagic);
+  w.U32(kProjectionVersion);
+  w.I64(last_time_);
+  std::vector<uint64_t> open_ids;
+  open_ids.reserve(open_.size());
+  for (const auto& [id, unused] : open_) open_ids.push_back(id);
+  std::sort(open_ids.begin(), open_ids.end());
+  w.U32(static_cast<uint32_t>(open_ids.size()));
+  for (uint64_t id : open_ids) PutOrderRecord(w, open_.at(id));
+  w.U32(static_cast<uint32_t>(closed_.size()));
+  for (const auto& [account, records] : closed_) {
+    w.U32(account);
+    w.U32(static_cast<uint32_t>(records.size()));
+    for (const OrderRecord& r : records) PutOrderRecord(w, r);
+  }
+  w.U32(static_cast<uint32_t>(trades_.size()));
+  for (const auto& [account, trades] : trades_) {
+    w.U32(account);
+    w.U32(static_cast<uint32_t>(trades.size()));
+    for (const TradeRecord& t : trades) PutTradeRecord(w, t);
+  }
+  w.U32(static_cast<uint32_t>(instruments_.size()));
+  for (const auto& [id, data] : instruments_) {
+    w.U16(id);
+    w.U32(static_cast<uint32_t>(data.trades.size()));
+    for (const PublicTrade& t : data.trades) {
+      w.U64(t.match_id);
+      w.I64(t.time);
+      w.I64(t.price.value());
+      w.I64(t.qty.value());
+      w.U8(static_cast<uint8_t>(t.taker_side));
+    }
+    for (const std::deque<Candle>& candles : data.candles) {
+      w.U32(static_cast<uint32_t>(candles.size()));
+      for (const Candle& c : candles) {
+        w.I64(c.start_ms);
+        w.I64(c.open.value());
+        w.I64(c.high.value());
+        w.I64(c.low.value());
+        w.I64(c.close.value());
+        w.I64(c.volume.value());
+      }
+    }
+    w.U32(static_cast<uint32_t>(data.minutes.size()));
+    for (const MinuteBucket& m : data.minutes) {
+      w.I64(m.minute);
+      w.I64(m.open.value());
+      w.I64(m.high.value());
+      w.I64(m.low.value());
+      w.I64(m.close.value());
+      w.I64(m.volume.value());
+      w.I64(m.value.value());
+    }
+  }
+  w.U64(XXH3_64bits(out.data(), out.size()));
+  return out;
+}
+
+bool Projection::Load(std::string_view bytes, std::string* error) {
+  *this = Projection{};
+  const auto fail = [&](const std::string& why) {
+    *this = Projection{};
+    *error = "projection: " + why;
+    return false;
+  };
+  if (bytes.size() < sizeof kProjectionMagic + 4 + 8 + kChecksumBytes) return fail("too short");
+  const std::string_view body = bytes.substr(0, bytes.size() - kChecksumBytes);
+  if (journal::LoadLe(bytes.data() + body.size(), 8) != XXH3_64bits(body.data(), body.size())) {
+    return fail("checksum mismatch");
+  }
+  ByteReader r(body);
+  if (r.View(sizeof kProjectionMagic) != std::string_view(kProjectionMagic, sizeof kProjectionMagic)) {
+    return fail("bad magic");
+  }
+  if (const uint32_t version = r.U32(); version != kProjectionVersion) {
+    return fail("unsupported version " + std::to_string(version));
+  }
+  last_time_ = r.I64();
+  constexpr size_t kMinOrderBytes = 100, kMinTradeBytes = 64, kMinCandleBytes = 48, kMinMinuteBytes = 56;
+  uint32_t n = 0;
+  if (!GetCount(r, kMinOrderBytes, SIZE_MAX, &n)) return fail("bad open-order count");
+  for (uint32_t i = 0; i < n; ++i) {
+    OrderRecord rec;
+    if (!GetOrderRecord(r, &rec)) return fail("bad open order");
+    const uint64_t id = rec.view.order_id.value();
+    open_by_account_[rec.view.account.value()][id] = rec.view.order_id;
+    if (!open_.emplace(id, rec).second) return fail("open order listed twice");
+  }
+  if (!GetCount(r, 8, SIZE_MAX, &n)) return fail("bad account count");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::deque<OrderRecord>& records = closed_[r.U32()];
+    uint32_t k = 0;
+    if (!records.empty() || !GetCount(r, kMinOrderBytes, kOrderHistory, &k)) return fail("bad order history");
+    records.resize(k);
+    for (OrderRecord& rec : records) {
+      if (!GetOrderRecord(r, &rec)) return fail("bad closed order");
+    }
+  }
+  if (!GetCount(r, 8, SIZE_MAX, &n)) return fail("bad account count");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::deque<TradeRecord>& trades = trades_[r.U32()];
+    uint32_t k = 0;
+    if (!trades.empty() || !GetCount(r, kMinTradeBytes, kTradeHistory, &k)) return fail("bad trade history");
+    trades.resize(k);
+    for (TradeRecord& t : trades) {
+      if (!GetTradeRecord(r, &t)) return fail("bad trade");
+    }
+  }
+  if (!GetCount(r, 2, UINT16_MAX + size_t{1}, &n)) return fail("bad instrument count");
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint16_t id = r.U16();
+    if (instruments_.contains(id)) return fail("instrument listed twice");
+    InstrumentData& data = instruments_[id];
+    uint32_t k = 0;
+    if (!GetCount(r, 33, kPublicTrades, &k)) return fail("bad public trades");
+    data.trades.resize(k);
+    for (PublicTrade& t : data.trades) {
+      t.match_id = r.U64();
+      t.time = r.I64();
+      t.price = PriceTicks{r.I64()};
+      t.qty = QtyLots{r.I64()};
+      if (!GetEnum(r, Side::kSell, &t.taker_side)) return fail("bad public trade");
+    }
+    for (std::deque<Candle>& candles : data.candles) {
+      if (!GetCount(r, kMinCandleBytes, kCandles, &k)) return fail("bad candles");
+      candles.resize(k);
+      for (Candle& c : candles) {
+        c.start_ms = r.I64();
+        c.open = PriceTicks{r.I64()};
+        c.high = PriceTicks{r.I64()};
+        c.low = PriceTicks{r.I64()};
+        c.close = PriceTicks{r.I64()};
+        c.volume = QtyLots{r.I64()};
+      }
+    }
+    if (!GetCount(r, kMinMinuteBytes, 1441, &k)) return fail("bad minute buckets");
+    data.minutes.resize(k);
+    for (MinuteBucket& m : data.minutes) {
+      m.minute = r.I64();
+      m.open = PriceTicks{r.I64()};
+      m.high = PriceTicks{r.I64()};
+      m.low = PriceTicks{r.I64()};
+      m.close = PriceTicks{r.I64()};
+      m.volume = QtyLots{r.I64()};
+      m.value = Amount{r.I64()};
+    }
+  }
+  if (!r.ok()) return fail("truncated");
+  if (r.remaining() != 0) return fail("trailing bytes");
+  return true;
 }
 
 }  // namespace sequex::server

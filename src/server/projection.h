@@ -4,7 +4,8 @@
 // Current state (open orders, balances, books) is read from the mirror engine, which applies the same commands.
 //
 // Bounded: per account the last kOrderHistory closed orders and kTradeHistory trades, per instrument the last
-// kPublicTrades trades and kCandles candles per timeframe. Rebuilt at start by replaying the journal.
+// kPublicTrades trades and kCandles candles per timeframe. Restored at start from the newest history snapshot and
+// the journal after it (or the whole journal).
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -112,6 +114,11 @@ class Projection {
   [[nodiscard]] const std::deque<Candle>* Candles(InstrumentId instrument, int tf_index) const;
   [[nodiscard]] Ticker TickerOf(InstrumentId instrument, TimeNs now) const;
   [[nodiscard]] TimeNs last_time() const { return last_time_; }
+
+  // The whole projection as little-endian bytes (docs/server.md, "History snapshots"), and back. The same
+  // projection always gives the same bytes. Load replaces this projection; on false (`error` says why) it is empty.
+  [[nodiscard]] std::string Save() const;
+  bool Load(std::string_view bytes, std::string* error);
 
  private:
   struct MinuteBucket {

@@ -115,6 +115,31 @@ void Publisher::Replay(const Command& command) {
   Fold(command, events, /*live=*/false);
 }
 
+bool Publisher::RestoreProjection(std::string_view bytes, std::string* error) { return projection_.Load(bytes, error); }
+
+void Publisher::EnableHistorySnapshots(journal::Env* env, const std::string& dir, uint64_t interval, SeqNo last_seq,
+                                       SeqNo history_seq) {
+  history_interval_ = interval;
+  last_seq_ = last_seq;
+  last_command_time_ = projection_.last_time();
+  if (interval != 0) {
+    history_writer_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(
+        env, dir, snapshot::BackgroundSnapshotWriter::Kind::kHistory);
+    history_due_ = last_seq - history_seq >= interval;
+  }
+}
+
+void Publisher::SaveHistory() {
+  history_due_ = false;
+  // While the previous one is still being written this one is skipped. Here, between batches, pushes and acks wait
+  // only for the mirror's serialization and a copy of the projection into history_copy_ (whose memory is reused
+  // from one snapshot to the next); the writer's thread serializes that copy, which is several times slower.
+  if (history_writer_->busy()) return;
+  history_copy_ = projection_;
+  (void)history_writer_->Submit({last_seq_, last_command_time_, mirror_->StateHash()}, mirror_->SaveSnapshot(),
+                                [this] { return history_copy_.Save(); });
+}
+
 void Publisher::PublishDirectory() {
   catalog_ = VenueCatalog::Build(*mirror_, maker_rate_, taker_rate_);
   directory_->Publish(catalog_);
@@ -159,6 +184,7 @@ bool Publisher::Post(std::function<void()> task) {
 }
 
 void Publisher::Run() {
+  if (history_due_) SaveHistory();
   while (running_.load(std::memory_order_acquire)) {
     size_t work = DrainCompletions();
     std::function<void()> task;
@@ -182,6 +208,7 @@ size_t Publisher::DrainCompletions() {
     ++n;
   }
   if (n != 0) FlushMarketData();
+  if (history_due_) SaveHistory();
   return n;
 }
 
@@ -193,6 +220,11 @@ void Publisher::Handle(CompletionRecord& record) {
     outcome.command = &record.command;
     outcome.events = mirror_->Apply(record.command);
     Fold(record.command, outcome.events, /*live=*/true);
+    if (history_interval_ != 0 && record.command.seq / history_interval_ != last_seq_ / history_interval_) {
+      history_due_ = true;
+    }
+    last_seq_ = record.command.seq;
+    last_command_time_ = record.command.time;
   }
   if (record.client_ref != 0) {
     std::unique_ptr<Continuation> k(reinterpret_cast<Continuation*>(record.client_ref));  // NOLINT: see ToClientRef

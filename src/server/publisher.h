@@ -27,6 +27,7 @@
 #include "server/catalog.h"
 #include "server/outbox.h"
 #include "server/projection.h"
+#include "snapshot/snapshot_store.h"
 
 namespace sequex::server {
 
@@ -64,6 +65,16 @@ class Publisher {
 
   // Before Start: folds a journaled command into the mirror and the projection (recovery); no pushes.
   void Replay(const Command& command);
+  // Before Start: replaces the projection with one a history snapshot saved (the mirror given to the constructor
+  // is that snapshot's engine). False, with `error`, if the bytes are not a valid projection.
+  bool RestoreProjection(std::string_view bytes, std::string* error);
+  // Before Start: every `interval` commands (at the end of the batch that crosses a multiple of it), the publisher
+  // serializes its mirror and projection and hands them to a background writer, which writes a history snapshot
+  // into `dir` (snapshot/snapshot_store.h). `last_seq`: the last command already folded in; `history_seq`: that of
+  // the history snapshot it started from (0: none). When they are `interval` or more apart, the publisher writes
+  // one as soon as it starts, so that the next restart does not fold the same commands again.
+  void EnableHistorySnapshots(journal::Env* env, const std::string& dir, uint64_t interval, SeqNo last_seq,
+                              SeqNo history_seq);
   // After replay: publishes the catalog and keys to the directory.
   void PublishDirectory();
 
@@ -137,6 +148,7 @@ class Publisher {
   void Fold(const Command& command, std::span<const Event> events, bool live);
   void PushUser(const CommandEffects& effects);
   void FlushMarketData();
+  void SaveHistory();
   void PublishBook(BookChannel& book, const BookDepth& depth, TimeNs now);
   Message BookSnapshot(const BookChannel& book, TimeNs now) const;
   static void SendAll(std::vector<std::weak_ptr<Outbox>>& outboxes, const Message& m);
@@ -156,6 +168,12 @@ class Publisher {
   uint64_t book_update_id_ = 0;
   api::JsonWriter writer_;
   std::atomic<uint64_t> applied_{0};
+  Projection history_copy_;  // the writer's while it is busy
+  std::unique_ptr<snapshot::BackgroundSnapshotWriter> history_writer_;
+  uint64_t history_interval_ = 0;
+  SeqNo last_seq_ = 0;  // the last command folded in
+  TimeNs last_command_time_ = 0;
+  bool history_due_ = false;
   Wakeup wakeup_;  // the publisher sleeps on it when both rings are empty; the sink and Post wake it
   std::atomic<bool> running_{false};
   std::thread thread_;

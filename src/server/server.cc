@@ -100,18 +100,26 @@ bool Server::Recover(std::string* error) {
   engine_ = std::move(r.engine);
   recovered_seq_ = r.last_seq;
 
-  // The publisher's mirror and its history: the whole journal again, from its first command, folded in as it is
-  // read (one segment in memory at a time).
-  publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(config_.engine), &directory_, config_.maker_rate,
-                                           config_.taker_rate);
+  // The publisher's mirror and its history: the newest valid history snapshot at or before the recovered seq, and
+  // the journal after it; without one, the whole journal from its first command. Folded in as it is read (one
+  // segment in memory at a time).
+  const SeqNo history_seq = RestoreHistory(env);
+  if (publisher_ == nullptr) {
+    publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(config_.engine), &directory_, config_.maker_rate,
+                                             config_.taker_rate);
+  }
   bool pruned = false;
   uint64_t folded = 0;
+  SeqNo expected = history_seq + 1;
   const journal::JournalScan scan = journal::ScanJournal(env, config_.data_dir, [&](const journal::JournalRecord& rec) {
-    if (rec.type != journal::RecordType::kCommand || rec.seq > recovered_seq_) return journal::Status::Ok();
-    if (folded == 0 && rec.seq > 1) {
-      pruned = true;  // older segments were pruned: nothing to fold from the start
-      return journal::Status::NotFound("journal starts after seq 1");
+    if (rec.type != journal::RecordType::kCommand || rec.seq > recovered_seq_ || rec.seq < expected) {
+      return journal::Status::Ok();
     }
+    if (rec.seq != expected) {
+      pruned = true;  // the segments after the history snapshot (or seq 1) were pruned: nothing to fold from
+      return journal::Status::NotFound("journal starts after seq " + std::to_string(expected));
+    }
+    ++expected;
     Command c;
     c.seq = rec.seq;
     c.time = rec.time;
@@ -132,8 +140,8 @@ bool Server::Recover(std::string* error) {
       return false;
     }
     publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
-    Log("the journal starts after seq 1: order and trade history before seq " + std::to_string(recovered_seq_ + 1) +
-        " is not available");
+    Log("the journal starts after seq " + std::to_string(history_seq + 1) + ": order and trade history before seq " +
+        std::to_string(recovered_seq_ + 1) + " is not available");
   } else if (!scan.status.ok()) {
     *error = "journal scan failed: " + scan.status.ToString();
     return false;
@@ -144,7 +152,8 @@ bool Server::Recover(std::string* error) {
   }
   publisher_->PublishDirectory();
   Log("recovered to seq " + std::to_string(recovered_seq_) + " (" + std::to_string(folded) +
-      " commands folded into history)");
+      " commands folded into history" +
+      (history_seq != 0 && !pruned ? " after the history snapshot at seq " + std::to_string(history_seq) : "") + ")");
 
   if (config_.durable) {
     journal::Status ws;
@@ -157,6 +166,8 @@ bool Server::Recover(std::string* error) {
       return false;
     }
     snapshots_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(env, config_.data_dir);
+    publisher_->EnableHistorySnapshots(env, config_.data_dir, config_.snapshot_interval, recovered_seq_,
+                                       pruned ? 0 : history_seq);
   }
   sequencer::SequencerOptions options;
   options.durability = config_.durable ? sequencer::Durability::kJournal : sequencer::Durability::kMemory;
@@ -165,6 +176,40 @@ bool Server::Recover(std::string* error) {
   sequencer_ = std::make_unique<sequencer::Sequencer>(engine_.get(), writer_.get(), snapshots_.get(),
                                                       publisher_->sink(), options, r.last_seq + 1, r.last_time);
   return true;
+}
+
+SeqNo Server::RestoreHistory(journal::Env* env) {
+  std::vector<snapshot::SnapshotInfo> candidates;
+  if (const journal::Status s = snapshot::ListHistorySnapshots(env, config_.data_dir, &candidates); !s.ok()) {
+    Log("history snapshots: " + s.ToString());
+    return 0;
+  }
+  for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+    // One past the journal's end (its commands were acknowledged, then the tail was lost) cannot be used.
+    if (it->meta.seq > recovered_seq_) {
+      Log("history: skipped " + it->name + ", past the journal's end");
+      continue;
+    }
+    snapshot::SnapshotInfo info;
+    std::unique_ptr<Engine> mirror;
+    std::string bytes;
+    journal::Status s =
+        snapshot::ReadHistorySnapshot(env, config_.data_dir, it->name, config_.engine, &info, &mirror, &bytes);
+    std::string error;
+    if (s.ok()) {
+      auto publisher =
+          std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
+      if (publisher->RestoreProjection(bytes, &error)) {
+        publisher_ = std::move(publisher);
+        Log("history: restored from " + it->name);
+        return info.meta.seq;
+      }
+    } else {
+      error = s.ToString();
+    }
+    Log("history: skipped " + it->name + ": " + error);
+  }
+  return 0;
 }
 
 bool Server::Bootstrap(std::string* error) {

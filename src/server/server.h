@@ -40,6 +40,9 @@ class Server {
 
  private:
   bool Recover(std::string* error);
+  // Makes publisher_ from the newest valid history snapshot at or before the recovered seq; returns its seq, or 0
+  // (publisher_ untouched) when there is none.
+  SeqNo RestoreHistory(journal::Env* env);
   bool Bootstrap(std::string* error);
   bool StartDemo(std::string* error);
   // Blocks until the command is applied; returns its events' reject code (0 = done). Startup only.

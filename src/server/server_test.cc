@@ -2,6 +2,7 @@
 // conversions, the projection's order history and candles. The server end to end is tested through CCXT in
 // tests/api/.
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,9 @@
 #include "server/config.h"
 #include "server/params.h"
 #include "server/projection.h"
+#include "server/publisher.h"
+#include "workload/generator.h"
+#include "workload/workload.h"
 
 namespace sequex::server {
 namespace {
@@ -201,6 +205,85 @@ TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
   EXPECT_TRUE(t.has_trades);
   EXPECT_EQ(t.volume.value(), 10);
   EXPECT_FALSE(projection.TickerOf(sequex::testing::kBtcUsd, t0 + 90'000'000'000 + 86'400'000'000'000).has_trades);
+}
+
+// History snapshots (docs/server.md): a publisher restored from a mirror snapshot and a saved projection, then
+// fed the same commands as one that never stopped, ends with the same projection, byte for byte.
+TEST(Projection, ShouldFollowTheSameCommandsToTheSameBytesOnceRestoredFromItsSavedBytes) {
+  workload::GeneratorOptions options;
+  options.warmup_commands = 0;
+  options.commands = 100'000;
+  options.accounts = 50;  // few accounts, so their order and trade histories fill up and roll over
+  options.instruments = 3;
+  workload::CommandStream stream = workload::Translate(workload::Generate(options));
+  // 20 s per command: the run spans days, so candles roll over and 24-hour tickers drop old minutes.
+  for (size_t i = 0; i < stream.commands.size(); ++i) {
+    stream.commands[i].time = static_cast<TimeNs>(i + 1) * 20'000'000'000;
+  }
+  const size_t half = stream.commands.size() / 2;
+
+  Directory whole_directory, restored_directory;
+  Publisher whole(std::make_unique<Engine>(), &whole_directory, "0.00025", "0.0005");
+  for (size_t i = 0; i < half; ++i) whole.Replay(stream.commands[i]);
+  const std::string saved = whole.projection().Save();
+  std::string error;
+  std::unique_ptr<Engine> mirror = Engine::LoadSnapshot(whole.engine().SaveSnapshot(), EngineConfig{}, &error);
+  ASSERT_NE(mirror, nullptr) << error;
+  Publisher restored(std::move(mirror), &restored_directory, "0.00025", "0.0005");
+  ASSERT_TRUE(restored.RestoreProjection(saved, &error)) << error;
+  EXPECT_EQ(restored.projection().Save(), saved);
+
+  for (size_t i = half; i < stream.commands.size(); ++i) {
+    whole.Replay(stream.commands[i]);
+    restored.Replay(stream.commands[i]);
+  }
+  const Projection& p = whole.projection();
+  EXPECT_EQ(restored.projection().Save(), p.Save());
+  // What it covered: full order and trade histories, rolled candles, open orders.
+  size_t full_histories = 0;
+  for (uint32_t a = 1; a <= options.accounts; ++a) {
+    const std::deque<OrderRecord>* closed = p.ClosedOrders(AccountId{a});
+    if (closed != nullptr && closed->size() == Projection::kOrderHistory) ++full_histories;
+  }
+  EXPECT_GT(full_histories, 0u);
+  const std::deque<Candle>* minutes = p.Candles(InstrumentId{1}, TimeframeIndex("1m"));
+  ASSERT_NE(minutes, nullptr);
+  EXPECT_EQ(minutes->size(), Projection::kCandles);
+  EXPECT_FALSE(p.OpenOrders(AccountId{1}).empty() && p.OpenOrders(AccountId{2}).empty());
+}
+
+TEST(Projection, ShouldRefuseDamagedOrHostileBytesAndStayEmpty) {
+  Venue v;
+  v.Setup();
+  v.Fund(1, 10'000'000, 100'000'000);
+  Projection projection;
+  CommandEffects effects;
+  SeqNo seq = 100;
+  PlaceOrder bid = Venue::Limit(1, Side::kBuy, 20'000, 10, TimeInForce::kGoodTillCancel, "bid-1");
+  const Command c{++seq, 1'000, bid};
+  projection.Apply(c, v.engine().Apply(c), v.engine(), &effects);
+  const std::string saved = projection.Save();
+  Projection loaded;
+  std::string error;
+  ASSERT_TRUE(loaded.Load(saved, &error)) << error;
+  ASSERT_EQ(loaded.OpenOrders(AccountId{1}).size(), 1u);
+
+  for (size_t i = 0; i < saved.size(); i += 7) {
+    std::string damaged = saved;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x40);
+    EXPECT_FALSE(loaded.Load(damaged, &error)) << "byte " << i;
+    EXPECT_TRUE(loaded.OpenOrders(AccountId{1}).empty());
+  }
+  EXPECT_FALSE(loaded.Load(saved.substr(0, saved.size() - 1), &error));
+  EXPECT_FALSE(loaded.Load("", &error));
+  // A checksum that matches, over an open-order count far past what the bytes hold: refused, nothing allocated.
+  std::string hostile = saved.substr(0, saved.size() - 8);
+  const size_t open_count_at = 8 + 4 + 8;
+  for (size_t k = 0; k < 4; ++k) hostile[open_count_at + k] = static_cast<char>(0xff);
+  const uint64_t sum = XXH3_64bits(hostile.data(), hostile.size());
+  for (int k = 0; k < 8; ++k) hostile.push_back(static_cast<char>(sum >> (8 * k)));
+  EXPECT_FALSE(loaded.Load(hostile, &error));
+  EXPECT_EQ(error, "projection: bad open-order count");
 }
 
 TEST(Projection, CandleBoundariesIncludeCalendarMonths) {

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <functional>
 
 #include "common/thread_name.h"
 #include "journal/byte_io.h"
@@ -13,25 +14,63 @@ namespace sequex::snapshot {
 using journal::ByteReader;
 using journal::ByteWriter;
 
-std::string SnapshotName(SeqNo seq) {
+namespace {
+
+constexpr std::string_view kSnapshotPrefix = "snapshot-", kHistoryPrefix = "history-", kSuffix = ".snap";
+
+std::string NameOf(std::string_view prefix, SeqNo seq) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "snapshot-%020llu.snap", static_cast<unsigned long long>(seq));
+  std::snprintf(buf, sizeof buf, "%.*s%020llu.snap", static_cast<int>(prefix.size()), prefix.data(),
+                static_cast<unsigned long long>(seq));
   return buf;
 }
 
-bool ParseSnapshotName(std::string_view name, SeqNo* seq) {
-  constexpr std::string_view kPrefix = "snapshot-", kSuffix = ".snap";
-  if (name.size() != kPrefix.size() + 20 + kSuffix.size() || !name.starts_with(kPrefix) || !name.ends_with(kSuffix)) {
+bool ParseName(std::string_view prefix, std::string_view name, SeqNo* seq) {
+  if (name.size() != prefix.size() + 20 + kSuffix.size() || !name.starts_with(prefix) || !name.ends_with(kSuffix)) {
     return false;
   }
   uint64_t v = 0;
-  for (char ch : name.substr(kPrefix.size(), 20)) {
+  for (char ch : name.substr(prefix.size(), 20)) {
     if (ch < '0' || ch > '9') return false;
     v = v * 10 + static_cast<uint64_t>(ch - '0');
   }
   *seq = v;
   return true;
 }
+
+Status ListNamed(Env* env, const std::string& dir, bool (*parse)(std::string_view, SeqNo*),
+                 std::vector<SnapshotInfo>* out) {
+  out->clear();
+  std::vector<std::string> names;
+  Status s = env->ListDir(dir, &names);
+  if (!s.ok()) return s;
+  for (const std::string& n : names) {
+    SnapshotInfo info;
+    if (!parse(n, &info.meta.seq)) continue;
+    info.name = n;
+    (void)env->FileSize(dir + "/" + n, &info.bytes);
+    out->push_back(info);
+  }
+  return Status::Ok();
+}
+
+// The loaded engine of a snapshot's engine bytes, checked against the header's state hash.
+Status LoadEngine(std::string_view bytes, const EngineConfig& config, uint64_t state_hash,
+                  const std::function<Status(const std::string&)>& bad, std::unique_ptr<Engine>* engine) {
+  std::string error;
+  std::unique_ptr<Engine> e = Engine::LoadSnapshot(bytes, config, &error);
+  if (!e) return bad(error);
+  if (e->StateHash() != state_hash) return bad("loaded state hash differs from the recorded one");
+  *engine = std::move(e);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string SnapshotName(SeqNo seq) { return NameOf(kSnapshotPrefix, seq); }
+bool ParseSnapshotName(std::string_view name, SeqNo* seq) { return ParseName(kSnapshotPrefix, name, seq); }
+std::string HistorySnapshotName(SeqNo seq) { return NameOf(kHistoryPrefix, seq); }
+bool ParseHistorySnapshotName(std::string_view name, SeqNo* seq) { return ParseName(kHistoryPrefix, name, seq); }
 
 Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes) {
   std::string file;
@@ -52,17 +91,71 @@ Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta,
 }
 
 Status ListSnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out) {
-  out->clear();
-  std::vector<std::string> names;
-  Status s = env->ListDir(dir, &names);
+  return ListNamed(env, dir, ParseSnapshotName, out);
+}
+
+Status ListHistorySnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out) {
+  return ListNamed(env, dir, ParseHistorySnapshotName, out);
+}
+
+Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes,
+                            std::string_view history_bytes) {
+  std::string file;
+  file.reserve(kHistoryHeaderSize + engine_bytes.size() + history_bytes.size());
+  ByteWriter w(&file);
+  w.Raw(kHistoryMagic, sizeof kHistoryMagic);
+  w.U32(kHistoryFormatVersion);
+  w.U32(0);
+  w.U64(meta.seq);
+  w.I64(meta.time);
+  w.U64(meta.state_hash);
+  w.U64(engine_bytes.size());
+  w.U64(history_bytes.size());
+  w.U64(XXH3_64bits(file.data(), file.size()));
+  w.Raw(engine_bytes);
+  w.Raw(history_bytes);
+  Status s = env->CreateDir(dir);
   if (!s.ok()) return s;
-  for (const std::string& n : names) {
-    SnapshotInfo info;
-    if (!ParseSnapshotName(n, &info.meta.seq)) continue;
-    info.name = n;
-    (void)env->FileSize(dir + "/" + n, &info.bytes);
-    out->push_back(info);
-  }
+  s = journal::WriteFileAtomically(env, dir, HistorySnapshotName(meta.seq), file);
+  if (!s.ok()) return s;
+  std::vector<SnapshotInfo> all;
+  s = ListHistorySnapshots(env, dir, &all);
+  for (size_t i = 0; s.ok() && i + kHistorySnapshotsKept < all.size(); ++i)
+    s = env->RemoveFile(dir + "/" + all[i].name);
+  return s;
+}
+
+Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
+                           SnapshotInfo* info, std::unique_ptr<Engine>* engine, std::string* history_bytes) {
+  std::string data;
+  Status s = env->ReadFile(dir + "/" + name, &data);
+  if (!s.ok()) return s;
+  const auto bad = [&](const std::string& why) { return Status::Corruption("history snapshot " + name + ": " + why); };
+  if (data.size() < kHistoryHeaderSize) return bad("shorter than its header");
+  ByteReader r(data);
+  const std::string_view magic = r.View(sizeof kHistoryMagic);
+  const uint32_t version = r.U32();
+  const uint32_t reserved = r.U32();
+  info->name = name;
+  info->meta.seq = r.U64();
+  info->meta.time = r.I64();
+  info->meta.state_hash = r.U64();
+  const uint64_t engine_length = r.U64();
+  const uint64_t history_length = r.U64();
+  const uint64_t header_sum = r.U64();
+  info->bytes = data.size();
+  if (header_sum != XXH3_64bits(data.data(), kHistoryHeaderSize - 8)) return bad("header checksum mismatch");
+  if (magic != std::string_view(kHistoryMagic, sizeof kHistoryMagic) || reserved != 0) return bad("bad magic");
+  if (version != kHistoryFormatVersion) return bad("unsupported version " + std::to_string(version));
+  SeqNo named = 0;
+  if (!ParseHistorySnapshotName(name, &named) || named != info->meta.seq)
+    return bad("seq does not match the file name");
+  const uint64_t body = data.size() - kHistoryHeaderSize;
+  if (engine_length > body || history_length != body - engine_length) return bad("lengths do not match the file size");
+  s = LoadEngine(std::string_view(data).substr(kHistoryHeaderSize, engine_length), config, info->meta.state_hash, bad,
+                 engine);
+  if (!s.ok()) return s;
+  history_bytes->assign(data, kHistoryHeaderSize + engine_length, history_length);
   return Status::Ok();
 }
 
@@ -90,13 +183,7 @@ Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, c
   SeqNo named = 0;
   if (!ParseSnapshotName(name, &named) || named != info->meta.seq) return bad("seq does not match the file name");
   if (length != data.size() - kSnapshotHeaderSize) return bad("length does not match the file size");
-  std::string error;
-  std::unique_ptr<Engine> e =
-      Engine::LoadSnapshot(std::string_view(data).substr(kSnapshotHeaderSize), config, &error);
-  if (!e) return bad(error);
-  if (e->StateHash() != info->meta.state_hash) return bad("loaded state hash differs from the recorded one");
-  *engine = std::move(e);
-  return Status::Ok();
+  return LoadEngine(std::string_view(data).substr(kSnapshotHeaderSize), config, info->meta.state_hash, bad, engine);
 }
 
 Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report) {
@@ -140,9 +227,9 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
   return s;
 }
 
-BackgroundSnapshotWriter::BackgroundSnapshotWriter(Env* env, std::string dir)
-    : env_(env), dir_(std::move(dir)), thread_([this] {
-        NameThisThread("sx-snapshot");
+BackgroundSnapshotWriter::BackgroundSnapshotWriter(Env* env, std::string dir, Kind kind)
+    : env_(env), dir_(std::move(dir)), kind_(kind), thread_([this] {
+        NameThisThread(kind_ == Kind::kEngine ? "sx-snapshot" : "sx-history");
         Run();
       }) {}
 
@@ -155,13 +242,15 @@ BackgroundSnapshotWriter::~BackgroundSnapshotWriter() {
   thread_.join();
 }
 
-bool BackgroundSnapshotWriter::Submit(const SnapshotMeta& meta, std::string engine_bytes) {
+bool BackgroundSnapshotWriter::Submit(const SnapshotMeta& meta, std::string engine_bytes,
+                                      std::function<std::string()> history) {
   {
     std::lock_guard lock(mu_);
     if (busy_) return false;
     busy_ = true;
     meta_ = meta;
     bytes_ = std::move(engine_bytes);
+    history_ = std::move(history);
   }
   cv_.notify_all();
   return true;
@@ -171,6 +260,11 @@ Status BackgroundSnapshotWriter::Wait() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return !busy_; });
   return last_;
+}
+
+bool BackgroundSnapshotWriter::busy() const {
+  std::lock_guard lock(mu_);
+  return busy_;
 }
 
 uint64_t BackgroundSnapshotWriter::written() const {
@@ -185,8 +279,10 @@ void BackgroundSnapshotWriter::Run() {
     if (busy_) {
       const SnapshotMeta meta = meta_;
       std::string bytes = std::move(bytes_);
+      std::function<std::string()> history = std::move(history_);
       lock.unlock();
-      Status s = WriteSnapshot(env_, dir_, meta, bytes);
+      Status s = kind_ == Kind::kEngine ? WriteSnapshot(env_, dir_, meta, bytes)
+                                        : WriteHistorySnapshot(env_, dir_, meta, bytes, history ? history() : "");
       lock.lock();
       last_ = s;
       if (s.ok()) ++written_;

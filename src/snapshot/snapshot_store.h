@@ -15,6 +15,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,21 +58,49 @@ Status ListSnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>
 Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
                     SnapshotInfo* info, std::unique_ptr<Engine>* engine);
 
+// History snapshots: the publisher's mirror engine and its projection (order and trade history, tickers, candles)
+// at a sequence number, so that sequexd restarts from one and the journal after it instead of the whole journal.
+// File `history-<seq, 20 digits>.snap`, written atomically:
+//   magic[8] "SQXHIST1", u32 version, u32 reserved (0), u64 seq, i64 time_ns, u64 state_hash, u64 engine_bytes,
+//   u64 history_bytes, u64 header checksum (XXH3-64 of the preceding 56 bytes), then the engine's snapshot bytes,
+//   then the history bytes (their owner's format, checksummed by it).
+inline constexpr char kHistoryMagic[8] = {'S', 'Q', 'X', 'H', 'I', 'S', 'T', '1'};
+inline constexpr uint32_t kHistoryFormatVersion = 1;
+inline constexpr size_t kHistoryHeaderSize = 64;
+static_assert(8 + 4 + 4 + 8 + 8 + 8 + 8 + 8 + 8 == kHistoryHeaderSize);
+inline constexpr size_t kHistorySnapshotsKept = 2;
+
+[[nodiscard]] std::string HistorySnapshotName(SeqNo seq);
+[[nodiscard]] bool ParseHistorySnapshotName(std::string_view name, SeqNo* seq);
+// Writes one, then deletes all but the newest kHistorySnapshotsKept history snapshots.
+Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes,
+                            std::string_view history_bytes);
+// History snapshot files by name, oldest first; nothing is read or validated.
+Status ListHistorySnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out);
+// Reads one and validates its header and engine (as ReadSnapshot does); the history bytes are the caller's to check.
+Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
+                           SnapshotInfo* info, std::unique_ptr<Engine>* engine, std::string* history_bytes);
+
 // Retention: keeps the newest `keep_snapshots` snapshots and deletes older ones, then deletes journal segments
 // whose every command is covered by the oldest snapshot kept. Never deletes anything when no snapshot exists.
 Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report);
 
 // Writes snapshots on its own thread so the business thread pays only for serializing to memory.
-// Submit is called from one thread (the business thread); at most one snapshot is in flight: Submit returns false
-// (and drops the bytes) while the previous one is still being written.
+// Submit is called from one thread (the business thread, or the publisher's for history snapshots); at most one
+// snapshot is in flight: Submit returns false (and drops the bytes) while the previous one is still being written.
 class BackgroundSnapshotWriter {
  public:
-  BackgroundSnapshotWriter(Env* env, std::string dir);
+  enum class Kind : uint8_t { kEngine, kHistory };
+  BackgroundSnapshotWriter(Env* env, std::string dir, Kind kind = Kind::kEngine);
   ~BackgroundSnapshotWriter();  // waits for the snapshot in flight
   BackgroundSnapshotWriter(const BackgroundSnapshotWriter&) = delete;
   BackgroundSnapshotWriter& operator=(const BackgroundSnapshotWriter&) = delete;
 
-  bool Submit(const SnapshotMeta& meta, std::string engine_bytes);
+  // history: for Kind::kHistory only; called on the writer's thread for the history bytes, so the caller can hand
+  // over a copy of its state and serialize it off its own thread.
+  bool Submit(const SnapshotMeta& meta, std::string engine_bytes, std::function<std::string()> history = {});
+  // True while a snapshot is being written (its history callback may still be running).
+  [[nodiscard]] bool busy() const;
   // Waits until nothing is in flight; returns the status of the last write.
   Status Wait();
   [[nodiscard]] uint64_t written() const;
@@ -80,12 +109,14 @@ class BackgroundSnapshotWriter {
   void Run();
   Env* env_;
   std::string dir_;
+  Kind kind_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool busy_ = false;
   bool stop_ = false;
   SnapshotMeta meta_;
   std::string bytes_;
+  std::function<std::string()> history_;
   Status last_;
   uint64_t written_ = 0;
   std::thread thread_;

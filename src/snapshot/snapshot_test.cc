@@ -247,5 +247,53 @@ TEST(SnapshotTest, ShouldWriteSnapshotsInTheBackground) {
   EXPECT_EQ(e->StateHash(), engine.StateHash());
 }
 
+TEST(SnapshotTest, ShouldWriteHistorySnapshotsInTheBackgroundAndKeepTheNewestTwo) {
+  TempDir dir;
+  Engine engine;
+  const std::vector<Command> flow = SmallFlow(3000);
+  BackgroundSnapshotWriter bg(Env::Default(), dir.path(), BackgroundSnapshotWriter::Kind::kHistory);
+  for (size_t i = 0; i < flow.size(); ++i) {
+    (void)engine.Apply(flow[i]);
+    if ((i + 1) % 1000 == 0) {
+      const std::string history = "history of " + std::to_string(flow[i].seq);
+      ASSERT_TRUE(bg.Submit({flow[i].seq, flow[i].time, engine.StateHash()}, engine.SaveSnapshot(),
+                            [history] { return history; }));
+      ASSERT_TRUE(bg.Wait().ok());
+      EXPECT_FALSE(bg.busy());
+    }
+  }
+  std::vector<SnapshotInfo> kept;
+  ASSERT_TRUE(ListHistorySnapshots(Env::Default(), dir.path(), &kept).ok());
+  ASSERT_EQ(kept.size(), kHistorySnapshotsKept);
+  const SeqNo newest = flow.back().seq - flow.back().seq % 1000;
+  EXPECT_EQ(kept.back().name, HistorySnapshotName(newest));
+  std::vector<SnapshotInfo> engine_snapshots;
+  ASSERT_TRUE(ListSnapshots(Env::Default(), dir.path(), &engine_snapshots).ok());
+  EXPECT_TRUE(engine_snapshots.empty());  // history files are not engine snapshots
+
+  SnapshotInfo info;
+  std::unique_ptr<Engine> e;
+  std::string history;
+  ASSERT_TRUE(ReadHistorySnapshot(Env::Default(), dir.path(), kept.back().name, {}, &info, &e, &history).ok());
+  EXPECT_EQ(info.meta.seq, newest);
+  EXPECT_EQ(history, "history of " + std::to_string(newest));
+  EXPECT_EQ(e->StateHash(), info.meta.state_hash);
+
+  // Damaged anywhere in the header or the engine bytes, or under another name: refused.
+  const std::string path = dir.path() + "/" + kept.back().name;
+  std::string bytes;
+  ASSERT_TRUE(Env::Default()->ReadFile(path, &bytes).ok());
+  for (size_t at : {size_t{3}, size_t{20}, size_t{kHistoryHeaderSize + 40}, bytes.size() - history.size() - 2}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 1);
+    ASSERT_TRUE(journal::WriteFileAtomically(Env::Default(), dir.path(), kept.back().name, damaged).ok());
+    EXPECT_FALSE(ReadHistorySnapshot(Env::Default(), dir.path(), kept.back().name, {}, &info, &e, &history).ok())
+        << "byte " << at;
+  }
+  ASSERT_TRUE(journal::WriteFileAtomically(Env::Default(), dir.path(), HistorySnapshotName(newest + 1), bytes).ok());
+  EXPECT_FALSE(
+      ReadHistorySnapshot(Env::Default(), dir.path(), HistorySnapshotName(newest + 1), {}, &info, &e, &history).ok());
+}
+
 }  // namespace
 }  // namespace sequex::snapshot

@@ -623,7 +623,9 @@ describe('crash and restart', () => {
     // Snapshots every few commands, so the restarts load one, by an engine sized past one order-pool chunk (an
     // engine sized so once could not load its own snapshots, and every restart replayed the whole journal).
     const srv = await Server.start({
-      config: tomlSection('journal', { snapshot_interval: 5 }) + tomlSection('engine', { expected_orders: 200000 }),
+      // History reads (order history, trades) raised from 1/s per key: each state comparison makes two.
+      config: tomlSection('journal', { snapshot_interval: 5 }) + tomlSection('engine', { expected_orders: 200000 }) +
+        tomlSection('rate_limits', { history_per_second: 100 }),
     });
     try {
       const k1 = await srv.createAccount(FUNDED);
@@ -646,6 +648,7 @@ describe('crash and restart', () => {
         bal1: await balances(a),
         bal2: await balances(b),
         trades2: (await b.fetchMyTrades('SOL/USD')).map((t) => [t.id, t.order, t.price, t.amount, t.fee.cost]),
+        history1: (await a.fetchOrders('ETH/USD')).map(pick).sort(byId),
         book: (await a.fetchOrderBook('SOL/USD')).asks,
         // Market data is rebuilt from the journal.
         publicTrades: (await a.fetchTrades('SOL/USD')).map((t) => [t.id, t.timestamp, t.price, t.amount, t.side]),
@@ -666,6 +669,9 @@ describe('crash and restart', () => {
       assert.notEqual(srv.pid, pid);
       assert.match(srv.logs(), /recovery: loaded snapshot-\d+\.snap/);
       assert.doesNotMatch(srv.logs(), /skipped invalid snapshot/);
+      // History (orders, trades, candles, tickers) restarts from a history snapshot and the journal after it.
+      assert.match(latestRecovery(srv), /history: restored from history-\d+\.snap/);
+      assert.match(latestRecovery(srv), /folded into history after the history snapshot at seq \d+/);
       ex1 = await srv.ccxt(k1, CCXT_OPTIONS);
       ex2 = await srv.ccxt(k2, CCXT_OPTIONS);
       await Promise.all([ex1.loadMarkets(), ex2.loadMarkets()]);
@@ -686,6 +692,34 @@ describe('crash and restart', () => {
       const beforeTerm = await snapshot(ex1, ex2);
       const term = await srv.restart();
       assert.equal(term.code, 0, `SIGTERM exit: ${JSON.stringify(term)}\n${srv.logs()}`);
+      ex1 = await srv.ccxt(k1, CCXT_OPTIONS);
+      ex2 = await srv.ccxt(k2, CCXT_OPTIONS);
+      await Promise.all([ex1.loadMarkets(), ex2.loadMarkets()]);
+      assert.deepEqual(await snapshot(ex1, ex2), beforeTerm);
+
+      // The newest history snapshot damaged: skipped, and the one before it (two are kept) gives the same state.
+      const historyFiles = async () => (await fs.readdir(srv.dataDir)).filter((n) => /^history-\d{20}\.snap$/.test(n)).sort();
+      const kept = await historyFiles();
+      assert.equal(kept.length, 2, `history snapshots kept: ${kept}`);
+      await srv.stop();
+      const newest = `${srv.dataDir}/${kept[1]}`;
+      const bytes = await fs.readFile(newest);
+      bytes[bytes.length - 3] ^= 0xff;  // inside the projection: its checksum no longer matches
+      await fs.writeFile(newest, bytes);
+      await srv.restart();
+      assert.match(latestRecovery(srv), new RegExp(`history: skipped ${kept[1]}: projection: checksum mismatch`));
+      assert.match(latestRecovery(srv), new RegExp(`history: restored from ${kept[0]}`));
+      ex1 = await srv.ccxt(k1, CCXT_OPTIONS);
+      ex2 = await srv.ccxt(k2, CCXT_OPTIONS);
+      await Promise.all([ex1.loadMarkets(), ex2.loadMarkets()]);
+      assert.deepEqual(await snapshot(ex1, ex2), beforeTerm);
+
+      // None at all: the whole journal is folded again, to the same state.
+      await srv.stop();
+      for (const n of await historyFiles()) await fs.rm(`${srv.dataDir}/${n}`);
+      await srv.restart();
+      assert.doesNotMatch(latestRecovery(srv), /history: restored/);
+      assert.match(latestRecovery(srv), /commands folded into history\)/);
       ex1 = await srv.ccxt(k1, CCXT_OPTIONS);
       ex2 = await srv.ccxt(k2, CCXT_OPTIONS);
       await Promise.all([ex1.loadMarkets(), ex2.loadMarkets()]);
@@ -753,6 +787,14 @@ describe('crash during a stream of orders', () => {
     }
   });
 });
+
+// The log lines of the server's latest start, from its recovery on (the log tail spans every start).
+function latestRecovery(srv) {
+  const text = srv.logs();
+  const end = text.lastIndexOf('recovered to seq');
+  const start = text.lastIndexOf('recovered to seq', end - 1);
+  return text.slice(start < 0 ? 0 : start + 1, text.indexOf('\n', end));
+}
 
 function pick(o) {
   return {
