@@ -2,8 +2,10 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <span>
 
 #include "common/thread_name.h"
 #include "journal/byte_io.h"
@@ -120,10 +122,46 @@ Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta
   if (!s.ok()) return s;
   std::vector<SnapshotInfo> all;
   s = ListHistorySnapshots(env, dir, &all);
-  for (size_t i = 0; s.ok() && i + kHistorySnapshotsKept < all.size(); ++i)
+  for (size_t i = 0; s.ok() && i + kHistorySnapshotsKept < all.size(); ++i) {
     s = env->RemoveFile(dir + "/" + all[i].name);
+  }
   return s;
 }
+
+namespace {
+
+// The header shared by both kinds of snapshot file: magic, version, reserved, seq, time, state hash, then
+// `lengths.size()` section lengths that must add up to the rest of the file, then the header checksum.
+Status ReadHeader(std::string_view data, const std::string& name, const char (&magic)[8], uint32_t version,
+                  bool (*parse_name)(std::string_view, SeqNo*), const std::function<Status(const std::string&)>& bad,
+                  SnapshotInfo* info, std::span<uint64_t> lengths) {
+  const size_t header_size = 8 + 4 + 4 + 8 + 8 + 8 + 8 * lengths.size() + 8;
+  if (data.size() < header_size) return bad("shorter than its header");
+  ByteReader r(data);
+  const std::string_view found_magic = r.View(sizeof magic);
+  const uint32_t found_version = r.U32();
+  const uint32_t reserved = r.U32();
+  info->name = name;
+  info->meta.seq = r.U64();
+  info->meta.time = r.I64();
+  info->meta.state_hash = r.U64();
+  uint64_t total = 0;
+  for (uint64_t& length : lengths) {
+    length = r.U64();
+    total += std::min<uint64_t>(length, data.size());  // a hostile length cannot wrap the sum
+  }
+  const uint64_t header_sum = r.U64();
+  info->bytes = data.size();
+  if (header_sum != XXH3_64bits(data.data(), header_size - 8)) return bad("header checksum mismatch");
+  if (found_magic != std::string_view(magic, sizeof magic) || reserved != 0) return bad("bad magic");
+  if (found_version != version) return bad("unsupported version " + std::to_string(found_version));
+  SeqNo named = 0;
+  if (!parse_name(name, &named) || named != info->meta.seq) return bad("seq does not match the file name");
+  if (total != data.size() - header_size) return bad("length does not match the file size");
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
                            SnapshotInfo* info, std::unique_ptr<Engine>* engine, std::string* history_bytes) {
@@ -131,31 +169,13 @@ Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& 
   Status s = env->ReadFile(dir + "/" + name, &data);
   if (!s.ok()) return s;
   const auto bad = [&](const std::string& why) { return Status::Corruption("history snapshot " + name + ": " + why); };
-  if (data.size() < kHistoryHeaderSize) return bad("shorter than its header");
-  ByteReader r(data);
-  const std::string_view magic = r.View(sizeof kHistoryMagic);
-  const uint32_t version = r.U32();
-  const uint32_t reserved = r.U32();
-  info->name = name;
-  info->meta.seq = r.U64();
-  info->meta.time = r.I64();
-  info->meta.state_hash = r.U64();
-  const uint64_t engine_length = r.U64();
-  const uint64_t history_length = r.U64();
-  const uint64_t header_sum = r.U64();
-  info->bytes = data.size();
-  if (header_sum != XXH3_64bits(data.data(), kHistoryHeaderSize - 8)) return bad("header checksum mismatch");
-  if (magic != std::string_view(kHistoryMagic, sizeof kHistoryMagic) || reserved != 0) return bad("bad magic");
-  if (version != kHistoryFormatVersion) return bad("unsupported version " + std::to_string(version));
-  SeqNo named = 0;
-  if (!ParseHistorySnapshotName(name, &named) || named != info->meta.seq)
-    return bad("seq does not match the file name");
-  const uint64_t body = data.size() - kHistoryHeaderSize;
-  if (engine_length > body || history_length != body - engine_length) return bad("lengths do not match the file size");
-  s = LoadEngine(std::string_view(data).substr(kHistoryHeaderSize, engine_length), config, info->meta.state_hash, bad,
+  uint64_t lengths[2] = {0, 0};  // engine, history
+  s = ReadHeader(data, name, kHistoryMagic, kHistoryFormatVersion, ParseHistorySnapshotName, bad, info, lengths);
+  if (!s.ok()) return s;
+  s = LoadEngine(std::string_view(data).substr(kHistoryHeaderSize, lengths[0]), config, info->meta.state_hash, bad,
                  engine);
   if (!s.ok()) return s;
-  history_bytes->assign(data, kHistoryHeaderSize + engine_length, history_length);
+  history_bytes->assign(data, kHistoryHeaderSize + lengths[0], lengths[1]);
   return Status::Ok();
 }
 
@@ -164,25 +184,10 @@ Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, c
   std::string data;
   Status s = env->ReadFile(dir + "/" + name, &data);
   if (!s.ok()) return s;
-  auto bad = [&](const std::string& why) { return Status::Corruption("snapshot " + name + ": " + why); };
-  if (data.size() < kSnapshotHeaderSize) return bad("shorter than its header");
-  ByteReader r(data);
-  const std::string_view magic = r.View(sizeof kSnapshotMagic);
-  const uint32_t version = r.U32();
-  const uint32_t reserved = r.U32();
-  info->name = name;
-  info->meta.seq = r.U64();
-  info->meta.time = r.I64();
-  info->meta.state_hash = r.U64();
-  const uint64_t length = r.U64();
-  const uint64_t header_sum = r.U64();
-  info->bytes = data.size();
-  if (header_sum != XXH3_64bits(data.data(), kSnapshotHeaderSize - 8)) return bad("header checksum mismatch");
-  if (magic != std::string_view(kSnapshotMagic, sizeof kSnapshotMagic) || reserved != 0) return bad("bad magic");
-  if (version != kSnapshotFormatVersion) return bad("unsupported version " + std::to_string(version));
-  SeqNo named = 0;
-  if (!ParseSnapshotName(name, &named) || named != info->meta.seq) return bad("seq does not match the file name");
-  if (length != data.size() - kSnapshotHeaderSize) return bad("length does not match the file size");
+  const auto bad = [&](const std::string& why) { return Status::Corruption("snapshot " + name + ": " + why); };
+  uint64_t length = 0;
+  s = ReadHeader(data, name, kSnapshotMagic, kSnapshotFormatVersion, ParseSnapshotName, bad, info, {&length, 1});
+  if (!s.ok()) return s;
   return LoadEngine(std::string_view(data).substr(kSnapshotHeaderSize), config, info->meta.state_hash, bad, engine);
 }
 
