@@ -686,7 +686,7 @@ void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params
       w.Key("data");
       w.BeginArray();
       int64_t n = 0;
-      if (const Projection::OrderHistory* closed = p.projection().ClosedOrders(account)) {
+      if (const std::deque<OrderRecord>* closed = p.projection().ClosedOrders(account)) {
         for (const OrderRecord& r : *closed) {
           if (n >= limit) break;
           if ((filter != kAllInstruments && r.view.instrument != filter) || !in_range(r.update_time)) continue;
@@ -705,7 +705,7 @@ void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params
       w.Key("data");
       w.BeginArray();
       int64_t n = 0;
-      if (const Projection::TradeHistory* trades = p.projection().Trades(account)) {
+      if (const std::deque<TradeRecord>* trades = p.projection().Trades(account)) {
         for (const TradeRecord& t : *trades) {
           if (n >= limit) break;
           if ((filter != kAllInstruments && t.instrument != filter) || !in_range(t.time)) continue;
@@ -819,7 +819,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.Key("data");
       w.BeginArray();
       int64_t n = 0;
-      if (const Projection::PublicTradeHistory* trades = p.projection().PublicTrades(instrument)) {
+      if (const std::deque<PublicTrade>* trades = p.projection().PublicTrades(instrument)) {
         for (const PublicTrade& t : *trades) {
           if (n >= count) break;
           if (t.time < start_ns || t.time > end_ns) continue;
@@ -858,7 +858,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.StringField("interval", timeframe);
       w.Key("data");
       w.BeginArray();
-      if (const Projection::CandleHistory* candles = p.projection().Candles(instrument, tf)) {
+      if (const std::deque<Candle>* candles = p.projection().Candles(instrument, tf)) {
         // The newest `count` candles within [start, end], oldest first.
         std::vector<const Candle*> picked;
         for (const Candle& c : *candles) {

@@ -38,6 +38,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m) {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
 
+template <typename T>
+void PushFrontBounded(std::deque<T>* d, T&& value, size_t cap) {
+  d->push_front(std::move(value));
+  if (d->size() > cap) d->pop_back();
+}
+
 void AddUnique(std::vector<AccountId>* v, AccountId a) {
   if (std::find(v->begin(), v->end(), a) == v->end()) v->push_back(a);
 }
@@ -203,7 +209,9 @@ void Projection::Apply(const Command& command, std::span<const Event> events, co
   }
 }
 
-void Projection::Close(OrderRecord&& record) { closed_[record.view.account.value()].push_front(std::move(record)); }
+void Projection::Close(OrderRecord&& record) {
+  PushFrontBounded(&closed_[record.view.account.value()], std::move(record), kOrderHistory);
+}
 
 void Projection::RecordTrade(const TradeEvent& t, TimeNs time, CommandEffects* effects) {
   AddUnique(&effects->instruments, t.instrument);
@@ -217,19 +225,19 @@ void Projection::RecordTrade(const TradeEvent& t, TimeNs time, CommandEffects* e
                     t.maker_order, oid_of(t.maker_order), t.price, t.qty, t.notional, t.maker_fee, t.maker_account};
   TradeRecord taker{t.match_id, time,           t.instrument, t.taker_side, true,
                     t.taker_order, oid_of(t.taker_order), t.price, t.qty, t.notional, t.taker_fee, t.taker_account};
-  trades_[t.maker_account.value()].push_front(maker);
-  trades_[t.taker_account.value()].push_front(taker);
+  PushFrontBounded(&trades_[t.maker_account.value()], TradeRecord(maker), kTradeHistory);
+  PushFrontBounded(&trades_[t.taker_account.value()], TradeRecord(taker), kTradeHistory);
   effects->trades.push_back(maker);
   effects->trades.push_back(taker);
 
   InstrumentData& data = instruments_[t.instrument.value()];
-  data.trades.push_front(PublicTrade{t.match_id, time, t.price, t.qty, t.taker_side});
+  PushFrontBounded(&data.trades, PublicTrade{t.match_id, time, t.price, t.qty, t.taker_side}, kPublicTrades);
   const int64_t time_ms = time / 1'000'000;
   for (size_t i = 0; i < kTimeframes.size(); ++i) {
-    CandleHistory& candles = data.candles[i];
+    std::deque<Candle>& candles = data.candles[i];
     const int64_t start = CandleStartMs(static_cast<int>(i), time_ms);
     if (candles.empty() || candles.front().start_ms < start) {
-      candles.push_front(Candle{start, t.price, t.price, t.price, t.price, t.qty});
+      PushFrontBounded(&candles, Candle{start, t.price, t.price, t.price, t.price, t.qty}, kCandles);
     } else {
       Candle& c = candles.front();
       c.high = std::max(c.high, t.price);
@@ -287,22 +295,22 @@ std::vector<const OrderRecord*> Projection::OpenOrders(AccountId account) const 
   return out;
 }
 
-const Projection::OrderHistory* Projection::ClosedOrders(AccountId account) const {
+const std::deque<OrderRecord>* Projection::ClosedOrders(AccountId account) const {
   const auto it = closed_.find(account.value());
   return it == closed_.end() ? nullptr : &it->second;
 }
 
-const Projection::TradeHistory* Projection::Trades(AccountId account) const {
+const std::deque<TradeRecord>* Projection::Trades(AccountId account) const {
   const auto it = trades_.find(account.value());
   return it == trades_.end() ? nullptr : &it->second;
 }
 
-const Projection::PublicTradeHistory* Projection::PublicTrades(InstrumentId instrument) const {
+const std::deque<PublicTrade>* Projection::PublicTrades(InstrumentId instrument) const {
   const auto it = instruments_.find(instrument.value());
   return it == instruments_.end() ? nullptr : &it->second.trades;
 }
 
-const Projection::CandleHistory* Projection::Candles(InstrumentId instrument, int tf_index) const {
+const std::deque<Candle>* Projection::Candles(InstrumentId instrument, int tf_index) const {
   const auto it = instruments_.find(instrument.value());
   if (it == instruments_.end() || tf_index < 0 || tf_index >= static_cast<int>(kTimeframes.size())) return nullptr;
   return &it->second.candles[static_cast<size_t>(tf_index)];
@@ -452,12 +460,6 @@ bool GetTradeRecord(ByteReader& r, TradeRecord* t) {
   return r.ok();
 }
 
-// Items read newest first (as Save writes them) into a ring.
-template <typename T, size_t kCapacity>
-void PushOldestFirst(std::vector<T>&& newest_first, HistoryRing<T, kCapacity>* ring) {
-  for (size_t i = newest_first.size(); i-- > 0;) ring->push_front(std::move(newest_first[i]));
-}
-
 // A count read from the input, refused if the input cannot hold that many records of at least `min_bytes` each or
 // if it passes `cap` (the projection's own bound on that list).
 bool GetCount(ByteReader& r, size_t min_bytes, size_t cap, uint32_t* n) {
@@ -502,7 +504,7 @@ std::string Projection::Save() const {
       w.I64(t.qty.value());
       w.U8(static_cast<uint8_t>(t.taker_side));
     }
-    for (const CandleHistory& candles : data.candles) {
+    for (const std::deque<Candle>& candles : data.candles) {
       w.U32(static_cast<uint32_t>(candles.size()));
       for (const Candle& c : candles) {
         w.I64(c.start_ms);
@@ -560,25 +562,23 @@ bool Projection::Load(std::string_view bytes, std::string* error) {
   }
   if (!GetCount(r, 8, SIZE_MAX, &n)) return fail("bad account count");
   for (uint32_t i = 0; i < n; ++i) {
-    OrderHistory& records = closed_[r.U32()];
+    std::deque<OrderRecord>& records = closed_[r.U32()];
     uint32_t k = 0;
     if (!records.empty() || !GetCount(r, kMinOrderBytes, kOrderHistory, &k)) return fail("bad order history");
-    std::vector<OrderRecord> newest_first(k);
-    for (OrderRecord& rec : newest_first) {
+    records.resize(k);
+    for (OrderRecord& rec : records) {
       if (!GetOrderRecord(r, &rec)) return fail("bad closed order");
     }
-    PushOldestFirst(std::move(newest_first), &records);
   }
   if (!GetCount(r, 8, SIZE_MAX, &n)) return fail("bad account count");
   for (uint32_t i = 0; i < n; ++i) {
-    TradeHistory& trades = trades_[r.U32()];
+    std::deque<TradeRecord>& trades = trades_[r.U32()];
     uint32_t k = 0;
     if (!trades.empty() || !GetCount(r, kMinTradeBytes, kTradeHistory, &k)) return fail("bad trade history");
-    std::vector<TradeRecord> newest_first(k);
-    for (TradeRecord& t : newest_first) {
+    trades.resize(k);
+    for (TradeRecord& t : trades) {
       if (!GetTradeRecord(r, &t)) return fail("bad trade");
     }
-    PushOldestFirst(std::move(newest_first), &trades);
   }
   if (!GetCount(r, 2, UINT16_MAX + size_t{1}, &n)) return fail("bad instrument count");
   for (uint32_t i = 0; i < n; ++i) {
@@ -587,18 +587,17 @@ bool Projection::Load(std::string_view bytes, std::string* error) {
     InstrumentData& data = instruments_[id];
     uint32_t k = 0;
     if (!GetCount(r, 33, kPublicTrades, &k)) return fail("bad public trades");
-    std::vector<PublicTrade> trades(k);
-    for (PublicTrade& t : trades) {
+    data.trades.resize(k);
+    for (PublicTrade& t : data.trades) {
       t.match_id = r.U64();
       t.time = r.I64();
       t.price = PriceTicks{r.I64()};
       t.qty = QtyLots{r.I64()};
       if (!GetEnum(r, Side::kSell, &t.taker_side)) return fail("bad public trade");
     }
-    PushOldestFirst(std::move(trades), &data.trades);
-    for (CandleHistory& history : data.candles) {
+    for (std::deque<Candle>& candles : data.candles) {
       if (!GetCount(r, kMinCandleBytes, kCandles, &k)) return fail("bad candles");
-      std::vector<Candle> candles(k);
+      candles.resize(k);
       for (Candle& c : candles) {
         c.start_ms = r.I64();
         c.open = PriceTicks{r.I64()};
@@ -607,7 +606,6 @@ bool Projection::Load(std::string_view bytes, std::string* error) {
         c.close = PriceTicks{r.I64()};
         c.volume = QtyLots{r.I64()};
       }
-      PushOldestFirst(std::move(candles), &history);
     }
     if (!GetCount(r, kMinMinuteBytes, 1441, &k)) return fail("bad minute buckets");
     data.minutes.resize(k);

@@ -21,7 +21,6 @@
 #include "engine/command.h"
 #include "engine/engine.h"
 #include "engine/event.h"
-#include "server/history_ring.h"
 
 namespace sequex::server {
 
@@ -93,14 +92,10 @@ struct CommandEffects {
 
 class Projection {
  public:
-  static constexpr size_t kOrderHistory = 2000;  // per account
-  static constexpr size_t kTradeHistory = 2000;  // per account
-  static constexpr size_t kPublicTrades = 1000;  // per instrument
-  static constexpr size_t kCandles = 1000;       // per instrument and timeframe
-  using OrderHistory = HistoryRing<OrderRecord, kOrderHistory>;
-  using TradeHistory = HistoryRing<TradeRecord, kTradeHistory>;
-  using PublicTradeHistory = HistoryRing<PublicTrade, kPublicTrades>;
-  using CandleHistory = HistoryRing<Candle, kCandles>;
+  static constexpr size_t kOrderHistory = 2000;
+  static constexpr size_t kTradeHistory = 2000;
+  static constexpr size_t kPublicTrades = 1000;
+  static constexpr size_t kCandles = 1000;
 
   // Folds one applied command and its events in; `mirror` has already applied it.
   void Apply(const Command& command, std::span<const Event> events, const Engine& mirror, CommandEffects* effects);
@@ -111,12 +106,12 @@ class Projection {
   // An account's open orders (resting and waiting stops), oldest first.
   [[nodiscard]] std::vector<const OrderRecord*> OpenOrders(AccountId account) const;
   // Closed orders of an account, newest first.
-  [[nodiscard]] const OrderHistory* ClosedOrders(AccountId account) const;
+  [[nodiscard]] const std::deque<OrderRecord>* ClosedOrders(AccountId account) const;
   // An account's trades, newest first.
-  [[nodiscard]] const TradeHistory* Trades(AccountId account) const;
+  [[nodiscard]] const std::deque<TradeRecord>* Trades(AccountId account) const;
   // An instrument's public trades, newest first.
-  [[nodiscard]] const PublicTradeHistory* PublicTrades(InstrumentId instrument) const;
-  [[nodiscard]] const CandleHistory* Candles(InstrumentId instrument, int tf_index) const;
+  [[nodiscard]] const std::deque<PublicTrade>* PublicTrades(InstrumentId instrument) const;
+  [[nodiscard]] const std::deque<Candle>* Candles(InstrumentId instrument, int tf_index) const;
   [[nodiscard]] Ticker TickerOf(InstrumentId instrument, TimeNs now) const;
   [[nodiscard]] TimeNs last_time() const { return last_time_; }
 
@@ -133,8 +128,8 @@ class Projection {
     Amount value{};
   };
   struct InstrumentData {
-    PublicTradeHistory trades;
-    std::array<CandleHistory, kTimeframes.size()> candles;
+    std::deque<PublicTrade> trades;
+    std::array<std::deque<Candle>, kTimeframes.size()> candles;
     std::deque<MinuteBucket> minutes;  // last 24 h
   };
 
@@ -144,8 +139,8 @@ class Projection {
 
   std::unordered_map<uint64_t, OrderRecord> open_;                // by order id (not iterated)
   std::map<uint32_t, std::map<uint64_t, OrderId>> open_by_account_;  // account -> (order id -> id), placement order
-  std::map<uint32_t, OrderHistory> closed_;                          // by account
-  std::map<uint32_t, TradeHistory> trades_;                          // by account
+  std::map<uint32_t, std::deque<OrderRecord>> closed_;             // by account
+  std::map<uint32_t, std::deque<TradeRecord>> trades_;             // by account
   std::map<uint16_t, InstrumentData> instruments_;
   TimeNs last_time_ = 0;
 };

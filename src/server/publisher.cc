@@ -356,7 +356,7 @@ void Publisher::FlushMarketData() {
       const BookDepth depth = mirror_->Depth(instrument, 50);
       for (BookChannel& book : ch.books) PublishBook(book, depth, now);
     }
-    const Projection::PublicTradeHistory* trades = projection_.PublicTrades(instrument);
+    const std::deque<PublicTrade>* trades = projection_.PublicTrades(instrument);
     const bool new_trades = trades != nullptr && !trades->empty() && trades->front().match_id > ch.last_pushed_match;
     if (new_trades && !ch.trades.outboxes.empty()) {
       api::JsonWriter& w = writer_;
@@ -382,7 +382,7 @@ void Publisher::FlushMarketData() {
     }
     if (new_trades) {
       for (auto& [tf, subs] : ch.candles) {
-        const Projection::CandleHistory* candles = projection_.Candles(instrument, tf);
+        const std::deque<Candle>* candles = projection_.Candles(instrument, tf);
         if (subs.outboxes.empty() || candles == nullptr || candles->empty()) continue;
         api::JsonWriter& w = writer_;
         BeginPush(w, "candlestick", subs.channel, inst->symbol);
@@ -512,7 +512,7 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
     BeginPush(w, "trade", channel, inst->symbol);
     w.Key("data");
     w.BeginArray();
-    if (const Projection::PublicTradeHistory* trades = projection_.PublicTrades(inst->id)) {
+    if (const std::deque<PublicTrade>* trades = projection_.PublicTrades(inst->id)) {
       size_t n = 0;
       for (const PublicTrade& t : *trades) {
         if (n++ == 50) break;
@@ -559,7 +559,7 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
     w.StringField("interval", rest.substr(0, dot));
     w.Key("data");
     w.BeginArray();
-    if (const Projection::CandleHistory* candles = projection_.Candles(inst->id, tf)) {
+    if (const std::deque<Candle>* candles = projection_.Candles(inst->id, tf)) {
       // Oldest first, as the API sends them; at most 300.
       const size_t n = std::min<size_t>(candles->size(), 300);
       for (size_t i = n; i-- > 0;) WriteCandle(w, (*candles)[i], *inst);

@@ -197,7 +197,7 @@ TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
   EXPECT_FALSE(projection.Trades(AccountId{1})->front().taker);
   EXPECT_TRUE(projection.Trades(AccountId{2})->front().taker);
   EXPECT_EQ(projection.PublicTrades(sequex::testing::kBtcUsd)->front().price.value(), 20000);
-  const Projection::CandleHistory* minutes = projection.Candles(sequex::testing::kBtcUsd, TimeframeIndex("1m"));
+  const std::deque<Candle>* minutes = projection.Candles(sequex::testing::kBtcUsd, TimeframeIndex("1m"));
   ASSERT_EQ(minutes->size(), 1u);
   EXPECT_EQ(minutes->front().volume.value(), 10);
   EXPECT_EQ(minutes->front().start_ms % 60'000, 0);
@@ -242,11 +242,11 @@ TEST(Projection, ShouldFollowTheSameCommandsToTheSameBytesOnceRestoredFromItsSav
   // What it covered: full order and trade histories, rolled candles, open orders.
   size_t full_histories = 0;
   for (uint32_t a = 1; a <= options.accounts; ++a) {
-    const Projection::OrderHistory* closed = p.ClosedOrders(AccountId{a});
+    const std::deque<OrderRecord>* closed = p.ClosedOrders(AccountId{a});
     if (closed != nullptr && closed->size() == Projection::kOrderHistory) ++full_histories;
   }
   EXPECT_GT(full_histories, 0u);
-  const Projection::CandleHistory* minutes = p.Candles(InstrumentId{1}, TimeframeIndex("1m"));
+  const std::deque<Candle>* minutes = p.Candles(InstrumentId{1}, TimeframeIndex("1m"));
   ASSERT_NE(minutes, nullptr);
   EXPECT_EQ(minutes->size(), Projection::kCandles);
   EXPECT_FALSE(p.OpenOrders(AccountId{1}).empty() && p.OpenOrders(AccountId{2}).empty());
