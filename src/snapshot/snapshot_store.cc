@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <span>
 
 #include "common/thread_name.h"
@@ -74,19 +75,32 @@ bool ParseSnapshotName(std::string_view name, SeqNo* seq) { return ParseName(kSn
 std::string HistorySnapshotName(SeqNo seq) { return NameOf(kHistoryPrefix, seq); }
 bool ParseHistorySnapshotName(std::string_view name, SeqNo* seq) { return ParseName(kHistoryPrefix, name, seq); }
 
-Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes) {
+namespace {
+
+// The header shared by both kinds of snapshot file (ReadHeader below), then the sections themselves.
+std::string FileBytes(const char (&magic)[8], uint32_t version, const SnapshotMeta& meta,
+                      std::initializer_list<std::string_view> sections) {
+  size_t total = 0;
+  for (std::string_view section : sections) total += section.size();
   std::string file;
-  file.reserve(kSnapshotHeaderSize + engine_bytes.size());
+  file.reserve(8 + 4 + 4 + 8 + 8 + 8 + 8 * sections.size() + 8 + total);
   ByteWriter w(&file);
-  w.Raw(kSnapshotMagic, sizeof kSnapshotMagic);
-  w.U32(kSnapshotFormatVersion);
+  w.Raw(magic, sizeof magic);
+  w.U32(version);
   w.U32(0);
   w.U64(meta.seq);
   w.I64(meta.time);
   w.U64(meta.state_hash);
-  w.U64(engine_bytes.size());
+  for (std::string_view section : sections) w.U64(section.size());
   w.U64(XXH3_64bits(file.data(), file.size()));
-  w.Raw(engine_bytes);
+  for (std::string_view section : sections) w.Raw(section);
+  return file;
+}
+
+}  // namespace
+
+Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes) {
+  const std::string file = FileBytes(kSnapshotMagic, kSnapshotFormatVersion, meta, {engine_bytes});
   Status s = env->CreateDir(dir);
   if (!s.ok()) return s;
   return journal::WriteFileAtomically(env, dir, SnapshotName(meta.seq), file);
@@ -102,20 +116,7 @@ Status ListHistorySnapshots(Env* env, const std::string& dir, std::vector<Snapsh
 
 Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta& meta, std::string_view engine_bytes,
                             std::string_view history_bytes) {
-  std::string file;
-  file.reserve(kHistoryHeaderSize + engine_bytes.size() + history_bytes.size());
-  ByteWriter w(&file);
-  w.Raw(kHistoryMagic, sizeof kHistoryMagic);
-  w.U32(kHistoryFormatVersion);
-  w.U32(0);
-  w.U64(meta.seq);
-  w.I64(meta.time);
-  w.U64(meta.state_hash);
-  w.U64(engine_bytes.size());
-  w.U64(history_bytes.size());
-  w.U64(XXH3_64bits(file.data(), file.size()));
-  w.Raw(engine_bytes);
-  w.Raw(history_bytes);
+  const std::string file = FileBytes(kHistoryMagic, kHistoryFormatVersion, meta, {engine_bytes, history_bytes});
   Status s = env->CreateDir(dir);
   if (!s.ok()) return s;
   s = journal::WriteFileAtomically(env, dir, HistorySnapshotName(meta.seq), file);
