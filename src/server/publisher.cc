@@ -121,7 +121,6 @@ void Publisher::EnableHistorySnapshots(journal::Env* env, const std::string& dir
                                        SeqNo history_seq) {
   history_interval_ = interval;
   last_seq_ = last_seq;
-  last_command_time_ = projection_.last_time();
   if (interval != 0) {
     history_writer_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(
         env, dir, snapshot::BackgroundSnapshotWriter::Kind::kHistory);
@@ -136,7 +135,7 @@ void Publisher::SaveHistory() {
   // from one snapshot to the next); the writer's thread serializes that copy, which is several times slower.
   if (history_writer_->busy()) return;
   history_copy_ = projection_;
-  (void)history_writer_->Submit({last_seq_, last_command_time_, mirror_->StateHash()}, mirror_->SaveSnapshot(),
+  (void)history_writer_->Submit({last_seq_, projection_.last_time(), mirror_->StateHash()}, mirror_->SaveSnapshot(),
                                 [this] { return history_copy_.Save(); });
 }
 
@@ -224,7 +223,6 @@ void Publisher::Handle(CompletionRecord& record) {
       history_due_ = true;
     }
     last_seq_ = record.command.seq;
-    last_command_time_ = record.command.time;
   }
   if (record.client_ref != 0) {
     std::unique_ptr<Continuation> k(reinterpret_cast<Continuation*>(record.client_ref));  // NOLINT: see ToClientRef

@@ -171,8 +171,7 @@ class Publisher {
   Projection history_copy_;  // the writer's while it is busy
   std::unique_ptr<snapshot::BackgroundSnapshotWriter> history_writer_;
   uint64_t history_interval_ = 0;
-  SeqNo last_seq_ = 0;  // the last command folded in
-  TimeNs last_command_time_ = 0;
+  SeqNo last_seq_ = 0;  // the last command folded in (its time: projection_.last_time())
   bool history_due_ = false;
   Wakeup wakeup_;  // the publisher sleeps on it when both rings are empty; the sink and Post wake it
   std::atomic<bool> running_{false};
