@@ -59,6 +59,10 @@ bool IsCutShortBatch(std::string_view rest, size_t written, SeqNo next_seq, uint
 }  // namespace
 
 JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& visit) {
+  return ScanJournalFrom(env, dir, 0, visit);
+}
+
+JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, const RecordVisitor& visit) {
   JournalScan scan;
   std::vector<std::string> names;
   Status s = env->ListDir(dir, &names);
@@ -72,6 +76,10 @@ JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& v
   }
   std::sort(scan.segments.begin(), scan.segments.end(),
             [](const SegmentInfo& a, const SegmentInfo& b) { return a.first_seq < b.first_seq; });
+  // A segment ends where the next one starts: those whose successor starts at or before from_seq are skipped.
+  size_t skipped = 0;
+  while (skipped + 1 < scan.segments.size() && scan.segments[skipped + 1].first_seq <= from_seq) ++skipped;
+  scan.segments.erase(scan.segments.begin(), scan.segments.begin() + static_cast<std::ptrdiff_t>(skipped));
 
   SeqNo expect_seq = 0;  // next command seq; 0 until the first segment fixes it
   uint64_t chain = kGenesisHash;

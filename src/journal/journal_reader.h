@@ -67,6 +67,11 @@ using RecordVisitor = std::function<Status(const JournalRecord&)>;
 
 [[nodiscard]] JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& visit);
 
+// The same, for a caller that has already scanned the journal once and needs only what comes from `from_seq` on:
+// the segments that end before it are not read, so the scan starts as on a journal pruned up to the segment that
+// holds `from_seq` (the hash chain is checked from there). The visitor may still see records before `from_seq`.
+[[nodiscard]] JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, const RecordVisitor& visit);
+
 // Cuts the torn tail found by `scan` off its segment (fsynced), removing the segment if nothing valid is left
 // in it, and updates scan->position. No-op without a torn tail.
 Status TruncateTornTail(Env* env, const std::string& dir, JournalScan* scan);

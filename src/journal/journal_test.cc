@@ -85,6 +85,41 @@ TEST(JournalTest, ShouldReadBackEveryRecordAcrossSegments) {
   }
 }
 
+TEST(JournalTest, ShouldStartAScanFromTheSegmentThatHoldsTheGivenSeq) {
+  TempDir dir;
+  const auto flow = Flow(3000);
+  WriteJournal(dir.path(), flow, JournalWriterOptions{.segment_bytes = 16 << 10});
+  const JournalScan whole = ScanJournal(Env::Default(), dir.path(), nullptr);
+  ASSERT_TRUE(whole.status.ok());
+  ASSERT_GT(whole.segments.size(), 5u);
+  for (const SeqNo from : {SeqNo{0}, SeqNo{1}, whole.segments[3].first_seq - 1, whole.segments[3].first_seq,
+                           whole.segments[3].first_seq + 1, SeqNo{flow.size()}, SeqNo{flow.size() + 100}}) {
+    SeqNo first_seen = 0;
+    SeqNo last_seen = 0;
+    const JournalScan scan = ScanJournalFrom(Env::Default(), dir.path(), from, [&](const JournalRecord& r) {
+      if (r.type == RecordType::kCommand) {
+        if (first_seen == 0) first_seen = r.seq;
+        EXPECT_TRUE(last_seen == 0 || r.seq == last_seen + 1);
+        last_seen = r.seq;
+      }
+      return Status::Ok();
+    });
+    ASSERT_TRUE(scan.status.ok()) << from << ": " << scan.status.ToString();
+    // Every command from `from` on is seen, and no more than the segment before it is read.
+    EXPECT_LE(first_seen, std::max<SeqNo>(from, 1)) << from;
+    EXPECT_EQ(last_seen, flow.size()) << from;
+    EXPECT_EQ(scan.last_seq, whole.last_seq);
+    EXPECT_EQ(scan.position.next_seq, whole.position.next_seq);
+    ASSERT_FALSE(scan.segments.empty());
+    EXPECT_LE(scan.segments.front().first_seq, std::max<SeqNo>(from, 1)) << from;
+    EXPECT_EQ(scan.segments.front().first_seq, first_seen) << from;
+    EXPECT_EQ(scan.segments.back().name, whole.segments.back().name);
+  }
+  // From a seq inside the fourth segment, the first three are not read.
+  EXPECT_EQ(ScanJournalFrom(Env::Default(), dir.path(), whole.segments[3].first_seq + 1, nullptr).segments.size(),
+            whole.segments.size() - 3);
+}
+
 TEST(JournalTest, ShouldContinueAnExistingJournalAfterRecovery) {
   TempDir dir;
   const auto flow = Flow(600);

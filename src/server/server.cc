@@ -8,6 +8,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -90,20 +91,30 @@ bool Server::Recover(std::string* error) {
     std::random_device random;
     while (config_.engine.index_seed == 0) config_.engine.index_seed = uint64_t{random()} << 32 | random();
   }
+  // The publisher's mirror and its history: the newest valid history snapshot at or before the recovered seq, and
+  // the journal after it; without one, the whole journal from its first command. The snapshot is read and loaded
+  // on a thread of its own while the engine recovers, as the two do not depend on each other and each takes
+  // seconds on a busy venue. The recovered seq is not known yet, so the newest valid one is taken; one past the
+  // journal's end (acknowledged commands whose journal tail was lost) is rare and is then replaced below.
+  std::future<RestoredHistory> history_load = std::async(std::launch::async, [this, env] {
+    NameThisThread("sx-history");
+    return RestoreHistory(env, std::numeric_limits<SeqNo>::max());
+  });
   snapshot::RecoveryResult r;
   const journal::Status s = snapshot::Recover(env, config_.data_dir, config_.engine, {}, &r);
   for (const std::string& line : r.log) Log("recovery: " + line);
   if (!s.ok()) {
     *error = "recovery failed: " + s.ToString();
-    return false;
+    return false;  // after history_load's destructor waits for it
   }
   engine_ = std::move(r.engine);
   recovered_seq_ = r.last_seq;
 
-  // The publisher's mirror and its history: the newest valid history snapshot at or before the recovered seq, and
-  // the journal after it; without one, the whole journal from its first command. Folded in as it is read (one
-  // segment in memory at a time).
-  const SeqNo history_seq = RestoreHistory(env);
+  RestoredHistory history = history_load.get();
+  if (history.seq > recovered_seq_) history = RestoreHistory(env, recovered_seq_);
+  for (const std::string& line : history.log) Log("history: " + line);
+  const SeqNo history_seq = history.seq;
+  if (history.publisher != nullptr) publisher_ = std::move(history.publisher);
   if (publisher_ == nullptr) {
     publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(config_.engine), &directory_, config_.maker_rate,
                                              config_.taker_rate);
@@ -111,26 +122,29 @@ bool Server::Recover(std::string* error) {
   bool pruned = false;
   uint64_t folded = 0;
   SeqNo expected = history_seq + 1;
-  const journal::JournalScan scan = journal::ScanJournal(env, config_.data_dir, [&](const journal::JournalRecord& rec) {
-    if (rec.type != journal::RecordType::kCommand || rec.seq > recovered_seq_ || rec.seq < expected) {
-      return journal::Status::Ok();
-    }
-    if (rec.seq != expected) {
-      pruned = true;  // the segments after the history snapshot (or seq 1) were pruned: nothing to fold from
-      return journal::Status::NotFound("journal starts after seq " + std::to_string(expected));
-    }
-    ++expected;
-    Command c;
-    c.seq = rec.seq;
-    c.time = rec.time;
-    if (journal::DecodeCommandBody(rec.payload, &c.body) != journal::CodecError::kOk) {
-      return journal::Status::Corruption("undecodable command in " + std::string(rec.segment) + " at offset " +
-                                         std::to_string(rec.offset) + ", seq " + std::to_string(rec.seq));
-    }
-    publisher_->Replay(c);
-    ++folded;
-    return journal::Status::Ok();
-  });
+  // Folded in as it is read, one segment in memory at a time, from the segment that holds the first command to
+  // fold: recovery has just checked the whole journal.
+  const journal::JournalScan scan =
+      journal::ScanJournalFrom(env, config_.data_dir, expected, [&](const journal::JournalRecord& rec) {
+        if (rec.type != journal::RecordType::kCommand || rec.seq > recovered_seq_ || rec.seq < expected) {
+          return journal::Status::Ok();
+        }
+        if (rec.seq != expected) {
+          pruned = true;  // the segments after the history snapshot (or seq 1) were pruned: nothing to fold from
+          return journal::Status::NotFound("journal starts after seq " + std::to_string(expected));
+        }
+        ++expected;
+        Command c;
+        c.seq = rec.seq;
+        c.time = rec.time;
+        if (journal::DecodeCommandBody(rec.payload, &c.body) != journal::CodecError::kOk) {
+          return journal::Status::Corruption("undecodable command in " + std::string(rec.segment) + " at offset " +
+                                             std::to_string(rec.offset) + ", seq " + std::to_string(rec.seq));
+        }
+        publisher_->Replay(c);
+        ++folded;
+        return journal::Status::Ok();
+      });
   if (pruned) {
     // The mirror starts from the recovered state; history begins with the next command.
     std::string load_error;
@@ -178,16 +192,17 @@ bool Server::Recover(std::string* error) {
   return true;
 }
 
-SeqNo Server::RestoreHistory(journal::Env* env) {
+Server::RestoredHistory Server::RestoreHistory(journal::Env* env, SeqNo max_seq) {
+  RestoredHistory restored;
   std::vector<snapshot::SnapshotInfo> candidates;
   if (const journal::Status s = snapshot::ListHistorySnapshots(env, config_.data_dir, &candidates); !s.ok()) {
-    Log("history snapshots: " + s.ToString());
-    return 0;
+    restored.log.push_back("cannot list history snapshots: " + s.ToString());
+    return restored;
   }
   for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
     // One past the journal's end (its commands were acknowledged, then the tail was lost) cannot be used.
-    if (it->meta.seq > recovered_seq_) {
-      Log("history: skipped " + it->name + ", past the journal's end");
+    if (it->meta.seq > max_seq) {
+      restored.log.push_back("skipped " + it->name + ", past the journal's end");
       continue;
     }
     snapshot::SnapshotInfo info;
@@ -200,16 +215,17 @@ SeqNo Server::RestoreHistory(journal::Env* env) {
       auto publisher =
           std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
       if (publisher->RestoreProjection(bytes, &error)) {
-        publisher_ = std::move(publisher);
-        Log("history: restored from " + it->name);
-        return info.meta.seq;
+        restored.seq = info.meta.seq;
+        restored.publisher = std::move(publisher);
+        restored.log.push_back("restored from " + it->name);
+        return restored;
       }
     } else {
       error = s.ToString();
     }
-    Log("history: skipped " + it->name + ": " + error);
+    restored.log.push_back("skipped " + it->name + ": " + error);
   }
-  return 0;
+  return restored;
 }
 
 bool Server::Bootstrap(std::string* error) {

@@ -40,9 +40,14 @@ class Server {
 
  private:
   bool Recover(std::string* error);
-  // Makes publisher_ from the newest valid history snapshot at or before the recovered seq; returns its seq, or 0
-  // (publisher_ untouched) when there is none.
-  SeqNo RestoreHistory(journal::Env* env);
+  // A publisher made from the newest valid history snapshot at or before max_seq (none: seq 0, no publisher),
+  // and what was found on the way, for the log. Reads only the configuration, so it may run beside recovery.
+  struct RestoredHistory {
+    SeqNo seq = 0;
+    std::unique_ptr<Publisher> publisher;
+    std::vector<std::string> log;
+  };
+  [[nodiscard]] RestoredHistory RestoreHistory(journal::Env* env, SeqNo max_seq);
   bool Bootstrap(std::string* error);
   bool StartDemo(std::string* error);
   // Blocks until the command is applied; returns its events' reject code (0 = done). Startup only.
