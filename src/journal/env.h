@@ -36,6 +36,13 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
+// A whole file's bytes, read-only, valid while this object lives (Env::MapFile).
+class FileContents {
+ public:
+  virtual ~FileContents() = default;
+  [[nodiscard]] virtual std::string_view bytes() const = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -46,6 +53,12 @@ class Env {
   // Opens an existing file for writing without truncating it (creates it if missing); Append writes at its end.
   virtual Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
   virtual Status ReadFile(const std::string& path, std::string* out) = 0;
+  // The whole file, read-only. The POSIX Env maps it, sharing the page cache's pages: a snapshot of hundreds of MB
+  // is then neither copied nor written into fresh memory, which on a VM costs more than the read itself. Other
+  // Envs read it (this default). Only for files that are replaced by rename and never cut in place while in use,
+  // as a mapped file that shrinks faults (SIGBUS) where its lost tail is read: snapshots (WriteFileAtomically)
+  // qualify, journal segments (sealed by ftruncate) do not.
+  virtual Status MapFile(const std::string& path, std::unique_ptr<FileContents>* out);
   virtual Status FileSize(const std::string& path, uint64_t* size) = 0;
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;

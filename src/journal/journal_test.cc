@@ -120,6 +120,29 @@ TEST(JournalTest, ShouldStartAScanFromTheSegmentThatHoldsTheGivenSeq) {
             whole.segments.size() - 3);
 }
 
+TEST(EnvTest, ShouldGiveAWholeFileMappedOrReadWithTheSameBytes) {
+  TempDir dir;
+  std::string big(3 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), dir.path(), "big", big).ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), dir.path(), "empty", "").ok());
+  FaultInjectionEnv reading(Env::Default());  // an Env without a mapping of its own: the default reads
+  for (Env* env : {Env::Default(), static_cast<Env*>(&reading)}) {
+    std::unique_ptr<FileContents> file;
+    ASSERT_TRUE(env->MapFile(dir.path() + "/big", &file).ok());
+    EXPECT_EQ(file->bytes(), big);
+    // Replaced by rename while in use, as snapshots are: what was mapped stays readable and unchanged.
+    ASSERT_TRUE(WriteFileAtomically(env, dir.path(), "big", "replaced").ok());
+    EXPECT_EQ(file->bytes(), big);
+    ASSERT_TRUE(WriteFileAtomically(env, dir.path(), "big", big).ok());
+    std::unique_ptr<FileContents> empty;
+    ASSERT_TRUE(env->MapFile(dir.path() + "/empty", &empty).ok());
+    EXPECT_TRUE(empty->bytes().empty());
+    std::unique_ptr<FileContents> missing;
+    EXPECT_EQ(env->MapFile(dir.path() + "/missing", &missing).code(), Status::Code::kNotFound);
+  }
+}
+
 TEST(JournalTest, ShouldContinueAnExistingJournalAfterRecovery) {
   TempDir dir;
   const auto flow = Flow(600);

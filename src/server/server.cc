@@ -207,14 +207,14 @@ Server::RestoredHistory Server::RestoreHistory(journal::Env* env, SeqNo max_seq)
     }
     snapshot::SnapshotInfo info;
     std::unique_ptr<Engine> mirror;
-    std::string bytes;
+    snapshot::HistoryBytes history;
     journal::Status s =
-        snapshot::ReadHistorySnapshot(env, config_.data_dir, it->name, config_.engine, &info, &mirror, &bytes);
+        snapshot::ReadHistorySnapshot(env, config_.data_dir, it->name, config_.engine, &info, &mirror, &history);
     std::string error;
     if (s.ok()) {
       auto publisher =
           std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
-      if (publisher->RestoreProjection(bytes, &error)) {
+      if (publisher->RestoreProjection(history.bytes, &error)) {
         restored.seq = info.meta.seq;
         restored.publisher = std::move(publisher);
         restored.log.push_back("restored from " + it->name);

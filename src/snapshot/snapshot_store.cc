@@ -165,33 +165,33 @@ Status ReadHeader(std::string_view data, const std::string& name, const char (&m
 }  // namespace
 
 Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
-                           SnapshotInfo* info, std::unique_ptr<Engine>* engine, std::string* history_bytes) {
-  std::string data;
-  Status s = env->ReadFile(dir + "/" + name, &data);
+                           SnapshotInfo* info, std::unique_ptr<Engine>* engine, HistoryBytes* history) {
+  std::unique_ptr<journal::FileContents> file;
+  Status s = env->MapFile(dir + "/" + name, &file);
   if (!s.ok()) return s;
+  const std::string_view data = file->bytes();
   const auto bad = [&](const std::string& why) { return Status::Corruption("history snapshot " + name + ": " + why); };
   uint64_t lengths[2] = {0, 0};  // engine, history
   s = ReadHeader(data, name, kHistoryMagic, kHistoryFormatVersion, ParseHistorySnapshotName, bad, info, lengths);
   if (!s.ok()) return s;
-  s = LoadEngine(std::string_view(data).substr(kHistoryHeaderSize, lengths[0]), config, info->meta.state_hash, bad,
-                 engine);
+  s = LoadEngine(data.substr(kHistoryHeaderSize, lengths[0]), config, info->meta.state_hash, bad, engine);
   if (!s.ok()) return s;
-  // Moved out, not copied: hundreds of MB on a busy venue, in memory already touched.
-  data.erase(0, kHistoryHeaderSize + lengths[0]);
-  *history_bytes = std::move(data);
+  history->bytes = data.substr(kHistoryHeaderSize + lengths[0]);
+  history->file = std::move(file);
   return Status::Ok();
 }
 
 Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
                     SnapshotInfo* info, std::unique_ptr<Engine>* engine) {
-  std::string data;
-  Status s = env->ReadFile(dir + "/" + name, &data);
+  std::unique_ptr<journal::FileContents> file;
+  Status s = env->MapFile(dir + "/" + name, &file);
   if (!s.ok()) return s;
+  const std::string_view data = file->bytes();
   const auto bad = [&](const std::string& why) { return Status::Corruption("snapshot " + name + ": " + why); };
   uint64_t length = 0;
   s = ReadHeader(data, name, kSnapshotMagic, kSnapshotFormatVersion, ParseSnapshotName, bad, info, {&length, 1});
   if (!s.ok()) return s;
-  return LoadEngine(std::string_view(data).substr(kSnapshotHeaderSize), config, info->meta.state_hash, bad, engine);
+  return LoadEngine(data.substr(kSnapshotHeaderSize), config, info->meta.state_hash, bad, engine);
 }
 
 Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report) {

@@ -77,9 +77,14 @@ Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta
                             std::string_view history_bytes);
 // History snapshot files by name, oldest first; nothing is read or validated.
 Status ListHistorySnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out);
+// A history snapshot's projection bytes, inside the file they were read from (mapped: Env::MapFile).
+struct HistoryBytes {
+  std::unique_ptr<journal::FileContents> file;
+  std::string_view bytes;
+};
 // Reads one and validates its header and engine (as ReadSnapshot does); the history bytes are the caller's to check.
 Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
-                           SnapshotInfo* info, std::unique_ptr<Engine>* engine, std::string* history_bytes);
+                           SnapshotInfo* info, std::unique_ptr<Engine>* engine, HistoryBytes* history);
 
 // Retention: keeps the newest `keep_snapshots` snapshots and deletes older ones, then deletes journal segments
 // whose every command is covered by the oldest snapshot kept. Never deletes anything when no snapshot exists.

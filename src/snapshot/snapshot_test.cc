@@ -273,17 +273,18 @@ TEST(SnapshotTest, ShouldWriteHistorySnapshotsInTheBackgroundAndKeepTheNewestTwo
 
   SnapshotInfo info;
   std::unique_ptr<Engine> e;
-  std::string history;
+  HistoryBytes history;
   ASSERT_TRUE(ReadHistorySnapshot(Env::Default(), dir.path(), kept.back().name, {}, &info, &e, &history).ok());
   EXPECT_EQ(info.meta.seq, newest);
-  EXPECT_EQ(history, "history of " + std::to_string(newest));
+  EXPECT_EQ(history.bytes, "history of " + std::to_string(newest));
+  const size_t history_size = history.bytes.size();
   EXPECT_EQ(e->StateHash(), info.meta.state_hash);
 
   // Damaged anywhere in the header or the engine bytes, or under another name: refused.
   const std::string path = dir.path() + "/" + kept.back().name;
   std::string bytes;
   ASSERT_TRUE(Env::Default()->ReadFile(path, &bytes).ok());
-  for (size_t at : {size_t{3}, size_t{20}, size_t{kHistoryHeaderSize + 40}, bytes.size() - history.size() - 2}) {
+  for (size_t at : {size_t{3}, size_t{20}, size_t{kHistoryHeaderSize + 40}, bytes.size() - history_size - 2}) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 1);
     ASSERT_TRUE(journal::WriteFileAtomically(Env::Default(), dir.path(), kept.back().name, damaged).ok());
