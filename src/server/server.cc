@@ -111,7 +111,10 @@ bool Server::Recover(std::string* error) {
   recovered_seq_ = r.last_seq;
 
   RestoredHistory history = history_load.get();
-  if (history.seq > recovered_seq_) history = RestoreHistory(env, recovered_seq_);
+  if (history.seq > recovered_seq_) {
+    history.publisher.reset();  // before the next one is loaded: each may hold hundreds of MB
+    history = RestoreHistory(env, recovered_seq_);
+  }
   for (const std::string& line : history.log) Log("history: " + line);
   const SeqNo history_seq = history.seq;
   if (history.publisher != nullptr) publisher_ = std::move(history.publisher);
