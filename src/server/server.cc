@@ -116,6 +116,14 @@ bool Server::Recover(std::string* error) {
     history = RestoreHistory(env, recovered_seq_);
   }
   for (const std::string& line : history.log) Log("history: " + line);
+  std::vector<std::string> stale;
+  if (const journal::Status rs = snapshot::RemoveHistorySnapshotsAfter(env, config_.data_dir, recovered_seq_, &stale);
+      !rs.ok()) {
+    // Not fatal now, but one of them could later be taken for history it never saw: refuse to start.
+    *error = "cannot remove history snapshots past the journal's end: " + rs.ToString();
+    return false;
+  }
+  for (const std::string& name : stale) Log("history: removed " + name + ", past the journal's end");
   const SeqNo history_seq = history.seq;
   if (history.publisher != nullptr) publisher_ = std::move(history.publisher);
   if (publisher_ == nullptr) {

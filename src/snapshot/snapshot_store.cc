@@ -129,6 +129,19 @@ Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta
   return s;
 }
 
+Status RemoveHistorySnapshotsAfter(Env* env, const std::string& dir, SeqNo last_seq,
+                                   std::vector<std::string>* removed) {
+  std::vector<SnapshotInfo> all;
+  Status s = ListHistorySnapshots(env, dir, &all);
+  for (size_t i = 0; s.ok() && i < all.size(); ++i) {
+    if (all[i].meta.seq <= last_seq) continue;
+    s = env->RemoveFile(dir + "/" + all[i].name);
+    if (s.ok()) removed->push_back(all[i].name);
+  }
+  if (s.ok() && !removed->empty()) s = env->SyncDir(dir);
+  return s;
+}
+
 namespace {
 
 // The header shared by both kinds of snapshot file: magic, version, reserved, seq, time, state hash, then

@@ -294,6 +294,18 @@ TEST(SnapshotTest, ShouldWriteHistorySnapshotsInTheBackgroundAndKeepTheNewestTwo
   ASSERT_TRUE(journal::WriteFileAtomically(Env::Default(), dir.path(), HistorySnapshotName(newest + 1), bytes).ok());
   EXPECT_FALSE(
       ReadHistorySnapshot(Env::Default(), dir.path(), HistorySnapshotName(newest + 1), {}, &info, &e, &history).ok());
+
+  // Those past the journal's end are removed; those at or before it stay.
+  std::vector<std::string> removed;
+  ASSERT_TRUE(RemoveHistorySnapshotsAfter(Env::Default(), dir.path(), newest - 1, &removed).ok());
+  EXPECT_EQ(removed, (std::vector<std::string>{HistorySnapshotName(newest), HistorySnapshotName(newest + 1)}));
+  std::vector<SnapshotInfo> left;
+  ASSERT_TRUE(ListHistorySnapshots(Env::Default(), dir.path(), &left).ok());
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].name, kept.front().name);
+  removed.clear();
+  ASSERT_TRUE(RemoveHistorySnapshotsAfter(Env::Default(), dir.path(), newest, &removed).ok());
+  EXPECT_TRUE(removed.empty());
 }
 
 }  // namespace
