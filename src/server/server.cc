@@ -97,7 +97,7 @@ bool Server::Recover(std::string* error) {
   // seconds on a busy venue. The recovered seq is not known yet, so the newest valid one is taken; one past the
   // journal's end (acknowledged commands whose journal tail was lost) is rare and is then replaced below.
   std::future<RestoredHistory> history_load = std::async(std::launch::async, [this, env] {
-    NameThisThread("sx-history");
+    NameThisThread("sx-history-load");  // sx-history is the writer
     return RestoreHistory(env, std::numeric_limits<SeqNo>::max());
   });
   snapshot::RecoveryResult r;
@@ -117,7 +117,8 @@ bool Server::Recover(std::string* error) {
   }
   for (const std::string& line : history.log) Log("history: " + line);
   std::vector<std::string> stale;
-  if (const journal::Status rs = snapshot::RemoveHistorySnapshotsAfter(env, config_.data_dir, recovered_seq_, &stale);
+  if (const journal::Status rs =
+          snapshot::RemoveHistorySnapshots(env, config_.data_dir, recovered_seq_, SIZE_MAX, &stale);
       !rs.ok()) {
     // Not fatal now, but one of them could later be taken for history it never saw: refuse to start.
     *error = "cannot remove history snapshots past the journal's end: " + rs.ToString();

@@ -121,20 +121,20 @@ Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta
   if (!s.ok()) return s;
   s = journal::WriteFileAtomically(env, dir, HistorySnapshotName(meta.seq), file);
   if (!s.ok()) return s;
-  std::vector<SnapshotInfo> all;
-  s = ListHistorySnapshots(env, dir, &all);
-  for (size_t i = 0; s.ok() && i + kHistorySnapshotsKept < all.size(); ++i) {
-    s = env->RemoveFile(dir + "/" + all[i].name);
-  }
-  return s;
+  std::vector<std::string> removed;
+  return RemoveHistorySnapshots(env, dir, UINT64_MAX, kHistorySnapshotsKept, &removed);
 }
 
-Status RemoveHistorySnapshotsAfter(Env* env, const std::string& dir, SeqNo last_seq,
-                                   std::vector<std::string>* removed) {
+Status RemoveHistorySnapshots(Env* env, const std::string& dir, SeqNo after_seq, size_t keep_newest,
+                              std::vector<std::string>* removed) {
   std::vector<SnapshotInfo> all;
   Status s = ListHistorySnapshots(env, dir, &all);
+  // Those at or before after_seq, oldest first: all but the last keep_newest of them go.
+  const auto at_or_before = static_cast<size_t>(
+      std::partition_point(all.begin(), all.end(), [&](const SnapshotInfo& i) { return i.meta.seq <= after_seq; }) -
+      all.begin());
   for (size_t i = 0; s.ok() && i < all.size(); ++i) {
-    if (all[i].meta.seq <= last_seq) continue;
+    if (i < at_or_before && at_or_before - i <= keep_newest) continue;
     s = env->RemoveFile(dir + "/" + all[i].name);
     if (s.ok()) removed->push_back(all[i].name);
   }

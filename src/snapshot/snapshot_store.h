@@ -77,10 +77,13 @@ Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta
                             std::string_view history_bytes);
 // History snapshot files by name, oldest first; nothing is read or validated.
 Status ListHistorySnapshots(Env* env, const std::string& dir, std::vector<SnapshotInfo>* out);
-// Removes the history snapshots past `last_seq`, the journal's end, and syncs the folder; `removed` lists them. Their
-// commands are no longer in the journal (its tail was lost or cut after they were written), and new commands will
-// take those seqs: left there, one would later pass for the history of commands it never saw.
-Status RemoveHistorySnapshotsAfter(Env* env, const std::string& dir, SeqNo last_seq, std::vector<std::string>* removed);
+// Removes the history snapshots past `after_seq` and all but the newest `keep_newest` of the rest, then syncs the
+// folder if it removed any; `removed` lists them, oldest first. A write keeps the newest kHistorySnapshotsKept.
+// A start removes those past the journal's end: their commands are no longer in the journal (its tail was lost or
+// cut after they were written), and new commands will take those seqs, so one left there would later pass for the
+// history of commands it never saw.
+Status RemoveHistorySnapshots(Env* env, const std::string& dir, SeqNo after_seq, size_t keep_newest,
+                              std::vector<std::string>* removed);
 // A history snapshot's projection bytes, inside the file they were read from (mapped: Env::MapFile).
 struct HistoryBytes {
   std::unique_ptr<journal::FileContents> file;

@@ -297,14 +297,14 @@ TEST(SnapshotTest, ShouldWriteHistorySnapshotsInTheBackgroundAndKeepTheNewestTwo
 
   // Those past the journal's end are removed; those at or before it stay.
   std::vector<std::string> removed;
-  ASSERT_TRUE(RemoveHistorySnapshotsAfter(Env::Default(), dir.path(), newest - 1, &removed).ok());
+  ASSERT_TRUE(RemoveHistorySnapshots(Env::Default(), dir.path(), newest - 1, SIZE_MAX, &removed).ok());
   EXPECT_EQ(removed, (std::vector<std::string>{HistorySnapshotName(newest), HistorySnapshotName(newest + 1)}));
   std::vector<SnapshotInfo> left;
   ASSERT_TRUE(ListHistorySnapshots(Env::Default(), dir.path(), &left).ok());
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].name, kept.front().name);
   removed.clear();
-  ASSERT_TRUE(RemoveHistorySnapshotsAfter(Env::Default(), dir.path(), newest, &removed).ok());
+  ASSERT_TRUE(RemoveHistorySnapshots(Env::Default(), dir.path(), newest, SIZE_MAX, &removed).ok());
   EXPECT_TRUE(removed.empty());
 }
 
