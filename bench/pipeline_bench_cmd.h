@@ -11,7 +11,7 @@ namespace sequex::bench {
 struct PipelineBenchOptions {
   std::string durability = "journal";  // memory | journal
   std::string data_dir = "data/pipeline-bench";
-  double rate = 0;                     // offered commands/s; 0 = closed loop (throughput)
+  double rate = 0;  // offered commands/s; 0 = closed loop (throughput)
   int runs = 1;
   std::string segments = "prewritten";  // prewritten | plain (journal segments: docs/journal.md)
 };

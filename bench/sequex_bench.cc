@@ -145,8 +145,7 @@ int main(int argc, char** argv) {
   api_cmd->add_option("--mode", api.mode, "ws (open-loop orders) | rest (closed loop) | fanout (book pushes)")
       ->capture_default_str();
   api_cmd->add_option("--url", api.url, "the server's listener, host:port")->capture_default_str();
-  api_cmd->add_option("--data-dir", api.data_dir, "the server's data folder (admin.endpoint, admin.token)")
-      ->required();
+  api_cmd->add_option("--data-dir", api.data_dir, "the server's data folder (admin.endpoint, admin.token)")->required();
   api_cmd->add_option("--rate", api.rate, "offered requests/s, open loop (0: ws 10000, fanout 100)")
       ->capture_default_str();
   api_cmd->add_option("--connections", api.connections, "user sockets (ws) or HTTP connections (rest)")

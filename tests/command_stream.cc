@@ -220,7 +220,7 @@ CommandBody CommandStream::RandomBody() {
 uint32_t CommandStream::TradingAccount() {
   if (Chance(30)) return kWhale;
   if (!created_.empty() && Chance(40)) return Pick(created_);  // opened by CreateAccount, funded on creation
-  if (Chance(40)) return config_.max_accounts - 1;  // a funded trader with the highest valid id
+  if (Chance(40)) return config_.max_accounts - 1;             // a funded trader with the highest valid id
   return static_cast<uint32_t>(Range(1, kTradingAccounts));
 }
 

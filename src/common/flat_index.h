@@ -101,9 +101,7 @@ class FlatIndex {
   // Fibonacci hashing spreads sequential keys (order ids are sequential). Placing them by their low bits instead
   // would pack live ids into one long probe run, and backward-shift deletion scans a run to its end: every erase
   // would cost O(live orders).
-  [[nodiscard]] size_t Home(uint64_t key) const {
-    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
-  }
+  [[nodiscard]] size_t Home(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_); }
 
   void Rehash(size_t capacity) {
     HugeArray<Entry> old = std::move(slots_);

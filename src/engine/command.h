@@ -37,11 +37,11 @@ struct DefineInstrument {
   Amount tick_size{};
   Amount lot_size{};
   QtyLots min_qty{1};
-  Amount min_notional{0};      // quote units; 0 = none
-  uint32_t price_band_bps = 0; // limit prices farther than this from the reference are rejected; 0 = no band
+  Amount min_notional{0};         // quote units; 0 = none
+  uint32_t price_band_bps = 0;    // limit prices farther than this from the reference are rejected; 0 = no band
   PriceTicks reference_price{0};  // band reference until the first trade; 0 = none
   InstrumentStatus status = InstrumentStatus::kTrading;
-  char symbol[24] = {};        // e.g. "BTC_USD"
+  char symbol[24] = {};  // e.g. "BTC_USD"
 };
 
 // Change an instrument's status. Moving to kHalted cancels every resting and waiting (stop) order of the book.
@@ -70,14 +70,14 @@ struct PlaceOrder {
   Side side = Side::kBuy;
   OrderType type = OrderType::kLimit;
   TimeInForce tif = TimeInForce::kGoodTillCancel;
-  uint8_t flags = 0;           // kOrderFlagPostOnly
+  uint8_t flags = 0;  // kOrderFlagPostOnly
   StpMode stp_mode = StpMode::kNone;
-  uint32_t stp_group = 0;      // 0 = self-trade means same account; else also any order of the same group
-  PriceTicks price{0};         // limit price (limit types); 0 for market types
-  PriceTicks trigger_price{0}; // stop types: the last-trade price that triggers
-  QtyLots qty{0};              // quantity; 0 only for a market BUY by notional
-  Amount notional{0};          // market BUY by notional: quote units to spend (fees on top); else 0
-  ClientOid client_oid{};      // optional; unique among the account's open orders
+  uint32_t stp_group = 0;       // 0 = self-trade means same account; else also any order of the same group
+  PriceTicks price{0};          // limit price (limit types); 0 for market types
+  PriceTicks trigger_price{0};  // stop types: the last-trade price that triggers
+  QtyLots qty{0};               // quantity; 0 only for a market BUY by notional
+  Amount notional{0};           // market BUY by notional: quote units to spend (fees on top); else 0
+  ClientOid client_oid{};       // optional; unique among the account's open orders
 };
 
 // Cancel one open order, by order id, or by client_oid when order_id is 0.
@@ -98,11 +98,11 @@ struct CancelAll {
 // price crosses (a post-only order's amend that would cross is rejected and the order stays as it was).
 struct AmendOrder {
   AccountId account{};
-  OrderId order_id{0};          // or 0 and orig_client_oid
+  OrderId order_id{0};  // or 0 and orig_client_oid
   ClientOid orig_client_oid{};
-  PriceTicks new_price{0};      // 0 = unchanged
-  QtyLots new_qty{0};           // 0 = unchanged
-  ClientOid new_client_oid{};   // empty = unchanged
+  PriceTicks new_price{0};     // 0 = unchanged
+  QtyLots new_qty{0};          // 0 = unchanged
+  ClientOid new_client_oid{};  // empty = unchanged
 };
 
 // Set a fee tier's rates in parts per million of notional. Negative maker = rebate, paid from (and capped at) the
@@ -149,9 +149,9 @@ struct SetApiKey {
   ApiCredential credential;
 };
 
-using CommandBody = std::variant<DefineAsset, DefineInstrument, SetInstrumentStatus, Deposit, Withdraw, PlaceOrder,
-                                 CancelOrder, CancelAll, AmendOrder, SetFeeTier, SetAccountFeeTier, CreateAccount,
-                                 SetApiKey>;
+using CommandBody =
+    std::variant<DefineAsset, DefineInstrument, SetInstrumentStatus, Deposit, Withdraw, PlaceOrder, CancelOrder,
+                 CancelAll, AmendOrder, SetFeeTier, SetAccountFeeTier, CreateAccount, SetApiKey>;
 
 struct Command {
   SeqNo seq = 0;

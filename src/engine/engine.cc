@@ -27,7 +27,9 @@ bool ValidCode(const char* s, size_t max, bool allow_sep) {
   return n > 0 && n < max;  // non-empty and NUL-terminated inside the field
 }
 
-bool ValidStatus(InstrumentStatus s) { return static_cast<uint8_t>(s) <= static_cast<uint8_t>(InstrumentStatus::kPostOnly); }
+bool ValidStatus(InstrumentStatus s) {
+  return static_cast<uint8_t>(s) <= static_cast<uint8_t>(InstrumentStatus::kPostOnly);
+}
 
 int64_t Pow10(uint8_t d) {
   int64_t r = 1;
@@ -60,20 +62,48 @@ std::span<const Event> Engine::Impl::Apply(const Command& command) {
   events_.clear();
   command_ = &command;
   switch (command.body.index()) {
-    case 5: OnPlaceOrder(*std::get_if<PlaceOrder>(&command.body)); break;
-    case 6: OnCancelOrder(*std::get_if<CancelOrder>(&command.body)); break;
-    case 8: OnAmendOrder(*std::get_if<AmendOrder>(&command.body)); break;
-    case 7: OnCancelAll(*std::get_if<CancelAll>(&command.body)); break;
-    case 0: OnDefineAsset(*std::get_if<DefineAsset>(&command.body)); break;
-    case 1: OnDefineInstrument(*std::get_if<DefineInstrument>(&command.body)); break;
-    case 2: OnSetInstrumentStatus(*std::get_if<SetInstrumentStatus>(&command.body)); break;
-    case 3: OnDeposit(*std::get_if<Deposit>(&command.body)); break;
-    case 4: OnWithdraw(*std::get_if<Withdraw>(&command.body)); break;
-    case 9: OnSetFeeTier(*std::get_if<SetFeeTier>(&command.body)); break;
-    case 10: OnSetAccountFeeTier(*std::get_if<SetAccountFeeTier>(&command.body)); break;
-    case 11: OnCreateAccount(*std::get_if<CreateAccount>(&command.body)); break;
-    case 12: OnSetApiKey(*std::get_if<SetApiKey>(&command.body)); break;
-    default: Reject(RejectReason::kBadRequest); break;
+    case 5:
+      OnPlaceOrder(*std::get_if<PlaceOrder>(&command.body));
+      break;
+    case 6:
+      OnCancelOrder(*std::get_if<CancelOrder>(&command.body));
+      break;
+    case 8:
+      OnAmendOrder(*std::get_if<AmendOrder>(&command.body));
+      break;
+    case 7:
+      OnCancelAll(*std::get_if<CancelAll>(&command.body));
+      break;
+    case 0:
+      OnDefineAsset(*std::get_if<DefineAsset>(&command.body));
+      break;
+    case 1:
+      OnDefineInstrument(*std::get_if<DefineInstrument>(&command.body));
+      break;
+    case 2:
+      OnSetInstrumentStatus(*std::get_if<SetInstrumentStatus>(&command.body));
+      break;
+    case 3:
+      OnDeposit(*std::get_if<Deposit>(&command.body));
+      break;
+    case 4:
+      OnWithdraw(*std::get_if<Withdraw>(&command.body));
+      break;
+    case 9:
+      OnSetFeeTier(*std::get_if<SetFeeTier>(&command.body));
+      break;
+    case 10:
+      OnSetAccountFeeTier(*std::get_if<SetAccountFeeTier>(&command.body));
+      break;
+    case 11:
+      OnCreateAccount(*std::get_if<CreateAccount>(&command.body));
+      break;
+    case 12:
+      OnSetApiKey(*std::get_if<SetApiKey>(&command.body));
+      break;
+    default:
+      Reject(RejectReason::kBadRequest);
+      break;
   }
   return events_;
 }
@@ -345,8 +375,8 @@ void Engine::Impl::OnSetAccountFeeTier(const SetAccountFeeTier& c) {
 
 void Engine::Impl::EmitBalance(AccountId account, AssetId asset) {
   const AssetBalance* b = accounts_.At(account.value()).Find(asset);
-  events_.emplace_back(BalanceEvent{account, asset, b != nullptr ? b->available : Amount{0},
-                                    b != nullptr ? b->held : Amount{0}});
+  events_.emplace_back(
+      BalanceEvent{account, asset, b != nullptr ? b->available : Amount{0}, b != nullptr ? b->held : Amount{0}});
 }
 
 void Engine::Impl::EmitBalanceAt(AccountId account, AssetId asset, uint16_t position) {
@@ -355,12 +385,10 @@ void Engine::Impl::EmitBalanceAt(AccountId account, AssetId asset, uint16_t posi
 }
 
 void Engine::Impl::EmitOrderUpdate(const Order& o) {
-  events_.emplace_back(OrderUpdateEvent{o.id, o.account, o.instrument, o.status,
-                                        IsMarketLike(o.type) ? PriceTicks{0} : o.price, o.filled,
-                                        o.status == OrderStatus::kActive || o.status == OrderStatus::kNew
-                                            ? o.remaining
-                                            : QtyLots{0},
-                                        o.cum_notional, o.cum_fee});
+  events_.emplace_back(OrderUpdateEvent{
+      o.id, o.account, o.instrument, o.status, IsMarketLike(o.type) ? PriceTicks{0} : o.price, o.filled,
+      o.status == OrderStatus::kActive || o.status == OrderStatus::kNew ? o.remaining : QtyLots{0}, o.cum_notional,
+      o.cum_fee});
 }
 
 uint64_t Engine::Impl::ClientOidKey(AccountId account, const ClientOid& oid, const unsigned char* secret) {
@@ -533,8 +561,8 @@ std::string Engine::Impl::Audit() const {
       return "order " + std::to_string(o.id.value()) + " missing from the client_oid index";
     }
     if (o.held != Requirement(o, b)) {
-      return "order " + std::to_string(o.id.value()) + " holds " + std::to_string(o.held.value()) +
-             " but requires " + std::to_string(Requirement(o, b).value());
+      return "order " + std::to_string(o.id.value()) + " holds " + std::to_string(o.held.value()) + " but requires " +
+             std::to_string(Requirement(o, b).value());
     }
     held_by_orders[{o.account.value(), HeldAsset(o, b).value()}] += o.held.value();
     return {};
@@ -635,9 +663,12 @@ Engine::~Engine() = default;
 std::span<const Event> Engine::Apply(const Command& command) { return impl_->Apply(command); }
 void Engine::Prefetch(const Command& command, PrefetchStage stage) const {
   switch (stage) {
-    case PrefetchStage::kIndexes: return impl_->Prefetch(command);
-    case PrefetchStage::kOrders: return impl_->PrefetchOrders(command);
-    case PrefetchStage::kDependents: return impl_->PrefetchDependents(command);
+    case PrefetchStage::kIndexes:
+      return impl_->Prefetch(command);
+    case PrefetchStage::kOrders:
+      return impl_->PrefetchOrders(command);
+    case PrefetchStage::kDependents:
+      return impl_->PrefetchDependents(command);
   }
 }
 bool Engine::PrefetchPays() const {

@@ -39,12 +39,12 @@ struct EngineConfig {
   // command: docs/engine.md measured 58-100 ms for the 32 MB table of the standard workload's 662,846 lists.
   uint32_t expected_account_books = 1u << 12;
   // Hard limits: commands past them are rejected, so hostile flows cannot exhaust memory.
-  uint32_t max_orders = 64u << 20;          // open orders, engine-wide (kRejectedByEngine past it)
-  uint32_t max_accounts = 16u << 20;        // account ids must be below this
+  uint32_t max_orders = 64u << 20;    // open orders, engine-wide (kRejectedByEngine past it)
+  uint32_t max_accounts = 16u << 20;  // account ids must be below this
   // Resting orders and waiting stops of one account (kTooManyOpenOrders past it). A venue rule, like the large
   // venues' caps, that also bounds what listing one account's open orders costs the server: about 7 MB of JSON.
   uint32_t max_open_orders_per_account = 10'000;
-  AccountId fee_account{0};                 // receives fees, pays rebates; cannot trade
+  AccountId fee_account{0};  // receives fees, pays rebates; cannot trade
   // Keys the hash that files client_oids in their index. 0: XXH3's built-in secret, which anyone can compute, so a
   // client could pick client_oids that all land in one place of the index and make every lookup there walk them
   // (hash flooding). sequexd draws a random seed at every start. The seed changes only where keys are filed, never
@@ -74,10 +74,10 @@ struct OrderView {
   uint8_t flags = 0;
   PriceTicks price{};
   PriceTicks trigger_price{};
-  QtyLots qty{};        // total
+  QtyLots qty{};  // total
   QtyLots filled{};
-  Amount notional{};    // market-by-notional budget
-  Amount held{};        // funds this order holds right now
+  Amount notional{};  // market-by-notional budget
+  Amount held{};      // funds this order holds right now
   Amount cum_notional{};
   Amount cum_fee{};
   ClientOid client_oid{};
@@ -195,11 +195,11 @@ class Engine {
   [[nodiscard]] std::optional<InstrumentView> Instrument(InstrumentId instrument) const;
   [[nodiscard]] std::vector<InstrumentId> InstrumentIds() const;  // every defined instrument, ascending
   [[nodiscard]] std::optional<DefineAsset> Asset(AssetId asset) const;
-  [[nodiscard]] std::vector<AssetId> AssetIds() const;             // every defined asset, ascending
+  [[nodiscard]] std::vector<AssetId> AssetIds() const;  // every defined asset, ascending
   [[nodiscard]] std::optional<ApiKeyView> FindApiKey(std::string_view key) const;
-  [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;           // every registered key, sorted by key
-  [[nodiscard]] std::vector<AccountId> AccountIds() const;         // every account (fee account included), ascending
-  [[nodiscard]] Amount NetDeposits(AssetId asset) const;  // deposits - withdrawals
+  [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;    // every registered key, sorted by key
+  [[nodiscard]] std::vector<AccountId> AccountIds() const;  // every account (fee account included), ascending
+  [[nodiscard]] Amount NetDeposits(AssetId asset) const;    // deposits - withdrawals
   [[nodiscard]] size_t OpenOrderCount() const;
   [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state
 

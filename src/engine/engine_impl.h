@@ -116,8 +116,8 @@ class Engine::Impl {
   // ---- accounts.cc
   void OnCreateAccount(const CreateAccount& c);
   void OnSetApiKey(const SetApiKey& c);
-  void HashApiKeys(StateHasher& h) const;          // the "keys" section of the state hash
-  [[nodiscard]] std::string AuditApiKeys() const;  // every key valid, owned by an existing trading account
+  void HashApiKeys(StateHasher& h) const;             // the "keys" section of the state hash
+  [[nodiscard]] std::string AuditApiKeys() const;     // every key valid, owned by an existing trading account
   void OpenAccount(Account& account, AccountId id) {  // an account now exists (it may have before)
     if (!account.exists) ++open_accounts_;
     account.exists = true;
@@ -207,7 +207,7 @@ class Engine::Impl {
   HugePageResource huge_pages_;
   std::pmr::unsynchronized_pool_resource memory_{std::pmr::pool_options{0, HugePageResource::kDirectBytes},
                                                  &huge_pages_};
-  const Command* command_ = nullptr;  // the command being applied (seq, time)
+  const Command* command_ = nullptr;                  // the command being applied (seq, time)
   mutable std::array<TargetHint, 8> target_hints_{};  // the latest cancels' and amends' hints (Prefetch is const)
   mutable uint32_t next_hint_ = 0;
   std::vector<Event> events_;
@@ -226,8 +226,8 @@ class Engine::Impl {
   }
   std::array<FeeTier, 16> fee_tiers_{};
   std::pmr::vector<AccountBook> account_books_{&memory_};  // every (account, instrument) order list ever opened
-  FlatIndex account_book_index_;            // (account << 16 | instrument) -> index in account_books_
-  std::vector<uint32_t> scratch_slots_;  // reused by cancel-all so it does not allocate per command
+  FlatIndex account_book_index_;                           // (account << 16 | instrument) -> index in account_books_
+  std::vector<uint32_t> scratch_slots_;                    // reused by cancel-all so it does not allocate per command
   uint64_t next_order_id_ = 1;
   uint64_t next_match_id_ = 1;
   ApiKeyMap api_keys_;
@@ -244,7 +244,7 @@ using Wide = __int128;
 // p * q * tick_value, or -1 if it reaches kMaxAmount. p, q >= 0 and 0 < tick_value < 2^62 (validated).
 [[nodiscard]] inline int64_t NotionalOf(PriceTicks p, QtyLots q, Amount tick_value) {
   const Wide pq = static_cast<Wide>(p.value()) * q.value();
-  if (pq >= kMaxAmount) return -1;  // tick_value >= 1
+  if (pq >= kMaxAmount) return -1;         // tick_value >= 1
   const Wide n = pq * tick_value.value();  // < 2^124: no 128-bit overflow
   return n >= kMaxAmount ? -1 : static_cast<int64_t>(n);
 }

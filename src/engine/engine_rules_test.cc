@@ -229,7 +229,7 @@ TEST_F(RulesTest, ShouldHoldAMarketBuyByQuantityAtTheWorstWalkedPrice) {
 TEST_F(RulesTest, ShouldNeverTradeAMarketOrderOutsideTheBand) {
   v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
   v.Do(Venue::Limit(2, Side::kSell, 55'000, 1));  // the band is 45,000..55,000 around 50,000
-  TradeAt(50'000);                                  // now the reference is 50,000 again
+  TradeAt(50'000);                                // now the reference is 50,000 again
   v.Do(Venue::Limit(2, Side::kSell, 55'001 - 1, 1));
   auto ev = v.Do(Venue::Market(1, Side::kBuy, 5));
   for (const TradeEvent& t : OfType<TradeEvent>(ev)) EXPECT_LE(t.price.value(), 55'000);

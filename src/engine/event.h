@@ -51,11 +51,11 @@ struct OrderUpdateEvent {
   AccountId account{};
   InstrumentId instrument{};
   OrderStatus status = OrderStatus::kActive;
-  PriceTicks price{};    // current limit price (0 for market)
-  QtyLots filled{};      // cumulative
-  QtyLots remaining{};   // still open (0 once done)
-  Amount cum_notional{}; // cumulative traded quote value: average price = cum_notional / (filled * tick value)
-  Amount cum_fee{};      // cumulative fee, quote units (negative = net rebate)
+  PriceTicks price{};     // current limit price (0 for market)
+  QtyLots filled{};       // cumulative
+  QtyLots remaining{};    // still open (0 once done)
+  Amount cum_notional{};  // cumulative traded quote value: average price = cum_notional / (filled * tick value)
+  Amount cum_fee{};       // cumulative fee, quote units (negative = net rebate)
 };
 
 struct CancelledEvent {
@@ -71,7 +71,7 @@ struct AmendedEvent {
   AccountId account{};
   InstrumentId instrument{};
   PriceTicks price{};
-  QtyLots qty{};        // new total quantity
+  QtyLots qty{};  // new total quantity
   bool kept_priority = false;
 };
 

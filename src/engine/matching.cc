@@ -49,8 +49,7 @@ void Engine::Impl::LinkToAccount(uint32_t slot, uint32_t list_index) {
   ++a.open_orders;
 }
 
-void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrument,
-                                     std::vector<uint32_t>& out) const {
+void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrument, std::vector<uint32_t>& out) const {
   out.clear();
   const Account* account = FindAccount(account_id);
   if (account == nullptr) return;
@@ -188,8 +187,8 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
           break;
         }
       }
-      if (t.stp_mode != StpMode::kNone &&
-          (m.account == t.account || (t.stp_group != 0 && m.stp_group == t.stp_group))) [[unlikely]] {
+      if (t.stp_mode != StpMode::kNone && (m.account == t.account || (t.stp_group != 0 && m.stp_group == t.stp_group)))
+          [[unlikely]] {
         if (t.stp_mode != StpMode::kCancelTaker) CancelOpenOrder(ms, CancelReason::kSelfTrade, OrderStatus::kCanceled);
         if (t.stp_mode != StpMode::kCancelMaker) {
           taker_cancelled = true;
@@ -198,8 +197,8 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         }
         continue;
       }
-      const QtyLots fill = by_notional ? QtyLots{std::min(m.remaining.value(), affordable)}
-                                       : std::min(t.remaining, m.remaining);
+      const QtyLots fill =
+          by_notional ? QtyLots{std::min(m.remaining.value(), affordable)} : std::min(t.remaining, m.remaining);
       if (fill == m.remaining) {  // the maker will be forgotten after settlement: start loading its index entries
         by_id_.Prefetch(m.id.value());
         if (!m.client_oid.empty()) by_oid_.Prefetch(m.oid_key);

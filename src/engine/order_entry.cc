@@ -135,8 +135,8 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
       return reject(RejectReason::kInvalidRefPrice);
     }
     const int64_t last = book.last_price.value();
-    if (last != 0 && (TriggersOnRise(c.side, c.type) ? last >= c.trigger_price.value()
-                                                       : last <= c.trigger_price.value())) {
+    if (last != 0 &&
+        (TriggersOnRise(c.side, c.type) ? last >= c.trigger_price.value() : last <= c.trigger_price.value())) {
       return reject(RejectReason::kInvalidRefPrice);
     }
     if (!limit_type && c.side == Side::kBuy && !by_notional) {
@@ -160,8 +160,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     return reject(RejectReason::kExceedsMaxOrderSize);
   }
   // 10. minimum notional
-  if ((limit_type && notional < book.def.min_notional.value()) ||
-      (by_notional && c.notional < book.def.min_notional)) {
+  if ((limit_type && notional < book.def.min_notional.value()) || (by_notional && c.notional < book.def.min_notional)) {
     return reject(RejectReason::kBelowMinNotional);
   }
   // 11. client_oid (its index key is computed once: the same key files the order below)
@@ -182,9 +181,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   const Band band = BandOf(book);
   int64_t limit = c.price.value();
   if (!limit_type) limit = c.side == Side::kBuy ? (band.active ? band.hi : INT64_MAX) : (band.active ? band.lo : 0);
-  const auto acceptable = [&](PriceTicks p) {
-    return c.side == Side::kBuy ? p.value() <= limit : p.value() >= limit;
-  };
+  const auto acceptable = [&](PriceTicks p) { return c.side == Side::kBuy ? p.value() <= limit : p.value() >= limit; };
   // 14. fill-or-kill: enough non-self liquidity at acceptable prices?
   if (c.tif == TimeInForce::kFillOrKill) {
     int64_t need = c.qty.value();
@@ -359,8 +356,8 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   }
   // 8. post-only
   BookSide& opposite = book.side(Opposite(o.side));
-  if (!waiting && !keeps_priority &&
-      ((o.flags & kOrderFlagPostOnly) != 0 || status == InstrumentStatus::kPostOnly) && !opposite.empty() &&
+  if (!waiting && !keeps_priority && ((o.flags & kOrderFlagPostOnly) != 0 || status == InstrumentStatus::kPostOnly) &&
+      !opposite.empty() &&
       (o.side == Side::kBuy ? new_price >= opposite.best().price : new_price <= opposite.best().price)) {
     return reject(RejectReason::kPostOnlyWouldCross);
   }

@@ -23,7 +23,8 @@ class OrderIdIndex {
  public:
   static constexpr uint32_t kNone = FlatIndex::kNone;
 
-  explicit OrderIdIndex(size_t initial_capacity = 1024) : overflow_(64) { Rehash(FlatIndex::RoundUpPow2(initial_capacity));
+  explicit OrderIdIndex(size_t initial_capacity = 1024) : overflow_(64) {
+    Rehash(FlatIndex::RoundUpPow2(initial_capacity));
   }
 
   // The slot filed under `id` for which `confirm(slot)` is true, or kNone.
@@ -97,7 +98,7 @@ class OrderIdIndex {
   HugeArray<Entry> direct_;
   size_t mask_ = 0;
   unsigned bits_ = 0;  // log2 of the capacity
-  size_t size_ = 0;  // entries in direct_ and overflow_ together
+  size_t size_ = 0;    // entries in direct_ and overflow_ together
   FlatIndex overflow_;
 };
 

@@ -27,18 +27,18 @@ struct Order {
   int32_t taker_ppm = 0;
   QtyLots remaining{};
   OrderId id{};
-  Amount held{};          // funds held right now (quote for buys, base for sells)
+  Amount held{};  // funds held right now (quote for buys, base for sells)
   QtyLots filled{};
   Amount cum_notional{};
   Amount cum_fee{};
   AccountId account{};
   uint32_t stp_group = 0;
   // --- second line: placement facts
-  PriceTicks price{};     // limit price; 0 for market types
+  PriceTicks price{};  // limit price; 0 for market types
   PriceTicks trigger{};
-  PriceTicks cap{};       // market BUY by quantity: never trade above this (P_w, or P_prot for stops); 0 = none
-  QtyLots qty{};          // total, including filled
-  Amount notional{};      // market buy by notional: budget
+  PriceTicks cap{};           // market BUY by quantity: never trade above this (P_w, or P_prot for stops); 0 = none
+  QtyLots qty{};              // total, including filled
+  Amount notional{};          // market buy by notional: budget
   uint32_t account_book = 0;  // index of its (account, instrument) list in Engine::Impl::account_books_
   InstrumentId instrument{};
   Side side = Side::kBuy;

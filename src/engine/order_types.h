@@ -30,13 +30,13 @@ enum class StpMode : uint8_t { kNone = 0, kCancelMaker = 1, kCancelTaker = 2, kC
 enum class OrderStatus : uint8_t { kNew = 0, kActive = 1, kFilled = 2, kCanceled = 3, kRejected = 4, kExpired = 5 };
 
 enum class CancelReason : uint8_t {
-  kUserRequest = 0,     // cancel-order
-  kCancelAll = 1,       // cancel-all-orders
-  kIocRemainder = 2,    // IOC / FOK limit remainder that did not fill: status EXPIRED
-  kMarketRemainder = 3, // market order ran out of liquidity, budget or price band: status EXPIRED
-  kHalt = 4,            // instrument halted
-  kSelfTrade = 5,       // removed by self-trade prevention
-  kTriggerFailed = 6,   // a triggered stop could not be placed (status, funds): status REJECTED
+  kUserRequest = 0,      // cancel-order
+  kCancelAll = 1,        // cancel-all-orders
+  kIocRemainder = 2,     // IOC / FOK limit remainder that did not fill: status EXPIRED
+  kMarketRemainder = 3,  // market order ran out of liquidity, budget or price band: status EXPIRED
+  kHalt = 4,             // instrument halted
+  kSelfTrade = 5,        // removed by self-trade prevention
+  kTriggerFailed = 6,    // a triggered stop could not be placed (status, funds): status REJECTED
 };
 
 inline constexpr uint8_t kOrderFlagPostOnly = 1;

@@ -32,7 +32,8 @@ constexpr uint32_t kVersion = 2;
 constexpr uint32_t kVersionWithoutKeys = 1;  // still accepted by LoadSnapshot
 constexpr size_t kHeaderSize = 16;
 constexpr size_t kTrailerSize = 8;
-constexpr size_t kMinOrderBytes = 129;  // exact size without client_oid bytes: the lower bound of one order's encoding, to bound counts by input size
+constexpr size_t kMinOrderBytes =
+    129;  // exact size without client_oid bytes: the lower bound of one order's encoding, to bound counts by input size
 constexpr size_t kApiKeyBytes = sizeof(ApiCredential::key) + 4 + sizeof(ApiCredential::secret) + 1;
 static_assert(sizeof(kMagic) + 4 + 4 == kHeaderSize);
 static_assert(kApiKeyBytes == 85);
@@ -135,8 +136,7 @@ bool GetOrder(ByteReader& r, Order* o) {
          in(o->cap.value(), kMaxPriceTicks) && in(o->qty.value(), kMaxQtyLots) &&
          in(o->remaining.value(), kMaxQtyLots) && in(o->filled.value(), kMaxQtyLots) &&
          in(o->notional.value(), kMaxAmount) && in(o->held.value(), kMaxAmount) &&
-         in(o->cum_notional.value(), kMaxAmount) && o->cum_fee.value() > -kMaxAmount &&
-         o->cum_fee.value() < kMaxAmount;
+         in(o->cum_notional.value(), kMaxAmount) && o->cum_fee.value() > -kMaxAmount && o->cum_fee.value() < kMaxAmount;
 }
 
 // The order of a book's stop list in the snapshot (format v1, kept): by trigger, nearest the market first (ascending
@@ -236,8 +236,7 @@ std::string Engine::SaveSnapshot() const {
   return out;
 }
 
-std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const EngineConfig& config,
-                                             std::string* error) {
+std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const EngineConfig& config, std::string* error) {
   auto fail = [&](const std::string& why) -> std::unique_ptr<Engine> {
     *error = "engine snapshot: " + why;
     return nullptr;

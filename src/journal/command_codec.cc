@@ -33,7 +33,7 @@ class Encoder {
   void F(const uint32_t& v) { w_.U32(v); }
   void F(const int32_t& v) { w_.I32(v); }
   template <typename E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   void F(const E& v) {
     const auto raw = static_cast<uint8_t>(v);
     if (raw > kEnumMax<E>) ok_ = false;
@@ -76,7 +76,7 @@ class Decoder {
   void F(uint32_t& v) { v = r_.U32(); }
   void F(int32_t& v) { v = r_.I32(); }
   template <typename E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   void F(E& v) {
     const uint8_t raw = r_.U8();
     if (raw > kEnumMax<E>) Set(CodecError::kBadEnum);
@@ -193,10 +193,8 @@ class JsonFields {
   void F(const uint32_t& v) { Num(v); }
   void F(const int32_t& v) { Num(v); }
   template <typename E>
-    requires std::is_enum_v<E>
-  void F(const E& v) {
-    Num(static_cast<uint8_t>(v));
-  }
+  requires std::is_enum_v<E>
+  void F(const E& v) { Num(static_cast<uint8_t>(v)); }
   template <size_t N>
   void F(const char (&v)[N]) {
     Str(std::string_view(v, strnlen(v, N)));
@@ -263,14 +261,22 @@ CodecError DecodeAny(size_t kind, std::string_view fields, CommandBody* out, std
 
 std::string_view ToString(CodecError e) {
   switch (e) {
-    case CodecError::kOk: return "ok";
-    case CodecError::kEmpty: return "empty payload";
-    case CodecError::kBadVersion: return "unknown codec version";
-    case CodecError::kBadKind: return "unknown command kind";
-    case CodecError::kTruncated: return "payload too short for its command";
-    case CodecError::kTrailingBytes: return "trailing bytes after the command";
-    case CodecError::kBadEnum: return "enum value out of range";
-    case CodecError::kBadLength: return "string length out of range";
+    case CodecError::kOk:
+      return "ok";
+    case CodecError::kEmpty:
+      return "empty payload";
+    case CodecError::kBadVersion:
+      return "unknown codec version";
+    case CodecError::kBadKind:
+      return "unknown command kind";
+    case CodecError::kTruncated:
+      return "payload too short for its command";
+    case CodecError::kTrailingBytes:
+      return "trailing bytes after the command";
+    case CodecError::kBadEnum:
+      return "enum value out of range";
+    case CodecError::kBadLength:
+      return "string length out of range";
   }
   return "?";
 }

@@ -85,9 +85,9 @@ class FaultInjectionEnv final : public Env {
  public:
   enum class Fault : uint8_t {
     kNone,
-    kShortWrite,   // the failing Append writes half its bytes, then reports an error
-    kEnospc,       // the failing Append writes nothing and reports ENOSPC
-    kEioOnSync,    // the failing Sync reports EIO (its data may or may not be on disk)
+    kShortWrite,  // the failing Append writes half its bytes, then reports an error
+    kEnospc,      // the failing Append writes nothing and reports ENOSPC
+    kEioOnSync,   // the failing Sync reports EIO (its data may or may not be on disk)
   };
 
   explicit FaultInjectionEnv(Env* base) : base_(base) {}

@@ -1,6 +1,4 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
-#include <xxhash.h>
-
 #include "journal/journal_reader.h"
 
 #include <xxhash.h>
@@ -130,10 +128,10 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
       expect_seq = first_seq;
       chain = prev_hash;
     } else if (first_seq != expect_seq || prev_hash != chain) {
-      scan.status = Status::Corruption(Where(seg.name, 0, expect_seq) +
-                                       (first_seq != expect_seq ? ": sequence gap between segments (expected seq " +
-                                                                      std::to_string(expect_seq) + ")"
-                                                                : ": hash chain broken between segments"));
+      scan.status = Status::Corruption(
+          Where(seg.name, 0, expect_seq) +
+          (first_seq != expect_seq ? ": sequence gap between segments (expected seq " + std::to_string(expect_seq) + ")"
+                                   : ": hash chain broken between segments"));
       return scan;
     }
 
@@ -289,8 +287,10 @@ Status TruncateJournalAt(Env* env, const std::string& dir, SeqNo at_seq, std::st
   if (cut_segment.empty()) {
     // Not found as a valid record: allowed only where the valid journal ends right before at_seq.
     if (scan.position.next_seq != at_seq && !(scan.status.ok() == false && scan.last_seq + 1 == at_seq)) {
-      return Status::InvalidArgument("seq " + std::to_string(at_seq) + " is not in the journal's valid part (last "
-                                     "valid seq " + std::to_string(scan.last_seq) + "): " + scan.status.ToString());
+      return Status::InvalidArgument("seq " + std::to_string(at_seq) +
+                                     " is not in the journal's valid part (last "
+                                     "valid seq " +
+                                     std::to_string(scan.last_seq) + "): " + scan.status.ToString());
     }
     if (scan.torn.present) {
       cut_segment = scan.torn.segment;

@@ -38,9 +38,9 @@ struct JournalRecord {
 
 struct TornTail {
   bool present = false;
-  std::string segment;   // file name
-  uint64_t offset = 0;   // where the valid data ends
-  uint64_t bytes = 0;    // how many bytes follow it
+  std::string segment;  // file name
+  uint64_t offset = 0;  // where the valid data ends
+  uint64_t bytes = 0;   // how many bytes follow it
 };
 
 struct SegmentInfo {
@@ -51,16 +51,16 @@ struct SegmentInfo {
 };
 
 struct JournalScan {
-  Status status;                  // OK, or the first error (file, offset, seq), or the visitor's error
+  Status status;  // OK, or the first error (file, offset, seq), or the visitor's error
   std::vector<SegmentInfo> segments;
-  SeqNo first_seq = 0;            // first command seq found (0 = none)
-  SeqNo last_seq = 0;             // last valid command seq (0 = none)
+  SeqNo first_seq = 0;  // first command seq found (0 = none)
+  SeqNo last_seq = 0;   // last valid command seq (0 = none)
   TimeNs last_time = 0;
   uint64_t commands = 0;
   uint64_t checkpoints = 0;
   uint64_t bytes = 0;
   TornTail torn;
-  JournalPosition position;       // where a writer continues (valid when status is OK)
+  JournalPosition position;  // where a writer continues (valid when status is OK)
 };
 
 using RecordVisitor = std::function<Status(const JournalRecord&)>;

@@ -238,7 +238,8 @@ TEST(JournalTest, ShouldDetectEverySingleByteFlip) {
         snapshot::RecoveryOptions no_changes;
         no_changes.truncate_torn_tail = false;
         snapshot::RecoveryResult r;
-        ASSERT_FALSE(snapshot::Recover(Env::Default(), dir.path(), kSmall, no_changes, &r).ok()) << name << " byte " << i;
+        ASSERT_FALSE(snapshot::Recover(Env::Default(), dir.path(), kSmall, no_changes, &r).ok())
+            << name << " byte " << i;
       }
     }
     sequex::testing::WriteAll(path, original);

@@ -28,7 +28,7 @@
 namespace sequex::journal {
 
 struct JournalWriterOptions {
-  uint64_t segment_bytes = 64u << 20;  // a new segment starts once the current one reaches this size
+  uint64_t segment_bytes = 64u << 20;    // a new segment starts once the current one reaches this size
   size_t write_buffer_bytes = 1u << 20;  // buffered bytes are written (not synced) past this
   // New segments are written over zeros synced ahead of time (false: plain appends, for tools and tests that
   // compare file sizes). Costs segment_bytes of disk per prepared segment.

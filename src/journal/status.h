@@ -26,8 +26,8 @@ class [[nodiscard]] Status {
   [[nodiscard]] Code code() const { return code_; }
   [[nodiscard]] const std::string& message() const { return message_; }
   [[nodiscard]] std::string ToString() const {
-    static constexpr const char* kNames[] = {"OK", "IO error", "corruption", "invalid argument", "not found",
-                                             "failed closed"};
+    static constexpr const char* kNames[] = {"OK",        "IO error",     "corruption", "invalid argument",
+                                             "not found", "failed closed"};
     std::string s = kNames[static_cast<int>(code_)];
     if (!message_.empty()) s += ": " + message_;
     return s;

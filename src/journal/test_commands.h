@@ -36,13 +36,15 @@ inline std::vector<CommandBody> SetupCommands(uint32_t accounts = 20) {
   }
   out.emplace_back(SetFeeTier{0, -100, 500});
   for (uint32_t a = 1; a <= accounts; ++a) {
-    for (uint16_t asset = 1; asset <= 3; ++asset) out.emplace_back(Deposit{AccountId{a}, AssetId{asset}, Amount{1'000'000'000'000}});
+    for (uint16_t asset = 1; asset <= 3; ++asset)
+      out.emplace_back(Deposit{AccountId{a}, AssetId{asset}, Amount{1'000'000'000'000}});
   }
   return out;
 }
 
 // `n` trading commands after SetupCommands(accounts). Client oids are "o<k>" with k counting from `first_oid`.
-inline std::vector<CommandBody> TradingCommands(uint64_t seed, size_t n, uint32_t accounts = 20, uint64_t first_oid = 1) {
+inline std::vector<CommandBody> TradingCommands(uint64_t seed, size_t n, uint32_t accounts = 20,
+                                                uint64_t first_oid = 1) {
   std::mt19937_64 rng(seed);
   auto pick = [&](uint64_t lo, uint64_t hi) { return lo + rng() % (hi - lo + 1); };
   std::vector<CommandBody> out;

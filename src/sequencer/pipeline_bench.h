@@ -27,26 +27,26 @@ namespace sequex::sequencer {
 
 struct PipelineOptions {
   Durability durability = Durability::kJournal;
-  std::string data_dir;          // required for kJournal
+  std::string data_dir;  // required for kJournal
   bool wipe_data_dir = true;
   bool prewritten_segments = true;  // JournalWriterOptions::prewritten_segments
-  double rate_per_sec = 0;       // 0 = closed loop
+  double rate_per_sec = 0;          // 0 = closed loop
   size_t ring_capacity = 1u << 16;
   size_t max_batch = 4096;
   uint64_t checkpoint_interval = 1'000'000;
   EngineConfig engine_config;
-  Clock* clock = nullptr;        // nullptr = Clock::System(); the state hash depends on the stamped times
+  Clock* clock = nullptr;  // nullptr = Clock::System(); the state hash depends on the stamped times
 };
 
 struct PipelineResult {
-  std::string error;             // empty on success
-  uint64_t commands = 0;         // measured (after the warm-up)
-  double seconds = 0;            // first measured enqueue to last acknowledgement
+  std::string error;      // empty on success
+  uint64_t commands = 0;  // measured (after the warm-up)
+  double seconds = 0;     // first measured enqueue to last acknowledgement
   double ops_per_sec = 0;
-  uint64_t batches = 0;          // group commits (all commands)
-  uint64_t syncs = 0;            // fdatasyncs (journal policy)
-  uint64_t state_hash = 0;       // engine state at the end
-  LatencyHistogram latency;      // ns, measured commands only
+  uint64_t batches = 0;      // group commits (all commands)
+  uint64_t syncs = 0;        // fdatasyncs (journal policy)
+  uint64_t state_hash = 0;   // engine state at the end
+  LatencyHistogram latency;  // ns, measured commands only
 };
 
 [[nodiscard]] PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_commands,

@@ -29,8 +29,14 @@ Clock* Clock::System() {
 
 Sequencer::Sequencer(Engine* engine, journal::JournalWriter* writer, snapshot::BackgroundSnapshotWriter* snapshots,
                      AckSink* sink, const SequencerOptions& options, SeqNo next_seq, TimeNs last_time)
-    : engine_(engine), writer_(writer), snapshots_(snapshots), sink_(sink), options_(options),
-      ring_(options.ring_capacity), next_seq_(next_seq), last_time_(last_time) {
+    : engine_(engine),
+      writer_(writer),
+      snapshots_(snapshots),
+      sink_(sink),
+      options_(options),
+      ring_(options.ring_capacity),
+      next_seq_(next_seq),
+      last_time_(last_time) {
   if (options_.clock == nullptr) options_.clock = Clock::System();
   batch_.reserve(options_.max_batch);
   commands_.reserve(options_.max_batch);

@@ -128,8 +128,8 @@ TEST_P(SequencerFaultTest, ShouldFailClosedAndNeverAckWhatIsNotDurable) {
   TempDir dir;
   FaultInjectionEnv env(Env::Default());
   journal::Status s;
-  auto writer = journal::JournalWriter::Open(&env, dir.path(), {.segment_bytes = 1 << 20, .write_buffer_bytes = 1 << 20},
-                                             {}, &s);
+  auto writer =
+      journal::JournalWriter::Open(&env, dir.path(), {.segment_bytes = 1 << 20, .write_buffer_bytes = 1 << 20}, {}, &s);
   ASSERT_TRUE(s.ok());
   Engine engine;
   RecordingSink sink;

@@ -27,7 +27,6 @@ void SendResult(const std::shared_ptr<Outbox>& out, std::string_view result_json
   out->Send(MakeMessage(std::move(text)), 200);
 }
 
-
 void WriteBalanceOf(api::JsonWriter& w, const Engine& engine, AccountId account, const AssetInfo& asset) {
   const BalanceView b = engine.Balance(account, asset.id);
   w.BeginObject();
@@ -150,13 +149,13 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
     auto remaining = std::make_shared<size_t>(deposits.size());
     auto failed = std::make_shared<uint32_t>(kOk);
     for (const Funding& f : deposits) {
-      const uint32_t s = gateway->Submit(Deposit{account, f.asset, f.amount},
-                                         [remaining, failed, reply, out](const Outcome& d) {
-                                           if (OutcomeCode(d) != kOk) *failed = OutcomeCode(d);
-                                           if (--*remaining != 0) return;
-                                           if (*failed != kOk) return SendError(out, *failed, "deposit failed");
-                                           reply();
-                                         });
+      const uint32_t s =
+          gateway->Submit(Deposit{account, f.asset, f.amount}, [remaining, failed, reply, out](const Outcome& d) {
+            if (OutcomeCode(d) != kOk) *failed = OutcomeCode(d);
+            if (--*remaining != 0) return;
+            if (*failed != kOk) return SendError(out, *failed, "deposit failed");
+            reply();
+          });
       if (s != kOk) {
         // Continuations run on this (the publisher) thread, so the counter is ours to change here.
         *failed = s;

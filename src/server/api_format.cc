@@ -41,10 +41,10 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
     w.StringField("quantity", inst->FormatQty(o.qty));
     w.StringField("limit_price", inst->FormatPrice(o.price));
     const __int128 value = static_cast<__int128>(o.price.value()) * o.qty.value() * inst->tick_value.value();
-    w.StringField("order_value", o.type == OrderType::kMarket && o.qty.value() == 0
-                                     ? inst->FormatQuoteAmount(o.notional)
-                                     : inst->FormatQuoteAmount(Amount{value > kMaxAmount ? kMaxAmount
-                                                                                         : static_cast<int64_t>(value)}));
+    w.StringField("order_value",
+                  o.type == OrderType::kMarket && o.qty.value() == 0
+                      ? inst->FormatQuoteAmount(o.notional)
+                      : inst->FormatQuoteAmount(Amount{value > kMaxAmount ? kMaxAmount : static_cast<int64_t>(value)}));
     w.StringField("avg_price", inst->FormatAveragePrice(o.cum_notional, o.filled));
     w.StringField("cumulative_quantity", inst->FormatQty(o.filled));
     w.StringField("cumulative_value", inst->FormatQuoteAmount(o.cum_notional));

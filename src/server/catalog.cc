@@ -119,8 +119,8 @@ const AssetInfo* VenueCatalog::FindAsset(std::string_view code) const {
 }
 
 const AssetInfo* VenueCatalog::FindAsset(AssetId id) const {
-  auto it = std::lower_bound(assets_.begin(), assets_.end(), id,
-                             [](const AssetInfo& a, AssetId v) { return a.id < v; });
+  auto it =
+      std::lower_bound(assets_.begin(), assets_.end(), id, [](const AssetInfo& a, AssetId v) { return a.id < v; });
   return it != assets_.end() && it->id == id ? &*it : nullptr;
 }
 

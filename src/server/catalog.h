@@ -29,9 +29,9 @@ struct InstrumentInfo {
   std::string symbol;
   AssetInfo base;
   AssetInfo quote;
-  Amount tick_size{};  // quote units per whole base unit, per tick
-  Amount lot_size{};   // base units per lot
-  Amount tick_value{}; // quote units of one tick x one lot
+  Amount tick_size{};   // quote units per whole base unit, per tick
+  Amount lot_size{};    // base units per lot
+  Amount tick_value{};  // quote units of one tick x one lot
   QtyLots min_qty{};
   InstrumentStatus status = InstrumentStatus::kTrading;
 

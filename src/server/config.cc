@@ -1,10 +1,11 @@
 #include "server/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "server/default_config_text.h"
 
@@ -54,7 +55,8 @@ class Reader {
     *out = *v;
   }
   void Fail(std::string_view table, std::string_view key, std::string_view want) {
-    if (error_->empty()) *error_ = "config: " + std::string(table) + "." + std::string(key) + " must be " + std::string(want);
+    if (error_->empty())
+      *error_ = "config: " + std::string(table) + "." + std::string(key) + " must be " + std::string(want);
   }
   [[nodiscard]] bool ok() const { return error_->empty(); }
 

@@ -51,7 +51,7 @@ struct ServerConfig {
   uint64_t checkpoint_interval = 100'000;
   uint64_t snapshot_interval = 1'000'000;
   uint64_t segment_bytes = 64u << 20;  // a journal segment is rolled past this size
-  bool prewritten_segments = true;      // docs/journal.md, "Pre-written segments"
+  bool prewritten_segments = true;     // docs/journal.md, "Pre-written segments"
 
   uint32_t heartbeat_interval_ms = 30'000;
   uint32_t heartbeat_timeout_ms = 5'000;

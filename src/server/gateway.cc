@@ -41,8 +41,8 @@ bool ParseI64(std::string_view s, int64_t* out) {
 
 // A timestamp in ms, µs or ns (by magnitude, as clients mix them) -> ns.
 int64_t ToNs(int64_t t) {
-  if (t < 100'000'000'000'000LL) return t * 1'000'000;   // ms (until year 5138)
-  if (t < 100'000'000'000'000'000LL) return t * 1'000;   // µs
+  if (t < 100'000'000'000'000LL) return t * 1'000'000;  // ms (until year 5138)
+  if (t < 100'000'000'000'000'000LL) return t * 1'000;  // µs
   return t;
 }
 
@@ -89,15 +89,24 @@ unsigned HttpStatusFor(uint32_t code) {
 
 std::string ErrorText(uint32_t code) {
   switch (code) {
-    case kBadRequest: return "BAD_REQUEST";
-    case kMethodNotFound: return "METHOD_NOT_FOUND";
-    case 40003: return "INVALID_REQUEST";
-    case kInvalidArgument: return "MISSING_OR_INVALID_ARGUMENT";
-    case kUnauthorized: return "UNAUTHORIZED";
-    case kInvalidNonce: return "INVALID_NONCE";
-    case kTooManyRequests: return "TOO_MANY_REQUESTS";
-    case kInternal: return "ERR_INTERNAL";
-    default: return std::string(RejectReasonName(static_cast<RejectReason>(code)));
+    case kBadRequest:
+      return "BAD_REQUEST";
+    case kMethodNotFound:
+      return "METHOD_NOT_FOUND";
+    case 40003:
+      return "INVALID_REQUEST";
+    case kInvalidArgument:
+      return "MISSING_OR_INVALID_ARGUMENT";
+    case kUnauthorized:
+      return "UNAUTHORIZED";
+    case kInvalidNonce:
+      return "INVALID_NONCE";
+    case kTooManyRequests:
+      return "TOO_MANY_REQUESTS";
+    case kInternal:
+      return "ERR_INTERNAL";
+    default:
+      return std::string(RejectReasonName(static_cast<RejectReason>(code)));
   }
 }
 
@@ -174,8 +183,7 @@ uint32_t Gateway::Authenticate(const api::Envelope& env, bool include_params, Ca
   if (key == nullptr) return kUnauthorized;
   std::string param_string;
   if (include_params && !api::ParamString(env.params_json, &param_string)) return kBadRequest;
-  const std::string payload =
-      api::SignaturePayload(env.method, env.id_text, env.api_key, param_string, env.nonce_text);
+  const std::string payload = api::SignaturePayload(env.method, env.id_text, env.api_key, param_string, env.nonce_text);
   if (!api::SignatureMatches(api::HmacSha256Hex(key->secret, payload), env.sig)) return kUnauthorized;
   const int64_t now_ms = static_cast<int64_t>(NowNs() / kMs);
   if (env.nonce > now_ms + kNonceWindowMs || env.nonce < now_ms - kNonceWindowMs) return kInvalidNonce;
@@ -289,47 +297,47 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
     if (!new_price && !new_qty) return fail(kInvalidArgument, "new_price and new_quantity required");
     // The instrument comes from the order itself (the request need not name it): resolved on the publisher
     // thread, which then submits the amend.
-    const uint32_t posted = publisher_->Post([this, out, id, method, amend, new_price, new_qty, order_id, orig,
-                                              account = caller.account]() mutable {
-      Publisher& p = *publisher_;
-      const OrderRecord* r = order_id ? p.projection().FindOrder(account, amend.order_id)
-                                      : p.projection().FindByClientOid(account, amend.orig_client_oid.view());
-      if (r == nullptr || (r->view.status != OrderStatus::kActive && r->view.status != OrderStatus::kNew)) {
-        const uint32_t c = ApiErrorCode(RejectReason::kOrderNotFound);
-        return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
-      }
-      const InstrumentInfo* inst = p.catalog().FindInstrument(r->view.instrument);
-      if (inst == nullptr) return out->Send(MakeMessage(Reply(id, method, kInternal)), 500);
-      if (new_price && !inst->ParsePrice(*new_price, &amend.new_price)) {
-        const uint32_t c = ApiErrorCode(RejectReason::kInvalidPrice);
-        return out->Send(MakeMessage(Reply(id, method, c, "new_price")), HttpStatusFor(c));
-      }
-      if (new_qty && !inst->ParseQty(*new_qty, &amend.new_qty)) {
-        const uint32_t c = ApiErrorCode(RejectReason::kInvalidOrderQty);
-        return out->Send(MakeMessage(Reply(id, method, c, "new_quantity")), HttpStatusFor(c));
-      }
-      if (amend.new_price == r->view.price) amend.new_price = PriceTicks{0};
-      if (amend.new_qty == r->view.qty) amend.new_qty = QtyLots{0};
-      const uint32_t submitted = Submit(amend, [out, id, method](const Outcome& o) {
-        const uint32_t c = OutcomeCode(o);
-        if (c != kOk) return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
-        api::JsonWriter w;
-        BeginReply(w, id, method);
-        w.BeginObject();
-        const auto* amended = FindEvent<AmendedEvent>(o.events);
-        const auto* cmd = std::get_if<AmendOrder>(&o.command->body);
-        OrderId order = amended != nullptr ? amended->order_id : OrderId{0};
-        const OrderRecord* rec =
-            amended != nullptr ? o.publisher->projection().FindOrder(amended->account, amended->order_id) : nullptr;
-        w.StringField("order_id", std::to_string(order.value()));
-        w.StringField("client_oid", rec != nullptr   ? rec->view.client_oid.view()
-                                    : cmd != nullptr ? cmd->new_client_oid.view()
-                                                     : std::string_view());
-        w.EndObject();
-        out->Send(EndReply(w));
-      });
-      if (submitted != kOk) out->Send(MakeMessage(Reply(id, method, submitted)), HttpStatusFor(submitted));
-    });
+    const uint32_t posted = publisher_->Post(
+        [this, out, id, method, amend, new_price, new_qty, order_id, orig, account = caller.account]() mutable {
+          Publisher& p = *publisher_;
+          const OrderRecord* r = order_id ? p.projection().FindOrder(account, amend.order_id)
+                                          : p.projection().FindByClientOid(account, amend.orig_client_oid.view());
+          if (r == nullptr || (r->view.status != OrderStatus::kActive && r->view.status != OrderStatus::kNew)) {
+            const uint32_t c = ApiErrorCode(RejectReason::kOrderNotFound);
+            return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+          }
+          const InstrumentInfo* inst = p.catalog().FindInstrument(r->view.instrument);
+          if (inst == nullptr) return out->Send(MakeMessage(Reply(id, method, kInternal)), 500);
+          if (new_price && !inst->ParsePrice(*new_price, &amend.new_price)) {
+            const uint32_t c = ApiErrorCode(RejectReason::kInvalidPrice);
+            return out->Send(MakeMessage(Reply(id, method, c, "new_price")), HttpStatusFor(c));
+          }
+          if (new_qty && !inst->ParseQty(*new_qty, &amend.new_qty)) {
+            const uint32_t c = ApiErrorCode(RejectReason::kInvalidOrderQty);
+            return out->Send(MakeMessage(Reply(id, method, c, "new_quantity")), HttpStatusFor(c));
+          }
+          if (amend.new_price == r->view.price) amend.new_price = PriceTicks{0};
+          if (amend.new_qty == r->view.qty) amend.new_qty = QtyLots{0};
+          const uint32_t submitted = Submit(amend, [out, id, method](const Outcome& o) {
+            const uint32_t c = OutcomeCode(o);
+            if (c != kOk) return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+            api::JsonWriter w;
+            BeginReply(w, id, method);
+            w.BeginObject();
+            const auto* amended = FindEvent<AmendedEvent>(o.events);
+            const auto* cmd = std::get_if<AmendOrder>(&o.command->body);
+            OrderId order = amended != nullptr ? amended->order_id : OrderId{0};
+            const OrderRecord* rec =
+                amended != nullptr ? o.publisher->projection().FindOrder(amended->account, amended->order_id) : nullptr;
+            w.StringField("order_id", std::to_string(order.value()));
+            w.StringField("client_oid", rec != nullptr   ? rec->view.client_oid.view()
+                                        : cmd != nullptr ? cmd->new_client_oid.view()
+                                                         : std::string_view());
+            w.EndObject();
+            out->Send(EndReply(w));
+          });
+          if (submitted != kOk) out->Send(MakeMessage(Reply(id, method, submitted)), HttpStatusFor(submitted));
+        });
     if (!posted) fail(kTooManyRequests, "server busy");
     return;
   }
@@ -382,9 +390,12 @@ uint32_t Gateway::BuildPlaceOrder(const Params& p, const VenueCatalog& catalog, 
     return ApiErrorCode(RejectReason::kInvalidSide);
   }
   static constexpr std::pair<std::string_view, OrderType> kTypes[] = {
-      {"LIMIT", OrderType::kLimit},           {"MARKET", OrderType::kMarket},
-      {"STOP_LOSS", OrderType::kStopLoss},    {"STOP_LIMIT", OrderType::kStopLimit},
-      {"TAKE_PROFIT", OrderType::kTakeProfit}, {"TAKE_PROFIT_LIMIT", OrderType::kTakeProfitLimit}};
+      {"LIMIT", OrderType::kLimit},
+      {"MARKET", OrderType::kMarket},
+      {"STOP_LOSS", OrderType::kStopLoss},
+      {"STOP_LIMIT", OrderType::kStopLimit},
+      {"TAKE_PROFIT", OrderType::kTakeProfit},
+      {"TAKE_PROFIT_LIMIT", OrderType::kTakeProfitLimit}};
   bool type_ok = false;
   for (const auto& [name, t] : kTypes) {
     if (*type == name) {

@@ -1,7 +1,8 @@
 #include "server/params.h"
 
-#include <charconv>
 #include <simdjson.h>
+
+#include <charconv>
 
 namespace sequex::server {
 

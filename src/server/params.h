@@ -30,10 +30,10 @@ class Params {
  private:
   struct Value {
     enum Kind { kScalar, kNull, kArray, kObject } kind = kScalar;
-    std::string text;                 // scalar text
-    std::vector<std::string> list;    // scalars of an array
-    std::vector<Params> objects;      // objects of an array
-    bool mixed = false;               // an array holding something else
+    std::string text;               // scalar text
+    std::vector<std::string> list;  // scalars of an array
+    std::vector<Params> objects;    // objects of an array
+    bool mixed = false;             // an array holding something else
   };
   std::map<std::string, Value, std::less<>> values_;
   friend class ParamsBuilder;

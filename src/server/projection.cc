@@ -10,9 +10,18 @@ namespace sequex::server {
 namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
-constexpr int64_t kTimeframeMs[] = {kMinuteMs,           5 * kMinuteMs,        15 * kMinuteMs,       30 * kMinuteMs,
-                                    60 * kMinuteMs,      120 * kMinuteMs,      240 * kMinuteMs,      360 * kMinuteMs,
-                                    720 * kMinuteMs,     1440 * kMinuteMs,     7 * 1440 * kMinuteMs, 14 * 1440 * kMinuteMs,
+constexpr int64_t kTimeframeMs[] = {kMinuteMs,
+                                    5 * kMinuteMs,
+                                    15 * kMinuteMs,
+                                    30 * kMinuteMs,
+                                    60 * kMinuteMs,
+                                    120 * kMinuteMs,
+                                    240 * kMinuteMs,
+                                    360 * kMinuteMs,
+                                    720 * kMinuteMs,
+                                    1440 * kMinuteMs,
+                                    7 * 1440 * kMinuteMs,
+                                    14 * 1440 * kMinuteMs,
                                     0 /* calendar month */};
 
 // Days since 1970-01-01 -> (year, month) and back (H. Hinnant's civil calendar algorithms).
@@ -221,10 +230,11 @@ void Projection::RecordTrade(const TradeEvent& t, TimeNs time, CommandEffects* e
     const auto it = open_.find(id.value());
     return it == open_.end() ? ClientOid{} : it->second.view.client_oid;
   };
-  TradeRecord maker{t.match_id, time,           t.instrument, Opposite(t.taker_side), false,
-                    t.maker_order, oid_of(t.maker_order), t.price, t.qty, t.notional, t.maker_fee, t.maker_account};
-  TradeRecord taker{t.match_id, time,           t.instrument, t.taker_side, true,
-                    t.taker_order, oid_of(t.taker_order), t.price, t.qty, t.notional, t.taker_fee, t.taker_account};
+  TradeRecord maker{t.match_id, time,          t.instrument,          Opposite(t.taker_side),
+                    false,      t.maker_order, oid_of(t.maker_order), t.price,
+                    t.qty,      t.notional,    t.maker_fee,           t.maker_account};
+  TradeRecord taker{t.match_id, time,  t.instrument, t.taker_side, true,           t.taker_order, oid_of(t.taker_order),
+                    t.price,    t.qty, t.notional,   t.taker_fee,  t.taker_account};
   PushFrontBounded(&trades_[t.maker_account.value()], TradeRecord(maker), kTradeHistory);
   PushFrontBounded(&trades_[t.taker_account.value()], TradeRecord(taker), kTradeHistory);
   effects->trades.push_back(maker);

@@ -25,7 +25,7 @@
 namespace sequex::server {
 
 struct OrderRecord {
-  OrderView view;          // status, filled, cum_notional, cum_fee as last known
+  OrderView view;  // status, filled, cum_notional, cum_fee as last known
   TimeNs update_time = 0;
   CancelReason cancel_reason = CancelReason::kUserRequest;
   bool cancelled = false;
@@ -61,8 +61,8 @@ struct Candle {
 };
 
 // The API's timeframes, in its spelling.
-inline constexpr std::array<std::string_view, 13> kTimeframes = {"1m", "5m", "15m", "30m", "1h", "2h", "4h",
-                                                                 "6h", "12h", "1D", "7D", "14D", "1M"};
+inline constexpr std::array<std::string_view, 13> kTimeframes = {"1m", "5m",  "15m", "30m", "1h",  "2h", "4h",
+                                                                 "6h", "12h", "1D",  "7D",  "14D", "1M"};
 [[nodiscard]] int TimeframeIndex(std::string_view tf);  // -1 if unknown
 [[nodiscard]] int64_t CandleStartMs(int tf_index, int64_t time_ms);
 
@@ -76,10 +76,10 @@ struct Ticker {
 // What one command changed, for the publisher's pushes.
 struct CommandEffects {
   std::vector<std::pair<AccountId, OrderId>> orders;  // touched orders (their records: FindOrder)
-  std::vector<TradeRecord> trades;          // two per match: maker's and taker's
-  std::vector<AccountId> balance_accounts;  // accounts whose balances changed
-  std::vector<InstrumentId> instruments;    // books, trades or statuses that changed
-  bool catalog_changed = false;             // an asset or instrument was defined or changed status
+  std::vector<TradeRecord> trades;                    // two per match: maker's and taker's
+  std::vector<AccountId> balance_accounts;            // accounts whose balances changed
+  std::vector<InstrumentId> instruments;              // books, trades or statuses that changed
+  bool catalog_changed = false;                       // an asset or instrument was defined or changed status
   bool keys_changed = false;
   void Clear() {
     orders.clear();
@@ -137,10 +137,10 @@ class Projection {
   void RecordTrade(const TradeEvent& t, TimeNs time, CommandEffects* effects);
   void Close(OrderRecord&& record);
 
-  std::unordered_map<uint64_t, OrderRecord> open_;                // by order id (not iterated)
+  std::unordered_map<uint64_t, OrderRecord> open_;                   // by order id (not iterated)
   std::map<uint32_t, std::map<uint64_t, OrderId>> open_by_account_;  // account -> (order id -> id), placement order
-  std::map<uint32_t, std::deque<OrderRecord>> closed_;             // by account
-  std::map<uint32_t, std::deque<TradeRecord>> trades_;             // by account
+  std::map<uint32_t, std::deque<OrderRecord>> closed_;               // by account
+  std::map<uint32_t, std::deque<TradeRecord>> trades_;               // by account
   std::map<uint16_t, InstrumentData> instruments_;
   TimeNs last_time_ = 0;
 };

@@ -31,8 +31,8 @@ bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 
 // The levels of `next` that differ from `prev` (both best first, same side), as [price, qty, orders]; a level that
 // disappeared is sent with qty "0".
-void WriteDelta(api::JsonWriter& w, const std::vector<DepthLevel>& prev, const std::vector<DepthLevel>& next,
-                bool bids, const InstrumentInfo& inst) {
+void WriteDelta(api::JsonWriter& w, const std::vector<DepthLevel>& prev, const std::vector<DepthLevel>& next, bool bids,
+                const InstrumentInfo& inst) {
   const auto better = [bids](PriceTicks a, PriceTicks b) { return bids ? a > b : a < b; };
   w.BeginArray();
   size_t i = 0, j = 0;
@@ -62,7 +62,8 @@ void WriteDelta(api::JsonWriter& w, const std::vector<DepthLevel>& prev, const s
 }
 
 bool SameLevels(const std::vector<DepthLevel>& a, const std::vector<DepthLevel>& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const DepthLevel& x, const DepthLevel& y) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](const DepthLevel& x, const DepthLevel& y) {
            return x.price == y.price && x.qty == y.qty && x.orders == y.orders;
          });
 }
@@ -192,9 +193,8 @@ void Publisher::Run() {
       ++work;
     }
     if (work == 0) {
-      wakeup_.Wait([this] {
-        return completions_.CanPop() || tasks_.CanPop() || !running_.load(std::memory_order_acquire);
-      });
+      wakeup_.Wait(
+          [this] { return completions_.CanPop() || tasks_.CanPop() || !running_.load(std::memory_order_acquire); });
     }
   }
 }
@@ -416,7 +416,8 @@ uint32_t Publisher::CheckChannel(std::string_view channel, const VenueCatalog& c
   if (StartsWith(channel, "candlestick.")) {
     const std::string_view rest = channel.substr(12);
     const size_t dot = rest.find('.');
-    return dot != std::string_view::npos && TimeframeIndex(rest.substr(0, dot)) >= 0 && instrument_ok(rest.substr(dot + 1))
+    return dot != std::string_view::npos && TimeframeIndex(rest.substr(0, dot)) >= 0 &&
+                   instrument_ok(rest.substr(dot + 1))
                ? 0
                : kBadChannel;
   }
@@ -480,7 +481,8 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
     const InstrumentInfo* inst = catalog_->FindInstrument(symbol);
     if (inst == nullptr) return kBadChannel;
     InstrumentChannels& ch = ChannelsOf(inst->id);
-    auto it = std::find_if(ch.books.begin(), ch.books.end(), [&](const BookChannel& b) { return b.channel == channel; });
+    auto it =
+        std::find_if(ch.books.begin(), ch.books.end(), [&](const BookChannel& b) { return b.channel == channel; });
     if (it == ch.books.end()) {
       BookChannel b;
       b.channel = channel;
@@ -545,8 +547,8 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
     const InstrumentInfo* inst = catalog_->FindInstrument(rest.substr(dot + 1));
     if (tf < 0 || inst == nullptr) return kBadChannel;
     InstrumentChannels& ch = ChannelsOf(inst->id);
-    auto it = std::find_if(ch.candles.begin(), ch.candles.end(),
-                           [&](const auto& p) { return p.second.channel == channel; });
+    auto it =
+        std::find_if(ch.candles.begin(), ch.candles.end(), [&](const auto& p) { return p.second.channel == channel; });
     if (it == ch.candles.end()) {
       ch.candles.emplace_back(tf, Subscribers{channel, {}});
       it = std::prev(ch.candles.end());

@@ -75,8 +75,8 @@ TEST(ServerConfig, ReadsTheEngineSizesAndBoundsThem) {
 
 TEST(ServerConfig, FileOverridesKeysAndKeepsTheRest) {
   std::string error;
-  const std::optional<ServerConfig> c =
-      LoadServerConfig(WriteTemp("[websocket]\nheartbeat_interval_ms = 500\n[server]\nlisten = \"127.0.0.1:0\"\n"), &error);
+  const std::optional<ServerConfig> c = LoadServerConfig(
+      WriteTemp("[websocket]\nheartbeat_interval_ms = 500\n[server]\nlisten = \"127.0.0.1:0\"\n"), &error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->heartbeat_interval_ms, 500u);
   EXPECT_EQ(c->heartbeat_timeout_ms, 5000u);

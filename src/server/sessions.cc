@@ -46,9 +46,8 @@ class WsSession final : public Outbox, public std::enable_shared_from_this<WsSes
   }
 
   void Send(Message message, unsigned /*http_status*/ = 200) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
-      self->Enqueue(std::move(m));
-    });
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), m = std::move(message)]() mutable { self->Enqueue(std::move(m)); });
   }
 
  private:
@@ -264,9 +263,8 @@ class HttpSession final : public Outbox, public std::enable_shared_from_this<Htt
   }
 
   void Send(Message message, unsigned http_status = 200) override {
-    asio::post(stream_.get_executor(), [self = shared_from_this(), m = std::move(message), http_status]() {
-      self->Write(*m, http_status);
-    });
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), m = std::move(message), http_status]() { self->Write(*m, http_status); });
   }
 
  private:
@@ -275,9 +273,8 @@ class HttpSession final : public Outbox, public std::enable_shared_from_this<Htt
     parser_->body_limit(context_->gateway->config().max_message_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->OnRead(ec);
-    });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {

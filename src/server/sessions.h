@@ -21,8 +21,8 @@
 namespace sequex::server {
 
 // Handles one admin request (docs/server.md, "The operator's endpoint"): op = the path after /admin/v1/.
-using AdminHandler = std::function<void(std::string op, std::string body, std::string bearer_token,
-                                        std::shared_ptr<Outbox> out)>;
+using AdminHandler =
+    std::function<void(std::string op, std::string body, std::string bearer_token, std::shared_ptr<Outbox> out)>;
 
 struct SessionCounters {
   std::atomic<int64_t> http{0};
@@ -39,7 +39,8 @@ struct EdgeContext {
 
 // Binds `endpoint` and accepts forever on `io`. Returns the bound endpoint (port 0 -> the chosen port), or
 // throws boost::system::system_error if it cannot bind. admin = loopback-only operator endpoint.
-boost::asio::ip::tcp::endpoint StartListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-                                             EdgeContext* context, bool admin);
+boost::asio::ip::tcp::endpoint StartListener(boost::asio::io_context& io,
+                                             const boost::asio::ip::tcp::endpoint& endpoint, EdgeContext* context,
+                                             bool admin);
 
 }  // namespace sequex::server

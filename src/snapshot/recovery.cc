@@ -289,8 +289,8 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
     r.position.next_seq = r.last_seq + 1;
     if (scan.commands == 0 && !scan.segments.empty() && r.last_seq > 0) r.position.last_segment.clear();
   }
-  r.log.push_back("replayed " + std::to_string(r.replayed) + " command(s) to seq " + std::to_string(r.last_seq) +
-                  ", " + std::to_string(r.checkpoints_verified) + " checkpoint(s) verified");
+  r.log.push_back("replayed " + std::to_string(r.replayed) + " command(s) to seq " + std::to_string(r.last_seq) + ", " +
+                  std::to_string(r.checkpoints_verified) + " checkpoint(s) verified");
   return Status::Ok();
 }
 

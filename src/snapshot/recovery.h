@@ -31,13 +31,13 @@ struct RecoveryResult {
   journal::JournalPosition position;  // where a JournalWriter continues
   SeqNo last_seq = 0;                 // last command in the state
   TimeNs last_time = 0;
-  SeqNo snapshot_seq = 0;             // 0 = started from an empty engine
-  uint64_t replayed = 0;              // commands applied from the journal
+  SeqNo snapshot_seq = 0;  // 0 = started from an empty engine
+  uint64_t replayed = 0;   // commands applied from the journal
   uint64_t checkpoints_verified = 0;
-  bool torn_tail = false;             // one was found (and truncated, if the options say so)
+  bool torn_tail = false;  // one was found (and truncated, if the options say so)
   double snapshot_load_seconds = 0;
   double replay_seconds = 0;
-  std::vector<std::string> log;       // what recovery did, for the operator
+  std::vector<std::string> log;  // what recovery did, for the operator
 };
 
 journal::Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& config,

@@ -36,8 +36,8 @@ inline constexpr size_t kSnapshotHeaderSize = 56;
 static_assert(8 + 4 + 4 + 8 + 8 + 8 + 8 + 8 == kSnapshotHeaderSize);
 
 struct SnapshotMeta {
-  SeqNo seq = 0;        // every command up to and including seq is in the state
-  TimeNs time = 0;      // that command's time
+  SeqNo seq = 0;    // every command up to and including seq is in the state
+  TimeNs time = 0;  // that command's time
   uint64_t state_hash = 0;
 };
 

@@ -172,8 +172,8 @@ TEST(SnapshotTest, ShouldRecoverFromSnapshotPlusJournalTailWithTheSameHash) {
     }
     if ((i + 1) % 1000 == 0) {
       ASSERT_TRUE(w->Sync().ok());
-      ASSERT_TRUE(WriteSnapshot(env, dir.path(), {cmds[i].seq, cmds[i].time, engine.StateHash()}, engine.SaveSnapshot())
-                      .ok());
+      ASSERT_TRUE(
+          WriteSnapshot(env, dir.path(), {cmds[i].seq, cmds[i].time, engine.StateHash()}, engine.SaveSnapshot()).ok());
     }
   }
   ASSERT_TRUE(w->Close().ok());

@@ -7,12 +7,11 @@
 //     nothing unacknowledged is half-applied and snapshot + tail replay agrees with full replay.
 // Kills: shards x rounds (default 10 x 25 = 250); SEQUEX_CRASH_ROUNDS overrides the rounds per shard.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
@@ -108,8 +107,8 @@ std::string Hex(const std::string& bytes) {
 
 struct Shard {
   std::string dir;
-  std::vector<std::string> sent;             // codec bytes by client ref
-  std::map<uint64_t, SeqNo> acked;           // client ref -> seq
+  std::vector<std::string> sent;    // codec bytes by client ref
+  std::map<uint64_t, SeqNo> acked;  // client ref -> seq
   uint64_t kills = 0;
 };
 
@@ -118,9 +117,9 @@ void CheckRecovery(Shard& shard, const std::string& recovered_line) {
   unsigned long long last_seq = 0, snap = 0, replayed = 0;
   char hash[32] = {};
   int torn = 0;
-  ASSERT_EQ(std::sscanf(recovered_line.c_str(), "RECOVERED %llu %16s %llu %llu %d", &last_seq, hash, &snap, &replayed,
-                        &torn),
-            5)
+  ASSERT_EQ(
+      std::sscanf(recovered_line.c_str(), "RECOVERED %llu %16s %llu %llu %d", &last_seq, hash, &snap, &replayed, &torn),
+      5)
       << recovered_line;
   std::map<SeqNo, std::string> journal;
   journal::JournalScan scan = journal::ScanJournal(Env::Default(), shard.dir, [&](const journal::JournalRecord& r) {

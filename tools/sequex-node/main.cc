@@ -9,7 +9,6 @@
 //   FAILED <client-ref>           the journal failed; not durable, not applied (the node then exits 3)
 // Recovery log lines and errors go to stderr. Exit: 0 at end of input, 2 recovery failed, 3 journal failed.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <string>

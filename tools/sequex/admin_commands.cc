@@ -1,12 +1,13 @@
 #include "admin_commands.h"
 
+#include <simdjson.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fstream>
 #include <iostream>
-#include <simdjson.h>
 #include <sstream>
 
 #include "api/json_writer.h"

@@ -43,9 +43,10 @@ int JournalDump(const std::string& dir) {
   CommandBody body;
   journal::JournalScan scan = journal::ScanJournal(env(), dir, [&](const JournalRecord& r) {
     if (r.type == RecordType::kCheckpoint) {
-      fmt::print("{{\"type\":\"checkpoint\",\"seq\":{},\"time\":{},\"state_hash\":{},\"segment\":\"{}\",\"offset\":{},"
-                 "\"checksum\":{}}}\n",
-                 r.seq, r.time, Hex(journal::LoadLe(r.payload.data(), 8)), r.segment, r.offset, Hex(r.checksum));
+      fmt::print(
+          "{{\"type\":\"checkpoint\",\"seq\":{},\"time\":{},\"state_hash\":{},\"segment\":\"{}\",\"offset\":{},"
+          "\"checksum\":{}}}\n",
+          r.seq, r.time, Hex(journal::LoadLe(r.payload.data(), 8)), r.segment, r.offset, Hex(r.checksum));
       return Status::Ok();
     }
     const journal::CodecError e = journal::DecodeCommandBody(r.payload, &body);
@@ -53,10 +54,11 @@ int JournalDump(const std::string& dir) {
       return Status::Corruption(fmt::format("{} offset {} (seq {}): undecodable command: {}", r.segment, r.offset,
                                             r.seq, journal::ToString(e)));
     }
-    fmt::print("{{\"type\":\"command\",\"seq\":{},\"time\":{},\"kind\":\"{}\",\"fields\":{},\"segment\":\"{}\","
-               "\"offset\":{},\"checksum\":{}}}\n",
-               r.seq, r.time, journal::CommandKindName(body.index()), journal::CommandFieldsJson(body), r.segment,
-               r.offset, Hex(r.checksum));
+    fmt::print(
+        "{{\"type\":\"command\",\"seq\":{},\"time\":{},\"kind\":\"{}\",\"fields\":{},\"segment\":\"{}\","
+        "\"offset\":{},\"checksum\":{}}}\n",
+        r.seq, r.time, journal::CommandKindName(body.index()), journal::CommandFieldsJson(body), r.segment, r.offset,
+        Hex(r.checksum));
     return Status::Ok();
   });
   if (scan.torn.present) {
@@ -84,16 +86,17 @@ int JournalVerify(const std::string& dir, const EngineConfig& engine) {
   std::string audit = "not run";
   if (s.ok()) audit = r.engine->Audit();
   const bool ok = s.ok() && !scan.torn.present && audit.empty();
-  fmt::print("{{\"ok\":{},\"segments\":{},\"bytes\":{},\"commands\":{},\"first_seq\":{},\"last_seq\":{},"
-             "\"checkpoints\":{},\"checkpoints_verified\":{},\"snapshot_seq\":{},\"torn_tail\":{},"
-             "\"state_hash\":{},\"audit\":{},\"error\":{}}}\n",
-             ok, scan.segments.size(), scan.bytes, scan.commands, scan.first_seq, scan.last_seq, scan.checkpoints,
-             r.checkpoints_verified, r.snapshot_seq, scan.torn.present,
-             s.ok() ? Hex(r.engine->StateHash()) : "null", Quote(audit.empty() ? "ok" : audit),
-             s.ok() ? (scan.torn.present ? Quote("torn tail at " + scan.torn.segment + " offset " +
-                                                 std::to_string(scan.torn.offset))
-                                         : "null")
-                    : Quote(s.ToString()));
+  fmt::print(
+      "{{\"ok\":{},\"segments\":{},\"bytes\":{},\"commands\":{},\"first_seq\":{},\"last_seq\":{},"
+      "\"checkpoints\":{},\"checkpoints_verified\":{},\"snapshot_seq\":{},\"torn_tail\":{},"
+      "\"state_hash\":{},\"audit\":{},\"error\":{}}}\n",
+      ok, scan.segments.size(), scan.bytes, scan.commands, scan.first_seq, scan.last_seq, scan.checkpoints,
+      r.checkpoints_verified, r.snapshot_seq, scan.torn.present, s.ok() ? Hex(r.engine->StateHash()) : "null",
+      Quote(audit.empty() ? "ok" : audit),
+      s.ok() ? (scan.torn.present
+                    ? Quote("torn tail at " + scan.torn.segment + " offset " + std::to_string(scan.torn.offset))
+                    : "null")
+             : Quote(s.ToString()));
   return ok ? 0 : 1;
 }
 
@@ -142,11 +145,11 @@ int JournalStats(const std::string& dir) {
     segs += fmt::format("{{\"name\":\"{}\",\"first_seq\":{},\"bytes\":{},\"records\":{}}}", seg.name, seg.first_seq,
                         seg.bytes, seg.records);
   }
-  fmt::print("{{\"ok\":{},\"segments\":[{}],\"bytes\":{},\"payload_bytes\":{},\"commands\":{},\"checkpoints\":{},"
-             "\"first_seq\":{},\"last_seq\":{},\"last_time\":{},\"torn_tail\":{},\"mix\":{{{}}},\"error\":{}}}\n",
-             scan.status.ok(), segs, scan.bytes, payload_bytes, scan.commands, scan.checkpoints, scan.first_seq,
-             scan.last_seq, scan.last_time, scan.torn.present, mix,
-             scan.status.ok() ? "null" : Quote(scan.status.ToString()));
+  fmt::print(
+      "{{\"ok\":{},\"segments\":[{}],\"bytes\":{},\"payload_bytes\":{},\"commands\":{},\"checkpoints\":{},"
+      "\"first_seq\":{},\"last_seq\":{},\"last_time\":{},\"torn_tail\":{},\"mix\":{{{}}},\"error\":{}}}\n",
+      scan.status.ok(), segs, scan.bytes, payload_bytes, scan.commands, scan.checkpoints, scan.first_seq, scan.last_seq,
+      scan.last_time, scan.torn.present, mix, scan.status.ok() ? "null" : Quote(scan.status.ToString()));
   return scan.status.ok() ? 0 : 1;
 }
 
@@ -169,10 +172,11 @@ int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
   const std::string bytes = r.engine->SaveSnapshot();
   const double serialize_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   s = snapshot::WriteSnapshot(env(), dir, {r.last_seq, r.last_time, r.engine->StateHash()}, bytes);
-  fmt::print("{{\"ok\":{},\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"serialize_ms\":{:.3f},\"state_hash\":{},"
-             "\"error\":{}}}\n",
-             s.ok(), snapshot::SnapshotName(r.last_seq), r.last_seq, bytes.size(), serialize_ms,
-             Hex(r.engine->StateHash()), s.ok() ? "null" : Quote(s.ToString()));
+  fmt::print(
+      "{{\"ok\":{},\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"serialize_ms\":{:.3f},\"state_hash\":{},"
+      "\"error\":{}}}\n",
+      s.ok(), snapshot::SnapshotName(r.last_seq), r.last_seq, bytes.size(), serialize_ms, Hex(r.engine->StateHash()),
+      s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;
 }
 
@@ -205,7 +209,8 @@ int SnapshotVerify(const std::string& dir, const EngineConfig& engine) { return 
 int SnapshotPrune(const std::string& dir, size_t keep) {
   std::string report;
   const Status s = snapshot::Prune(env(), dir, keep, &report);
-  fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report), s.ok() ? "null" : Quote(s.ToString()));
+  fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
+             s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;
 }
 

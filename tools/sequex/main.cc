@@ -124,9 +124,7 @@ int main(int argc, char** argv) {
     s->add_option("symbol", symbol, "instrument")->required();
     s->callback([&, halt] { rc = sequex::tools::InstrumentStatus(admin, symbol, halt); });
   }
-  app.add_subcommand("status", "the running server's counters")->callback([&] {
-    rc = sequex::tools::Status(admin);
-  });
+  app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
 
   CLI11_PARSE(app, argc, argv);
   return rc;

@@ -4,12 +4,12 @@
 //
 // Prints "sequexd: ready http=… admin=… data=…" on stdout once it accepts connections; logs go to stderr.
 // Exit: 0 after SIGINT/SIGTERM, 2 when it cannot start (bad config, recovery failed, port taken).
-#include <CLI/CLI.hpp>
-
-#include <csignal>
-#include <iostream>
 #include <pthread.h>
 #include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
 
 #include "server/server.h"
 
