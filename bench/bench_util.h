@@ -2,6 +2,7 @@
 // one-JSON-object-per-line output of shared/workloads/README.md ("What each benchmark reports").
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,7 +19,7 @@ class CycleClock {
   [[nodiscard]] uint64_t Stop() const;
   [[nodiscard]] double NsPerTick() const { return ns_per_tick_; }
   [[nodiscard]] uint64_t ToNs(uint64_t ticks) const {
-    return static_cast<uint64_t>(static_cast<double>(ticks) * ns_per_tick_ + 0.5);
+    return static_cast<uint64_t>(std::llround(static_cast<double>(ticks) * ns_per_tick_));
   }
   [[nodiscard]] std::string_view Name() const { return tsc_ ? "tsc" : "clock_gettime"; }
   // Median cost of one Start()/Stop() pair around nothing, in ns: the floor under every latency reported.

@@ -225,6 +225,7 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
   if (results.size() > 1) {
     auto field = [&](auto member) {
       std::vector<std::decay_t<decltype(results[0].*member)>> v;
+      v.reserve(results.size());
       for (const RunResult& r : results) v.push_back(r.*member);
       return Median(v);
     };

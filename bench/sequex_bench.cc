@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <utility>
 #include <variant>
@@ -91,7 +92,7 @@ std::string BaseName(const std::string& path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   CLI::App app{"sequex-bench: the standard workloads, and the engine timed on them"};
   app.require_subcommand(1);
 
@@ -213,4 +214,17 @@ int main(int argc, char** argv) {
 
   if (scale_cmd->parsed()) return sequex::bench::RunScaleBench(scale);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
+  // code 1, where it would otherwise end in std::terminate's abort.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sequex-bench: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "sequex-bench: unknown exception\n");
+  }
+  return 1;
 }

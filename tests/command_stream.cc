@@ -127,8 +127,9 @@ void CommandStream::QueueSetup(uint64_t seed) {
   setup_.push_back(SetFeeTier{4, -100001, 100});  // 40004: maker rate
 
   for (uint32_t a = 1; a <= kTradingAccounts; ++a) {
-    for (uint16_t asset : asset_ids_)
+    for (uint16_t asset : asset_ids_) {
       setup_.push_back(Deposit{AccountId{a}, AssetId{asset}, Amount{TypicalAmount(asset) * 10}});
+    }
     setup_.push_back(SetAccountFeeTier{AccountId{a}, static_cast<uint8_t>(a % 16)});
   }
   for (uint16_t asset : asset_ids_) {

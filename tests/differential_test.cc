@@ -83,7 +83,11 @@ std::string CompareOrders(const char* what, const std::vector<OrderView>& expect
   for (size_t i = 0; i < n; ++i) {
     const std::string e = i < expected.size() ? OrderViewString(expected[i]) : "(none)";
     const std::string a = i < actual.size() ? OrderViewString(actual[i]) : "(none)";
-    if (e != a) return std::string(what) + " #" + std::to_string(i) + ": model " + e + " | engine " + a;
+    if (e != a) {
+      std::ostringstream out;
+      out << what << " #" << i << ": model " << e << " | engine " << a;
+      return out.str();
+    }
   }
   return "";
 }
@@ -115,7 +119,11 @@ std::string CompareReferenceData(const Engine& engine, const ReferenceModel& mod
   for (size_t i = 0; i < std::max(mk.size(), ek.size()); ++i) {
     const std::string m = i < mk.size() ? KeyString(mk[i]) : "(none)";
     const std::string e = i < ek.size() ? KeyString(ek[i]) : "(none)";
-    if (m != e) return "API key #" + std::to_string(i) + ": model " + m + " | engine " + e;
+    if (m != e) {
+      std::ostringstream out;
+      out << "API key #" << i << ": model " << m << " | engine " << e;
+      return out.str();
+    }
     const auto found = engine.FindApiKey(mk[i].credential.key_view());
     if (!found.has_value() || KeyString(*found) != m) return "FindApiKey misses " + m;
   }

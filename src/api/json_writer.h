@@ -82,7 +82,9 @@ class JsonWriter {
   // Moves the text out; the writer is left empty (without capacity).
   [[nodiscard]] std::string Release() {
     need_comma_ = false;
-    return std::move(out_);
+    std::string text = std::move(out_);
+    out_.clear();  // a moved-from string's contents are unspecified: say what the comment promises
+    return text;
   }
 
   // Appends s, escaped but without the quotes, to *out.

@@ -81,7 +81,7 @@ TEST(RateLimiterTest, IdleBucketsAreEvictedSoDistinctKeysStayBounded) {
     ASSERT_TRUE(r.Allow("ip-" + std::to_string(i), 7, 100, kWindow, t));
     t += 1'000;
   }
-  EXPECT_LE(r.BucketCount(), 2 * 100'000 + RateLimiter::kShards * RateLimiter::kMinSweepSize);
+  EXPECT_LE(r.BucketCount(), size_t{2} * 100'000 + RateLimiter::kShards * RateLimiter::kMinSweepSize);
   // Keys spread over a long time: only recent ones survive.
   for (int i = 0; i < 200'000; ++i) {
     ASSERT_TRUE(r.Allow("late-" + std::to_string(i), 7, 100, 1'000, t));
@@ -101,6 +101,7 @@ TEST(RateLimiterTest, EvictionDoesNotForgetBusyBuckets) {
 TEST(RateLimiterTest, ConcurrentCallersShareOneBucket) {
   RateLimiter r;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> allowed{0};
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {

@@ -172,8 +172,8 @@ std::string HmacSha256Hex(std::string_view secret, std::string_view payload) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(size_t{md_len} * 2, '0');
   for (unsigned int i = 0; i < md_len; ++i) {
-    hex[2 * i] = kHex[md[i] >> 4];
-    hex[2 * i + 1] = kHex[md[i] & 0xF];
+    hex[size_t{2} * i] = kHex[md[i] >> 4];
+    hex[size_t{2} * i + 1] = kHex[md[i] & 0xF];
   }
   return hex;
 }

@@ -8,7 +8,8 @@ namespace sequex {
 namespace {
 
 char* AlignUp(char* p, size_t alignment) {
-  return reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(p) + alignment - 1) / alignment * alignment);
+  const uintptr_t address = reinterpret_cast<uintptr_t>(p);
+  return p + ((alignment - address % alignment) % alignment);
 }
 
 }  // namespace

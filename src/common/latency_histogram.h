@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -62,8 +63,12 @@ class LatencyHistogram {
   [[nodiscard]] uint64_t Percentile(double percentile) const {
     if (count_ == 0) return 0;
     const double clamped = std::clamp(percentile, 0.0, 100.0);
-    // Rank of the wanted value, 1-based; at least 1 so Percentile(0) is the minimum's bucket.
-    auto rank = static_cast<uint64_t>(clamped / 100.0 * static_cast<double>(count_) + 0.5);
+    // Rank of the wanted value, 1-based: percentile% of the count rounded up (rounding to nearest, as before, could
+    // name a value that fewer than percentile% of the values are <= to: p40 of three values is the second, not the
+    // first), and at least 1 so Percentile(0) is the minimum's bucket. The relative tolerance keeps a rank that is a
+    // whole number in decimal (99.9% of 1,000) from being rounded up through the product's binary error.
+    const double exact_rank = clamped / 100.0 * static_cast<double>(count_);
+    auto rank = static_cast<uint64_t>(std::ceil(exact_rank * (1 - 1e-12)));
     rank = std::clamp<uint64_t>(rank, 1, count_);
     uint64_t seen = 0;
     for (size_t i = 0; i < kBucketCount; ++i) {

@@ -55,9 +55,10 @@ TEST(LatencyHistogramTest, ShouldReportPercentilesWithinOnePercentOfExact) {
     h.Record(v);
   }
   std::sort(values.begin(), values.end());
-  for (double p : {0.0, 1.0, 25.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
-    auto rank = static_cast<size_t>(p / 100.0 * static_cast<double>(values.size()) + 0.5);
-    rank = std::clamp<size_t>(rank, 1, values.size());
+  // The percentiles in hundredths of a percent, so that the exact rank (ceil(p% of n), at least 1) is integer math.
+  for (const uint64_t p_hundredths : {0u, 100u, 2500u, 5000u, 9000u, 9900u, 9990u, 9999u, 10000u}) {
+    const double p = static_cast<double>(p_hundredths) / 100.0;
+    const size_t rank = std::clamp<size_t>((p_hundredths * values.size() + 9999) / 10000, 1, values.size());
     const uint64_t exact = values[rank - 1];
     const uint64_t reported = h.Percentile(p);
     EXPECT_GE(reported, exact) << "p" << p;
@@ -66,6 +67,21 @@ TEST(LatencyHistogramTest, ShouldReportPercentilesWithinOnePercentOfExact) {
   EXPECT_EQ(h.Percentile(100), values.back());
   EXPECT_EQ(h.Max(), values.back());
   EXPECT_EQ(h.Min(), values.front());
+}
+
+TEST(LatencyHistogramTest, ShouldRoundAPercentilesRankUp) {
+  // p40 of {1, 1000, 1000000}: one value in three (33%) is <= 1, so the answer is the second value's bucket.
+  LatencyHistogram h;
+  for (const uint64_t v : {1u, 1000u, 1000000u}) h.Record(v);
+  EXPECT_EQ(h.Percentile(40), LatencyHistogram::BucketHighest(LatencyHistogram::BucketIndex(1000)));
+  EXPECT_EQ(h.Percentile(33), 1u);
+  EXPECT_EQ(h.Percentile(67), h.Percentile(100));
+  // A rank that is whole in decimal is not pushed to the next value by binary rounding: p99.5 of 1..200 (exact
+  // buckets) is 199.
+  LatencyHistogram two_hundred;
+  for (uint64_t v = 1; v <= 200; ++v) two_hundred.Record(v);
+  EXPECT_EQ(two_hundred.Percentile(99.5), 199u);
+  EXPECT_EQ(two_hundred.Percentile(0.5), 1u);
 }
 
 TEST(LatencyHistogramTest, ShouldMergeAsIfRecordedTogether) {

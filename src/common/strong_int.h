@@ -22,7 +22,7 @@ class StrongInt {
   constexpr explicit StrongInt(Rep v) : v_(v) {}
   [[nodiscard]] constexpr Rep value() const { return v_; }
 
-  constexpr auto operator<=>(const StrongInt&) const = default;
+  constexpr auto operator<=>(const StrongInt&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
   constexpr StrongInt operator+(StrongInt o) const { return StrongInt(static_cast<Rep>(v_ + o.v_)); }
   constexpr StrongInt operator-(StrongInt o) const { return StrongInt(static_cast<Rep>(v_ - o.v_)); }
   constexpr StrongInt& operator+=(StrongInt o) {

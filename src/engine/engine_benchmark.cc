@@ -118,7 +118,7 @@ void BM_PlaceRestingLimit(benchmark::State& state) {
                                               1 + static_cast<int64_t>(i % 7), TimeInForce::kGoodTillCancel)));
   }
   size_t i = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     benchmark::DoNotOptimize(v.Apply(places[i]).size());
     if (++i == kBatch) {
       state.PauseTiming();
@@ -135,7 +135,7 @@ void BM_Cancel(benchmark::State& state) {
   Venue v;
   std::vector<Command> cancels(kBatch);
   size_t i = kBatch;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     if (i == kBatch) {
       state.PauseTiming();
       for (size_t k = 0; k < kBatch; ++k) {
@@ -158,7 +158,7 @@ void BM_PlaceMatchOneLevel(benchmark::State& state) {
   Venue v;
   Command taker = Venue::Wrap(Venue::Limit(kTaker, Side::kBuy, kMid + 1, 1, TimeInForce::kImmediateOrCancel));
   size_t i = kBatch;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     if (i == kBatch) {
       state.PauseTiming();
       for (size_t k = 0; k < kBatch; ++k) v.Place(kMaker, Side::kSell, kMid + 1, 1);
@@ -182,7 +182,7 @@ void BM_PlaceSweep10Levels(benchmark::State& state) {
                                               TimeInForce::kImmediateOrCancel)));
   }
   size_t i = kSweeps;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     if (i == kSweeps) {
       state.PauseTiming();
       for (int64_t level = 1; level <= static_cast<int64_t>(10 * kSweeps); ++level) {
@@ -211,7 +211,7 @@ void BM_AmendKeepPriority(benchmark::State& state) {
   Command command = Venue::Wrap(amend);
   auto& body = std::get<AmendOrder>(command.body);
   size_t i = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     if (qty[i] <= 2) {
       state.SkipWithError("ran out of quantity to amend away");
       break;
@@ -240,7 +240,7 @@ void BM_AmendRequeue(benchmark::State& state) {
   Command command = Venue::Wrap(amend);
   auto& body = std::get<AmendOrder>(command.body);
   size_t i = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     body.order_id = ids[i];
     body.new_price = PriceTicks(moved[i] ? price[i] : price[i] - 1);
     moved[i] = !moved[i];
@@ -258,7 +258,7 @@ void BM_StopCascade(benchmark::State& state) {
   const auto stops = static_cast<int64_t>(state.range(0));
   const int64_t spread = state.range(1);
   Command taker = Venue::Wrap(Venue::Limit(kTaker, Side::kSell, kMid - 900, 1, TimeInForce::kImmediateOrCancel));
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     state.PauseTiming();
     v.CancelAllOf(kStops);
     v.TradeAt(kMid);
@@ -285,7 +285,7 @@ void BM_CancelWaitingStop(benchmark::State& state) {
   auto& body = std::get<CancelOrder>(command.body);
   size_t i = 0;
   size_t done = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] const auto& _ : state) {
     const size_t at = (i * 7'919) % stops;  // a prime stride: positions all over the list
     body.order_id = ids[at];
     benchmark::DoNotOptimize(v.Apply(command).size());

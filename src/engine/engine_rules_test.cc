@@ -262,7 +262,7 @@ TEST_F(RulesTest, ShouldChargeFeesPayRebatesAndConserveEveryAsset) {
   auto ev = v.Do(Venue::Limit(1, Side::kBuy, 50'000, 100));
   auto trades = OfType<TradeEvent>(ev);
   ASSERT_EQ(trades.size(), 1u);
-  const int64_t notional = 100 * 50'000;
+  const int64_t notional = int64_t{100} * 50'000;
   EXPECT_EQ(trades[0].taker_fee.value(), notional * 500 / 1'000'000);
   EXPECT_EQ(trades[0].maker_fee.value(), -(notional * 100 / 1'000'000));
   EXPECT_EQ(v.Bal(0, kUsd).available.value(), trades[0].taker_fee.value() + trades[0].maker_fee.value());

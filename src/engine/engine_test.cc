@@ -28,9 +28,9 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     v.Setup();
-    v.Fund(1, 10'000'000, 0);        // buyer: 100,000.00 USD
-    v.Fund(2, 0, 10 * 100'000'000);  // seller: 10 BTC
-    v.Fund(3, 10'000'000, 10 * 100'000'000);
+    v.Fund(1, 10'000'000, 0);                 // buyer: 100,000.00 USD
+    v.Fund(2, 0, int64_t{10} * 100'000'000);  // seller: 10 BTC
+    v.Fund(3, 10'000'000, int64_t{10} * 100'000'000);
   }
   Venue v;
 };

@@ -1,6 +1,7 @@
 // Matching, settlement and stop triggering: the hot path. No allocation (events_ is pre-reserved and reused), no
 // locks, no syscalls, no exceptions. Rules and event order: docs/engine.md, "Matching" and "Stops".
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine/engine_impl.h"
 
@@ -109,7 +110,11 @@ void Engine::Impl::RestOnBook(Book& book, uint32_t slot) {
 void Engine::Impl::UnlinkFromBook(Book& book, uint32_t slot) {
   Order& o = pool_[slot];
   BookSide& side = book.side(o.side);
-  Level& level = (!side.empty() && side.best().price == o.price) ? side.best() : *side.Find(o.price);
+  Level* found = (!side.empty() && side.best().price == o.price) ? &side.best() : side.Find(o.price);
+  // A resting order's level exists: RestOnBook made it, and it lives while an order is on it. Were that ever
+  // broken, stop here rather than write through a null pointer.
+  if (found == nullptr) std::abort();
+  Level& level = *found;
   OrderLinks& link = pool_.links(slot);
   if (link.queue_prev != kNil) {
     pool_.links(link.queue_prev).queue_next = link.queue_next;

@@ -117,8 +117,11 @@ class SpilledLevels {
 
   // Blocks (in use and kept for reuse) and the vectors over them.
   [[nodiscard]] size_t MemoryBytes() const {
-    return owned_.size() * sizeof(Block) + (blocks_.capacity() + free_.capacity()) * sizeof(Block*) +
-           firsts_.capacity() * sizeof(int64_t) + rebuild_.capacity() * sizeof(Level);
+    return owned_.size() * sizeof(Block) +
+           (blocks_.capacity() + free_.capacity()) *
+               sizeof(Block*) +  // NOLINT(bugprone-sizeof-expression): vectors of pointers
+           firsts_.capacity() * sizeof(int64_t) +
+           rebuild_.capacity() * sizeof(Level);
   }
 
  private:

@@ -143,6 +143,7 @@ TEST(SpilledLevelsTest, ShouldAllocateOnlyPastItsHighWaterMark) {
   SpilledLevels bids(true);
   std::mt19937_64 rng(5);
   std::vector<int64_t> prices;
+  prices.reserve(20'000);
   for (int i = 0; i < 20'000; ++i) prices.push_back(static_cast<int64_t>(i) * 7 + 1);
   std::shuffle(prices.begin(), prices.end(), rng);
   for (int64_t p : prices) bids.Insert(PriceTicks{p});

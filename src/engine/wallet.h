@@ -122,8 +122,9 @@ struct Account {
   // Cache hints (Engine::Prefetch): the account's own lines; where the lookup of `asset` will probe; the balance that
   // probe most likely finds (each reads what the one before it loaded, so they are issued a command apart).
   void PrefetchSelf() const {
-    for (size_t off = 0; off < sizeof(Account); off += 64)
+    for (size_t off = 0; off < sizeof(Account); off += 64) {
       __builtin_prefetch(reinterpret_cast<const char*>(this) + off);
+    }
   }
   void PrefetchBalance(AssetId asset) const {
     if (!spill_table_.empty()) __builtin_prefetch(&spill_table_[SpillHome(asset, spill_table_.size() - 1)]);
@@ -221,8 +222,9 @@ class AccountTable {
   void ForEach(F&& f) const {
     for (size_t c = 0; c < chunks_.size(); ++c) {
       if (!chunks_[c]) continue;
-      for (uint32_t i = 0; i < kChunkSize && (c << kChunkBits) + i < size_; ++i)
+      for (uint32_t i = 0; i < kChunkSize && (c << kChunkBits) + i < size_; ++i) {
         f((c << kChunkBits) + i, chunks_[c][i]);
+      }
     }
   }
 

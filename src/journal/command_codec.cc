@@ -253,7 +253,7 @@ CodecError DecodeKind(std::string_view fields, CommandBody* out) {
 template <size_t... I>
 CodecError DecodeAny(size_t kind, std::string_view fields, CommandBody* out, std::index_sequence<I...>) {
   CodecError e = CodecError::kBadKind;
-  ((kind == I ? (e = DecodeKind<I>(fields, out), true) : false) || ...);
+  (void)((kind == I ? (e = DecodeKind<I>(fields, out), true) : false) || ...);
   return e;
 }
 

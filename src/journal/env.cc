@@ -205,7 +205,7 @@ class FaultFile final : public WritableFile {
   }
   Status WriteAt(uint64_t offset, std::string_view data) override {
     std::string_view allowed = data;
-    const Status injected = env_->BeforeAppend(data, &allowed);
+    Status injected = env_->BeforeAppend(data, &allowed);
     if (!allowed.empty()) {
       Status s = base_->WriteAt(offset, allowed);
       if (!s.ok()) return s;

@@ -3,10 +3,12 @@
 // tests. Not for benchmarks (the standard workload is in workload/).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "engine/command.h"
@@ -15,15 +17,9 @@ namespace sequex::testing {
 
 inline std::vector<CommandBody> SetupCommands(uint32_t accounts = 20) {
   std::vector<CommandBody> out;
-  DefineAsset btc{AssetId{1}, 8, {}};
-  std::strcpy(btc.code, "BTC");
-  DefineAsset usd{AssetId{2}, 2, {}};
-  std::strcpy(usd.code, "USD");
-  DefineAsset eth{AssetId{3}, 8, {}};
-  std::strcpy(eth.code, "ETH");
-  out.emplace_back(btc);
-  out.emplace_back(usd);
-  out.emplace_back(eth);
+  out.emplace_back(DefineAsset{AssetId{1}, 8, "BTC"});
+  out.emplace_back(DefineAsset{AssetId{2}, 2, "USD"});
+  out.emplace_back(DefineAsset{AssetId{3}, 8, "ETH"});
   for (uint16_t i = 1; i <= 2; ++i) {
     DefineInstrument d;
     d.instrument = InstrumentId{i};
@@ -31,13 +27,15 @@ inline std::vector<CommandBody> SetupCommands(uint32_t accounts = 20) {
     d.quote = AssetId{2};
     d.tick_size = Amount{100};
     d.lot_size = Amount{1000000};
-    std::strcpy(d.symbol, i == 1 ? "BTC_USD" : "ETH_USD");
+    const std::string_view symbol = i == 1 ? "BTC_USD" : "ETH_USD";
+    std::copy(symbol.begin(), symbol.end(), d.symbol);  // the rest of the field stays NUL
     out.emplace_back(d);
   }
   out.emplace_back(SetFeeTier{0, -100, 500});
   for (uint32_t a = 1; a <= accounts; ++a) {
-    for (uint16_t asset = 1; asset <= 3; ++asset)
+    for (uint16_t asset = 1; asset <= 3; ++asset) {
       out.emplace_back(Deposit{AccountId{a}, AssetId{asset}, Amount{1'000'000'000'000}});
+    }
   }
   return out;
 }

@@ -91,7 +91,8 @@ class Sequencer {
   Sequencer(const Sequencer&) = delete;
   Sequencer& operator=(const Sequencer&) = delete;
 
-  // Any thread; never blocks.
+  // Any thread; never blocks. Moves from `s` only when it returns kOk: a refused submission stays with the caller,
+  // who may offer it again.
   Offer Submit(Submission&& s);
 
   // One batch: drain, stamp, journal, fsync, apply, complete. Returns the commands completed (0 = idle).

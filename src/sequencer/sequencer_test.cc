@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 
 #include "journal/journal_reader.h"
@@ -50,17 +51,25 @@ std::vector<CommandBody> Flow(size_t n) {
 }
 
 TEST(MpscRingTest, ShouldRejectPushWhenFullAndNeverBlock) {
-  MpscRing<int> ring(4);
+  // Strings longer than the small-string buffer, so that a move really empties the source.
+  const auto text = [](int i) { return std::string(40, static_cast<char>('a' + i)); };
+  MpscRing<std::string> ring(4);
   for (int i = 0; i < 4; ++i) {
-    int v = i;
+    std::string v = text(i);
     ASSERT_EQ(ring.TryPush(std::move(v)), RingOffer::kOk);
   }
-  int extra = 9;
+  std::string extra = text(9);
   EXPECT_EQ(ring.TryPush(std::move(extra)), RingOffer::kBackPressured);
-  int out = -1;
+  // A refused push leaves the value with the caller, so that a retry loop can offer it again.
+  EXPECT_EQ(extra, text(9));  // NOLINT(bugprone-use-after-move): TryPush moves only on kOk
+  std::string out;
   ASSERT_TRUE(ring.TryPop(&out));
-  EXPECT_EQ(out, 0);
-  EXPECT_EQ(ring.TryPush(std::move(extra)), RingOffer::kOk);
+  EXPECT_EQ(out, text(0));
+  EXPECT_EQ(ring.TryPush(std::move(extra)), RingOffer::kOk);  // NOLINT(bugprone-use-after-move): as above
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(ring.TryPop(&out));
+    EXPECT_EQ(out, text(i == 4 ? 9 : i));
+  }
 }
 
 TEST(MpscRingTest, ShouldDeliverEveryValueFromManyProducersInPerProducerOrder) {
@@ -68,10 +77,12 @@ TEST(MpscRingTest, ShouldDeliverEveryValueFromManyProducersInPerProducerOrder) {
   constexpr int kProducers = 4;
   constexpr uint64_t kEach = 50000;
   std::vector<std::thread> producers;
+  producers.reserve(kProducers);
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&ring, p] {
       for (uint64_t i = 0; i < kEach; ++i) {
         uint64_t v = (static_cast<uint64_t>(p) << 32) | i;
+        // NOLINTNEXTLINE(bugprone-use-after-move): TryPush moves only on kOk
         while (ring.TryPush(std::move(v)) != RingOffer::kOk) std::this_thread::yield();
       }
     });

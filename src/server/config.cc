@@ -55,8 +55,9 @@ class Reader {
     *out = *v;
   }
   void Fail(std::string_view table, std::string_view key, std::string_view want) {
-    if (error_->empty())
+    if (error_->empty()) {
       *error_ = "config: " + std::string(table) + "." + std::string(key) + " must be " + std::string(want);
+    }
   }
   [[nodiscard]] bool ok() const { return error_->empty(); }
 

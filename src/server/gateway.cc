@@ -615,7 +615,7 @@ void Gateway::OrderList(const api::Envelope& env, const Caller& caller, const Pa
   }
 }
 
-void Gateway::PostQuery(const std::shared_ptr<Outbox>& out, int64_t id, std::string method,
+void Gateway::PostQuery(const std::shared_ptr<Outbox>& out, int64_t id, const std::string& method,
                         std::function<void(api::JsonWriter&, Publisher&, uint32_t*)> body) {
   const bool posted = publisher_->Post([out, id, method, body = std::move(body), this]() {
     api::JsonWriter w;

@@ -10,6 +10,7 @@ namespace sequex::server {
 namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kDayMs = 1440 * kMinuteMs;
 constexpr int64_t kTimeframeMs[] = {kMinuteMs,
                                     5 * kMinuteMs,
                                     15 * kMinuteMs,
@@ -19,9 +20,9 @@ constexpr int64_t kTimeframeMs[] = {kMinuteMs,
                                     240 * kMinuteMs,
                                     360 * kMinuteMs,
                                     720 * kMinuteMs,
-                                    1440 * kMinuteMs,
-                                    7 * 1440 * kMinuteMs,
-                                    14 * 1440 * kMinuteMs,
+                                    kDayMs,
+                                    7 * kDayMs,
+                                    14 * kDayMs,
                                     0 /* calendar month */};
 
 // Days since 1970-01-01 -> (year, month) and back (H. Hinnant's civil calendar algorithms).
@@ -48,7 +49,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m) {
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
 
 template <typename T>
-void PushFrontBounded(std::deque<T>* d, T&& value, size_t cap) {
+void PushFrontBounded(std::deque<T>* d, T value, size_t cap) {
   d->push_front(std::move(value));
   if (d->size() > cap) d->pop_back();
 }
@@ -219,7 +220,8 @@ void Projection::Apply(const Command& command, std::span<const Event> events, co
 }
 
 void Projection::Close(OrderRecord&& record) {
-  PushFrontBounded(&closed_[record.view.account.value()], std::move(record), kOrderHistory);
+  std::deque<OrderRecord>* history = &closed_[record.view.account.value()];  // before `record` is moved from
+  PushFrontBounded(history, std::move(record), kOrderHistory);
 }
 
 void Projection::RecordTrade(const TradeEvent& t, TimeNs time, CommandEffects* effects) {

@@ -107,6 +107,7 @@ void Publisher::Sink::OnComplete(const sequencer::Completion& c) {
   if (c.command != nullptr) r.command = *c.command;
   // The ring is deep (64k commands); if the publisher ever falls that far behind, the sequencer waits for it
   // rather than lose an acknowledgement. The gateways' own rings then push back on clients.
+  // NOLINTNEXTLINE(bugprone-use-after-move): TryPush moves only on kOk
   while (p_->completions_.TryPush(std::move(r)) != sequencer::RingOffer::kOk) std::this_thread::yield();
   p_->wakeup_.Notify();
 }

@@ -426,9 +426,8 @@ bool Server::Start(std::string* error) {
   const std::string token = RandomToken(64);
   admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
   edge_.gateway = gateway_.get();
-  edge_.admin = [this](std::string op, std::string body, std::string bearer, std::shared_ptr<Outbox> out) {
-    admin_->Handle(op, body, bearer, out);
-  };
+  edge_.admin = [this](const std::string& op, const std::string& body, const std::string& bearer,
+                       const std::shared_ptr<Outbox>& out) { admin_->Handle(op, body, bearer, out); };
   const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);
   const std::optional<tcp::endpoint> admin_listen = Endpoint(config_.admin_listen);
   if (!listen || !admin_listen) {

@@ -22,7 +22,7 @@ namespace {
 using sequex::testing::Venue;
 
 std::string WriteTemp(const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/server_test_config.toml";
+  std::string path = ::testing::TempDir() + "/server_test_config.toml";
   std::ofstream(path) << text;
   return path;
 }

@@ -34,7 +34,8 @@ class WsSession final : public Outbox, public std::enable_shared_from_this<WsSes
   }
   ~WsSession() override { context_->counters.websocket.fetch_sub(1, std::memory_order_relaxed); }
 
-  void Run(http::request<http::string_body> request) {
+  // Beast builds its upgrade response from `request` before async_accept returns, so a reference is enough.
+  void Run(const http::request<http::string_body>& request) {
     const ServerConfig& config = context_->gateway->config();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(config.max_message_bytes);
@@ -293,7 +294,7 @@ class HttpSession final : public Outbox, public std::enable_shared_from_this<Htt
       const bool market = target.rfind("/exchange/v1/market", 0) == 0;
       if (!user && !market) return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such socket"), 404);
       stream_.expires_never();
-      std::make_shared<WsSession>(stream_.release_socket(), context_, user)->Run(std::move(request));
+      std::make_shared<WsSession>(stream_.release_socket(), context_, user)->Run(request);
       return;
     }
     const std::string_view target(request.target().data(), request.target().size());

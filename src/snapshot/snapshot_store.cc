@@ -47,11 +47,12 @@ Status ListNamed(Env* env, const std::string& dir, bool (*parse)(std::string_vie
   std::vector<std::string> names;
   Status s = env->ListDir(dir, &names);
   if (!s.ok()) return s;
+  const std::string prefix = dir + "/";
   for (const std::string& n : names) {
     SnapshotInfo info;
     if (!parse(n, &info.meta.seq)) continue;
     info.name = n;
-    (void)env->FileSize(dir + "/" + n, &info.bytes);
+    (void)env->FileSize(prefix + n, &info.bytes);
     out->push_back(info);
   }
   return Status::Ok();

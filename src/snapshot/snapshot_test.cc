@@ -255,7 +255,7 @@ TEST(SnapshotTest, ShouldWriteHistorySnapshotsInTheBackgroundAndKeepTheNewestTwo
   for (size_t i = 0; i < flow.size(); ++i) {
     (void)engine.Apply(flow[i]);
     if ((i + 1) % 1000 == 0) {
-      const std::string history = "history of " + std::to_string(flow[i].seq);
+      std::string history = "history of " + std::to_string(flow[i].seq);
       ASSERT_TRUE(bg.Submit({flow[i].seq, flow[i].time, engine.StateHash()}, engine.SaveSnapshot(),
                             [history] { return history; }));
       ASSERT_TRUE(bg.Wait().ok());

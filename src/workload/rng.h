@@ -17,7 +17,7 @@ namespace sequex::workload {
 // xoshiro256** (Blackman & Vigna), seeded through splitmix64 so nearby seeds give unrelated streams.
 class Rng {
  public:
-  explicit Rng(uint64_t seed) {
+  explicit Rng(uint64_t seed) : s_{} {
     for (uint64_t& word : s_) word = SplitMix(seed);
   }
 

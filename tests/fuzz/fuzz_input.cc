@@ -164,7 +164,7 @@ CommandBody DecodeOne(Reader& r) {
       p.qty = Qty(r.U8());
       const uint8_t n = r.U8();
       if (n >= 200) {
-        p.notional = Amount{n < 250 ? (n - 200) * 150 : HostileInt(n)};
+        p.notional = Amount{n < 250 ? (int64_t{n} - 200) * 150 : HostileInt(n)};
         if (n < 250) p.qty = QtyLots{0};
       }
       p.client_oid = Oid(r.U8());

@@ -10,6 +10,7 @@
 // Recovery log lines and errors go to stderr. Exit: 0 at end of input, 2 recovery failed, 3 journal failed.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -56,7 +57,7 @@ int HexValue(char c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   CLI::App app{"sequex-node: recover, then sequence commands from stdin with the journal policy"};
   std::string dir;
   uint64_t checkpoint_interval = 1000;
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
       continue;
     }
     for (;;) {
+      // NOLINTNEXTLINE(bugprone-use-after-move): Submit moves only when it accepts (kOk)
       const sequex::sequencer::Offer o = sequencer.Submit(std::move(sub));
       if (o == sequex::sequencer::Offer::kOk) break;
       if (o == sequex::sequencer::Offer::kClosed) break;
@@ -136,4 +138,17 @@ int main(int argc, char** argv) {
     return 3;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
+  // code 2, where it would otherwise end in std::terminate's abort.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sequex-node: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "sequex-node: unknown exception\n");
+  }
+  return 2;
 }

@@ -35,13 +35,13 @@ std::string Quote(std::string_view s) {
 
 std::string Hex(uint64_t v) { return fmt::format("\"{:016x}\"", v); }
 
-Env* env() { return Env::Default(); }
+Env* DefaultEnv() { return Env::Default(); }
 
 }  // namespace
 
 int JournalDump(const std::string& dir) {
   CommandBody body;
-  journal::JournalScan scan = journal::ScanJournal(env(), dir, [&](const JournalRecord& r) {
+  journal::JournalScan scan = journal::ScanJournal(DefaultEnv(), dir, [&](const JournalRecord& r) {
     if (r.type == RecordType::kCheckpoint) {
       fmt::print(
           "{{\"type\":\"checkpoint\",\"seq\":{},\"time\":{},\"state_hash\":{},\"segment\":\"{}\",\"offset\":{},"
@@ -74,14 +74,14 @@ int JournalDump(const std::string& dir) {
 
 int JournalVerify(const std::string& dir, const EngineConfig& engine) {
   // Structure first (does not touch the engine), then a full replay checking every checkpoint.
-  journal::JournalScan scan = journal::ScanJournal(env(), dir, nullptr);
+  journal::JournalScan scan = journal::ScanJournal(DefaultEnv(), dir, nullptr);
   snapshot::RecoveryResult r;
   Status s = scan.status;
   if (s.ok()) {
     snapshot::RecoveryOptions options;
     options.truncate_torn_tail = false;
     options.use_snapshots = scan.first_seq > 1;  // a pruned journal needs its snapshot
-    s = snapshot::Recover(env(), dir, engine, options, &r);
+    s = snapshot::Recover(DefaultEnv(), dir, engine, options, &r);
   }
   std::string audit = "not run";
   if (s.ok()) audit = r.engine->Audit();
@@ -106,7 +106,7 @@ int JournalReplay(const std::string& dir, bool from_snapshot, const EngineConfig
   options.use_snapshots = from_snapshot;
   snapshot::RecoveryResult r;
   const auto t0 = std::chrono::steady_clock::now();
-  const Status s = snapshot::Recover(env(), dir, engine, options, &r);
+  const Status s = snapshot::Recover(DefaultEnv(), dir, engine, options, &r);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok()) {
     fmt::print(stderr, "replay failed: {}\n", s.ToString());
@@ -125,7 +125,7 @@ int JournalReplay(const std::string& dir, bool from_snapshot, const EngineConfig
 int JournalStats(const std::string& dir) {
   std::array<uint64_t, std::variant_size_v<CommandBody>> kinds{};
   uint64_t payload_bytes = 0;
-  journal::JournalScan scan = journal::ScanJournal(env(), dir, [&](const JournalRecord& r) {
+  journal::JournalScan scan = journal::ScanJournal(DefaultEnv(), dir, [&](const JournalRecord& r) {
     payload_bytes += r.payload.size();
     if (r.type == RecordType::kCommand && r.payload.size() >= 2) {
       const auto k = static_cast<uint8_t>(r.payload[1]);
@@ -155,7 +155,7 @@ int JournalStats(const std::string& dir) {
 
 int JournalTruncate(const std::string& dir, uint64_t at_seq) {
   std::string report;
-  const Status s = journal::TruncateJournalAt(env(), dir, at_seq, &report);
+  const Status s = journal::TruncateJournalAt(DefaultEnv(), dir, at_seq, &report);
   fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
              s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;
@@ -163,7 +163,7 @@ int JournalTruncate(const std::string& dir, uint64_t at_seq) {
 
 int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
   snapshot::RecoveryResult r;
-  Status s = snapshot::Recover(env(), dir, engine, {}, &r);
+  Status s = snapshot::Recover(DefaultEnv(), dir, engine, {}, &r);
   if (!s.ok()) {
     fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
     return 1;
@@ -171,7 +171,7 @@ int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string bytes = r.engine->SaveSnapshot();
   const double serialize_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  s = snapshot::WriteSnapshot(env(), dir, {r.last_seq, r.last_time, r.engine->StateHash()}, bytes);
+  s = snapshot::WriteSnapshot(DefaultEnv(), dir, {r.last_seq, r.last_time, r.engine->StateHash()}, bytes);
   fmt::print(
       "{{\"ok\":{},\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"serialize_ms\":{:.3f},\"state_hash\":{},"
       "\"error\":{}}}\n",
@@ -183,7 +183,7 @@ int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
 namespace {
 int ListOrVerify(const std::string& dir, bool strict, const EngineConfig& engine) {
   std::vector<snapshot::SnapshotInfo> snaps;
-  Status s = snapshot::ListSnapshots(env(), dir, &snaps);
+  Status s = snapshot::ListSnapshots(DefaultEnv(), dir, &snaps);
   if (!s.ok()) {
     fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
     return 1;
@@ -192,7 +192,7 @@ int ListOrVerify(const std::string& dir, bool strict, const EngineConfig& engine
   for (const auto& info : snaps) {
     snapshot::SnapshotInfo read;
     std::unique_ptr<Engine> e;
-    s = snapshot::ReadSnapshot(env(), dir, info.name, engine, &read, &e);
+    s = snapshot::ReadSnapshot(DefaultEnv(), dir, info.name, engine, &read, &e);
     if (!s.ok()) ++bad;
     fmt::print("{{\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"valid\":{},\"state_hash\":{},\"error\":{}}}\n", info.name,
                info.meta.seq, info.bytes, s.ok(), s.ok() ? Hex(read.meta.state_hash) : "null",
@@ -208,7 +208,7 @@ int SnapshotVerify(const std::string& dir, const EngineConfig& engine) { return 
 
 int SnapshotPrune(const std::string& dir, size_t keep) {
   std::string report;
-  const Status s = snapshot::Prune(env(), dir, keep, &report);
+  const Status s = snapshot::Prune(DefaultEnv(), dir, keep, &report);
   fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
              s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;

@@ -3,12 +3,14 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 
 #include "admin_commands.h"
 #include "journal_commands.h"
 #include "server/config.h"
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   CLI::App app{"sequex: the Sequex operator tool"};
   app.require_subcommand(1);
   int rc = 0;
@@ -128,4 +130,17 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   return rc;
+}
+
+int main(int argc, char** argv) {
+  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
+  // code 2, where it would otherwise end in std::terminate's abort.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sequex: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "sequex: unknown exception\n");
+  }
+  return 2;
 }

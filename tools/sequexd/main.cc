@@ -9,11 +9,13 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "server/server.h"
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   CLI::App app{"sequexd: the Sequex exchange server"};
   std::string config_path, data_dir, listen, admin_listen;
   bool no_demo = false;
@@ -58,4 +60,17 @@ int main(int argc, char** argv) {
   server.WaitForSignal();
   server.Stop();
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
+  // code 2, where it would otherwise end in std::terminate's abort.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sequexd: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "sequexd: unknown exception\n");
+  }
+  return 2;
 }
