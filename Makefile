@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench tidy clean
 
 all: build
 
@@ -29,6 +29,12 @@ test: deps
 bench: build
 	@./build/release/bin/sequex-bench engine --workload standard --runs 5
 	@./build/release/bin/sequex-bench engine --workload single-book --runs 5
+
+# The style gates over everything: clang-format on every tracked C++ file, clang-tidy on every translation unit
+# (tests, benchmarks and tools too; CI's `make test` runs them over src/ only).
+tidy: deps
+	@cmake --preset release >/dev/null
+	@bash scripts/lint.sh --all
 
 clean:
 	rm -rf build

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev           # libFuzzer and the sanitizer runtimes
+  clang-format clang-tidy            # the style gates (scripts/lint.sh)
   libgtest-dev libgmock-dev libbenchmark-dev
   libxxhash-dev libcli11-dev libfmt-dev
   libboost-dev libssl-dev libsimdjson-dev libtomlplusplus-dev   # sequexd: Asio/Beast, HMAC, JSON, config

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`make test`). Budget: well under 40 minutes on 2 cores.
-#   1. release build, -Werror: every test (unit, differential >= 1M commands, journal, crash harness, bench smoke)
+#   1. release build, -Werror: every test (unit, differential >= 1M commands, journal, crash harness, bench smoke);
+#      right after it, the style gates: clang-format on every tracked C++ file, clang-tidy over src/ (scripts/lint.sh)
 #   2. ASan+UBSan build: every test but the benchmark smoke runs, differential and crash rounds scaled down
 #   3. TSan build: the multi-threaded parts (sequencer ring, snapshot writer, pipeline, recovery's two threads)
 #   4. clang libFuzzer build: the command fuzzer for a bounded time
@@ -16,6 +17,9 @@ stage() { printf '\n==== %s ====\n' "$*"; }
 stage "release build"
 cmake --preset release >/dev/null
 cmake --build build/release -j"$jobs"
+
+stage "style (clang-format, clang-tidy over src/)"
+bash scripts/lint.sh
 
 stage "ASan+UBSan build"
 cmake --preset asan >/dev/null
