@@ -13,12 +13,12 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <utility>
 #include <variant>
 
 #include "api_bench.h"
+#include "common/guarded_main.h"
 #include "engine_bench.h"
 #include "pipeline_bench_cmd.h"
 #include "scale_bench.h"
@@ -216,15 +216,4 @@ static int Main(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
-  // code 1, where it would otherwise end in std::terminate's abort.
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sequex-bench: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "sequex-bench: unknown exception\n");
-  }
-  return 1;
-}
+int main(int argc, char** argv) { return sequex::GuardedMain("sequex-bench", 1, Main, argc, argv); }

@@ -10,11 +10,11 @@
 // Recovery log lines and errors go to stderr. Exit: 0 at end of input, 2 recovery failed, 3 journal failed.
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <exception>
 #include <iostream>
 #include <string>
 #include <thread>
 
+#include "common/guarded_main.h"
 #include "journal/command_codec.h"
 #include "journal/journal_writer.h"
 #include "sequencer/sequencer.h"
@@ -140,15 +140,4 @@ static int Main(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
-  // code 2, where it would otherwise end in std::terminate's abort.
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sequex-node: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "sequex-node: unknown exception\n");
-  }
-  return 2;
-}
+int main(int argc, char** argv) { return sequex::GuardedMain("sequex-node", 2, Main, argc, argv); }

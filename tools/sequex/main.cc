@@ -4,9 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <exception>
 
 #include "admin_commands.h"
+#include "common/guarded_main.h"
 #include "journal_commands.h"
 #include "server/config.h"
 
@@ -132,15 +132,4 @@ static int Main(int argc, char** argv) {
   return rc;
 }
 
-int main(int argc, char** argv) {
-  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
-  // code 2, where it would otherwise end in std::terminate's abort.
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sequex: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "sequex: unknown exception\n");
-  }
-  return 2;
-}
+int main(int argc, char** argv) { return sequex::GuardedMain("sequex", 2, Main, argc, argv); }

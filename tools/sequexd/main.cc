@@ -9,10 +9,9 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
-#include <cstdio>
-#include <exception>
 #include <iostream>
 
+#include "common/guarded_main.h"
 #include "server/server.h"
 
 static int Main(int argc, char** argv) {
@@ -62,15 +61,4 @@ static int Main(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  // What is thrown past Main (out of memory, a thread that cannot start) ends the process with a message and exit
-  // code 2, where it would otherwise end in std::terminate's abort.
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sequexd: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "sequexd: unknown exception\n");
-  }
-  return 2;
-}
+int main(int argc, char** argv) { return sequex::GuardedMain("sequexd", 2, Main, argc, argv); }
