@@ -65,10 +65,11 @@ class LatencyHistogram {
     const double clamped = std::clamp(percentile, 0.0, 100.0);
     // Rank of the wanted value, 1-based: percentile% of the count rounded up (rounding to nearest, as before, could
     // name a value that fewer than percentile% of the values are <= to: p40 of three values is the second, not the
-    // first), and at least 1 so Percentile(0) is the minimum's bucket. The relative tolerance keeps a rank that is a
-    // whole number in decimal (99.9% of 1,000) from being rounded up through the product's binary error.
+    // first), and at least 1 so Percentile(0) is the minimum's bucket. The relative tolerance, some 30 times the
+    // product's rounding error, keeps a rank that is a whole number in decimal (99.9% of 1,000) from being rounded
+    // up through that error, and could only hide a true fraction of a rank smaller than rank x 10^-14.
     const double exact_rank = clamped / 100.0 * static_cast<double>(count_);
-    auto rank = static_cast<uint64_t>(std::ceil(exact_rank * (1 - 1e-12)));
+    auto rank = static_cast<uint64_t>(std::ceil(exact_rank * (1 - 1e-14)));
     rank = std::clamp<uint64_t>(rank, 1, count_);
     uint64_t seen = 0;
     for (size_t i = 0; i < kBucketCount; ++i) {

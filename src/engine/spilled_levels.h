@@ -117,10 +117,9 @@ class SpilledLevels {
 
   // Blocks (in use and kept for reuse) and the vectors over them.
   [[nodiscard]] size_t MemoryBytes() const {
-    return owned_.size() * sizeof(Block) +
-           (blocks_.capacity() + free_.capacity()) *
-               sizeof(Block*) +  // NOLINT(bugprone-sizeof-expression): vectors of pointers
-           firsts_.capacity() * sizeof(int64_t) +
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): blocks_ and free_ do hold pointers
+    const size_t pointer_bytes = (blocks_.capacity() + free_.capacity()) * sizeof(Block*);
+    return owned_.size() * sizeof(Block) + pointer_bytes + firsts_.capacity() * sizeof(int64_t) +
            rebuild_.capacity() * sizeof(Level);
   }
 
