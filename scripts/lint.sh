@@ -27,20 +27,18 @@ if ! clang-format --dry-run -Werror "${sources[@]}"; then
 fi
 
 # run-clang-tidy takes each name as a regular expression over the database's paths; a full path matches itself.
-mapfile -t units < <(python3 - "$scope" <<'PY'
-import json, sys
-files = sorted({e["file"] for e in json.load(open("build/release/compile_commands.json"))})
-if sys.argv[1] == "src":
-    files = [f for f in files if "/src/" in f and not f.endswith("_test.cc") and not f.endswith("_benchmark.cc")]
-print("\n".join(files))
-PY
-)
+mapfile -t units < <(grep -o '"file": *"[^"]*"' build/release/compile_commands.json | sed 's/^"file": *"//; s/"$//' |
+  sort -u)
+if [ "$scope" = src ]; then
+  mapfile -t units < <(printf '%s\n' "${units[@]}" | grep '/src/' | grep -v -e '_test\.cc$' -e '_benchmark\.cc$')
+fi
 echo "lint: clang-tidy on ${#units[@]} translation units${checks:+ (checks $checks)}"
-run-clang-tidy -p build/release -j "$(nproc)" -quiet ${checks:+-checks="$checks"} "${units[@]}" >/tmp/sequex-tidy.$$ 2>&1 || {
-  grep -E "(warning|error):" /tmp/sequex-tidy.$$ | sort -u >&2
-  rm -f /tmp/sequex-tidy.$$
+log=$(mktemp)
+if ! run-clang-tidy -p build/release -j "$(nproc)" -quiet ${checks:+"-checks=$checks"} "${units[@]}" >"$log" 2>&1; then
+  grep -E "(warning|error):" "$log" | sort -u >&2
+  rm -f "$log"
   echo "lint: clang-tidy found the above" >&2
   exit 1
-}
-rm -f /tmp/sequex-tidy.$$
+fi
+rm -f "$log"
 echo "lint: clean"
