@@ -69,6 +69,11 @@ Message EndReply(api::JsonWriter& w) {
   return MakeMessage(w.Release());
 }
 
+// A reply with no result (an error, or a bare success), with the HTTP status its code maps to for REST.
+void SendReply(Outbox& out, int64_t id, std::string_view method, uint32_t code, std::string_view message = {}) {
+  out.Send(MakeMessage(Gateway::Reply(id, method, code, message)), HttpStatusFor(code));
+}
+
 }  // namespace
 
 uint32_t OutcomeCode(const Outcome& o) {
@@ -199,19 +204,19 @@ void Gateway::HandlePrivateRest(std::string_view path_method, std::string_view b
   const std::string method = "private/" + std::string(path_method);
   uint32_t code = api::ParseEnvelope(body, &env);
   if (code != kOk) {
-    out->Send(MakeMessage(Reply(env.has_id ? env.id : -1, method, code)), HttpStatusFor(code));
+    SendReply(*out, env.has_id ? env.id : -1, method, code);
     return;
   }
   if (env.method.empty()) env.method = method;
   if (env.method != method) {
     code = kInvalidArgument;
-    out->Send(MakeMessage(Reply(env.id, method, code, "method does not match the path")), HttpStatusFor(code));
+    SendReply(*out, env.id, method, code, "method does not match the path");
     return;
   }
   Caller caller;
   code = Authenticate(env, /*include_params=*/true, &caller);
   if (code != kOk) {
-    out->Send(MakeMessage(Reply(env.id, method, code)), HttpStatusFor(code));
+    SendReply(*out, env.id, method, code);
     return;
   }
   HandlePrivate(env, caller, out);
@@ -220,7 +225,7 @@ void Gateway::HandlePrivateRest(std::string_view path_method, std::string_view b
 void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, const std::shared_ptr<Outbox>& out) {
   const std::string& method = env.method;
   const auto fail = [&](uint32_t code, std::string_view message = {}) {
-    out->Send(MakeMessage(Reply(env.id, method, code, message)), HttpStatusFor(code));
+    SendReply(*out, env.id, method, code, message);
   };
   Params params;
   if (!params.ParseJson(env.params_json)) return fail(kInvalidArgument, "params must be a JSON object");
@@ -244,7 +249,7 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
     if (code != kOk) return fail(code, message);
     const uint32_t submitted = Submit(cancel, [out, id, method](const Outcome& o) {
       const uint32_t c = OutcomeCode(o);
-      if (c != kOk) return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+      if (c != kOk) return SendReply(*out, id, method, c);
       api::JsonWriter w;
       BeginReply(w, id, method);
       w.BeginObject();
@@ -273,7 +278,7 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
     }
     const uint32_t submitted = Submit(cancel, [out, id, method](const Outcome& o) {
       const uint32_t c = OutcomeCode(o);
-      out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+      SendReply(*out, id, method, c);
     });
     if (submitted != kOk) fail(submitted);
     return;
@@ -304,23 +309,23 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
                                           : p.projection().FindByClientOid(account, amend.orig_client_oid.view());
           if (r == nullptr || (r->view.status != OrderStatus::kActive && r->view.status != OrderStatus::kNew)) {
             const uint32_t c = ApiErrorCode(RejectReason::kOrderNotFound);
-            return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+            return SendReply(*out, id, method, c);
           }
           const InstrumentInfo* inst = p.catalog().FindInstrument(r->view.instrument);
-          if (inst == nullptr) return out->Send(MakeMessage(Reply(id, method, kInternal)), 500);
+          if (inst == nullptr) return SendReply(*out, id, method, kInternal);
           if (new_price && !inst->ParsePrice(*new_price, &amend.new_price)) {
             const uint32_t c = ApiErrorCode(RejectReason::kInvalidPrice);
-            return out->Send(MakeMessage(Reply(id, method, c, "new_price")), HttpStatusFor(c));
+            return SendReply(*out, id, method, c, "new_price");
           }
           if (new_qty && !inst->ParseQty(*new_qty, &amend.new_qty)) {
             const uint32_t c = ApiErrorCode(RejectReason::kInvalidOrderQty);
-            return out->Send(MakeMessage(Reply(id, method, c, "new_quantity")), HttpStatusFor(c));
+            return SendReply(*out, id, method, c, "new_quantity");
           }
           if (amend.new_price == r->view.price) amend.new_price = PriceTicks{0};
           if (amend.new_qty == r->view.qty) amend.new_qty = QtyLots{0};
           const uint32_t submitted = Submit(amend, [out, id, method](const Outcome& o) {
             const uint32_t c = OutcomeCode(o);
-            if (c != kOk) return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+            if (c != kOk) return SendReply(*out, id, method, c);
             api::JsonWriter w;
             BeginReply(w, id, method);
             w.BeginObject();
@@ -336,7 +341,7 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
             w.EndObject();
             out->Send(EndReply(w));
           });
-          if (submitted != kOk) out->Send(MakeMessage(Reply(id, method, submitted)), HttpStatusFor(submitted));
+          if (submitted != kOk) SendReply(*out, id, method, submitted);
         });
     if (!posted) fail(kTooManyRequests, "server busy");
     return;
@@ -517,12 +522,12 @@ void Gateway::CreateOrder(const api::Envelope& env, const Caller& caller, const 
   const std::string method = env.method;
   const uint32_t code = BuildPlaceOrder(params, *directory_->catalog(), caller.account, &order, &message);
   if (code != kOk) {
-    out->Send(MakeMessage(Reply(id, method, code, message)), HttpStatusFor(code));
+    SendReply(*out, id, method, code, message);
     return;
   }
   const uint32_t submitted = Submit(order, [out, id, method](const Outcome& o) {
     const uint32_t c = OutcomeCode(o);
-    if (c != kOk) return out->Send(MakeMessage(Reply(id, method, c)), HttpStatusFor(c));
+    if (c != kOk) return SendReply(*out, id, method, c);
     const AcceptedEvent* a = FindEvent<AcceptedEvent>(o.events);
     const auto* cmd = std::get_if<PlaceOrder>(&o.command->body);
     api::JsonWriter w;
@@ -533,7 +538,7 @@ void Gateway::CreateOrder(const api::Envelope& env, const Caller& caller, const 
     w.EndObject();
     out->Send(EndReply(w));
   });
-  if (submitted != kOk) out->Send(MakeMessage(Reply(id, method, submitted)), HttpStatusFor(submitted));
+  if (submitted != kOk) SendReply(*out, id, method, submitted);
 }
 
 void Gateway::OrderList(const api::Envelope& env, const Caller& caller, const Params& params, bool cancel,
@@ -545,12 +550,12 @@ void Gateway::OrderList(const api::Envelope& env, const Caller& caller, const Pa
   if (!cancel) {
     const std::optional<std::string> contingency = params.Text("contingency_type");
     if (contingency && *contingency != "LIST") {
-      out->Send(MakeMessage(Reply(id, method, kInvalidArgument, "contingency_type must be LIST")), 400);
+      SendReply(*out, id, method, kInvalidArgument, "contingency_type must be LIST");
       return;
     }
   }
   if (bad_type || !list || list->empty() || list->size() > 10) {
-    out->Send(MakeMessage(Reply(id, method, kInvalidArgument, "order_list must hold 1..10 orders")), 400);
+    SendReply(*out, id, method, kInvalidArgument, "order_list must hold 1..10 orders");
     return;
   }
   struct Item {
@@ -622,10 +627,10 @@ void Gateway::PostQuery(const std::shared_ptr<Outbox>& out, int64_t id, const st
     BeginReply(w, id, method);
     uint32_t code = kOk;
     body(w, *publisher_, &code);
-    if (code != kOk) return out->Send(MakeMessage(Reply(id, method, code)), HttpStatusFor(code));
+    if (code != kOk) return SendReply(*out, id, method, code);
     out->Send(EndReply(w));
   });
-  if (!posted) out->Send(MakeMessage(Reply(id, method, kTooManyRequests, "server busy")), 429);
+  if (!posted) SendReply(*out, id, method, kTooManyRequests, "server busy");
 }
 
 void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params& params,
@@ -633,9 +638,7 @@ void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params
   const std::string& method = env.method;
   const int64_t id = env.id;
   const AccountId account = caller.account;
-  const auto fail = [&](uint32_t code, std::string_view message = {}) {
-    out->Send(MakeMessage(Reply(id, method, code, message)), HttpStatusFor(code));
-  };
+  const auto fail = [&](uint32_t code, std::string_view message = {}) { SendReply(*out, id, method, code, message); };
   InstrumentId filter = kAllInstruments;
   if (const std::optional<std::string> symbol = params.Text("instrument_name")) {
     const InstrumentInfo* inst = directory_->catalog()->FindInstrument(*symbol);
@@ -758,9 +761,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
                            const std::shared_ptr<Outbox>& out) {
   const std::string method = "public/" + std::string(method_name);
   const int64_t id = -1;
-  const auto fail = [&](uint32_t code, std::string_view message = {}) {
-    out->Send(MakeMessage(Reply(id, method, code, message)), HttpStatusFor(code));
-  };
+  const auto fail = [&](uint32_t code, std::string_view message = {}) { SendReply(*out, id, method, code, message); };
   if (!limiter_.Allow(client_ip, kRulePublic, config_.rate_limits.public_per_second_per_ip, 1000 * kMs, NowNs())) {
     return fail(kTooManyRequests);
   }
