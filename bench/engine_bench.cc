@@ -103,6 +103,15 @@ T Median(std::vector<T> v) {
   return v[v.size() / 2];
 }
 
+// ResultLine's fields for a throughput-only run: no clock, so no percentiles.
+std::string ThroughputLine(const PreparedWorkload& w, double ops_per_sec, const std::string& run) {
+  const size_t measured = w.stream.commands.size() - w.stream.warmup_commands;
+  return fmt::format(
+      "{{\"bench\":\"engine\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.0f},\"p50_ns\":null,\"p99_ns\":null,"
+      "\"p999_ns\":null,\"max_ns\":null,\"rate\":null,\"git\":{},\"cpu\":{},\"clock\":null,\"run\":{}}}",
+      JsonString(w.name), measured, ops_per_sec, JsonString(GitCommit()), JsonString(CpuModel()), run);
+}
+
 // --- the human-readable summary -----------------------------------------------------------------------------------
 
 struct Tally {
@@ -207,6 +216,16 @@ bool Summarize(const PreparedWorkload& w, const EngineConfig& config) {
 
 int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options) {
   const EngineConfig config = ConfigFor(w.stream);
+  if (options.throughput_only) {
+    std::vector<double> rates;
+    for (int run = 1; run <= options.runs; ++run) {
+      rates.push_back(ThroughputPass(w.stream, config));
+      fmt::print("{}\n", ThroughputLine(w, rates.back(), std::to_string(run)));
+      std::fflush(stdout);
+    }
+    if (rates.size() > 1) fmt::print("{}\n", ThroughputLine(w, Median(rates), "\"median\""));
+    return options.summary && !Summarize(w, config) ? 1 : 0;
+  }
   const CycleClock clock;
   const double overhead_ns = clock.OverheadNs();
   std::vector<RunResult> results;

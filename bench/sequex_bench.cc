@@ -4,6 +4,7 @@
 //   sequex-bench engine --workload standard --runs 3 [--summary]
 //   sequex-bench engine --input standard.txt
 //   sequex-bench scale --books 1000 --assets 1000 --accounts 1000000 --orders 10000000
+//   sequex-bench memory [--mib 8,128] [--chains 1,16] [--pages huge|small|both] [--runs 3]
 //   sequex-bench pipeline --workload standard --durability journal --data-dir DIR [--rate 50000] [--runs 5]
 //   sequex-bench api --url 127.0.0.1:8080 --data-dir DIR [--mode ws|rest|fanout] [--rate 10000] [--connections 50]
 //
@@ -20,6 +21,7 @@
 #include "api_bench.h"
 #include "common/guarded_main.h"
 #include "engine_bench.h"
+#include "memory_bench.h"
 #include "pipeline_bench_cmd.h"
 #include "scale_bench.h"
 #include "workload/generator.h"
@@ -115,6 +117,8 @@ static int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   engine_cmd->add_flag("--summary", engine_options.summary, "then a human-readable summary of the workload's effect");
+  engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
+                       "only the throughput pass, with no cycle clock (runs under valgrind)");
 
   GenFlags pipe;
   sequex::bench::PipelineBenchOptions pipeline_options;
@@ -140,6 +144,17 @@ static int Main(int argc, char** argv) {
   scale_cmd->add_option("--assets", scale.assets)->capture_default_str();
   scale_cmd->add_option("--accounts", scale.accounts)->capture_default_str();
   scale_cmd->add_option("--orders", scale.orders, "resting orders")->capture_default_str();
+
+  sequex::bench::MemoryBenchOptions memory;
+  CLI::App* memory_cmd =
+      app.add_subcommand("memory", "this machine's random-read latency from memory, on huge and small pages");
+  memory_cmd->add_option("--mib", memory.mib, "buffer sizes in MiB")->delimiter(',')->capture_default_str();
+  memory_cmd->add_option("--chains", memory.chains, "independent chains walked together")
+      ->delimiter(',')
+      ->capture_default_str();
+  memory_cmd->add_option("--pages", memory.pages, "huge | small | both")->capture_default_str();
+  memory_cmd->add_option("--accesses", memory.accesses, "timed reads per configuration")->capture_default_str();
+  memory_cmd->add_option("--runs", memory.runs)->check(CLI::Range(1, 1000))->capture_default_str();
 
   sequex::bench::ApiBenchOptions api;
   CLI::App* api_cmd = app.add_subcommand("api", "a running sequexd over its public API (WebSocket, REST, fan-out)");
@@ -213,6 +228,7 @@ static int Main(int argc, char** argv) {
   }
 
   if (scale_cmd->parsed()) return sequex::bench::RunScaleBench(scale);
+  if (memory_cmd->parsed()) return sequex::bench::RunMemoryBench(memory);
   return 0;
 }
 
