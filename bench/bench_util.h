@@ -2,10 +2,13 @@
 // one-JSON-object-per-line output of shared/workloads/README.md ("What each benchmark reports").
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sequex::bench {
 
@@ -43,5 +46,22 @@ class CycleClock {
 
 // Number with thousands separators, for the human-readable summary.
 [[nodiscard]] std::string Grouped(uint64_t n);
+
+// The median of `values` (the upper one of an even count): what each subcommand's "run":"median" line reports
+// for --runs R > 1. `values` must not be empty.
+template <typename T>
+[[nodiscard]] T Median(std::vector<T> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// The median of one field over several runs' results: MedianOf(runs, &RunResult::p50_ns).
+template <typename Run, typename Field>
+[[nodiscard]] Field MedianOf(const std::vector<Run>& runs, Field Run::*field) {
+  std::vector<Field> values;
+  values.reserve(runs.size());
+  for (const Run& r : runs) values.push_back(r.*field);
+  return Median(std::move(values));
+}
 
 }  // namespace sequex::bench

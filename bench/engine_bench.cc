@@ -97,12 +97,6 @@ std::string ResultLine(const PreparedWorkload& w, const RunResult& r, const Cycl
       JsonString(CpuModel()), clock.Name(), overhead_ns, run);
 }
 
-template <typename T>
-T Median(std::vector<T> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 // ResultLine's fields for a throughput-only run: no clock, so no percentiles.
 std::string ThroughputLine(const PreparedWorkload& w, double ops_per_sec, const std::string& run) {
   const size_t measured = w.stream.commands.size() - w.stream.warmup_commands;
@@ -242,18 +236,12 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     std::fflush(stdout);
   }
   if (results.size() > 1) {
-    auto field = [&](auto member) {
-      std::vector<std::decay_t<decltype(results[0].*member)>> v;
-      v.reserve(results.size());
-      for (const RunResult& r : results) v.push_back(r.*member);
-      return Median(v);
-    };
     RunResult m;
-    m.ops_per_sec = field(&RunResult::ops_per_sec);
-    m.p50_ns = field(&RunResult::p50_ns);
-    m.p99_ns = field(&RunResult::p99_ns);
-    m.p999_ns = field(&RunResult::p999_ns);
-    m.max_ns = field(&RunResult::max_ns);
+    m.ops_per_sec = MedianOf(results, &RunResult::ops_per_sec);
+    m.p50_ns = MedianOf(results, &RunResult::p50_ns);
+    m.p99_ns = MedianOf(results, &RunResult::p99_ns);
+    m.p999_ns = MedianOf(results, &RunResult::p999_ns);
+    m.max_ns = MedianOf(results, &RunResult::max_ns);
     fmt::print("{}\n", ResultLine(w, m, clock, overhead_ns, "\"median\""));
   }
   if (options.summary && !Summarize(w, config)) return 1;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -121,9 +122,9 @@ Result Measure(uint32_t mib, uint32_t chains, bool huge, uint64_t accesses, cons
     ticks_per_read.Record((clock.Stop() - start) * kScale / (kBatchSteps * chains));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  uint64_t sink = 0;  // the walk's result is used, so the compiler keeps it
+  uint64_t sink = 0;
   for (uint64_t a : at) sink ^= a;
-  if (sink == UINT64_MAX) std::fputc(' ', stderr);
+  asm volatile("" : : "r"(sink));  // the walk's result is used, so the compiler cannot drop the walk
   r.reads = batches * kBatchSteps * chains;
   r.ops_per_sec = static_cast<double>(r.reads) / seconds;
   const auto ns = [&](uint64_t scaled_ticks) { return clock.ToNs(scaled_ticks) / kScale; };
@@ -134,44 +135,80 @@ Result Measure(uint32_t mib, uint32_t chains, bool huge, uint64_t accesses, cons
   return r;
 }
 
+// One result line; `run` is the run's number, or "\"median\"".
+void PrintLine(uint32_t mib, bool huge, uint32_t chains, const Result& r, const CycleClock& clock,
+               const std::string& run) {
+  fmt::print(
+      "{{\"bench\":\"memory\",\"workload\":\"random-read\",\"mib\":{},\"pages\":\"{}\",\"chains\":{},\"commands\":{},"
+      "\"ops_per_sec\":{:.0f},\"mean_ns\":{:.1f},\"p50_ns\":{},\"p99_ns\":{},\"p999_ns\":{},\"max_ns\":{},"
+      "\"huge_pages_mib\":{},\"git\":{},\"cpu\":{},\"clock\":\"{}\",\"run\":{}}}\n",
+      mib, huge ? "huge" : "small", chains, r.reads, r.ops_per_sec, 1e9 / r.ops_per_sec, r.p50_ns, r.p99_ns, r.p999_ns,
+      r.max_ns, r.huge_bytes >> 20, JsonString(GitCommit()), JsonString(CpuModel()), clock.Name(), run);
+  std::fflush(stdout);
+}
+
+// The median of each field over the runs of one configuration.
+Result MedianRun(const std::vector<Result>& runs) {
+  Result m;
+  m.reads = MedianOf(runs, &Result::reads);
+  m.ops_per_sec = MedianOf(runs, &Result::ops_per_sec);
+  m.p50_ns = MedianOf(runs, &Result::p50_ns);
+  m.p99_ns = MedianOf(runs, &Result::p99_ns);
+  m.p999_ns = MedianOf(runs, &Result::p999_ns);
+  m.max_ns = MedianOf(runs, &Result::max_ns);
+  m.huge_bytes = MedianOf(runs, &Result::huge_bytes);
+  return m;
+}
+
 }  // namespace
 
 int RunMemoryBench(const MemoryBenchOptions& o) {
+  // Half of this machine's memory at most: the buffer is touched in full, and the cycle's order takes 1/16 more.
+  const uint64_t physical =
+      uint64_t{static_cast<unsigned long>(sysconf(_SC_PHYS_PAGES))} * static_cast<unsigned long>(sysconf(_SC_PAGESIZE));
+  const uint64_t max_mib = std::min<uint64_t>(physical / 2 >> 20, 64u << 10);  // and 32-bit line numbers
   const bool pages_ok = o.pages == "huge" || o.pages == "small" || o.pages == "both";
-  const bool mib_ok = !o.mib.empty() && std::all_of(o.mib.begin(), o.mib.end(), [](uint32_t m) {
-    return m >= 1 && m <= (64u << 10);  // 64 GiB; the cycle's line numbers are 32-bit
-  });
+  const bool mib_ok =
+      !o.mib.empty() && std::all_of(o.mib.begin(), o.mib.end(), [&](uint32_t m) { return m >= 1 && m <= max_mib; });
   const bool chains_ok = !o.chains.empty() && std::all_of(o.chains.begin(), o.chains.end(),
                                                           [](uint32_t c) { return c >= 1 && c <= kMaxChains; });
   if (!pages_ok || !mib_ok || !chains_ok || o.accesses == 0) {
     std::fprintf(stderr,
-                 "memory: need --pages huge|small|both, 1 <= --mib <= 65536, 1 <= --chains <= %u, --accesses > 0\n",
-                 kMaxChains);
+                 "memory: need --pages huge|small|both, 1 <= --mib <= %llu (half this machine's memory), "
+                 "1 <= --chains <= %u, --accesses > 0\n",
+                 static_cast<unsigned long long>(max_mib), kMaxChains);
     return 2;
   }
   std::vector<bool> kinds;
   if (o.pages != "small") kinds.push_back(true);
   if (o.pages != "huge") kinds.push_back(false);
   const CycleClock clock;
+  struct Configuration {
+    uint32_t mib;
+    bool huge;
+    uint32_t chains;
+    std::vector<Result> runs;
+  };
+  std::vector<Configuration> configurations;
+  for (uint32_t mib : o.mib) {
+    for (const bool huge : kinds) {
+      for (uint32_t chains : o.chains) configurations.push_back(Configuration{mib, huge, chains, {}});
+    }
+  }
   for (int run = 1; run <= o.runs; ++run) {
-    for (uint32_t mib : o.mib) {
-      for (const bool huge : kinds) {
-        for (uint32_t chains : o.chains) {
-          const Result r = Measure(mib, chains, huge, o.accesses, clock);
-          if (r.ops_per_sec <= 0) {
-            std::fprintf(stderr, "memory: could not map %u MiB\n", mib);
-            return 1;
-          }
-          fmt::print(
-              "{{\"bench\":\"memory\",\"workload\":\"random-read\",\"mib\":{},\"pages\":\"{}\",\"chains\":{},"
-              "\"commands\":{},\"ops_per_sec\":{:.0f},\"mean_ns\":{:.1f},\"p50_ns\":{},\"p99_ns\":{},\"p999_ns\":{},"
-              "\"max_ns\":{},\"huge_pages_mib\":{},\"git\":{},\"cpu\":{},\"clock\":\"{}\",\"run\":{}}}\n",
-              mib, huge ? "huge" : "small", chains, r.reads, r.ops_per_sec, 1e9 / r.ops_per_sec, r.p50_ns, r.p99_ns,
-              r.p999_ns, r.max_ns, r.huge_bytes >> 20, JsonString(GitCommit()), JsonString(CpuModel()), clock.Name(),
-              run);
-          std::fflush(stdout);
-        }
+    for (Configuration& c : configurations) {
+      const Result r = Measure(c.mib, c.chains, c.huge, o.accesses, clock);
+      if (r.ops_per_sec <= 0) {
+        std::fprintf(stderr, "memory: could not map %u MiB\n", c.mib);
+        return 1;
       }
+      PrintLine(c.mib, c.huge, c.chains, r, clock, std::to_string(run));
+      c.runs.push_back(r);
+    }
+  }
+  if (o.runs > 1) {
+    for (const Configuration& c : configurations) {
+      PrintLine(c.mib, c.huge, c.chains, MedianRun(c.runs), clock, "\"median\"");
     }
   }
   return 0;

@@ -56,17 +56,13 @@ int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOption
     std::fflush(stdout);
   }
   if (options.runs > 1) {
-    const auto median = [](auto v) {
-      std::sort(v.begin(), v.end());
-      return v[v.size() / 2];
-    };
     std::printf(
         "{\"bench\":%s,\"workload\":%s,\"commands\":%zu,\"ops_per_sec\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
         "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"run\":\"median\"}\n",
         JsonString(name).c_str(), JsonString(workload.name).c_str(),
-        workload.stream.commands.size() - workload.stream.warmup_commands, median(ops),
-        static_cast<unsigned long long>(median(p50)), static_cast<unsigned long long>(median(p99)),
-        static_cast<unsigned long long>(median(p999)), static_cast<unsigned long long>(median(max)), rate.c_str(),
+        workload.stream.commands.size() - workload.stream.warmup_commands, Median(ops),
+        static_cast<unsigned long long>(Median(p50)), static_cast<unsigned long long>(Median(p99)),
+        static_cast<unsigned long long>(Median(p999)), static_cast<unsigned long long>(Median(max)), rate.c_str(),
         JsonString(GitCommit()).c_str(), JsonString(CpuModel()).c_str());
   }
   return 0;
