@@ -74,6 +74,17 @@ void SendReply(Outbox& out, int64_t id, std::string_view method, uint32_t code, 
   out.Send(MakeMessage(Gateway::Reply(id, method, code, message)), HttpStatusFor(code));
 }
 
+// The result of create-order, cancel-order and amend-order: {"order_id", "client_oid"}.
+void SendOrderReply(Outbox& out, int64_t id, std::string_view method, OrderId order, std::string_view client_oid) {
+  api::JsonWriter w;
+  BeginReply(w, id, method);
+  w.BeginObject();
+  w.StringField("order_id", std::to_string(order.value()));
+  w.StringField("client_oid", client_oid);
+  w.EndObject();
+  out.Send(EndReply(w));
+}
+
 }  // namespace
 
 uint32_t OutcomeCode(const Outcome& o) {
@@ -250,17 +261,10 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
     const uint32_t submitted = Submit(cancel, [out, id, method](const Outcome& o) {
       const uint32_t c = OutcomeCode(o);
       if (c != kOk) return SendReply(*out, id, method, c);
-      api::JsonWriter w;
-      BeginReply(w, id, method);
-      w.BeginObject();
       const CancelledEvent* e = FindEvent<CancelledEvent>(o.events);
-      if (e != nullptr) {
-        w.StringField("order_id", std::to_string(e->order_id.value()));
-        const OrderRecord* r = o.publisher->projection().FindOrder(e->account, e->order_id);
-        w.StringField("client_oid", r != nullptr ? r->view.client_oid.view() : std::string_view());
-      }
-      w.EndObject();
-      out->Send(EndReply(w));
+      const OrderRecord* r = e != nullptr ? o.publisher->projection().FindOrder(e->account, e->order_id) : nullptr;
+      SendOrderReply(*out, id, method, e != nullptr ? e->order_id : OrderId{0},
+                     r != nullptr ? r->view.client_oid.view() : std::string_view());
     });
     if (submitted != kOk) fail(submitted);
     return;
@@ -326,20 +330,14 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
           const uint32_t submitted = Submit(amend, [out, id, method](const Outcome& o) {
             const uint32_t c = OutcomeCode(o);
             if (c != kOk) return SendReply(*out, id, method, c);
-            api::JsonWriter w;
-            BeginReply(w, id, method);
-            w.BeginObject();
             const auto* amended = FindEvent<AmendedEvent>(o.events);
             const auto* cmd = std::get_if<AmendOrder>(&o.command->body);
-            OrderId order = amended != nullptr ? amended->order_id : OrderId{0};
             const OrderRecord* rec =
                 amended != nullptr ? o.publisher->projection().FindOrder(amended->account, amended->order_id) : nullptr;
-            w.StringField("order_id", std::to_string(order.value()));
-            w.StringField("client_oid", rec != nullptr   ? rec->view.client_oid.view()
-                                        : cmd != nullptr ? cmd->new_client_oid.view()
-                                                         : std::string_view());
-            w.EndObject();
-            out->Send(EndReply(w));
+            SendOrderReply(*out, id, method, amended != nullptr ? amended->order_id : OrderId{0},
+                           rec != nullptr   ? rec->view.client_oid.view()
+                           : cmd != nullptr ? cmd->new_client_oid.view()
+                                            : std::string_view());
           });
           if (submitted != kOk) SendReply(*out, id, method, submitted);
         });
@@ -530,13 +528,8 @@ void Gateway::CreateOrder(const api::Envelope& env, const Caller& caller, const 
     if (c != kOk) return SendReply(*out, id, method, c);
     const AcceptedEvent* a = FindEvent<AcceptedEvent>(o.events);
     const auto* cmd = std::get_if<PlaceOrder>(&o.command->body);
-    api::JsonWriter w;
-    BeginReply(w, id, method);
-    w.BeginObject();
-    w.StringField("order_id", std::to_string(a != nullptr ? a->order_id.value() : 0));
-    w.StringField("client_oid", cmd != nullptr ? cmd->client_oid.view() : std::string_view());
-    w.EndObject();
-    out->Send(EndReply(w));
+    SendOrderReply(*out, id, method, a != nullptr ? a->order_id : OrderId{0},
+                   cmd != nullptr ? cmd->client_oid.view() : std::string_view());
   });
   if (submitted != kOk) SendReply(*out, id, method, submitted);
 }
