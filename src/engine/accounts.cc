@@ -59,7 +59,7 @@ void Engine::Impl::OnCreateAccount(const CreateAccount& c) {
   const AccountId id{static_cast<uint32_t>(next)};
   OpenAccount(accounts_[next], id);
   if (with_key) api_keys_.emplace(std::string(k.key_view()), ApiKeyView{id, k});
-  events_.emplace_back(AccountCreatedEvent{id});
+  Emit(AccountCreatedEvent{id});
   Done();
 }
 

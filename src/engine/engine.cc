@@ -374,17 +374,20 @@ void Engine::Impl::OnSetAccountFeeTier(const SetAccountFeeTier& c) {
 }
 
 void Engine::Impl::EmitBalance(AccountId account, AssetId asset) {
+  if (!events_wanted_) return;
   const AssetBalance* b = accounts_.At(account.value()).Find(asset);
   events_.emplace_back(
       BalanceEvent{account, asset, b != nullptr ? b->available : Amount{0}, b != nullptr ? b->held : Amount{0}});
 }
 
 void Engine::Impl::EmitBalanceAt(AccountId account, AssetId asset, uint16_t position) {
+  if (!events_wanted_) return;
   const AssetBalance& b = accounts_.At(account.value()).BalanceAt(position);
   events_.emplace_back(BalanceEvent{account, asset, b.available, b.held});
 }
 
 void Engine::Impl::EmitOrderUpdate(const Order& o) {
+  if (!events_wanted_) return;
   events_.emplace_back(OrderUpdateEvent{
       o.id, o.account, o.instrument, o.status, IsMarketLike(o.type) ? PriceTicks{0} : o.price, o.filled,
       o.status == OrderStatus::kActive || o.status == OrderStatus::kNew ? o.remaining : QtyLots{0}, o.cum_notional,
@@ -661,6 +664,16 @@ Engine::Engine(const EngineConfig& config) : impl_(std::make_unique<Impl>(config
 Engine::~Engine() = default;
 
 std::span<const Event> Engine::Apply(const Command& command) { return impl_->Apply(command); }
+void Engine::ReplayInOrder(std::span<const Command> commands) {
+  struct Quiet {  // restores events even if a command throws (an allocation that fails)
+    Impl& impl;
+    explicit Quiet(Impl& i) : impl(i) { impl.events_wanted_ = false; }
+    ~Quiet() { impl.events_wanted_ = true; }
+    Quiet(const Quiet&) = delete;
+    Quiet& operator=(const Quiet&) = delete;
+  } quiet(*impl_);
+  ApplyInOrder(commands, [](const Command&, std::span<const Event>) {});
+}
 void Engine::Prefetch(const Command& command, PrefetchStage stage) const {
   switch (stage) {
     case PrefetchStage::kIndexes:

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "common/fingerprint_index.h"
@@ -200,5 +202,63 @@ TEST(OidKeyTest, ShouldKeepEnginesWithDifferentIndexSeedsInLockStep) {
   EXPECT_EQ(restored->Audit(), "");
 }
 
+TEST(ScaleDownTest, ShouldEqualTheWideQuotientOnBothSidesOfTheSixtyFourBitFastPath) {
+  const auto wide = [](int64_t n, int64_t factor, int64_t divisor) {
+    return static_cast<int64_t>(Wide{n} * factor / divisor);
+  };
+  const int64_t fee_edge = static_cast<int64_t>(UINT64_MAX / 100000);  // the last n whose product with 10% fits
+  const int64_t band_edge = static_cast<int64_t>(UINT64_MAX / 10000);  // ... with a 100% band
+  for (const int64_t n :
+       {int64_t{0}, int64_t{1}, int64_t{9999}, int64_t{999999}, int64_t{1000000}, int64_t{123456789012}, fee_edge - 1,
+        fee_edge, fee_edge + 1, band_edge - 1, band_edge, band_edge + 1, kMaxAmount - 1, INT64_MAX}) {
+    for (const int32_t ppm : {0, 1, 250, 999, 1000, -250, 100000, -100000}) {
+      EXPECT_EQ(FeeOf(n, ppm), wide(n, ppm < 0 ? -int64_t{ppm} : ppm, 1000000)) << n << " at " << ppm << " ppm";
+    }
+    if (n >= kMaxPriceTicks) continue;  // prices and triggers are below it (checked before any band is taken)
+    for (const uint32_t bps : {1u, 50u, 9999u, 10000u}) {
+      EXPECT_EQ(BandWidth(n, bps), wide(n, bps, 10000)) << n << " at " << bps << " bps";
+    }
+  }
+}
+
+// Recovery replays without building events; it must reach the same state, match ids included, and leave the
+// engine building events again.
+TEST(ReplayTest, ShouldReachTheSameStateAsApplyingWithEventsAndBuildEventsAfterwards) {
+  std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
+  const std::vector<CommandBody> trading = sequex::testing::TradingCommands(7, 20'000, 10);
+  bodies.insert(bodies.end(), trading.begin(), trading.end());
+  std::vector<Command> commands;
+  for (size_t i = 0; i < bodies.size(); ++i) commands.push_back(Command{i + 1, static_cast<TimeNs>(i), bodies[i]});
+  const std::span<const Command> all(commands);
+  const size_t tail = 200;  // applied to both with events, after the replay
+  Engine applied;
+  size_t trades = 0;
+  applied.ApplyInOrder(all.first(all.size() - tail), [&](const Command&, std::span<const Event> events) {
+    trades += static_cast<size_t>(std::count_if(events.begin(), events.end(),
+                                                [](const Event& e) { return std::holds_alternative<TradeEvent>(e); }));
+  });
+  Engine replayed;
+  replayed.ReplayInOrder(all.first(all.size() - tail));
+  EXPECT_GT(trades, 1'000u);  // the flow trades, so match ids were taken
+  EXPECT_EQ(replayed.StateHash(), applied.StateHash());
+  EXPECT_EQ(replayed.SaveSnapshot(), applied.SaveSnapshot());
+  EXPECT_EQ(replayed.Audit(), "");
+  size_t tail_events = 0;
+  for (const Command& c : all.last(tail)) {
+    const std::span<const Event> want_span = applied.Apply(c);
+    const std::vector<Event> want(want_span.begin(), want_span.end());
+    const std::span<const Event> got = replayed.Apply(c);
+    ASSERT_EQ(got.size(), want.size()) << "seq " << c.seq;
+    for (size_t k = 0; k < got.size(); ++k) {
+      ASSERT_EQ(got[k].index(), want[k].index()) << "seq " << c.seq;
+      if (const auto* t = std::get_if<TradeEvent>(&want[k])) {
+        EXPECT_EQ(std::get<TradeEvent>(got[k]).match_id, t->match_id) << "seq " << c.seq;
+      }
+    }
+    tail_events += got.size();
+  }
+  EXPECT_GE(tail_events, tail);  // every command ends with at least its Done or Rejected event
+  EXPECT_EQ(replayed.StateHash(), applied.StateHash());
+}
 }  // namespace
 }  // namespace sequex

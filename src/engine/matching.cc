@@ -13,7 +13,7 @@ int64_t ExecutionLimit(const Book& b, const Order& o) {
   if (!IsMarketLike(o.type)) return o.price.value();
   const int64_t ref = b.last_price.value() != 0 ? b.last_price.value() : b.def.reference_price.value();
   const bool band = b.def.price_band_bps != 0 && ref > 0;
-  const int64_t width = band ? static_cast<int64_t>(static_cast<Wide>(ref) * b.def.price_band_bps / 10000) : 0;
+  const int64_t width = band ? BandWidth(ref, b.def.price_band_bps) : 0;
   if (o.side == Side::kSell) return band ? ref - width : 0;
   int64_t limit = band ? ref + width : INT64_MAX;
   if (o.cap.value() != 0) limit = std::min(limit, o.cap.value());
@@ -150,7 +150,7 @@ void Engine::Impl::CancelOpenOrder(uint32_t slot, CancelReason why, OrderStatus 
   }
   const AssetId asset = HeldAsset(o, book);
   ReleaseHold(accounts_.At(o.account.value()), o);
-  events_.emplace_back(CancelledEvent{o.id, o.account, o.instrument, why, o.remaining});
+  Emit(CancelledEvent{o.id, o.account, o.instrument, why, o.remaining});
   o.status = status;
   EmitOrderUpdate(o);
   EmitBalanceAt(o.account, asset, o.held_position);
@@ -268,8 +268,9 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         m.status = OrderStatus::kFilled;
       }
       book.last_price = price;
-      events_.emplace_back(TradeEvent{next_match_id_++, book.def.instrument, t.side, m.id, t.id, m.account, t.account,
-                                      price, fill, Amount{notional}, Amount{maker_fee}, Amount{taker_fee}});
+      const uint64_t match_id = next_match_id_++;
+      Emit(TradeEvent{match_id, book.def.instrument, t.side, m.id, t.id, m.account, t.account, price, fill,
+                      Amount{notional}, Amount{maker_fee}, Amount{taker_fee}});
       EmitBalanceAt(m.account, base, buy ? m.held_position : buyer_base_position);
       EmitBalanceAt(m.account, quote, buy ? seller_quote_position : m.held_position);
       EmitBalanceAt(t.account, base, buy ? buyer_base_position : t.held_position);
@@ -290,7 +291,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
   const AssetId held_asset = buy ? quote : base;
   const auto close = [&](const CancelReason* why, OrderStatus status) {
     ReleaseHold(taker_account, t);
-    if (why != nullptr) events_.emplace_back(CancelledEvent{t.id, t.account, t.instrument, *why, t.remaining});
+    if (why != nullptr) Emit(CancelledEvent{t.id, t.account, t.instrument, *why, t.remaining});
     t.status = status;
     EmitOrderUpdate(t);
     EmitBalanceAt(t.account, held_asset, t.held_position);
@@ -323,7 +324,7 @@ void Engine::Impl::RunStops(Book& book) {
     Order& o = pool_[slot];
     (from_rise ? book.stops_rise : book.stops_fall).Erase(o.id);
     o.status = OrderStatus::kRejected;  // off the stop list; not on the book
-    events_.emplace_back(TriggeredEvent{o.id, o.account, o.instrument, last});
+    Emit(TriggeredEvent{o.id, o.account, o.instrument, last});
     if (book.def.status != InstrumentStatus::kTrading) {
       CancelOpenOrder(slot, CancelReason::kTriggerFailed, OrderStatus::kRejected);
       continue;

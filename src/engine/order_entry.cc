@@ -1,6 +1,7 @@
 // Order entry: validation (in the documented order), holds, cancel, cancel-all and amend. docs/engine.md has the
 // rules; the reject reason is always the first failing check, because clients and the differential test rely on it.
 #include <algorithm>
+#include <new>
 
 #include "engine/engine_impl.h"
 
@@ -18,7 +19,7 @@ struct Band {
 Band BandOf(const Book& b) {
   const int64_t ref = b.last_price.value() != 0 ? b.last_price.value() : b.def.reference_price.value();
   if (b.def.price_band_bps == 0 || ref <= 0) return {};
-  const int64_t width = static_cast<int64_t>(static_cast<Wide>(ref) * b.def.price_band_bps / 10000);
+  const int64_t width = BandWidth(ref, b.def.price_band_bps);
   return Band{true, ref - width, ref + width};
 }
 
@@ -142,7 +143,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     if (!limit_type && c.side == Side::kBuy && !by_notional) {
       if (book.def.price_band_bps == 0) return reject(RejectReason::kInvalidPrice);
       const int64_t t = c.trigger_price.value();
-      protection = PriceTicks{t + static_cast<int64_t>(static_cast<Wide>(t) * book.def.price_band_bps / 10000)};
+      protection = PriceTicks{t + BandWidth(t, book.def.price_band_bps)};
     }
   } else if (c.trigger_price.value() != 0) {
     return reject(RejectReason::kInvalidRefPrice);
@@ -242,31 +243,30 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
 
   // Accepted: from here on the command changes state.
   const uint32_t slot = pool_.Allocate();
-  Order& o = pool_[slot];
-  o.id = OrderId{next_order_id_++};
-  o.account = c.account;
-  o.instrument = c.instrument;
-  o.side = c.side;
-  o.type = c.type;
-  o.tif = c.tif;
-  o.flags = c.flags;
-  o.stp_mode = c.stp_mode;
-  o.stp_group = c.stp_group;
-  o.price = c.price;
-  o.trigger = c.trigger_price;
-  o.cap = cap;
-  o.qty = c.qty;
-  o.remaining = c.qty;
-  o.notional = c.notional;
-  o.maker_ppm = tier.maker_ppm;
-  o.taker_ppm = tier.taker_ppm;
-  o.held = Amount{hold};
-  o.status = OrderStatus::kNew;
-  o.held_position = account->PositionOf(funds);
-  o.created_seq = command_->seq;
-  o.created_time = command_->time;
-  o.client_oid = c.client_oid;
-  o.oid_key = oid_key;
+  Order& o = *new (&pool_[slot]) Order{.maker_ppm = tier.maker_ppm,
+                                       .taker_ppm = tier.taker_ppm,
+                                       .remaining = c.qty,
+                                       .id = OrderId{next_order_id_++},
+                                       .held = Amount{hold},
+                                       .account = c.account,
+                                       .stp_group = c.stp_group,
+                                       .price = c.price,
+                                       .trigger = c.trigger_price,
+                                       .cap = cap,
+                                       .qty = c.qty,
+                                       .notional = c.notional,
+                                       .instrument = c.instrument,
+                                       .side = c.side,
+                                       .type = c.type,
+                                       .tif = c.tif,
+                                       .flags = c.flags,
+                                       .stp_mode = c.stp_mode,
+                                       .status = OrderStatus::kNew,
+                                       .held_position = account->PositionOf(funds),
+                                       .created_seq = command_->seq,
+                                       .created_time = command_->time,
+                                       .client_oid = c.client_oid,
+                                       .oid_key = oid_key};
   by_id_.Insert(o.id.value(), slot);
   if (!o.client_oid.empty()) by_oid_.Insert(oid_key, slot);
   LinkToAccount(slot, account_list);
@@ -274,7 +274,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   (c.side == Side::kBuy ? order_list.quote_position : order_list.base_position) = o.held_position;
   funds.available -= Amount{hold};
   funds.held += Amount{hold};
-  events_.emplace_back(AcceptedEvent{o.id, o.account, o.instrument, o.side, o.type, o.price, o.qty});
+  Emit(AcceptedEvent{o.id, o.account, o.instrument, o.side, o.type, o.price, o.qty});
   EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
 
   if (stop) {
@@ -385,7 +385,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     o.price = new_price;
     o.qty = new_qty;
     o.remaining = probe.remaining;
-    events_.emplace_back(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, keeps_priority});
+    Emit(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, keeps_priority});
     EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
     EmitOrderUpdate(o);
     return Done();
@@ -394,7 +394,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     book.side(o.side).Find(o.price)->total -= o.remaining - probe.remaining;
     o.qty = new_qty;
     o.remaining = probe.remaining;
-    events_.emplace_back(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, true});
+    Emit(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, true});
     EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
     EmitOrderUpdate(o);
     return Done();
@@ -403,7 +403,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   o.price = new_price;
   o.qty = new_qty;
   o.remaining = probe.remaining;
-  events_.emplace_back(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, false});
+  Emit(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, false});
   EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
   Execute(book, slot);
   RunStops(book);

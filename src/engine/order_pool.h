@@ -84,16 +84,15 @@ class OrderPool {
   [[nodiscard]] const OrderLinks& links(uint32_t slot) const { return links_[slot]; }
   const Order& operator[](uint32_t slot) const { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
 
-  // Returns a slot holding a default Order.
+  // Returns a slot whose Order the caller constructs in place: `new (&pool[slot]) Order{...}`. A placement then
+  // writes each field once, where clearing the slot first wrote its 184 bytes twice (and a copy from a temporary
+  // compiled to a string move).
   uint32_t Allocate() {
-    if (free_head_ == kNil) {
-      const uint32_t first_new = capacity_;
-      AddChunk();
-      ThreadFree(first_new, capacity_);
+    if (free_head_ == kNil) [[unlikely]] {
+      Grow();
     }
     const uint32_t slot = free_head_;
     free_head_ = links_[slot].queue_next;
-    (*this)[slot] = Order{};
     links_[slot] = OrderLinks{};
     ++live_;
     return slot;
@@ -108,6 +107,12 @@ class OrderPool {
   [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * (sizeof(Order) + sizeof(OrderLinks)); }
 
  private:
+  // Out of line, so that Allocate stays small enough to be inlined and its Order built in place.
+  [[gnu::noinline]] void Grow() {
+    const uint32_t first_new = capacity_;
+    AddChunk();
+    ThreadFree(first_new, capacity_);
+  }
   void AddChunk() {
     chunks_.emplace_back(kChunkSize);
     capacity_ += kChunkSize;

@@ -53,7 +53,9 @@ inline constexpr uint8_t kOrderFlagPostOnly = 1;
 [[nodiscard]] constexpr Side Opposite(Side s) { return s == Side::kBuy ? Side::kSell : Side::kBuy; }
 
 // Up to 36 bytes chosen by the client (the API's client_oid). Empty = none. Fixed size so commands stay POD.
-struct ClientOid {
+// Aligned to 8, so 40 bytes: copied as two 16-byte moves and one of 8, where 37 unaligned bytes compiled to a
+// `rep movsb` in the placement path. Every struct holding one has the same size either way (it ended in padding).
+struct alignas(8) ClientOid {
   static constexpr size_t kMaxLen = 36;
   char bytes[kMaxLen] = {};
   uint8_t len = 0;

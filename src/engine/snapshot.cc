@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <new>
 #include <string>
 
 #include "engine/engine.h"
@@ -340,8 +341,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
       return fail("inconsistent order " + std::to_string(o.id.value()));
     }
     const uint32_t slot = m.pool_.Allocate();
-    Order& placed = m.pool_[slot];
-    placed = o;
+    Order& placed = *new (&m.pool_[slot]) Order(o);
     Account& owner = m.accounts_.At(o.account.value());
     placed.held_position = owner.PositionOf(owner.Get(m.HeldAsset(placed, *m.FindBook(o.instrument))));
     m.by_id_.Insert(o.id.value(), slot);

@@ -245,7 +245,7 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
   Status applied;  // a checkpoint mismatch, if one is found
   while (ReplayBatch* batch = pipeline.TakeFull()) {
     const std::span<const Command> commands(batch->commands.data(), batch->count);
-    engine.ApplyInOrder(commands, [](const Command&, std::span<const Event>) {});
+    engine.ReplayInOrder(commands);
     r.replayed += commands.size();
     if (!commands.empty()) {
       r.last_seq = commands.back().seq;
