@@ -176,9 +176,9 @@ class Engine {
     }
   }
 
-  // ApplyInOrder for a caller that reads no events (recovery): the engine builds none, which is about a tenth of
-  // its work on an order command. The state, and so StateHash(), is the same as ApplyInOrder's; events are built
-  // again once it returns.
+  // ApplyInOrder for a caller that reads no events (recovery): the engine builds none, about a tenth of the
+  // instructions of an order command (callgrind, standard workload). The state, and so StateHash(), is the same as
+  // ApplyInOrder's; events are built again once it returns.
   void ReplayInOrder(std::span<const Command> commands);
 
   // Canonical hash of the whole state (docs/engine.md, "State hash"): equal states, equal hashes.
