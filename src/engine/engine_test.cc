@@ -260,5 +260,6 @@ TEST(ReplayTest, ShouldReachTheSameStateAsApplyingWithEventsAndBuildEventsAfterw
   EXPECT_GE(tail_events, tail);  // every command ends with at least its Done or Rejected event
   EXPECT_EQ(replayed.StateHash(), applied.StateHash());
 }
+
 }  // namespace
 }  // namespace sequex
