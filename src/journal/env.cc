@@ -69,6 +69,44 @@ class ReadContents final : public FileContents {
   std::string data_;
 };
 
+// What Env::NewSequentialFile gives where it reads the file whole instead.
+class ReadSequentialFile final : public SequentialFile {
+ public:
+  explicit ReadSequentialFile(std::string data) : data_(std::move(data)) {}
+  Status Read(size_t n, char* scratch, size_t* got) override {
+    *got = std::min(n, data_.size() - at_);
+    std::memcpy(scratch, data_.data() + at_, *got);
+    at_ += *got;
+    return Status::Ok();
+  }
+
+ private:
+  std::string data_;
+  size_t at_ = 0;
+};
+
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+  PosixSequentialFile(const PosixSequentialFile&) = delete;
+  PosixSequentialFile& operator=(const PosixSequentialFile&) = delete;
+  Status Read(size_t n, char* scratch, size_t* got) override {
+    for (;;) {
+      const ssize_t r = ::read(fd_, scratch, n);
+      if (r >= 0) {
+        *got = static_cast<size_t>(r);
+        return Status::Ok();
+      }
+      if (errno != EINTR) return PosixError("read", path_, errno);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 class MappedContents final : public FileContents {
  public:
   MappedContents(void* address, size_t size) : address_(address), size_(size) {}
@@ -96,6 +134,14 @@ class PosixEnv final : public Env {
     ::close(fd);
     if (address == MAP_FAILED) return Env::MapFile(path, out);  // empty, or not mappable here: read it
     *out = std::make_unique<MappedContents>(address, static_cast<size_t>(st.st_size));
+    return Status::Ok();
+  }
+
+  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? Status::NotFound(path) : PosixError("open", path, errno);
+    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // a hint only: a refusal changes nothing
+    *out = std::make_unique<PosixSequentialFile>(path, fd);
     return Status::Ok();
   }
 
@@ -236,6 +282,14 @@ Status Env::MapFile(const std::string& path, std::unique_ptr<FileContents>* out)
   Status s = ReadFile(path, &data);
   if (!s.ok()) return s;
   *out = std::make_unique<ReadContents>(std::move(data));
+  return Status::Ok();
+}
+
+Status Env::NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) {
+  std::string data;
+  Status s = ReadFile(path, &data);
+  if (!s.ok()) return s;
+  *out = std::make_unique<ReadSequentialFile>(std::move(data));
   return Status::Ok();
 }
 

@@ -43,6 +43,14 @@ class FileContents {
   [[nodiscard]] virtual std::string_view bytes() const = 0;
 };
 
+// A file read front to back, a piece at a time (Env::NewSequentialFile).
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to `n` bytes into `scratch`; *got is how many, 0 only at the end of the file.
+  virtual Status Read(size_t n, char* scratch, size_t* got) = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -59,6 +67,9 @@ class Env {
   // as a mapped file that shrinks faults (SIGBUS) where its lost tail is read: snapshots (WriteFileAtomically)
   // qualify, journal segments (sealed by ftruncate) do not.
   virtual Status MapFile(const std::string& path, std::unique_ptr<FileContents>* out);
+  // The file, to read front to back (journal segments). The POSIX Env reads it with read() as asked; other Envs
+  // read it whole first (this default).
+  virtual Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out);
   virtual Status FileSize(const std::string& path, uint64_t* size) = 0;
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
@@ -104,6 +115,9 @@ class FaultInjectionEnv final : public Env {
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
   Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
   Status ReadFile(const std::string& path, std::string* out) override { return base_->ReadFile(path, out); }
+  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
+    return base_->NewSequentialFile(path, out);
+  }
   Status FileSize(const std::string& path, uint64_t* size) override { return base_->FileSize(path, size); }
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status RemoveFile(const std::string& path) override;

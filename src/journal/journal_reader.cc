@@ -1,11 +1,14 @@
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include "journal/journal_reader.h"
 
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
+#include <optional>
 
 #include "journal/byte_io.h"
+#include "journal/record_checksum.h"
 
 namespace sequex::journal {
 namespace {
@@ -54,6 +57,74 @@ bool IsCutShortBatch(std::string_view rest, size_t written, SeqNo next_seq, uint
   return true;
 }
 
+// One segment, read front to back through a buffer of about a megabyte: the bytes each read() brings are checked
+// while they are still in the cache. (Reading a 64 MB segment whole and then scanning it fetched every byte from
+// memory twice more: once to copy it into the buffer, once to scan it.) Views into it (From) stay valid until the
+// next Ensure.
+class SegmentWindow {
+ public:
+  static constexpr size_t kReadBytes = 256 << 10;  // what one refill reads at least, unless the file ends
+
+  Status Open(Env* env, const std::string& path) {
+    base_ = 0;
+    filled_ = 0;
+    eof_ = false;
+    return env->NewSequentialFile(path, &file_);
+  }
+  // Makes the file's bytes [off, off + n) available, or as many of them as the file has. `off` may not go back.
+  Status Ensure(uint64_t off, uint64_t n) {
+    if (end() >= off + n || eof_) return Status::Ok();
+    const size_t keep = static_cast<size_t>(end() - off);  // what is already read of [off, ...): moved to the front
+    if (capacity_ < n + kReadBytes) {                      // a first use, a record longer than kReadBytes, or EnsureAll
+      const size_t capacity = std::max<size_t>(n + kReadBytes, 2 * capacity_);
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity);  // not cleared: only read bytes are looked at
+      if (keep > 0) std::memcpy(grown.get(), buffer_.get() + (off - base_), keep);
+      buffer_ = std::move(grown);
+      capacity_ = capacity;
+    } else {
+      std::memmove(buffer_.get(), buffer_.get() + (off - base_), keep);
+    }
+    base_ = off;
+    filled_ = keep;
+    while (filled_ < n && !eof_) {
+      size_t got = 0;
+      Status s = file_->Read(capacity_ - filled_, buffer_.get() + filled_, &got);
+      if (!s.ok()) return s;
+      filled_ += got;
+      eof_ = got == 0;
+    }
+    return Status::Ok();
+  }
+  // Reads the rest of the file: what follows `off` is looked at as a whole (pre-written zeros, a torn tail).
+  Status EnsureAll(uint64_t off) {
+    while (!eof_) {
+      Status s = Ensure(off, end() - off + kReadBytes);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+  [[nodiscard]] std::string_view From(uint64_t off) const {
+    return {buffer_.get() + (off - base_), static_cast<size_t>(end() - off)};
+  }
+  [[nodiscard]] uint64_t end() const { return base_ + filled_; }  // the file offset after the bytes read so far
+
+ private:
+  std::unique_ptr<SequentialFile> file_;
+  std::unique_ptr<char[]> buffer_;  // the file's bytes [base_, base_ + filled_)
+  size_t capacity_ = 0;
+  uint64_t base_ = 0;
+  size_t filled_ = 0;
+  bool eof_ = false;
+};
+
+// Whether `rest` starts with a record's length word that is consistent (length and ~length) and in range: only then
+// can the record be read without looking at the rest of the segment.
+bool IsPlausibleLengthWord(std::string_view rest) {
+  if (rest.size() < 8) return false;
+  const auto length = static_cast<uint32_t>(LoadLe(rest.data(), 4));
+  return static_cast<uint32_t>(LoadLe(rest.data() + 4, 4)) == ~length && length <= kMaxRecordPayload;
+}
+
 }  // namespace
 
 JournalScan ScanJournal(Env* env, const std::string& dir, const RecordVisitor& visit) {
@@ -81,35 +152,38 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
 
   SeqNo expect_seq = 0;  // next command seq; 0 until the first segment fixes it
   uint64_t chain = kGenesisHash;
-  std::string data;
+  SegmentWindow window;
   for (size_t si = 0; si < scan.segments.size(); ++si) {
     SegmentInfo& seg = scan.segments[si];
     const bool last_segment = si + 1 == scan.segments.size();
-    s = env->ReadFile(dir + "/" + seg.name, &data);
+    s = window.Open(env, dir + "/" + seg.name);
+    if (s.ok()) s = window.Ensure(0, kSegmentHeaderSize);
     if (!s.ok()) {
       scan.status = s;
       return scan;
     }
-    uint64_t data_end = data.size();  // where this segment's data ends: pre-written zeros may follow
+    // Where this segment's data ends (pre-written zeros may follow); unset: at the end of the file.
+    std::optional<uint64_t> data_end;
     const SeqNo where_seq = expect_seq == 0 ? seg.first_seq : expect_seq;
-    if (data.size() < kSegmentHeaderSize) {
+    if (window.end() < kSegmentHeaderSize) {
       if (last_segment) {
-        scan.torn = TornTail{true, seg.name, 0, data.size()};
-        seg.bytes = data.size();
-        scan.bytes += data.size();
+        scan.torn = TornTail{true, seg.name, 0, window.end()};
+        seg.bytes = window.end();
+        scan.bytes += window.end();
         break;
       }
       scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": segment header is incomplete");
       return scan;
     }
-    ByteReader h(std::string_view(data).substr(0, kSegmentHeaderSize));
+    const std::string_view header = window.From(0).substr(0, kSegmentHeaderSize);
+    ByteReader h(header);
     const std::string_view magic = h.View(sizeof kSegmentMagic);
     const uint32_t version = h.U32();
     const uint32_t reserved = h.U32();
     const uint64_t first_seq = h.U64();
     const uint64_t prev_hash = h.U64();
     const uint64_t header_sum = h.U64();
-    if (header_sum != XXH3_64bits(data.data(), kSegmentHeaderChecksumOffset) ||
+    if (header_sum != XXH3_64bits(header.data(), kSegmentHeaderChecksumOffset) ||
         magic != std::string_view(kSegmentMagic, sizeof kSegmentMagic) || reserved != 0) {
       scan.status = Status::Corruption(Where(seg.name, 0, where_seq) + ": bad segment header (checksum or magic)");
       return scan;
@@ -136,8 +210,21 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
     }
 
     uint64_t off = kSegmentHeaderSize;
-    while (off < data.size()) {
-      const std::string_view rest = std::string_view(data).substr(off);
+    for (;;) {
+      // The record's header, and its payload if the length word makes sense; otherwise everything to the end of the
+      // file, which the checks below then look at as a whole.
+      s = window.Ensure(off, kRecordHeaderSize);
+      if (s.ok()) {
+        s = IsPlausibleLengthWord(window.From(off))
+                ? window.Ensure(off, kRecordHeaderSize + LoadLe(window.From(off).data(), 4))
+                : window.EnsureAll(off);
+      }
+      if (!s.ok()) {
+        scan.status = s;
+        return scan;
+      }
+      if (off >= window.end()) break;
+      const std::string_view rest = window.From(off);
       if (last_segment && AllZero(rest)) {  // the end of the records; the rest is pre-written zeros
         data_end = off;
         break;
@@ -150,7 +237,7 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
           return scan;
         }
         data_end = off + written;
-        scan.torn = TornTail{true, seg.name, off, data_end - off};
+        scan.torn = TornTail{true, seg.name, off, *data_end - off};
         break;
       }
       if (rest.size() < kRecordHeaderSize || AllZero(rest)) {
@@ -187,11 +274,7 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
         return scan;
       }
       rec.payload = rest.substr(kRecordHeaderSize, length);
-      XXH3_state_t state;
-      XXH3_64bits_reset(&state);
-      XXH3_64bits_update(&state, rest.data(), kRecordChecksumOffset);
-      XXH3_64bits_update(&state, rec.payload.data(), rec.payload.size());
-      if (XXH3_64bits_digest(&state) != rec.checksum) {
+      if (RecordChecksum(rest.data(), rec.payload) != rec.checksum) {
         scan.status = Status::Corruption(Where(seg.name, off, expect_seq) + ": record checksum mismatch");
         return scan;
       }
@@ -241,11 +324,19 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
         ++scan.checkpoints;
       }
     }
-    seg.bytes = data_end;
-    scan.bytes += data_end;
+    if (!data_end) {
+      s = window.EnsureAll(off);  // a torn record's bytes may not all have been read: the segment's size
+      if (!s.ok()) {
+        scan.status = s;
+        return scan;
+      }
+      data_end = window.end();
+    }
+    seg.bytes = *data_end;
+    scan.bytes += *data_end;
     if (last_segment) {
       scan.position.last_segment = seg.name;
-      scan.position.last_segment_size = scan.torn.present ? scan.torn.offset : data_end;
+      scan.position.last_segment_size = scan.torn.present ? scan.torn.offset : *data_end;
     }
   }
   scan.position.next_seq = expect_seq == 0 ? 1 : expect_seq;

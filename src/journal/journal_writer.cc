@@ -1,4 +1,3 @@
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include "journal/journal_writer.h"
 
 #include <xxhash.h>
@@ -9,6 +8,7 @@
 
 #include "journal/byte_io.h"
 #include "journal/command_codec.h"
+#include "journal/record_checksum.h"
 
 namespace sequex::journal {
 
@@ -192,11 +192,7 @@ Status JournalWriter::AppendRecord(RecordType type, SeqNo seq, TimeNs time, std:
   w.U64(seq);
   w.I64(time);
   w.U64(prev_hash_);
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
-  XXH3_64bits_update(&state, buffer_.data() + start, kRecordChecksumOffset);
-  XXH3_64bits_update(&state, payload.data(), payload.size());
-  const uint64_t checksum = XXH3_64bits_digest(&state);
+  const uint64_t checksum = RecordChecksum(buffer_.data() + start, payload);
   w.U64(checksum);
   w.Raw(payload);
   prev_hash_ = checksum;
