@@ -40,6 +40,7 @@ enum class CodecError : uint8_t {
 
 // Appends the encoding of `body` to `out`. Returns false (appending nothing) if a field cannot be encoded.
 [[nodiscard]] bool EncodeCommandBody(const CommandBody& body, std::string* out);
+// Decodes `bytes` into `out`; on an error, `out` holds an unspecified command, to be discarded.
 [[nodiscard]] CodecError DecodeCommandBody(std::string_view bytes, CommandBody* out);
 
 // The command's fields as a JSON array, in codec order (docs/journal.md lists the order): numbers for integers and
