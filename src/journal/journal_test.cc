@@ -163,6 +163,79 @@ TEST(JournalTest, ShouldReadSegmentsLongerThanItsReadWindowWithRecordsStraddling
   EXPECT_EQ(scan.last_seq, flow.size() - 1);
 }
 
+// Reads segments through the real files, but every read fails with EIO once `fail_at` bytes of a file were read.
+class FailingReadEnv final : public Env {
+ public:
+  explicit FailingReadEnv(uint64_t fail_at) : fail_at_(fail_at) {}
+  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
+    std::unique_ptr<SequentialFile> file;
+    Status s = base_->NewSequentialFile(path, &file);
+    if (s.ok()) *out = std::make_unique<FailingFile>(std::move(file), fail_at_);
+    return s;
+  }
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return base_->NewWritableFile(path, out);
+  }
+  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return base_->NewAppendableFile(path, out);
+  }
+  Status ReadFile(const std::string& path, std::string* out) override { return base_->ReadFile(path, out); }
+  Status FileSize(const std::string& path, uint64_t* size) override { return base_->FileSize(path, size); }
+  Status RenameFile(const std::string& from, const std::string& to) override { return base_->RenameFile(from, to); }
+  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
+  Status Truncate(const std::string& path, uint64_t size) override { return base_->Truncate(path, size); }
+  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
+    return base_->ListDir(dir, names);
+  }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+
+ private:
+  class FailingFile final : public SequentialFile {
+   public:
+    FailingFile(std::unique_ptr<SequentialFile> base, uint64_t fail_at) : base_(std::move(base)), fail_at_(fail_at) {}
+    Status Read(size_t n, char* scratch, size_t* got) override {
+      if (read_ >= fail_at_) return Status::IoError("read: Input/output error (EIO)");
+      Status s = base_->Read(std::min<uint64_t>(n, fail_at_ - read_), scratch, got);
+      read_ += *got;
+      return s;
+    }
+
+   private:
+    std::unique_ptr<SequentialFile> base_;
+    uint64_t fail_at_;
+    uint64_t read_ = 0;
+  };
+  Env* base_ = Env::Default();
+  uint64_t fail_at_;
+};
+
+TEST(JournalTest, ShouldStopAScanAndRecoveryAtAReadErrorInTheMiddleOfASegment) {
+  TempDir dir;
+  const auto flow = Flow(30000);
+  WriteJournal(dir.path(), flow, JournalWriterOptions{.segment_bytes = 64 << 20}, 1000, 5000);
+  const JournalScan clean = ScanJournal(Env::Default(), dir.path(), nullptr);
+  ASSERT_TRUE(clean.status.ok());
+  ASSERT_GT(clean.segments[0].bytes, 2u << 20);
+  FailingReadEnv env(1u << 20);  // past the first refill of the read window
+  SeqNo last_seen = 0;
+  const JournalScan scan = ScanJournal(&env, dir.path(), [&](const JournalRecord& r) {
+    if (r.type == RecordType::kCommand) last_seen = r.seq;
+    return Status::Ok();
+  });
+  EXPECT_EQ(scan.status.code(), Status::Code::kIoError) << scan.status.ToString();
+  EXPECT_FALSE(scan.torn.present);  // an unreadable segment is not a torn one: nothing may be cut off
+  EXPECT_GT(last_seen, 0u);
+  EXPECT_LT(last_seen, flow.size());
+  const std::string segment = dir.path() + "/" + clean.segments[0].name;
+  const uint64_t size_before = std::filesystem::file_size(segment);
+  snapshot::RecoveryResult r;
+  const Status recovered = snapshot::Recover(&env, dir.path(), kSmall, snapshot::RecoveryOptions{}, &r);
+  EXPECT_EQ(recovered.code(), Status::Code::kIoError) << recovered.ToString();
+  EXPECT_EQ(std::filesystem::file_size(segment), size_before);  // recovery failed; it truncated nothing
+}
+
 TEST(JournalTest, ShouldStartAScanFromTheSegmentThatHoldsTheGivenSeq) {
   TempDir dir;
   const auto flow = Flow(3000);
