@@ -82,6 +82,41 @@ class Env {
   virtual bool FileExists(const std::string& path) = 0;
 };
 
+// An Env that passes every call to another one (LevelDB's EnvWrapper): a test Env derives from it and overrides only
+// the calls it changes.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  [[nodiscard]] Env* target() const { return target_; }
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return target_->NewWritableFile(path, out);
+  }
+  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return target_->NewAppendableFile(path, out);
+  }
+  Status ReadFile(const std::string& path, std::string* out) override { return target_->ReadFile(path, out); }
+  Status MapFile(const std::string& path, std::unique_ptr<FileContents>* out) override {
+    return target_->MapFile(path, out);
+  }
+  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
+    return target_->NewSequentialFile(path, out);
+  }
+  Status FileSize(const std::string& path, uint64_t* size) override { return target_->FileSize(path, size); }
+  Status RenameFile(const std::string& from, const std::string& to) override { return target_->RenameFile(from, to); }
+  Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
+  Status Truncate(const std::string& path, uint64_t size) override { return target_->Truncate(path, size); }
+  Status CreateDir(const std::string& dir) override { return target_->CreateDir(dir); }
+  Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
+  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
+    return target_->ListDir(dir, names);
+  }
+  bool FileExists(const std::string& path) override { return target_->FileExists(path); }
+
+ private:
+  Env* target_;
+};
+
 // Writes `data` to `path` atomically: temp file, fsync, rename, directory fsync. A crash leaves either the old
 // file (or none) or the complete new one, never a part.
 Status WriteFileAtomically(Env* env, const std::string& dir, const std::string& name, std::string_view data);

@@ -164,32 +164,15 @@ TEST(JournalTest, ShouldReadSegmentsLongerThanItsReadWindowWithRecordsStraddling
 }
 
 // Reads segments through the real files, but every read fails with EIO once `fail_at` bytes of a file were read.
-class FailingReadEnv final : public Env {
+class FailingReadEnv final : public EnvWrapper {
  public:
-  explicit FailingReadEnv(uint64_t fail_at) : fail_at_(fail_at) {}
+  explicit FailingReadEnv(uint64_t fail_at) : EnvWrapper(Env::Default()), fail_at_(fail_at) {}
   Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
     std::unique_ptr<SequentialFile> file;
-    Status s = base_->NewSequentialFile(path, &file);
+    Status s = target()->NewSequentialFile(path, &file);
     if (s.ok()) *out = std::make_unique<FailingFile>(std::move(file), fail_at_);
     return s;
   }
-  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    return base_->NewWritableFile(path, out);
-  }
-  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    return base_->NewAppendableFile(path, out);
-  }
-  Status ReadFile(const std::string& path, std::string* out) override { return base_->ReadFile(path, out); }
-  Status FileSize(const std::string& path, uint64_t* size) override { return base_->FileSize(path, size); }
-  Status RenameFile(const std::string& from, const std::string& to) override { return base_->RenameFile(from, to); }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
-  Status Truncate(const std::string& path, uint64_t size) override { return base_->Truncate(path, size); }
-  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
-    return base_->ListDir(dir, names);
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
 
  private:
   class FailingFile final : public SequentialFile {
@@ -207,7 +190,6 @@ class FailingReadEnv final : public Env {
     uint64_t fail_at_;
     uint64_t read_ = 0;
   };
-  Env* base_ = Env::Default();
   uint64_t fail_at_;
 };
 
@@ -552,33 +534,17 @@ TEST(JournalTest, ShouldReportBytesInThePreWrittenZerosThatNoCrashExplainsAsCorr
 }
 
 // Lets every write through but refuses to create the pre-written segment, as a full disk would.
-class NoRoomForPreparedSegments final : public Env {
+class NoRoomForPreparedSegments final : public EnvWrapper {
  public:
+  NoRoomForPreparedSegments() : EnvWrapper(Env::Default()) {}
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
     if (path.ends_with(kPreparedSegmentName)) {
       ++refused;
       return Status::IoError("open " + path + ": No space left on device (ENOSPC)");
     }
-    return base_->NewWritableFile(path, out);
+    return target()->NewWritableFile(path, out);
   }
-  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    return base_->NewAppendableFile(path, out);
-  }
-  Status ReadFile(const std::string& path, std::string* out) override { return base_->ReadFile(path, out); }
-  Status FileSize(const std::string& path, uint64_t* size) override { return base_->FileSize(path, size); }
-  Status RenameFile(const std::string& from, const std::string& to) override { return base_->RenameFile(from, to); }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
-  Status Truncate(const std::string& path, uint64_t size) override { return base_->Truncate(path, size); }
-  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
-    return base_->ListDir(dir, names);
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
   int refused = 0;
-
- private:
-  Env* base_ = Env::Default();
 };
 
 TEST(JournalTest, ShouldFallBackToPlainSegmentsWhenNoneCanBePreWritten) {
