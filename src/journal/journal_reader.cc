@@ -57,13 +57,13 @@ bool IsCutShortBatch(std::string_view rest, size_t written, SeqNo next_seq, uint
   return true;
 }
 
-// One segment, read front to back through a buffer of about a megabyte: the bytes each read() brings are checked
-// while they are still in the cache. (Reading a 64 MB segment whole and then scanning it fetched every byte from
-// memory twice more: once to copy it into the buffer, once to scan it.) Views into it (From) stay valid until the
-// next Ensure.
+// One segment, read front to back through a buffer of about 512 KiB: the bytes each read() brings are checked while
+// they are still in the cache. (Reading a 64 MB segment whole and then scanning it fetched every byte from memory
+// twice more: once to copy it into the buffer, once to scan it.) Views into it (From) stay valid until the next
+// Ensure.
 class SegmentWindow {
  public:
-  static constexpr size_t kReadBytes = 256 << 10;  // what one refill reads at least, unless the file ends
+  static constexpr size_t kReadBytes = 256 << 10;  // the least one refill asks read() for
 
   Status Open(Env* env, const std::string& path) {
     base_ = 0;
@@ -325,7 +325,9 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
       }
     }
     if (!data_end) {
-      s = window.EnsureAll(off);  // a torn record's bytes may not all have been read: the segment's size
+      // The segment's size. Every way out of the loop that leaves data_end unset has read the file to its end
+      // already (a torn record ends at it), so this reads nothing; it only keeps the size right if one did not.
+      s = window.EnsureAll(off);
       if (!s.ok()) {
         scan.status = s;
         return scan;

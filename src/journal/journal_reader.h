@@ -9,7 +9,7 @@
 // A torn tail is an incomplete last record of the last segment (header or payload cut short, or an all-zero
 // remainder): what a crash in the middle of a write leaves. It is reported, not treated as an error, and the
 // visitor never sees it. Anything else that does not check out is an error, and scanning stops there.
-// Reads each segment front to back through a buffer of about a megabyte. Thread-safe (no shared state).
+// Reads each segment front to back through a buffer of about 512 KiB. Thread-safe (no shared state).
 #pragma once
 
 #include <cstdint>
