@@ -377,7 +377,7 @@ void FaultInjectionEnv::OnSynced(FileState* file) {
 
 Status FaultInjectionEnv::NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
   std::unique_ptr<WritableFile> base;
-  Status s = base_->NewWritableFile(path, &base);
+  Status s = target()->NewWritableFile(path, &base);
   if (!s.ok()) return s;
   auto state = std::make_shared<FileState>();
   {
@@ -390,12 +390,12 @@ Status FaultInjectionEnv::NewWritableFile(const std::string& path, std::unique_p
 
 Status FaultInjectionEnv::NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
   uint64_t size = 0;
-  if (base_->FileExists(path)) {
-    Status s = base_->FileSize(path, &size);
+  if (target()->FileExists(path)) {
+    Status s = target()->FileSize(path, &size);
     if (!s.ok()) return s;
   }
   std::unique_ptr<WritableFile> base;
-  Status s = base_->NewAppendableFile(path, &base);
+  Status s = target()->NewAppendableFile(path, &base);
   if (!s.ok()) return s;
   std::shared_ptr<FileState> state;
   {
@@ -409,7 +409,7 @@ Status FaultInjectionEnv::NewAppendableFile(const std::string& path, std::unique
 }
 
 Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
-  Status s = base_->RenameFile(from, to);
+  Status s = target()->RenameFile(from, to);
   std::lock_guard lock(mu_);
   if (s.ok()) {
     auto it = files_.find(from);
@@ -422,14 +422,14 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
 }
 
 Status FaultInjectionEnv::RemoveFile(const std::string& path) {
-  Status s = base_->RemoveFile(path);
+  Status s = target()->RemoveFile(path);
   std::lock_guard lock(mu_);
   files_.erase(path);
   return s;
 }
 
 Status FaultInjectionEnv::Truncate(const std::string& path, uint64_t size) {
-  Status s = base_->Truncate(path, size);
+  Status s = target()->Truncate(path, size);
   std::lock_guard lock(mu_);
   auto it = files_.find(path);
   if (s.ok() && it != files_.end()) *it->second = FileState{size, size};
@@ -455,16 +455,16 @@ Status FaultInjectionEnv::DropUnsyncedData() {
     }
   }
   for (const Loss& loss : losses) {
-    if (!base_->FileExists(loss.path)) continue;
+    if (!target()->FileExists(loss.path)) continue;
     if (loss.zero_begin < loss.zero_end) {
       std::unique_ptr<WritableFile> f;
-      Status s = base_->NewAppendableFile(loss.path, &f);
+      Status s = target()->NewAppendableFile(loss.path, &f);
       if (s.ok()) s = f->WriteAt(loss.zero_begin, std::string(loss.zero_end - loss.zero_begin, '\0'));
       if (s.ok()) s = f->Sync();
       if (f) (void)f->Close();
       if (!s.ok()) return s;
     }
-    Status s = base_->Truncate(loss.path, loss.synced);
+    Status s = target()->Truncate(loss.path, loss.synced);
     if (!s.ok()) return s;
   }
   return Status::Ok();

@@ -127,7 +127,7 @@ Status WriteFileAtomically(Env* env, const std::string& dir, const std::string& 
 //
 //   FaultInjectionEnv env(Env::Default());
 //   env.FailAfter(FaultInjectionEnv::Fault::kEioOnSync, 3);   // the 4th Sync from now returns EIO
-class FaultInjectionEnv final : public Env {
+class FaultInjectionEnv final : public EnvWrapper {
  public:
   enum class Fault : uint8_t {
     kNone,
@@ -136,7 +136,7 @@ class FaultInjectionEnv final : public Env {
     kEioOnSync,   // the failing Sync reports EIO (its data may or may not be on disk)
   };
 
-  explicit FaultInjectionEnv(Env* base) : base_(base) {}
+  explicit FaultInjectionEnv(Env* base) : EnvWrapper(base) {}
 
   // Arms `fault`: the operation it applies to (Append for writes, Sync for kEioOnSync) succeeds `after_ops` more
   // times, then fails, and keeps failing until Clear().
@@ -149,20 +149,9 @@ class FaultInjectionEnv final : public Env {
 
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
   Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
-  Status ReadFile(const std::string& path, std::string* out) override { return base_->ReadFile(path, out); }
-  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
-    return base_->NewSequentialFile(path, out);
-  }
-  Status FileSize(const std::string& path, uint64_t* size) override { return base_->FileSize(path, size); }
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status RemoveFile(const std::string& path) override;
   Status Truncate(const std::string& path, uint64_t size) override;
-  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
-    return base_->ListDir(dir, names);
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
 
   // What it remembers of a file; shared with the open files it handed out, so that it follows a rename.
   struct FileState {
@@ -178,7 +167,6 @@ class FaultInjectionEnv final : public Env {
   void OnSynced(FileState* file);
 
  private:
-  Env* base_;
   mutable std::mutex mu_;
   Fault fault_ = Fault::kNone;
   uint64_t remaining_ = 0;

@@ -324,16 +324,9 @@ JournalScan ScanJournalFrom(Env* env, const std::string& dir, SeqNo from_seq, co
         ++scan.checkpoints;
       }
     }
-    if (!data_end) {
-      // The segment's size. Every way out of the loop that leaves data_end unset has read the file to its end
-      // already (a torn record ends at it), so this reads nothing; it only keeps the size right if one did not.
-      s = window.EnsureAll(off);
-      if (!s.ok()) {
-        scan.status = s;
-        return scan;
-      }
-      data_end = window.end();
-    }
+    // Unset, the data runs to the end of the file: every way out of the loop that leaves it so has read the file to
+    // its end (there is no record left, or a torn one ends at it).
+    if (!data_end) data_end = window.end();
     seg.bytes = *data_end;
     scan.bytes += *data_end;
     if (last_segment) {
