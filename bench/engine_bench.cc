@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -22,6 +24,46 @@ namespace {
 struct RunResult {
   double ops_per_sec = 0;
   uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+};
+
+// What --by-command splits the latency pass by: the commands whose work differs (a cancel-all visits every order of
+// the account in the book; a market or IOC order may visit several makers; a GTC limit order mostly rests).
+enum class CommandKind : uint8_t {
+  kLimitGtc,
+  kLimitIoc,
+  kLimitFok,
+  kMarket,
+  kStop,
+  kCancel,
+  kAmend,
+  kCancelAll,
+  kOther
+};
+constexpr size_t kCommandKinds = 9;
+constexpr std::array<std::string_view, kCommandKinds> kCommandKindNames = {
+    "limit-gtc", "limit-ioc", "limit-fok", "market", "stop", "cancel", "amend", "cancel-all", "other"};
+
+CommandKind KindOf(const Command& c) {
+  if (const auto* p = std::get_if<PlaceOrder>(&c.body)) {
+    if (p->type == OrderType::kMarket) return CommandKind::kMarket;
+    if (p->type != OrderType::kLimit) return CommandKind::kStop;
+    if (p->tif == TimeInForce::kImmediateOrCancel) return CommandKind::kLimitIoc;
+    if (p->tif == TimeInForce::kFillOrKill) return CommandKind::kLimitFok;
+    return CommandKind::kLimitGtc;
+  }
+  if (std::holds_alternative<CancelOrder>(c.body)) return CommandKind::kCancel;
+  if (std::holds_alternative<AmendOrder>(c.body)) return CommandKind::kAmend;
+  if (std::holds_alternative<CancelAll>(c.body)) return CommandKind::kCancelAll;
+  return CommandKind::kOther;
+}
+
+struct LatencyPassResult {
+  LatencyHistogram all;                   // raw clock ticks
+  std::vector<LatencyHistogram> by_kind;  // indexed by CommandKind; empty unless asked for
+  [[nodiscard]] RunResult Percentiles(const LatencyHistogram& h, const CycleClock& clock) const {
+    return RunResult{0, clock.ToNs(h.Percentile(50)), clock.ToNs(h.Percentile(99)), clock.ToNs(h.Percentile(99.9)),
+                     clock.ToNs(h.Max())};
+  }
 };
 
 EngineConfig ConfigFor(const workload::CommandStream& stream) {
@@ -66,12 +108,20 @@ double ThroughputPass(const workload::CommandStream& s, const EngineConfig& conf
   return static_cast<double>(measured.size()) / seconds;
 }
 
-LatencyHistogram LatencyPass(const workload::CommandStream& s, const EngineConfig& config, const CycleClock& clock) {
+// Raw clock ticks: converting once at the end keeps the loop to two reads and a store (two with by_command).
+LatencyPassResult LatencyPass(const workload::CommandStream& s, const EngineConfig& config, const CycleClock& clock,
+                              bool by_command) {
   Engine engine(config);
   const std::span<const Command> all(s.commands);
   Replay(engine, all.first(s.warmup_commands));
-  LatencyHistogram ticks;  // raw clock ticks: converting once at the end keeps the loop to two reads and a store
+  LatencyPassResult result;
   const std::span<const Command> measured = all.subspan(s.warmup_commands);
+  std::vector<uint8_t> kinds;  // classified before the clock starts
+  if (by_command) {
+    result.by_kind.resize(kCommandKinds);
+    kinds.reserve(measured.size());
+    for (const Command& c : measured) kinds.push_back(static_cast<uint8_t>(KindOf(c)));
+  }
   bool prefetch = engine.PrefetchPays();
   for (size_t i = 0; i < measured.size(); ++i) {
     const uint64_t t0 = clock.Start();
@@ -81,9 +131,10 @@ LatencyHistogram LatencyPass(const workload::CommandStream& s, const EngineConfi
     if (prefetch) engine.PrefetchAhead(measured, i);
     engine.Apply(measured[i]);
     const uint64_t t1 = clock.Stop();
-    ticks.Record(t1 - t0);
+    result.all.Record(t1 - t0);
+    if (by_command) result.by_kind[kinds[i]].Record(t1 - t0);
   }
-  return ticks;
+  return result;
 }
 
 std::string ResultLine(const PreparedWorkload& w, const RunResult& r, const CycleClock& clock, double overhead_ns,
@@ -95,6 +146,16 @@ std::string ResultLine(const PreparedWorkload& w, const RunResult& r, const Cycl
       "\"run\":{}}}",
       JsonString(w.name), measured, r.ops_per_sec, r.p50_ns, r.p99_ns, r.p999_ns, r.max_ns, JsonString(GitCommit()),
       JsonString(CpuModel()), clock.Name(), overhead_ns, run);
+}
+
+// One command kind's percentiles from the latency pass (--by-command): no throughput of its own.
+std::string KindLine(const PreparedWorkload& w, size_t kind, uint64_t count, const RunResult& r,
+                     const std::string& run) {
+  return fmt::format(
+      "{{\"bench\":\"engine-command\",\"workload\":{},\"command\":\"{}\",\"commands\":{},\"ops_per_sec\":null,"
+      "\"p50_ns\":{},\"p99_ns\":{},\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{},\"run\":{}}}",
+      JsonString(w.name), kCommandKindNames[kind], count, r.p50_ns, r.p99_ns, r.p999_ns, r.max_ns,
+      JsonString(GitCommit()), JsonString(CpuModel()), run);
 }
 
 // ResultLine's fields for a throughput-only run: no clock, so no percentiles.
@@ -222,27 +283,40 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
   }
   const CycleClock clock;
   const double overhead_ns = clock.OverheadNs();
+  const auto median = [](const std::vector<RunResult>& runs) {
+    RunResult m;
+    m.ops_per_sec = MedianOf(runs, &RunResult::ops_per_sec);
+    m.p50_ns = MedianOf(runs, &RunResult::p50_ns);
+    m.p99_ns = MedianOf(runs, &RunResult::p99_ns);
+    m.p999_ns = MedianOf(runs, &RunResult::p999_ns);
+    m.max_ns = MedianOf(runs, &RunResult::max_ns);
+    return m;
+  };
   std::vector<RunResult> results;
+  std::vector<std::vector<RunResult>> kind_results(kCommandKinds);  // per kind, one per run
+  std::vector<uint64_t> kind_counts(kCommandKinds, 0);
   for (int run = 1; run <= options.runs; ++run) {
-    RunResult r;
-    r.ops_per_sec = ThroughputPass(w.stream, config);
-    const LatencyHistogram ticks = LatencyPass(w.stream, config, clock);
-    r.p50_ns = clock.ToNs(ticks.Percentile(50));
-    r.p99_ns = clock.ToNs(ticks.Percentile(99));
-    r.p999_ns = clock.ToNs(ticks.Percentile(99.9));
-    r.max_ns = clock.ToNs(ticks.Max());
+    const double ops_per_sec = ThroughputPass(w.stream, config);
+    const LatencyPassResult pass = LatencyPass(w.stream, config, clock, options.by_command);
+    RunResult r = pass.Percentiles(pass.all, clock);
+    r.ops_per_sec = ops_per_sec;
     results.push_back(r);
     fmt::print("{}\n", ResultLine(w, r, clock, overhead_ns, std::to_string(run)));
+    for (size_t k = 0; k < pass.by_kind.size(); ++k) {
+      kind_counts[k] = pass.by_kind[k].Count();
+      if (kind_counts[k] == 0) continue;
+      kind_results[k].push_back(pass.Percentiles(pass.by_kind[k], clock));
+      fmt::print("{}\n", KindLine(w, k, kind_counts[k], kind_results[k].back(), std::to_string(run)));
+    }
     std::fflush(stdout);
   }
   if (results.size() > 1) {
-    RunResult m;
-    m.ops_per_sec = MedianOf(results, &RunResult::ops_per_sec);
-    m.p50_ns = MedianOf(results, &RunResult::p50_ns);
-    m.p99_ns = MedianOf(results, &RunResult::p99_ns);
-    m.p999_ns = MedianOf(results, &RunResult::p999_ns);
-    m.max_ns = MedianOf(results, &RunResult::max_ns);
-    fmt::print("{}\n", ResultLine(w, m, clock, overhead_ns, "\"median\""));
+    fmt::print("{}\n", ResultLine(w, median(results), clock, overhead_ns, "\"median\""));
+    for (size_t k = 0; k < kCommandKinds; ++k) {
+      if (!kind_results[k].empty()) {
+        fmt::print("{}\n", KindLine(w, k, kind_counts[k], median(kind_results[k]), "\"median\""));
+      }
+    }
   }
   if (options.summary && !Summarize(w, config)) return 1;
   return 0;

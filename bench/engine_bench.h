@@ -5,7 +5,7 @@
 //   throughput: the measured commands back to back, no per-command timer -> ops_per_sec;
 //   latency:    each Apply between two CycleClock reads -> log-linear histogram -> p50 / p99 / p99.9 / max.
 // Both are printed as one JSON line per run (README.md's fields, then the clock, its overhead and the run number);
-// with --runs > 1 a last line holds the median of each field over the runs.
+// with --runs > 1 a last line holds the median of each field over the runs (and of each kind's, with --by-command).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,10 @@ struct EngineBenchOptions {
   // Only the throughput pass, and no cycle clock at all: for running under valgrind, whose CPU model lacks the
   // rdtscp the clock reads (so the percentiles are printed as null).
   bool throughput_only = false;
+  // After each run's line, one line per kind of command (limit GTC / IOC / FOK, market, stop, cancel, amend,
+  // cancel-all) with that kind's latency percentiles ("bench":"engine-command"), so a tail can be traced to the
+  // commands that make it.
+  bool by_command = false;
 };
 
 // Prints to stdout; returns the process exit code (1 if --summary finds the audit failing or the engine

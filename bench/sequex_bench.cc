@@ -117,6 +117,8 @@ static int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   engine_cmd->add_flag("--summary", engine_options.summary, "then a human-readable summary of the workload's effect");
+  engine_cmd->add_flag("--by-command", engine_options.by_command,
+                       "also the latency percentiles of each kind of command (\"bench\":\"engine-command\" lines)");
   engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
                        "only the throughput pass, with no cycle clock (runs under valgrind)");
 
