@@ -144,6 +144,11 @@ void Engine::Impl::PrefetchOrders(const Command& command) const {
     if (p->price.value() > 0) book->side(p->side).PrefetchLevel(p->price);
     return;
   }
+  if (const auto* x = std::get_if<CancelAll>(&command.body); x != nullptr && x->instrument != kAllInstruments) {
+    const uint32_t list = FindAccountBook(x->account, x->instrument);
+    if (list != FlatIndex::kNone) __builtin_prefetch(&account_books_[list]);
+    return;
+  }
   uint32_t slot = FlatIndex::kNone;
   if (TargetHint* hint = FindHint(command)) {
     hint->slot = hint->by_id ? by_id_.Find(hint->key) : by_oid_.Candidate(hint->key);
@@ -177,26 +182,48 @@ void Engine::Impl::PrefetchDependents(const Command& command) const {
     if (list != FlatIndex::kNone && account_books_[list].tail != kNil) {
       __builtin_prefetch(&pool_.links(account_books_[list].tail));
     }
+    // The first maker's order came a stage before (PrefetchOrders): now its account and its list's entry, which
+    // its settlement reads, and its links, which name the maker after it.
+    const BookSide& opposite = book->side(Opposite(p->side));
+    if (!opposite.empty() && (p->price.value() == 0 || !opposite.Better(PriceTicks{p->price}, opposite.best().price))) {
+      if (const uint32_t head = opposite.best().head; head != kNil) PrefetchMaker(head);
+    }
+    return;
+  }
+  if (const auto* x = std::get_if<CancelAll>(&command.body); x != nullptr && x->instrument != kAllInstruments) {
+    const uint32_t list = FindAccountBook(x->account, x->instrument);
+    if (list == FlatIndex::kNone || account_books_[list].head == kNil) return;
+    PrefetchOrder(account_books_[list].head);
+    __builtin_prefetch(&pool_.links(account_books_[list].head));
     return;
   }
   uint32_t slot = HintedTarget(command);
   if (slot == FlatIndex::kNone) slot = ProbableTarget(command);
   if (slot == FlatIndex::kNone) return;
+  const Book* book = PrefetchForClosing(slot, std::holds_alternative<CancelOrder>(command.body));
+  if (const auto* amend = std::get_if<AmendOrder>(&command.body);
+      book != nullptr && amend != nullptr && amend->new_price.value() > 0) {
+    book->side(pool_[slot].side).PrefetchLevel(amend->new_price);
+  }
+}
+
+const Book* Engine::Impl::PrefetchForClosing(uint32_t slot, bool forgets) const {
   const Order& o = pool_[slot];
   const Account* owner = accounts_.Find(o.account.value());
   const Book* book = FindBook(o.instrument);
-  if (owner == nullptr || book == nullptr || static_cast<uint8_t>(o.side) > 1) return;  // a stale or foreign slot
+  if (owner == nullptr || book == nullptr || static_cast<uint8_t>(o.side) > 1) return nullptr;  // stale or foreign
   owner->PrefetchBalanceAt(o.held_position);
   if (o.account_book < account_books_.size()) __builtin_prefetch(&account_books_[o.account_book]);
   const OrderLinks& links = pool_.links(slot);
   for (uint32_t neighbour : {links.queue_prev, links.queue_next, links.account_prev, links.account_next}) {
     if (neighbour != kNil) __builtin_prefetch(&pool_.links(neighbour));
   }
-  if (std::holds_alternative<CancelOrder>(command.body)) by_id_.Prefetch(o.id.value());  // Forget erases it
-  book->side(o.side).PrefetchLevel(o.price);
-  if (const auto* amend = std::get_if<AmendOrder>(&command.body); amend != nullptr && amend->new_price.value() > 0) {
-    book->side(o.side).PrefetchLevel(amend->new_price);
+  if (forgets) {
+    by_id_.Prefetch(o.id.value());
+    if (!o.client_oid.empty()) by_oid_.Prefetch(o.oid_key);
   }
+  book->side(o.side).PrefetchLevel(o.price);
+  return book;
 }
 
 void Engine::Impl::Prefetch(const Command& command) const {
@@ -224,6 +251,9 @@ void Engine::Impl::Prefetch(const Command& command) const {
     target(c->account, c->order_id, c->client_oid);
   } else if (const auto* a = std::get_if<AmendOrder>(&command.body)) {
     target(a->account, a->order_id, a->orig_client_oid);
+  } else if (const auto* x = std::get_if<CancelAll>(&command.body); x != nullptr && x->instrument != kAllInstruments) {
+    // The account's list for the book, then (in the later stages) its entry and its first order.
+    account_book_index_.Prefetch(uint64_t{x->account.value()} << 16 | x->instrument.value());
   }
 }
 static_assert(std::is_same_v<std::variant_alternative_t<5, CommandBody>, PlaceOrder>);
@@ -684,15 +714,7 @@ void Engine::Prefetch(const Command& command, PrefetchStage stage) const {
       return impl_->PrefetchDependents(command);
   }
 }
-bool Engine::PrefetchPays() const {
-  // Rough bytes per open order (its hot line, links, id and client_oid entries, a share of its level) and per
-  // account (the account and a few balances), against half of a 2 MiB L2: below it the working set stays in cache.
-  constexpr uint64_t kBytesPerOrder = 160;
-  constexpr uint64_t kBytesPerAccount = 256;
-  constexpr uint64_t kCacheResident = 1u << 20;
-  return uint64_t{impl_->pool_.live()} * kBytesPerOrder + uint64_t{impl_->open_accounts_} * kBytesPerAccount >
-         kCacheResident;
-}
+bool Engine::PrefetchPays() const { return impl_->LargerThanCache(); }
 uint64_t Engine::StateHash() const { return impl_->StateHash(); }
 std::string Engine::Audit() const { return impl_->Audit(); }
 

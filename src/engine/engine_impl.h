@@ -79,6 +79,41 @@ class Engine::Impl {
     for (size_t off = 0; off < sizeof(Order); off += 64) __builtin_prefetch(at + off);
   }
   void PrefetchDependents(const Command& command) const;
+  // What closing the open order in `slot` touches besides the order itself (whose first line must already be on its
+  // way, as this reads it): its held balance, its account list's entry, its neighbours' links and its level; with
+  // `forgets`, also its id's and client_oid's index entries. Returns its book, or nullptr for a slot that holds no
+  // open order (a stale hint: nothing is prefetched).
+  const Book* PrefetchForClosing(uint32_t slot, bool forgets) const;
+  // Whether the open orders and accounts outgrow what a core's cache holds, so that a hint for a line a command will
+  // touch saves more than it costs (Engine::PrefetchPays; the commands that visit several orders ask it too).
+  [[nodiscard]] bool LargerThanCache() const {
+    // Rough bytes per open order (its hot line, links, id and client_oid entries, a share of its level) and per
+    // account (the account and a few balances), against half of a 2 MiB L2: below it the working set stays cached.
+    constexpr uint64_t kBytesPerOrder = 160;
+    constexpr uint64_t kBytesPerAccount = 256;
+    constexpr uint64_t kCacheResident = 1u << 20;
+    return uint64_t{pool_.live()} * kBytesPerOrder + uint64_t{open_accounts_} * kBytesPerAccount > kCacheResident;
+  }
+  // What settling a trade with the resting order in `slot` reads besides the order (whose lines must already be on
+  // their way, as this reads it): its account, its account list's entry, and its links (which name the next maker).
+  void PrefetchMaker(uint32_t slot) const {
+    const Order& m = pool_[slot];
+    if (const Account* a = accounts_.Find(m.account.value())) a->PrefetchSelf();
+    if (m.account_book < account_books_.size()) __builtin_prefetch(&account_books_[m.account_book]);
+    __builtin_prefetch(&pool_.links(slot));
+  }
+  // Then, once its account has arrived: the two balances its settlement moves (the one it holds, and the one its
+  // list knows for the asset it receives).
+  void PrefetchMakerBalances(uint32_t slot) const {
+    const Order& m = pool_[slot];
+    const Account* a = accounts_.Find(m.account.value());
+    if (a == nullptr) return;
+    a->PrefetchBalanceAt(m.held_position);
+    if (m.account_book >= account_books_.size()) return;
+    const AccountBook& list = account_books_[m.account_book];
+    const uint16_t receives = m.side == Side::kBuy ? list.base_position : list.quote_position;
+    if (receives != kUnknownPosition) a->PrefetchBalanceAt(receives);
+  }
   // The open order a cancel or amend names, as far as the indexes say (no confirmation): kNone if none. The stages
   // remember per command what they computed (target_hints_: the index key from kIndexes, the slot from kOrders), so
   // later stages and Apply neither hash nor probe again; a hinted slot is only ever a candidate that Apply confirms.

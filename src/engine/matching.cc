@@ -173,6 +173,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
   bool traded = false;
   bool taker_cancelled = false;  // by self-trade prevention
   bool budget_spent = false;
+  const bool pipeline = LargerThanCache();
 
   while ((by_notional || t.remaining.value() > 0) && !opposite.empty()) {
     const PriceTicks price = opposite.best().price;
@@ -181,6 +182,12 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
     for (uint32_t ms = opposite.best().head, next; ms != kNil; ms = next) {
       Order& m = pool_[ms];
       next = pool_.links(ms).queue_next;
+      // A software pipeline over the level's queue: the next maker's order loads while this one settles, and what
+      // it points to (PrefetchMaker, at the end of this iteration) while the loop comes round.
+      if (pipeline && next != kNil) {
+        __builtin_prefetch(&pool_[next]);
+        __builtin_prefetch(reinterpret_cast<const char*>(&pool_[next]) + 64);
+      }
       // By notional: a maker the remaining budget cannot buy one lot from ends the taker before anything else
       // (in particular before self-trade prevention could cancel an order the taker would never reach).
       int64_t affordable = INT64_MAX;
@@ -283,6 +290,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         stop = true;
         break;
       }
+      if (pipeline && next != kNil) PrefetchMaker(next);
     }
     if (stop) break;
   }

@@ -89,6 +89,13 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   Book& book = *book_ptr;
   // 2. enumerations
   if (static_cast<uint8_t>(c.side) > 1) return reject(RejectReason::kInvalidSide);
+  // The balances the first trade would move on the maker's side: the prefetch stages loaded the maker's account,
+  // and the checks below give these lines time to arrive.
+  if (const BookSide& opposite = book.side(Opposite(c.side));
+      LargerThanCache() && !opposite.empty() &&
+      (c.price.value() == 0 || !opposite.Better(c.price, opposite.best().price))) {
+    if (const uint32_t head = opposite.best().head; head != kNil) PrefetchMakerBalances(head);
+  }
   if (static_cast<uint8_t>(c.type) > static_cast<uint8_t>(OrderType::kTakeProfitLimit)) {
     return reject(RejectReason::kInvalidOrderType);
   }
@@ -301,7 +308,17 @@ void Engine::Impl::OnCancelAll(const CancelAll& c) {
     return Reject(RejectReason::kInvalidInstrument, c.account);
   }
   CollectOpenOrders(c.account, c.instrument, scratch_slots_);
-  for (uint32_t s : scratch_slots_) CancelOpenOrder(s, CancelReason::kCancelAll, OrderStatus::kCanceled);
+  // The orders are scattered over the pool and each cancel waits on several random lines (the order, its
+  // neighbours' links, its level, its index entries): a software pipeline loads the order two cancels ahead and
+  // what it points to one ahead, so those misses overlap the cancel in progress.
+  const std::span<const uint32_t> slots(scratch_slots_);
+  const size_t ahead = LargerThanCache() ? slots.size() : 0;  // in cache, the hints would only cost
+  for (size_t i = 0; i < ahead && i < 2; ++i) PrefetchOrder(slots[i]);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (i + 2 < ahead) PrefetchOrder(slots[i + 2]);
+    if (i + 1 < ahead) (void)PrefetchForClosing(slots[i + 1], /*forgets=*/true);
+    CancelOpenOrder(slots[i], CancelReason::kCancelAll, OrderStatus::kCanceled);
+  }
   Done();
 }
 
