@@ -39,7 +39,7 @@ enum class CommandKind : uint8_t {
   kCancelAll,
   kOther
 };
-constexpr size_t kCommandKinds = 9;
+constexpr size_t kCommandKinds = static_cast<size_t>(CommandKind::kOther) + 1;
 constexpr std::array<std::string_view, kCommandKinds> kCommandKindNames = {
     "limit-gtc", "limit-ioc", "limit-fok", "market", "stop", "cancel", "amend", "cancel-all", "other"};
 
@@ -60,11 +60,13 @@ CommandKind KindOf(const Command& c) {
 struct LatencyPassResult {
   LatencyHistogram all;                   // raw clock ticks
   std::vector<LatencyHistogram> by_kind;  // indexed by CommandKind; empty unless asked for
-  [[nodiscard]] RunResult Percentiles(const LatencyHistogram& h, const CycleClock& clock) const {
-    return RunResult{0, clock.ToNs(h.Percentile(50)), clock.ToNs(h.Percentile(99)), clock.ToNs(h.Percentile(99.9)),
-                     clock.ToNs(h.Max())};
-  }
 };
+
+// A histogram of raw clock ticks as a result's percentiles in ns (ops_per_sec left 0).
+RunResult PercentilesOf(const LatencyHistogram& h, const CycleClock& clock) {
+  return RunResult{0, clock.ToNs(h.Percentile(50)), clock.ToNs(h.Percentile(99)), clock.ToNs(h.Percentile(99.9)),
+                   clock.ToNs(h.Max())};
+}
 
 EngineConfig ConfigFor(const workload::CommandStream& stream) {
   uint32_t max_account = 0;
@@ -108,7 +110,7 @@ double ThroughputPass(const workload::CommandStream& s, const EngineConfig& conf
   return static_cast<double>(measured.size()) / seconds;
 }
 
-// Raw clock ticks: converting once at the end keeps the loop to two reads and a store (two with by_command).
+// Raw clock ticks: converting once at the end keeps the loop to two reads and a store (one more with by_command).
 LatencyPassResult LatencyPass(const workload::CommandStream& s, const EngineConfig& config, const CycleClock& clock,
                               bool by_command) {
   Engine engine(config);
@@ -298,14 +300,14 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
   for (int run = 1; run <= options.runs; ++run) {
     const double ops_per_sec = ThroughputPass(w.stream, config);
     const LatencyPassResult pass = LatencyPass(w.stream, config, clock, options.by_command);
-    RunResult r = pass.Percentiles(pass.all, clock);
+    RunResult r = PercentilesOf(pass.all, clock);
     r.ops_per_sec = ops_per_sec;
     results.push_back(r);
     fmt::print("{}\n", ResultLine(w, r, clock, overhead_ns, std::to_string(run)));
     for (size_t k = 0; k < pass.by_kind.size(); ++k) {
       kind_counts[k] = pass.by_kind[k].Count();
       if (kind_counts[k] == 0) continue;
-      kind_results[k].push_back(pass.Percentiles(pass.by_kind[k], clock));
+      kind_results[k].push_back(PercentilesOf(pass.by_kind[k], clock));
       fmt::print("{}\n", KindLine(w, k, kind_counts[k], kind_results[k].back(), std::to_string(run)));
     }
     std::fflush(stdout);

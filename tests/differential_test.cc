@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -319,6 +320,13 @@ TEST(DifferentialTest, EngineMatchesReferenceModelEventByEvent) {
   }
 }
 
+// How many of `events` are an E.
+template <typename E>
+size_t CountOf(std::span<const Event> events) {
+  return static_cast<size_t>(
+      std::count_if(events.begin(), events.end(), [](const Event& e) { return std::holds_alternative<E>(e); }));
+}
+
 // The same stream into two fresh engines: equal events, and equal StateHash() every few commands. The second one is
 // sized differently (its tables start tiny and grow; the first one's are pre-sized) and gets every prefetch hint:
 // neither may change a result. Also, every command the engine rejects leaves its StateHash() unchanged.
@@ -422,13 +430,10 @@ TEST(DifferentialTest, ReplayIsDeterministicAndRejectionsChangeNothing) {
         << "command " << i << " " << ToString(funded[i]) << "\n model:\n"
         << ToString(expected) << " engine:\n"
         << ToString(actual);
-    const auto events_of = [&]<typename E>() {
-      return std::count_if(actual.begin(), actual.end(), [](const Event& e) { return std::holds_alternative<E>(e); });
-    };
-    if (std::holds_alternative<CancelAll>(funded[i].body) && events_of.operator()<CancelledEvent>() > 1) {
+    if (std::holds_alternative<CancelAll>(funded[i].body) && CountOf<CancelledEvent>(actual) > 1) {
       ++cancel_alls_of_several;
     }
-    if (events_of.operator()<TradeEvent>() > 1) ++takers_of_several;
+    if (CountOf<TradeEvent>(actual) > 1) ++takers_of_several;
   }
   EXPECT_TRUE(large.PrefetchPays());
   EXPECT_GT(cancel_alls_of_several, 0U);
