@@ -133,14 +133,8 @@ void Engine::Impl::PrefetchOrders(const Command& command) const {
     if (const Account* a = accounts_.Find(p->account.value()); a != nullptr && list == FlatIndex::kNone) {
       a->PrefetchBalance(p->side == Side::kBuy ? book->def.quote : book->def.base);
     }
-    const BookSide& opposite = book->side(Opposite(p->side));
     // The first maker, when the order may trade on arrival.
-    if (!opposite.empty() && (p->price.value() == 0 || !opposite.Better(PriceTicks{p->price}, opposite.best().price))) {
-      const uint32_t head = opposite.best().head;
-      if (head != kNil) {
-        PrefetchOrder(head);
-      }
-    }
+    if (const uint32_t head = FirstMakerInReach(*book, p->side, p->price); head != kNil) PrefetchOrder(head);
     if (p->price.value() > 0) book->side(p->side).PrefetchLevel(p->price);
     return;
   }
@@ -184,10 +178,7 @@ void Engine::Impl::PrefetchDependents(const Command& command) const {
     }
     // The first maker's order came a stage before (PrefetchOrders): now its account and its list's entry, which
     // its settlement reads, and its links, which name the maker after it.
-    const BookSide& opposite = book->side(Opposite(p->side));
-    if (!opposite.empty() && (p->price.value() == 0 || !opposite.Better(PriceTicks{p->price}, opposite.best().price))) {
-      if (const uint32_t head = opposite.best().head; head != kNil) PrefetchMaker(head);
-    }
+    if (const uint32_t head = FirstMakerInReach(*book, p->side, p->price); head != kNil) PrefetchMaker(head);
     return;
   }
   if (const auto* x = std::get_if<CancelAll>(&command.body); x != nullptr && x->instrument != kAllInstruments) {

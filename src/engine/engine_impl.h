@@ -94,6 +94,13 @@ class Engine::Impl {
     constexpr uint64_t kCacheResident = 1u << 20;
     return uint64_t{pool_.live()} * kBytesPerOrder + uint64_t{open_accounts_} * kBytesPerAccount > kCacheResident;
   }
+  // The first order a new order of `side` at `price` (0: a market order) would trade with on arrival, or kNil when
+  // the opposite side is empty or its best price is out of reach. A hint only: no check of status or band.
+  [[nodiscard]] uint32_t FirstMakerInReach(const Book& book, Side side, PriceTicks price) const {
+    const BookSide& opposite = book.side(Opposite(side));
+    if (opposite.empty() || (price.value() != 0 && opposite.Better(price, opposite.best().price))) return kNil;
+    return opposite.best().head;
+  }
   // What settling a trade with the resting order in `slot` reads besides the order (whose lines must already be on
   // their way, as this reads it): its account, its account list's entry, and its links (which name the next maker).
   void PrefetchMaker(uint32_t slot) const {

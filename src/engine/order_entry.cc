@@ -91,10 +91,8 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   if (static_cast<uint8_t>(c.side) > 1) return reject(RejectReason::kInvalidSide);
   // The balances the first trade would move on the maker's side: the prefetch stages loaded the maker's account,
   // and the checks below give these lines time to arrive.
-  if (const BookSide& opposite = book.side(Opposite(c.side));
-      LargerThanCache() && !opposite.empty() &&
-      (c.price.value() == 0 || !opposite.Better(c.price, opposite.best().price))) {
-    if (const uint32_t head = opposite.best().head; head != kNil) PrefetchMakerBalances(head);
+  if (LargerThanCache()) {
+    if (const uint32_t head = FirstMakerInReach(book, c.side, c.price); head != kNil) PrefetchMakerBalances(head);
   }
   if (static_cast<uint8_t>(c.type) > static_cast<uint8_t>(OrderType::kTakeProfitLimit)) {
     return reject(RejectReason::kInvalidOrderType);
