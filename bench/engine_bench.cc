@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -169,6 +170,35 @@ std::string ThroughputLine(const PreparedWorkload& w, double ops_per_sec, const 
       JsonString(w.name), measured, ops_per_sec, JsonString(GitCommit()), JsonString(CpuModel()), run);
 }
 
+// The state at the end of the whole workload, hashed `times` times: the stall a journal checkpoint puts on
+// sequexd's engine thread (the sequencer hashes after the batch that crosses each checkpoint_interval).
+std::string StateHashLine(const PreparedWorkload& w, const EngineConfig& config, int times) {
+  Engine engine(config);
+  Replay(engine, w.stream.commands);
+  std::vector<uint64_t> ns;
+  uint64_t hash = 0;
+  for (int i = 0; i < times; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    hash = engine.StateHash();
+    const auto t1 = std::chrono::steady_clock::now();
+    ns.push_back(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+  }
+  std::sort(ns.begin(), ns.end());
+  const auto at = [&](double percentile) {  // nearest rank
+    const auto rank = static_cast<size_t>(std::ceil(percentile / 100 * static_cast<double>(ns.size())));
+    return ns[std::clamp<size_t>(rank, 1, ns.size()) - 1];
+  };
+  double total_ns = 0;
+  for (const uint64_t x : ns) total_ns += static_cast<double>(x);
+  return fmt::format(
+      "{{\"bench\":\"engine-state-hash\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.1f},\"p50_ns\":{},"
+      "\"p99_ns\":{},\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{},\"open_orders\":{},"
+      "\"accounts\":{},\"state_hash\":\"{:016x}\"}}",
+      JsonString(w.name), ns.size(), static_cast<double>(ns.size()) * 1e9 / total_ns, at(50), at(99), at(99.9),
+      ns.back(), JsonString(GitCommit()), JsonString(CpuModel()), engine.OpenOrderCount(), engine.AccountIds().size(),
+      hash);
+}
+
 // --- the human-readable summary -----------------------------------------------------------------------------------
 
 struct Tally {
@@ -281,6 +311,7 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
       std::fflush(stdout);
     }
     if (rates.size() > 1) fmt::print("{}\n", ThroughputLine(w, Median(rates), "\"median\""));
+    if (options.state_hashes > 0) fmt::print("{}\n", StateHashLine(w, config, options.state_hashes));
     return options.summary && !Summarize(w, config) ? 1 : 0;
   }
   const CycleClock clock;
@@ -320,6 +351,7 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
       }
     }
   }
+  if (options.state_hashes > 0) fmt::print("{}\n", StateHashLine(w, config, options.state_hashes));
   if (options.summary && !Summarize(w, config)) return 1;
   return 0;
 }

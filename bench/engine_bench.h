@@ -34,6 +34,9 @@ struct EngineBenchOptions {
   // cancel-all) with that kind's latency percentiles ("bench":"engine-command"), so a tail can be traced to the
   // commands that make it.
   bool by_command = false;
+  // After the runs, the state at the end of the workload hashed this many times (Engine::StateHash, what sequexd
+  // computes on the engine thread at every journal checkpoint): one "bench":"engine-state-hash" line. 0 = none.
+  int state_hashes = 0;
 };
 
 // Prints to stdout; returns the process exit code (1 if --summary finds the audit failing or the engine

@@ -119,6 +119,10 @@ static int Main(int argc, char** argv) {
   engine_cmd->add_flag("--summary", engine_options.summary, "then a human-readable summary of the workload's effect");
   engine_cmd->add_flag("--by-command", engine_options.by_command,
                        "also the latency percentiles of each kind of command (\"bench\":\"engine-command\" lines)");
+  engine_cmd
+      ->add_option("--state-hash", engine_options.state_hashes,
+                   "then time Engine::StateHash this many times on the final state (\"bench\":\"engine-state-hash\")")
+      ->check(CLI::Range(0, 10000));
   engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
                        "only the throughput pass, with no cycle clock (runs under valgrind)");
 

@@ -553,6 +553,11 @@ uint64_t Engine::Impl::StateHash() const {
   }
   std::vector<AssetBalance> balances;  // one account's at a time; reused, so hashing does not allocate per account
   accounts_.ForEach([&](size_t i, const Account& a) {
+    // An account's spilled balances are a block of their own, away from the Account: the block two accounts ahead is
+    // loaded while this one is hashed (docs/engine.md, "State hash", has the figures).
+    if (const Account* ahead = accounts_.Find(static_cast<uint32_t>(i + 2)); ahead != nullptr) {
+      ahead->PrefetchSpilledBalances();
+    }
     if (!a.exists) return;
     h.U64(i);
     h.U64(a.fee_tier);
@@ -561,7 +566,13 @@ uint64_t Engine::Impl::StateHash() const {
     a.ForEachBalance([&](const AssetBalance& b) {
       if (b.available.value() != 0 || b.held.value() != 0) balances.push_back(b);
     });
-    std::sort(balances.begin(), balances.end(), [](const auto& x, const auto& y) { return x.asset < y.asset; });
+    // Balances are kept in the order the assets were first held, often ascending already (deposits made in asset
+    // order): checking that is one pass, where sorting a hundred balances per account was a third of the accounts'
+    // part of the hash.
+    const auto by_asset = [](const AssetBalance& x, const AssetBalance& y) { return x.asset < y.asset; };
+    if (!std::is_sorted(balances.begin(), balances.end(), by_asset)) {
+      std::sort(balances.begin(), balances.end(), by_asset);
+    }
     for (const AssetBalance& b : balances) {
       h.U64(b.asset.value());
       h.I64(b.available.value());

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/engine_test_util.h"
@@ -163,6 +166,35 @@ TEST(AccountsTest, ShouldRejectCreationOnceTheNextIdWouldReachMaxAccounts) {
   high.Fund(3, 100, 0);  // the highest valid id is in use, with free ids below it
   EXPECT_EQ(RejectOf(high.Do(Create())), RejectReason::kRejectedByEngine);
   EXPECT_FALSE(high.engine().AccountExists(AccountId{1}));
+}
+
+// An account keeps its balances in the order it first held each asset; the hash lists them by asset id. Deposits
+// in ascending order leave them sorted already (the hash skips its sort then), any other order does not: equal
+// balances must hash equally either way, well past the four balances held inline.
+TEST(AccountsTest, ShouldHashBalancesTheSameWhateverOrderTheAssetsWereFirstHeld) {
+  constexpr uint16_t kAssets = 12;
+  const auto venue_with_deposits = [&](const std::vector<uint16_t>& order) {
+    auto v = std::make_unique<Venue>();
+    for (uint16_t a = 1; a <= kAssets; ++a) {
+      DefineAsset d{AssetId{a}, 2, {}};
+      std::snprintf(d.code, sizeof d.code, "A%u", static_cast<unsigned>(a));
+      v->Do(d);
+    }
+    for (const uint16_t a : order) v->Do(Deposit{AccountId{7}, AssetId{a}, Amount{1000 + a}});
+    return v;
+  };
+  std::vector<uint16_t> ascending(kAssets);
+  for (uint16_t a = 1; a <= kAssets; ++a) ascending[a - 1] = a;
+  const std::vector<uint16_t> descending(ascending.rbegin(), ascending.rend());
+  const std::vector<uint16_t> shuffled = {5, 12, 1, 9, 2, 11, 7, 3, 10, 4, 8, 6};
+  const auto sorted = venue_with_deposits(ascending);
+  const uint64_t hash = sorted->engine().StateHash();
+  EXPECT_EQ(venue_with_deposits(descending)->engine().StateHash(), hash);
+  EXPECT_EQ(venue_with_deposits(shuffled)->engine().StateHash(), hash);
+  // The same assets with one balance different: another hash.
+  const auto other = venue_with_deposits(shuffled);
+  other->Do(Deposit{AccountId{7}, AssetId{9}, Amount{1}});
+  EXPECT_NE(other->engine().StateHash(), hash);
 }
 
 TEST(AccountsTest, ShouldNotOpenAccountsWhoseMemoryExpectedAccountsReserved) {

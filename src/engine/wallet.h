@@ -140,6 +140,14 @@ struct Account {
 
   [[nodiscard]] size_t SpillTableBytes() const { return spill_table_.capacity() * sizeof(uint16_t); }
 
+  // Starts loading the balances past the inline ones: a walk over every account (the state hash) reads them all,
+  // and they live in a block of their own, away from the Account.
+  void PrefetchSpilledBalances() const {
+    const auto* line = reinterpret_cast<const char*>(more_balances.data());
+    const auto* end = line + more_balances.size() * sizeof(AssetBalance);
+    for (; line < end; line += 64) __builtin_prefetch(line);
+  }
+
   template <typename F>
   void ForEachBalance(F&& f) const {
     for (uint8_t i = 0; i < inline_count; ++i) f(inline_balances[i]);
