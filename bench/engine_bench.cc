@@ -170,33 +170,63 @@ std::string ThroughputLine(const PreparedWorkload& w, double ops_per_sec, const 
       JsonString(w.name), measured, ops_per_sec, JsonString(GitCommit()), JsonString(CpuModel()), run);
 }
 
-// The state at the end of the whole workload, hashed `times` times: the stall a journal checkpoint puts on
-// sequexd's engine thread (the sequencer hashes after the batch that crosses each checkpoint_interval).
-std::string StateHashLine(const PreparedWorkload& w, const EngineConfig& config, int times) {
-  Engine engine(config);
-  Replay(engine, w.stream.commands);
-  std::vector<uint64_t> ns;
-  uint64_t hash = 0;
-  for (int i = 0; i < times; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    hash = engine.StateHash();
-    const auto t1 = std::chrono::steady_clock::now();
-    ns.push_back(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-  }
+// Nearest-rank percentiles of a few timings (PercentileOf), in a line of the README's fields plus `extra`
+// (",\"key\":value...").
+uint64_t PercentileOf(std::vector<uint64_t> ns, double percentile) {  // nearest rank; ns not empty
   std::sort(ns.begin(), ns.end());
-  const auto at = [&](double percentile) {  // nearest rank
-    const auto rank = static_cast<size_t>(std::ceil(percentile / 100 * static_cast<double>(ns.size())));
-    return ns[std::clamp<size_t>(rank, 1, ns.size()) - 1];
-  };
+  const auto rank = static_cast<size_t>(std::ceil(percentile / 100 * static_cast<double>(ns.size())));
+  return ns[std::clamp<size_t>(rank, 1, ns.size()) - 1];
+}
+
+std::string TimingsLine(const PreparedWorkload& w, std::string_view bench, const std::vector<uint64_t>& ns,
+                        const std::string& extra) {
+  const auto at = [&](double percentile) { return PercentileOf(ns, percentile); };
   double total_ns = 0;
   for (const uint64_t x : ns) total_ns += static_cast<double>(x);
   return fmt::format(
-      "{{\"bench\":\"engine-state-hash\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.1f},\"p50_ns\":{},"
-      "\"p99_ns\":{},\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{},\"open_orders\":{},"
-      "\"accounts\":{},\"state_hash\":\"{:016x}\"}}",
-      JsonString(w.name), ns.size(), static_cast<double>(ns.size()) * 1e9 / total_ns, at(50), at(99), at(99.9),
-      ns.back(), JsonString(GitCommit()), JsonString(CpuModel()), engine.OpenOrderCount(), engine.AccountIds().size(),
-      hash);
+      "{{\"bench\":\"{}\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.1f},\"p50_ns\":{},\"p99_ns\":{},"
+      "\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{}{}}}",
+      bench, JsonString(w.name), ns.size(), static_cast<double>(ns.size()) * 1e9 / total_ns, at(50), at(99), at(99.9),
+      at(100), JsonString(GitCommit()), JsonString(CpuModel()), extra);
+}
+
+template <typename F>
+uint64_t NanosecondsOf(F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  const auto t1 = std::chrono::steady_clock::now();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+}
+
+// The state at the end of the whole workload, timed as sequexd's engine thread meets it between two batches: the
+// state hash after the batch that crosses each journal checkpoint ("engine-state-hash"), and the snapshot after
+// the batch that crosses each snapshot_interval ("engine-snapshot": into one reused buffer, as the sequencer does
+// with the writer's, so the first of them fills an empty buffer).
+void FinalStatePass(const PreparedWorkload& w, const EngineConfig& config, int state_hashes, int snapshots) {
+  Engine engine(config);
+  Replay(engine, w.stream.commands);
+  const std::string sizes =
+      fmt::format(",\"open_orders\":{},\"accounts\":{}", engine.OpenOrderCount(), engine.AccountIds().size());
+  if (state_hashes > 0) {
+    std::vector<uint64_t> ns;
+    uint64_t hash = 0;
+    for (int i = 0; i < state_hashes; ++i) ns.push_back(NanosecondsOf([&] { hash = engine.StateHash(); }));
+    fmt::print("{}\n",
+               TimingsLine(w, "engine-state-hash", ns, sizes + fmt::format(",\"state_hash\":\"{:016x}\"", hash)));
+  }
+  if (snapshots > 0) {
+    // Alternated with the reused buffer, the baseline: a fresh string each time (what the sequencer did before it
+    // reused the writer's buffer); "fresh_p50_ns" is its median.
+    std::string buffer;
+    std::vector<uint64_t> reused, fresh;
+    for (int i = 0; i < snapshots; ++i) {
+      reused.push_back(NanosecondsOf([&] { engine.SaveSnapshot(&buffer); }));
+      fresh.push_back(NanosecondsOf([&] { (void)engine.SaveSnapshot(); }));
+    }
+    const uint64_t fresh_p50 = PercentileOf(fresh, 50);
+    fmt::print("{}\n", TimingsLine(w, "engine-snapshot", reused,
+                                   sizes + fmt::format(",\"bytes\":{},\"fresh_p50_ns\":{}", buffer.size(), fresh_p50)));
+  }
 }
 
 // --- the human-readable summary -----------------------------------------------------------------------------------
@@ -311,7 +341,9 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
       std::fflush(stdout);
     }
     if (rates.size() > 1) fmt::print("{}\n", ThroughputLine(w, Median(rates), "\"median\""));
-    if (options.state_hashes > 0) fmt::print("{}\n", StateHashLine(w, config, options.state_hashes));
+    if (options.state_hashes > 0 || options.snapshots > 0) {
+      FinalStatePass(w, config, options.state_hashes, options.snapshots);
+    }
     return options.summary && !Summarize(w, config) ? 1 : 0;
   }
   const CycleClock clock;
@@ -351,7 +383,8 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
       }
     }
   }
-  if (options.state_hashes > 0) fmt::print("{}\n", StateHashLine(w, config, options.state_hashes));
+  if (options.state_hashes > 0 || options.snapshots > 0)
+    FinalStatePass(w, config, options.state_hashes, options.snapshots);
   if (options.summary && !Summarize(w, config)) return 1;
   return 0;
 }

@@ -37,6 +37,9 @@ struct EngineBenchOptions {
   // After the runs, the state at the end of the workload hashed this many times (Engine::StateHash, what sequexd
   // computes on the engine thread at every journal checkpoint): one "bench":"engine-state-hash" line. 0 = none.
   int state_hashes = 0;
+  // Then Engine::SaveSnapshot this many times into one reused buffer (what sequexd's sequencer does after the
+  // batch that crosses each snapshot_interval): one "bench":"engine-snapshot" line. 0 = none.
+  int snapshots = 0;
 };
 
 // Prints to stdout; returns the process exit code (1 if --summary finds the audit failing or the engine

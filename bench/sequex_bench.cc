@@ -123,6 +123,10 @@ static int Main(int argc, char** argv) {
       ->add_option("--state-hash", engine_options.state_hashes,
                    "then time Engine::StateHash this many times on the final state (\"bench\":\"engine-state-hash\")")
       ->check(CLI::Range(0, 10000));
+  engine_cmd
+      ->add_option("--snapshot", engine_options.snapshots,
+                   "then time Engine::SaveSnapshot this many times on the final state (\"bench\":\"engine-snapshot\")")
+      ->check(CLI::Range(0, 10000));
   engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
                        "only the throughput pass, with no cycle clock (runs under valgrind)");
 

@@ -69,7 +69,9 @@ void GetDef(ByteReader& r, DefineInstrument* d) {
   r.Raw(d->symbol, sizeof d->symbol);
 }
 
-void PutOrder(ByteWriter& w, const Order& o) {
+// One order's encoding: at most kMinOrderBytes + ClientOid::kMaxLen bytes.
+using OrderStage = journal::StagingWriter<kMinOrderBytes + ClientOid::kMaxLen>;
+void PutOrder(OrderStage& w, const Order& o) {
   w.U64(o.id.value());
   w.U32(o.account.value());
   w.U16(o.instrument.value());
@@ -153,9 +155,29 @@ auto StopListOrder(const OrderPool& pool, bool rise) {
 }  // namespace
 
 std::string Engine::SaveSnapshot() const {
-  const Impl& m = *impl_;
   std::string out;
-  out.reserve(kHeaderSize + size_t{m.pool_.live()} * (kMinOrderBytes + 64) + 4096);  // accounts grow it as needed
+  SaveSnapshot(&out);
+  return out;
+}
+
+void Engine::SaveSnapshot(std::string* buffer) const {
+  const Impl& m = *impl_;
+  std::string& out = *buffer;
+  out.clear();  // keeps the capacity
+  // Accounts: only the existing ones, as (id, ...) in ascending id (the table is sparse by design).
+  uint32_t n_existing = 0;
+  size_t n_balances = 0;
+  m.accounts_.ForEach([&](size_t, const Account& a) {
+    if (!a.exists) return;
+    ++n_existing;
+    n_balances += a.inline_count + a.more_balances.size();
+  });
+  // All of it reserved up front, a little over the exact size (a level costs at most one price and count per
+  // order): on a large venue the balances alone are tens of MB, and growing the string copied what was written.
+  const size_t live = m.pool_.live();
+  out.reserve(kHeaderSize + kTrailerSize + m.assets_.size() * 32 + m.fee_tiers_.size() * 8 + size_t{n_existing} * 9 +
+              n_balances * 18 + m.books_.size() * 256 + live * (kMinOrderBytes + ClientOid::kMaxLen + 8 + 12) +
+              m.api_keys_.size() * kApiKeyBytes + 4096);
   ByteWriter w(&out);
   w.Raw(kMagic, sizeof kMagic);
   w.U32(kVersion);
@@ -175,20 +197,30 @@ std::string Engine::SaveSnapshot() const {
     w.I32(t.maker_ppm);
     w.I32(t.taker_ppm);
   }
-  // Accounts: only the existing ones, as (id, ...) in ascending id (the table is sparse by design).
-  uint32_t n_existing = 0;
-  m.accounts_.ForEach([&](size_t, const Account& a) { n_existing += a.exists ? 1 : 0; });
   w.U32(n_existing);
+  // A few dozen balances at a time, and below each order and each level's ids, go through a staging buffer
+  // (journal::StagingWriter says why).
+  constexpr size_t kBalanceBytes = 2 + 8 + 8;
+  journal::StagingWriter<64 * kBalanceBytes> stage;
+  const auto flush_if_full = [&](size_t next_bytes) {
+    if (stage.room() < next_bytes) {
+      w.Raw(stage.view());
+      stage.Clear();
+    }
+  };
   m.accounts_.ForEach([&](size_t id, const Account& a) {
     if (!a.exists) return;
     w.U32(static_cast<uint32_t>(id));
     w.U8(a.fee_tier);
     w.U32(static_cast<uint32_t>(a.inline_count + a.more_balances.size()));
     a.ForEachBalance([&](const AssetBalance& b) {
-      w.U16(b.asset.value());
-      w.I64(b.available.value());
-      w.I64(b.held.value());
+      flush_if_full(kBalanceBytes);
+      stage.U16(b.asset.value());
+      stage.I64(b.available.value());
+      stage.I64(b.held.value());
     });
+    w.Raw(stage.view());
+    stage.Clear();
   });
   w.U32(static_cast<uint32_t>(m.books_.size()));
   for (const auto& b : m.books_) {
@@ -199,12 +231,17 @@ std::string Engine::SaveSnapshot() const {
     w.I64(b->lot_size.value());
     w.I64(b->last_price.value());
   }
-  w.U32(m.pool_.live());
+  w.U32(static_cast<uint32_t>(live));
+  std::vector<uint32_t> slots;  // one account's at a time, reused
+  OrderStage order;
   m.accounts_.ForEach([&](size_t id, const Account& a) {
     if (!a.exists) return;
-    std::vector<uint32_t> slots;
     m.CollectOpenOrders(AccountId{static_cast<uint32_t>(id)}, kAllInstruments, slots);
-    for (uint32_t s : slots) PutOrder(w, m.pool_[s]);
+    for (const uint32_t s : slots) {
+      order.Clear();
+      PutOrder(order, m.pool_[s]);
+      w.Raw(order.view());
+    }
   });
   for (const auto& b : m.books_) {
     if (!b) continue;
@@ -213,7 +250,12 @@ std::string Engine::SaveSnapshot() const {
       side->ForEachFromWorst([&](const Level& level) {
         w.I64(level.price.value());
         w.U32(level.count);
-        for (uint32_t s = level.head; s != kNil; s = m.pool_.links(s).queue_next) w.U64(m.pool_[s].id.value());
+        for (uint32_t s = level.head; s != kNil; s = m.pool_.links(s).queue_next) {
+          flush_if_full(8);
+          stage.U64(m.pool_[s].id.value());
+        }
+        w.Raw(stage.view());
+        stage.Clear();
         return true;
       });
     }
@@ -234,7 +276,6 @@ std::string Engine::SaveSnapshot() const {
     w.U8(view.credential.permissions);
   }
   w.U64(XXH3_64bits(out.data(), out.size()));
-  return out;
 }
 
 std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const EngineConfig& config, std::string* error) {

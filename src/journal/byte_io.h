@@ -7,7 +7,9 @@
 // Header-only and allocation-free apart from the caller's string; usable from any component.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -33,6 +35,40 @@ class ByteWriter {
     out_->append(b, static_cast<size_t>(n));
   }
   std::string* out_;
+};
+
+// ByteWriter's encoding into a buffer of its own, for records of bounded size that the caller then appends to a
+// ByteWriter in one call (`w.Raw(staged.view())`). A ByteWriter appends each field to its string in a call of its
+// own; an engine snapshot writes each of a million balances and a hundred thousand orders field by field, and
+// those calls were most of its time. Here a field is a store. The caller keeps within the capacity: `room()`.
+template <size_t kCapacity>
+class StagingWriter {
+ public:
+  void U8(uint8_t v) { Le(v, 1); }
+  void U16(uint16_t v) { Le(v, 2); }
+  void U32(uint32_t v) { Le(v, 4); }
+  void U64(uint64_t v) { Le(v, 8); }
+  void I32(int32_t v) { U32(static_cast<uint32_t>(v)); }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Raw(const char* p, size_t n) {
+    if (n > room()) std::abort();  // a record larger than the caller's bound: a bug, never silently cut
+    std::memcpy(bytes_ + used_, p, n);
+    used_ += n;
+  }
+
+  [[nodiscard]] size_t room() const { return kCapacity - used_; }
+  [[nodiscard]] std::string_view view() const { return {bytes_, used_}; }
+  void Clear() { used_ = 0; }
+
+ private:
+  void Le(uint64_t v, int n) {
+    if (static_cast<size_t>(n) > room()) std::abort();
+    for (int i = 0; i < n; ++i) bytes_[used_ + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    used_ += static_cast<size_t>(n);
+  }
+
+  char bytes_[kCapacity] = {};
+  size_t used_ = 0;
 };
 
 // Stores a little-endian value into a fixed place (used to patch headers).

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 
+#include "journal/byte_io.h"
 #include "journal/test_commands.h"
 
 namespace sequex::journal {
@@ -201,6 +202,54 @@ TEST(CommandCodecTest, ShouldNeverMisbehaveOnRandomBytes) {
     }
   }
   SUCCEED() << decoded;
+}
+
+}  // namespace
+}  // namespace sequex::journal
+
+namespace sequex::journal {
+namespace {
+
+// The snapshot stages its fields in a StagingWriter and appends them in one call: the bytes must be those a
+// ByteWriter writes field by field, and ByteReader must read them back.
+TEST(ByteIoTest, ShouldStageExactlyTheBytesAByteWriterWrites) {
+  std::string direct;
+  ByteWriter w(&direct);
+  StagingWriter<64> staged;
+  const auto both = [&](auto&& write) {
+    write(w);
+    write(staged);
+  };
+  both([](auto& x) { x.U8(0xAB); });
+  both([](auto& x) { x.U16(0xBEEF); });
+  both([](auto& x) { x.U32(0xDEADBEEF); });
+  both([](auto& x) { x.U64(0x0123456789ABCDEF); });
+  both([](auto& x) { x.I32(-2); });
+  both([](auto& x) { x.I64(-3); });
+  both([](auto& x) { x.Raw("oid-1", 5); });
+  EXPECT_EQ(staged.view(), direct);
+  EXPECT_EQ(staged.room(), 64u - direct.size());
+
+  ByteReader r(staged.view());
+  EXPECT_EQ(r.U8(), 0xAB);
+  EXPECT_EQ(r.U16(), 0xBEEF);
+  EXPECT_EQ(r.U32(), 0xDEADBEEFu);
+  EXPECT_EQ(r.U64(), 0x0123456789ABCDEFu);
+  EXPECT_EQ(r.I32(), -2);
+  EXPECT_EQ(r.I64(), -3);
+  EXPECT_EQ(r.View(5), "oid-1");
+  EXPECT_TRUE(r.ok());
+
+  staged.Clear();
+  EXPECT_EQ(staged.view(), "");
+  EXPECT_EQ(staged.room(), 64u);
+}
+
+TEST(ByteIoTest, ShouldStopRatherThanOverrunAStagingBuffer) {
+  StagingWriter<4> staged;
+  staged.U16(1);
+  EXPECT_DEATH(staged.U32(2), "");
+  EXPECT_DEATH(staged.Raw("abc", 3), "");
 }
 
 }  // namespace

@@ -159,8 +159,13 @@ size_t Sequencer::DoWork() {
     const journal::Status st = writer_->AppendCheckpoint(last_seq, now, engine_->StateHash());
     if (!st.ok()) FailClosed(st);
   }
-  if (!commands_.empty() && snapshots_ != nullptr && Crossed(first_seq, last_seq, options_.snapshot_interval)) {
-    (void)snapshots_->Submit({last_seq, now, engine_->StateHash()}, engine_->SaveSnapshot());
+  // While the previous snapshot is still being written this one is skipped (Submit would refuse it): no state is
+  // serialized for nothing. The bytes go into the buffer the writer is done with, whose pages are resident.
+  if (!commands_.empty() && snapshots_ != nullptr && Crossed(first_seq, last_seq, options_.snapshot_interval) &&
+      !snapshots_->busy()) {
+    std::string bytes = snapshots_->TakeBuffer();
+    engine_->SaveSnapshot(&bytes);
+    (void)snapshots_->Submit({last_seq, now, engine_->StateHash()}, std::move(bytes));
   }
   sink_->OnBatchEnd();
   return batch_.size();

@@ -137,7 +137,9 @@ void Publisher::SaveHistory() {
   // from one snapshot to the next); the writer's thread serializes that copy, which is several times slower.
   if (history_writer_->busy()) return;
   history_copy_ = projection_;
-  (void)history_writer_->Submit({last_seq_, projection_.last_time(), mirror_->StateHash()}, mirror_->SaveSnapshot(),
+  std::string engine_bytes = history_writer_->TakeBuffer();  // the last snapshot's memory, already resident
+  mirror_->SaveSnapshot(&engine_bytes);
+  (void)history_writer_->Submit({last_seq_, projection_.last_time(), mirror_->StateHash()}, std::move(engine_bytes),
                                 [this] { return history_copy_.Save(); });
 }
 

@@ -284,6 +284,13 @@ Status BackgroundSnapshotWriter::Wait() {
   return last_;
 }
 
+std::string BackgroundSnapshotWriter::TakeBuffer() {
+  std::lock_guard lock(mu_);
+  std::string buffer = std::move(spare_);
+  spare_ = std::string();
+  return buffer;
+}
+
 bool BackgroundSnapshotWriter::busy() const {
   std::lock_guard lock(mu_);
   return busy_;
@@ -305,7 +312,9 @@ void BackgroundSnapshotWriter::Run() {
       lock.unlock();
       Status s = kind_ == Kind::kEngine ? WriteSnapshot(env_, dir_, meta, bytes)
                                         : WriteHistorySnapshot(env_, dir_, meta, bytes, history ? history() : "");
+      bytes.clear();
       lock.lock();
+      spare_ = std::move(bytes);
       last_ = s;
       if (s.ok()) ++written_;
       busy_ = false;

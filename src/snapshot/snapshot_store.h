@@ -113,6 +113,10 @@ class BackgroundSnapshotWriter {
   bool Submit(const SnapshotMeta& meta, std::string engine_bytes, std::function<std::string()> history = {});
   // True while a snapshot is being written (its history callback may still be running).
   [[nodiscard]] bool busy() const;
+  // The buffer of the last snapshot written, emptied but with its memory: the caller serializes the next snapshot
+  // into it (Engine::SaveSnapshot(std::string*)), so that its pages are resident already. An empty string if
+  // none is free (nothing written yet, or taken).
+  [[nodiscard]] std::string TakeBuffer();
   // Waits until nothing is in flight; returns the status of the last write.
   Status Wait();
   [[nodiscard]] uint64_t written() const;
@@ -128,6 +132,7 @@ class BackgroundSnapshotWriter {
   bool stop_ = false;
   SnapshotMeta meta_;
   std::string bytes_;
+  std::string spare_;  // the last written snapshot's buffer, cleared, for TakeBuffer
   std::function<std::string()> history_;
   Status last_;
   uint64_t written_ = 0;

@@ -247,6 +247,38 @@ TEST(SnapshotTest, ShouldWriteSnapshotsInTheBackground) {
   EXPECT_EQ(e->StateHash(), engine.StateHash());
 }
 
+// The sequencer and the publisher serialize each snapshot into the buffer the writer finished with: the bytes must
+// be exactly those of a fresh string, whatever the buffer held, and the buffer must come back with its memory.
+TEST(SnapshotTest, ShouldReuseTheWrittenSnapshotsBufferForTheNext) {
+  TempDir dir;
+  Engine engine;
+  const auto flow = SmallFlow(3000);
+  for (size_t i = 0; i < 2000; ++i) (void)engine.Apply(flow[i]);
+  BackgroundSnapshotWriter bg(Env::Default(), dir.path());
+  EXPECT_EQ(bg.TakeBuffer().capacity(), std::string().capacity());  // nothing written yet: no buffer to give
+  std::string first = bg.TakeBuffer();
+  engine.SaveSnapshot(&first);
+  EXPECT_EQ(first, engine.SaveSnapshot());
+  const size_t first_size = first.size();
+  ASSERT_TRUE(bg.Submit({2000, 0, engine.StateHash()}, std::move(first)));
+  ASSERT_TRUE(bg.Wait().ok());
+
+  std::string reused = bg.TakeBuffer();
+  EXPECT_TRUE(reused.empty());
+  EXPECT_GE(reused.capacity(), first_size);
+  EXPECT_EQ(bg.TakeBuffer().capacity(), std::string().capacity());  // handed out once
+  for (size_t i = 2000; i < flow.size(); ++i) (void)engine.Apply(flow[i]);
+  reused.assign(first_size + 100, 'x');  // stale bytes, longer than the snapshot may be
+  engine.SaveSnapshot(&reused);
+  EXPECT_EQ(reused, engine.SaveSnapshot());
+  ASSERT_TRUE(bg.Submit({3000, 0, engine.StateHash()}, std::move(reused)));
+  ASSERT_TRUE(bg.Wait().ok());
+  SnapshotInfo info;
+  std::unique_ptr<Engine> e;
+  ASSERT_TRUE(ReadSnapshot(Env::Default(), dir.path(), SnapshotName(3000), {}, &info, &e).ok());
+  EXPECT_EQ(e->StateHash(), engine.StateHash());
+}
+
 TEST(SnapshotTest, ShouldWriteHistorySnapshotsInTheBackgroundAndKeepTheNewestTwo) {
   TempDir dir;
   Engine engine;
