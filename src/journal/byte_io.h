@@ -40,7 +40,8 @@ class ByteWriter {
 // ByteWriter's encoding into a buffer of its own, for records of bounded size that the caller then appends to a
 // ByteWriter in one call (`w.Raw(staged.view())`). A ByteWriter appends each field to its string in a call of its
 // own; an engine snapshot writes each of a million balances and a hundred thousand orders field by field, and
-// those calls were most of its time. Here a field is a store. The caller keeps within the capacity: `room()`.
+// those calls were a large part of its own time. Here a field is a store. The caller keeps within the capacity
+// (`room()`); going past it aborts.
 template <size_t kCapacity>
 class StagingWriter {
  public:

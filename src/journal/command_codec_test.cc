@@ -204,12 +204,6 @@ TEST(CommandCodecTest, ShouldNeverMisbehaveOnRandomBytes) {
   SUCCEED() << decoded;
 }
 
-}  // namespace
-}  // namespace sequex::journal
-
-namespace sequex::journal {
-namespace {
-
 // The snapshot stages its fields in a StagingWriter and appends them in one call: the bytes must be those a
 // ByteWriter writes field by field, and ByteReader must read them back.
 TEST(ByteIoTest, ShouldStageExactlyTheBytesAByteWriterWrites) {
