@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -170,24 +169,24 @@ std::string ThroughputLine(const PreparedWorkload& w, double ops_per_sec, const 
       JsonString(w.name), measured, ops_per_sec, JsonString(GitCommit()), JsonString(CpuModel()), run);
 }
 
-// Nearest-rank percentiles of a few timings (PercentileOf), in a line of the README's fields plus `extra`
-// (",\"key\":value...").
-uint64_t PercentileOf(std::vector<uint64_t> ns, double percentile) {  // nearest rank; ns not empty
-  std::sort(ns.begin(), ns.end());
-  const auto rank = static_cast<size_t>(std::ceil(percentile / 100 * static_cast<double>(ns.size())));
-  return ns[std::clamp<size_t>(rank, 1, ns.size()) - 1];
-}
-
-std::string TimingsLine(const PreparedWorkload& w, std::string_view bench, const std::vector<uint64_t>& ns,
-                        const std::string& extra) {
-  const auto at = [&](double percentile) { return PercentileOf(ns, percentile); };
+// A few timings (the pauses FinalStatePass measures), in the project's histogram plus their sum for ops_per_sec.
+struct Timings {
+  LatencyHistogram ns;
   double total_ns = 0;
-  for (const uint64_t x : ns) total_ns += static_cast<double>(x);
+  void Add(uint64_t x) {
+    ns.Record(x);
+    total_ns += static_cast<double>(x);
+  }
+};
+
+// Timings as a line of the README's fields plus `extra` (",\"key\":value...").
+std::string TimingsLine(const PreparedWorkload& w, std::string_view bench, const Timings& t, const std::string& extra) {
+  const uint64_t n = t.ns.Count();
   return fmt::format(
       "{{\"bench\":\"{}\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.1f},\"p50_ns\":{},\"p99_ns\":{},"
       "\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{}{}}}",
-      bench, JsonString(w.name), ns.size(), static_cast<double>(ns.size()) * 1e9 / total_ns, at(50), at(99), at(99.9),
-      at(100), JsonString(GitCommit()), JsonString(CpuModel()), extra);
+      bench, JsonString(w.name), n, static_cast<double>(n) * 1e9 / t.total_ns, t.ns.Percentile(50), t.ns.Percentile(99),
+      t.ns.Percentile(99.9), t.ns.Max(), JsonString(GitCommit()), JsonString(CpuModel()), extra);
 }
 
 template <typename F>
@@ -208,24 +207,24 @@ void FinalStatePass(const PreparedWorkload& w, const EngineConfig& config, int s
   const std::string sizes =
       fmt::format(",\"open_orders\":{},\"accounts\":{}", engine.OpenOrderCount(), engine.AccountIds().size());
   if (state_hashes > 0) {
-    std::vector<uint64_t> ns;
+    Timings t;
     uint64_t hash = 0;
-    for (int i = 0; i < state_hashes; ++i) ns.push_back(NanosecondsOf([&] { hash = engine.StateHash(); }));
+    for (int i = 0; i < state_hashes; ++i) t.Add(NanosecondsOf([&] { hash = engine.StateHash(); }));
     fmt::print("{}\n",
-               TimingsLine(w, "engine-state-hash", ns, sizes + fmt::format(",\"state_hash\":\"{:016x}\"", hash)));
+               TimingsLine(w, "engine-state-hash", t, sizes + fmt::format(",\"state_hash\":\"{:016x}\"", hash)));
   }
   if (snapshots > 0) {
     // Alternated with the reused buffer, the baseline: a fresh string each time (what the sequencer did before it
     // reused the writer's buffer); "fresh_p50_ns" is its median.
     std::string buffer;
-    std::vector<uint64_t> reused, fresh;
+    Timings reused, fresh;
     for (int i = 0; i < snapshots; ++i) {
-      reused.push_back(NanosecondsOf([&] { engine.SaveSnapshot(&buffer); }));
-      fresh.push_back(NanosecondsOf([&] { (void)engine.SaveSnapshot(); }));
+      reused.Add(NanosecondsOf([&] { engine.SaveSnapshot(&buffer); }));
+      fresh.Add(NanosecondsOf([&] { (void)engine.SaveSnapshot(); }));
     }
-    const uint64_t fresh_p50 = PercentileOf(fresh, 50);
     fmt::print("{}\n", TimingsLine(w, "engine-snapshot", reused,
-                                   sizes + fmt::format(",\"bytes\":{},\"fresh_p50_ns\":{}", buffer.size(), fresh_p50)));
+                                   sizes + fmt::format(",\"bytes\":{},\"fresh_p50_ns\":{}", buffer.size(),
+                                                       fresh.ns.Percentile(50))));
   }
 }
 

@@ -202,11 +202,12 @@ void Engine::SaveSnapshot(std::string* buffer) const {
   // (journal::StagingWriter says why).
   constexpr size_t kBalanceBytes = 2 + 8 + 8;
   journal::StagingWriter<64 * kBalanceBytes> stage;
+  const auto flush = [&] {
+    w.Raw(stage.view());
+    stage.Clear();
+  };
   const auto flush_if_full = [&](size_t next_bytes) {
-    if (stage.room() < next_bytes) {
-      w.Raw(stage.view());
-      stage.Clear();
-    }
+    if (stage.room() < next_bytes) flush();
   };
   m.accounts_.ForEach([&](size_t id, const Account& a) {
     if (!a.exists) return;
@@ -219,8 +220,7 @@ void Engine::SaveSnapshot(std::string* buffer) const {
       stage.I64(b.available.value());
       stage.I64(b.held.value());
     });
-    w.Raw(stage.view());
-    stage.Clear();
+    flush();
   });
   w.U32(static_cast<uint32_t>(m.books_.size()));
   for (const auto& b : m.books_) {
@@ -254,8 +254,7 @@ void Engine::SaveSnapshot(std::string* buffer) const {
           flush_if_full(8);
           stage.U64(m.pool_[s].id.value());
         }
-        w.Raw(stage.view());
-        stage.Clear();
+        flush();
         return true;
       });
     }

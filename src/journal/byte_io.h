@@ -16,6 +16,11 @@
 
 namespace sequex::journal {
 
+// Stores the n low bytes of v at p, least significant first: the one encoding every writer below uses.
+inline void StoreLe(char* p, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
 class ByteWriter {
  public:
   explicit ByteWriter(std::string* out) : out_(out) {}
@@ -31,7 +36,7 @@ class ByteWriter {
  private:
   void Le(uint64_t v, int n) {
     char b[8];
-    for (int i = 0; i < n; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    StoreLe(b, v, n);
     out_->append(b, static_cast<size_t>(n));
   }
   std::string* out_;
@@ -64,7 +69,7 @@ class StagingWriter {
  private:
   void Le(uint64_t v, int n) {
     if (static_cast<size_t>(n) > room()) std::abort();
-    for (int i = 0; i < n; ++i) bytes_[used_ + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    StoreLe(bytes_ + used_, v, n);
     used_ += static_cast<size_t>(n);
   }
 
@@ -73,12 +78,8 @@ class StagingWriter {
 };
 
 // Stores a little-endian value into a fixed place (used to patch headers).
-inline void StoreU32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-inline void StoreU64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
+inline void StoreU32(char* p, uint32_t v) { StoreLe(p, v, 4); }
+inline void StoreU64(char* p, uint64_t v) { StoreLe(p, v, 8); }
 inline uint64_t LoadLe(const char* p, int n) {
   uint64_t v = 0;
   for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
