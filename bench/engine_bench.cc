@@ -328,10 +328,45 @@ bool Summarize(const PreparedWorkload& w, const EngineConfig& config) {
   return audit.empty() && disagree == 0;
 }
 
+// A flow whose venue the engine cannot set up (an instrument it rejects, a deposit too large) still runs, every order
+// on it rejected, and its figures would measure rejection, not trading. Said on stderr before any figure. The
+// definitions and deposits are applied alone to an engine of their own (about 0.2 s for the standard workload's
+// million deposits): they never depend on orders.
+void WarnAboutRejectedSetup(const PreparedWorkload& w, const EngineConfig& config) {
+  Engine engine(config);
+  size_t setup = 0, rejected = 0, first = 0;
+  std::map<RejectReason, size_t> reasons;
+  for (size_t i = 0; i < w.stream.commands.size(); ++i) {
+    const Command& c = w.stream.commands[i];
+    if (!std::holds_alternative<DefineAsset>(c.body) && !std::holds_alternative<DefineInstrument>(c.body) &&
+        !std::holds_alternative<Deposit>(c.body)) {
+      continue;
+    }
+    ++setup;
+    for (const Event& e : engine.Apply(c)) {
+      const auto* r = std::get_if<RejectedEvent>(&e);
+      if (r == nullptr) continue;
+      if (rejected++ == 0) first = i + 1;
+      ++reasons[r->reason];
+    }
+  }
+  if (rejected == 0) return;
+  std::string why;
+  for (const auto& [reason, n] : reasons) {
+    why += fmt::format("{}{} {}", why.empty() ? "" : ", ", n, RejectReasonName(reason));
+  }
+  std::fprintf(stderr,
+               "warning: the engine rejected %zu of the flow's %zu asset, instrument and deposit commands (%s; the "
+               "first is command %zu): the orders that need them are rejected too, and the figures below measure "
+               "that\n",
+               rejected, setup, why.c_str(), first);
+}
+
 }  // namespace
 
 int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options) {
   const EngineConfig config = ConfigFor(w.stream);
+  WarnAboutRejectedSetup(w, config);
   if (options.throughput_only) {
     std::vector<double> rates;
     for (int run = 1; run <= options.runs; ++run) {

@@ -222,6 +222,7 @@ static int Main(int argc, char** argv) {
     }
     for (const auto& i : w.instruments) prepared.symbols.push_back(i.symbol);
     prepared.stream = sequex::workload::Translate(w);
+    for (const std::string& a : prepared.stream.adjustments) std::fprintf(stderr, "note: %s\n", a.c_str());
     w = {};  // the engine only needs the commands; free the records before timing
     return sequex::bench::RunEngineBench(prepared, engine_options);
   }

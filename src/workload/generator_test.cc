@@ -91,6 +91,15 @@ TEST(GeneratorTest, ShouldLayOutSetupWarmupAndMeasuredCommands) {
   EXPECT_EQ(Translate(w).warmup_commands, 101u + 100u + deposits + o.warmup_commands);
 }
 
+// The generated venues are ones the engine runs as written: Translate adjusts nothing (workload.h).
+TEST(GeneratorTest, ShouldNeedNoAdjustmentToRun) {
+  for (const WorkloadKind kind :
+       {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst, WorkloadKind::kWideBook}) {
+    const CommandStream s = Translate(Generate(Small(kind, 3)));
+    EXPECT_TRUE(s.adjustments.empty()) << WorkloadName(kind) << ": " << s.adjustments.front();
+  }
+}
+
 TEST(GeneratorTest, ShouldNeverReuseARefWithinAnAccount) {
   const Workload w = Generate(Small(WorkloadKind::kBurst, 5));
   std::set<std::pair<uint32_t, uint64_t>> placed;

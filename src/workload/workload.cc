@@ -1,10 +1,14 @@
 #include "workload/workload.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -441,9 +445,99 @@ ClientOid RefToClientOid(uint64_t ref) {
   return oid;
 }
 
+namespace {
+
+int PowersOf(int64_t value, int64_t prime) {
+  int n = 0;
+  for (; value > 0 && value % prime == 0; value /= prime) ++n;
+  return n;
+}
+
+// value * 10^digits, or nullopt if that reaches kMaxAmount.
+std::optional<int64_t> ScaledUp(int64_t value, int digits) {
+  for (int i = 0; i < digits; ++i) {
+    if (value > (kMaxAmount - 1) / 10 || value < -((kMaxAmount - 1) / 10)) return std::nullopt;
+    value *= 10;
+  }
+  return value;
+}
+
+// How many decimals each asset gains (see Translate): for every instrument, the fewest that make tick x lot x 10^k a
+// multiple of 10^(base decimals), i.e. the tick value whole; an asset quoting several instruments takes the most any
+// of them needs. An asset whose amounts would not fit, or whose decimals would pass 18, keeps its own, and the engine
+// then rejects the instrument that needed more.
+std::vector<int> ExtraDecimals(const Workload& w) {
+  std::vector<int> extra(w.assets.size(), 0);
+  for (const InstrumentDef& i : w.instruments) {
+    if (i.tick <= 0 || i.lot <= 0 || i.base >= w.assets.size() || i.quote >= w.assets.size()) continue;
+    const int twos = PowersOf(i.tick, 2) + PowersOf(i.lot, 2);
+    const int fives = PowersOf(i.tick, 5) + PowersOf(i.lot, 5);
+    const int needed = int{w.assets[i.base].decimals} - std::min(twos, fives);
+    extra[i.quote] = std::max(extra[i.quote], needed);
+  }
+  for (size_t a = 0; a < extra.size(); ++a) {
+    if (extra[a] > 0 && int{w.assets[a].decimals} + extra[a] > 18) extra[a] = 0;
+  }
+  const auto fits = [&](size_t asset, int64_t amount) { return extra[asset] == 0 || ScaledUp(amount, extra[asset]); };
+  for (const InstrumentDef& i : w.instruments) {
+    if (i.quote < extra.size() && !fits(i.quote, i.tick)) extra[i.quote] = 0;
+    if (i.base < extra.size() && !fits(i.base, i.lot)) extra[i.base] = 0;
+  }
+  for (const Record& r : w.records) {
+    if (r.kind == RecordKind::kDeposit && r.index < extra.size() && !fits(r.index, r.qty)) extra[r.index] = 0;
+  }
+  return extra;
+}
+
+// The engine numbers accounts as sequexd does, densely from 1, and sizes its account table by the highest id. A flow
+// whose account numbers are sparse (say, ten thousand 32-bit user ids) keeps their order but is renumbered 1, 2, ...;
+// account 0, the venue's fee account, stays 0. Returns an empty map when the numbers are dense already.
+std::unordered_map<uint32_t, uint32_t> DenseAccounts(const Workload& w) {
+  std::vector<uint32_t> ids;
+  for (const Record& r : w.records) {
+    if (r.kind == RecordKind::kDeposit || r.kind == RecordKind::kNew || r.kind == RecordKind::kCancel ||
+        r.kind == RecordKind::kAmend || r.kind == RecordKind::kCancelAll) {
+      ids.push_back(r.account);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (ids.empty() || uint64_t{ids.back()} <= 2 * uint64_t{ids.size()} + kDenseAccountSlack) return {};
+  std::unordered_map<uint32_t, uint32_t> dense;
+  dense.reserve(ids.size());
+  uint32_t next = 1;
+  for (uint32_t id : ids) dense[id] = id == 0 ? 0 : next++;
+  return dense;
+}
+
+}  // namespace
+
 CommandStream Translate(const Workload& workload) {
   CommandStream out;
   out.commands.reserve(workload.records.size());
+  const std::vector<int> extra = ExtraDecimals(workload);
+  for (size_t a = 0; a < extra.size(); ++a) {
+    if (extra[a] == 0) continue;
+    const AssetDef& asset = workload.assets[a];
+    out.adjustments.push_back(fmt::format(
+        "{} has {} decimals here instead of {}, and its amounts are scaled to match, so that one tick of one lot "
+        "of each instrument it quotes is a whole number of its smallest units",
+        asset.code, asset.decimals + extra[a], asset.decimals));
+  }
+  const std::unordered_map<uint32_t, uint32_t> dense = DenseAccounts(workload);
+  if (!dense.empty()) {
+    out.adjustments.push_back(
+        fmt::format("the flow's {} account numbers are sparse: they are renumbered from 1, in "
+                    "the same order",
+                    dense.size()));
+  }
+  const auto account = [&](uint32_t id) {
+    if (dense.empty()) return AccountId(id);
+    return AccountId(dense.at(id));
+  };
+  const auto scaled = [&](size_t asset, int64_t amount) {
+    return Amount(asset < extra.size() ? ScaledUp(amount, extra[asset]).value_or(amount) : amount);
+  };
   for (const Record& r : workload.records) {
     if (r.kind == RecordKind::kWarmupEnd) {
       out.warmup_commands = out.commands.size();
@@ -457,7 +551,7 @@ CommandStream Translate(const Workload& workload) {
       case RecordKind::kAsset: {
         auto& d = command.body.emplace<DefineAsset>();
         d.asset = AssetId(static_cast<uint16_t>(r.index + 1));
-        d.decimals = workload.assets[r.index].decimals;
+        d.decimals = static_cast<uint8_t>(workload.assets[r.index].decimals + extra[r.index]);
         CopyName(workload.assets[r.index].code, d.code, sizeof d.code);
         break;
       }
@@ -467,22 +561,22 @@ CommandStream Translate(const Workload& workload) {
         d.instrument = InstrumentId(static_cast<uint16_t>(r.index + 1));
         d.base = AssetId(static_cast<uint16_t>(def.base + 1));
         d.quote = AssetId(static_cast<uint16_t>(def.quote + 1));
-        d.tick_size = Amount(def.tick);
-        d.lot_size = Amount(def.lot);
+        d.tick_size = scaled(def.quote, def.tick);
+        d.lot_size = scaled(def.base, def.lot);
         d.min_qty = QtyLots(def.min_lots);
         CopyName(def.symbol, d.symbol, sizeof d.symbol);
         break;
       }
       case RecordKind::kDeposit: {
         auto& d = command.body.emplace<Deposit>();
-        d.account = AccountId(r.account);
+        d.account = account(r.account);
         d.asset = AssetId(static_cast<uint16_t>(r.index + 1));
-        d.amount = Amount(r.qty);
+        d.amount = scaled(r.index, r.qty);
         break;
       }
       case RecordKind::kNew: {
         auto& p = command.body.emplace<PlaceOrder>();
-        p.account = AccountId(r.account);
+        p.account = account(r.account);
         p.instrument = InstrumentId(static_cast<uint16_t>(r.index + 1));
         p.side = r.side;
         p.type = r.market ? OrderType::kMarket : OrderType::kLimit;
@@ -495,13 +589,13 @@ CommandStream Translate(const Workload& workload) {
       }
       case RecordKind::kCancel: {
         auto& c = command.body.emplace<CancelOrder>();
-        c.account = AccountId(r.account);
+        c.account = account(r.account);
         c.client_oid = RefToClientOid(r.ref);
         break;
       }
       case RecordKind::kAmend: {
         auto& a = command.body.emplace<AmendOrder>();
-        a.account = AccountId(r.account);
+        a.account = account(r.account);
         a.orig_client_oid = RefToClientOid(r.ref);
         a.new_price = PriceTicks(r.price);
         a.new_qty = QtyLots(r.qty);
@@ -509,7 +603,7 @@ CommandStream Translate(const Workload& workload) {
       }
       case RecordKind::kCancelAll: {
         auto& x = command.body.emplace<CancelAll>();
-        x.account = AccountId(r.account);
+        x.account = account(r.account);
         x.instrument = r.index == kAllBooks ? kAllInstruments : InstrumentId(static_cast<uint16_t>(r.index + 1));
         break;
       }

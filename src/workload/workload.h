@@ -111,11 +111,28 @@ void AppendRecordText(const Workload& workload, const Record& record, std::strin
 struct CommandStream {
   std::vector<Command> commands;
   size_t warmup_commands = 0;  // commands before the W line; 0 when there is none
+  // What Translate changed so that the engine can run the flow as written, one sentence each (none for the
+  // generated workloads).
+  std::vector<std::string> adjustments;
 };
+
+// Account numbers count as dense while the highest is at most twice their number plus this.
+inline constexpr uint64_t kDenseAccountSlack = 4096;
 
 // Assets get ids 1, 2, ... in A-line order and instruments likewise in I-line order. N's client_oid is the
 // decimal text of ref, and C / M name the order by that client_oid. Instruments get min_qty = min_lots, no
 // price band, no reference price, no minimum notional.
+//
+// Two things are set up as an operator would set up the venue a flow describes, so that every order means what it
+// says (each one is listed in `adjustments`):
+// - The engine needs one tick of one lot (tick x lot / 10^base decimals) to be a whole number of the quote asset's
+//   smallest units (docs/engine.md, "Units and arithmetic"). A flow may define BTC with 8 decimals, USD with 2, a
+//   tick of one cent and a lot of 0.00001 BTC, where one tick of one lot is a tenth of a micro-dollar. Then USD gets
+//   just enough more decimals (7 here) and every amount of it (deposits, the tick, lots where it is the base) is
+//   multiplied to match: prices in ticks and sizes in lots are unchanged. Not done where the decimals would pass 18
+//   or an amount would no longer fit; the engine then rejects the instrument.
+// - Account numbers that are sparse (beyond kDenseAccountSlack) are renumbered 1, 2, ... in ascending order, 0 (the
+//   fee account) staying 0: the engine's account table, like sequexd's account ids, is dense.
 [[nodiscard]] CommandStream Translate(const Workload& workload);
 
 // The client_oid the translation gives an order reference.

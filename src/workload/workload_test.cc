@@ -181,6 +181,109 @@ TEST(WorkloadTest, ShouldTranslateToEngineCommands) {
   EXPECT_EQ(std::get<CancelAll>(s.commands[12].body).instrument, kAllInstruments);
 }
 
+TEST(WorkloadTest, ShouldLeaveAVenueTheEngineCanRunAsWritten) {
+  const CommandStream s = Translate(ParseOk(kSample));  // tick 1 USD x lot 0.01 BTC = 100 cents: whole
+  EXPECT_TRUE(s.adjustments.empty());
+  EXPECT_EQ(std::get<DefineAsset>(s.commands[0].body).decimals, 2);
+  EXPECT_EQ(std::get<Deposit>(s.commands[3].body).account, AccountId(1));
+}
+
+// BTC with 8 decimals, USD with 2, a tick of one cent and a lot of 0.00001 BTC: one tick of one lot is 10^-7 USD,
+// so USD needs 7 decimals, and its amounts are 10^5 times larger. Prices and sizes stay as written.
+TEST(WorkloadTest, ShouldGiveAQuoteAssetTheDecimalsThatMakeOneTickOfOneLotWhole) {
+  const CommandStream s =
+      Translate(ParseOk("# sequex-workload 1\n"
+                        "A BTC 8\n"
+                        "A USD 2\n"
+                        "I BTC_USD BTC USD 1 1000 1\n"
+                        "D 1 USD 250\n"
+                        "D 1 BTC 100000000\n"
+                        "N 1 BTC_USD B L GTC - 5000000 7 1\n"));
+  EXPECT_EQ(std::get<DefineAsset>(s.commands[0].body).decimals, 8);
+  EXPECT_EQ(std::get<DefineAsset>(s.commands[1].body).decimals, 7);
+  const auto& inst = std::get<DefineInstrument>(s.commands[2].body);
+  EXPECT_EQ(inst.tick_size, Amount(100000));
+  EXPECT_EQ(inst.lot_size, Amount(1000));
+  // The tick value the engine checks: tick x lot / 10^8 = 1, the smallest whole value.
+  EXPECT_EQ(inst.tick_size.value() * inst.lot_size.value() % 100000000, 0);
+  EXPECT_EQ(std::get<Deposit>(s.commands[3].body).amount, Amount(25000000));
+  EXPECT_EQ(std::get<Deposit>(s.commands[4].body).amount, Amount(100000000));
+  const auto& order = std::get<PlaceOrder>(s.commands[5].body);
+  EXPECT_EQ(order.price, PriceTicks(5000000));
+  EXPECT_EQ(order.qty, QtyLots(7));
+  ASSERT_EQ(s.adjustments.size(), 1u);
+  EXPECT_NE(s.adjustments[0].find("USD has 7 decimals here instead of 2"), std::string::npos) << s.adjustments[0];
+}
+
+// BTC quotes ETH_BTC (tick 1 satoshi, lot 0.001 ETH: 10^-3 satoshi) and is the base of BTC_USD. Its 3 more decimals
+// scale BTC_USD's lot too, which leaves BTC_USD's tick value as it was; USD, whose instrument was fine, is untouched.
+TEST(WorkloadTest, ShouldScaleAnAssetEverywhereItAppears) {
+  const CommandStream s =
+      Translate(ParseOk("# sequex-workload 1\n"
+                        "A BTC 8\n"
+                        "A USD 2\n"
+                        "A ETH 8\n"
+                        "I BTC_USD BTC USD 100 1000000 1\n"
+                        "I ETH_BTC ETH BTC 1 100000 1\n"
+                        "D 3 BTC 5\n"
+                        "D 3 USD 5\n"));
+  EXPECT_EQ(std::get<DefineAsset>(s.commands[0].body).decimals, 11);
+  EXPECT_EQ(std::get<DefineAsset>(s.commands[1].body).decimals, 2);
+  EXPECT_EQ(std::get<DefineAsset>(s.commands[2].body).decimals, 8);
+  const auto& btc_usd = std::get<DefineInstrument>(s.commands[3].body);
+  EXPECT_EQ(btc_usd.tick_size, Amount(100));
+  EXPECT_EQ(btc_usd.lot_size, Amount(1000000000));  // still 0.01 BTC, in units of 10^-11
+  const auto& eth_btc = std::get<DefineInstrument>(s.commands[4].body);
+  EXPECT_EQ(eth_btc.tick_size, Amount(1000));
+  EXPECT_EQ(eth_btc.lot_size, Amount(100000));
+  EXPECT_EQ(std::get<Deposit>(s.commands[5].body).amount, Amount(5000));
+  EXPECT_EQ(std::get<Deposit>(s.commands[6].body).amount, Amount(5));
+  EXPECT_EQ(s.adjustments.size(), 1u);
+}
+
+// 18 decimals cannot grow, and an amount that would pass the engine's limit cannot be scaled: the flow is translated
+// as written, and the engine rejects the instrument (the benchmark says so).
+TEST(WorkloadTest, ShouldNotScaleWhatCannotBeScaled) {
+  const CommandStream wide = Translate(ParseOk("# sequex-workload 1\nA ETH 18\nA USD 2\nI ETH_USD ETH USD 1 1 1\n"));
+  EXPECT_EQ(std::get<DefineAsset>(wide.commands[1].body).decimals, 2);
+  EXPECT_EQ(std::get<DefineInstrument>(wide.commands[2].body).tick_size, Amount(1));
+  EXPECT_TRUE(wide.adjustments.empty());
+  const CommandStream rich =
+      Translate(ParseOk("# sequex-workload 1\nA BTC 8\nA USD 2\nI BTC_USD BTC USD 1 1000 1\n"
+                        "D 1 USD 4000000000000000000\n"));
+  EXPECT_EQ(std::get<DefineAsset>(rich.commands[1].body).decimals, 2);
+  EXPECT_EQ(std::get<Deposit>(rich.commands[3].body).amount, Amount(4000000000000000000));
+  EXPECT_TRUE(rich.adjustments.empty());
+}
+
+TEST(WorkloadTest, ShouldRenumberSparseAccountsInOrderKeepingTheFeeAccount) {
+  const CommandStream s =
+      Translate(ParseOk("# sequex-workload 1\n"
+                        "A USD 2\n"
+                        "A BTC 8\n"
+                        "I BTC_USD BTC USD 100 1000000 1\n"
+                        "D 4000000000 USD 1\n"
+                        "D 7 USD 1\n"
+                        "D 0 USD 1\n"
+                        "N 4000000000 BTC_USD B L GTC - 30000 5 1\n"
+                        "C 7 1\n"
+                        "M 4000000000 1 30001 -\n"
+                        "X 7 *\n"));
+  EXPECT_EQ(std::get<Deposit>(s.commands[3].body).account, AccountId(2));
+  EXPECT_EQ(std::get<Deposit>(s.commands[4].body).account, AccountId(1));
+  EXPECT_EQ(std::get<Deposit>(s.commands[5].body).account, AccountId(0));
+  EXPECT_EQ(std::get<PlaceOrder>(s.commands[6].body).account, AccountId(2));
+  EXPECT_EQ(std::get<CancelOrder>(s.commands[7].body).account, AccountId(1));
+  EXPECT_EQ(std::get<AmendOrder>(s.commands[8].body).account, AccountId(2));
+  EXPECT_EQ(std::get<CancelAll>(s.commands[9].body).account, AccountId(1));
+  ASSERT_EQ(s.adjustments.size(), 1u);
+  EXPECT_NE(s.adjustments[0].find("renumbered"), std::string::npos);
+  // Numbers no higher than twice their count plus kDenseAccountSlack are kept as they are.
+  const CommandStream dense = Translate(ParseOk("# sequex-workload 1\nA USD 2\nD 4100 USD 1\nD 2 USD 1\n"));
+  EXPECT_EQ(std::get<Deposit>(dense.commands[1].body).account, AccountId(4100));
+  EXPECT_TRUE(dense.adjustments.empty());
+}
+
 TEST(WorkloadTest, ShouldGiveClientOidsTheDecimalRef) {
   EXPECT_EQ(RefToClientOid(0).view(), "0");
   EXPECT_EQ(RefToClientOid(18446744073709551615ull).view(), "18446744073709551615");
