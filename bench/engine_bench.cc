@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <span>
 #include <string_view>
@@ -88,6 +89,9 @@ EngineConfig ConfigFor(const workload::CommandStream& stream) {
   config.expected_accounts = std::max<uint32_t>(config.expected_accounts, max_account + 1);
   config.expected_account_books =
       std::max<uint32_t>(config.expected_account_books, static_cast<uint32_t>(account_books.size()));
+  // The workload format sets no limit on one account's open orders. sequexd's venue does (10,000, after the
+  // reference API), but a flow's market maker may rest more, and the flow is run as written, not trimmed to it.
+  config.max_open_orders_per_account = std::numeric_limits<uint32_t>::max();
   return config;
 }
 
