@@ -1,10 +1,15 @@
 #include "workload/workload.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <string>
 #include <variant>
+#include <vector>
+
+#include "workload/rng.h"
 
 namespace sequex::workload {
 namespace {
@@ -254,6 +259,83 @@ TEST(WorkloadTest, ShouldNotScaleWhatCannotBeScaled) {
   EXPECT_EQ(std::get<DefineAsset>(rich.commands[1].body).decimals, 2);
   EXPECT_EQ(std::get<Deposit>(rich.commands[3].body).amount, Amount(4000000000000000000));
   EXPECT_TRUE(rich.adjustments.empty());
+}
+
+// Random venues (decimals 0..20, ticks and lots from 1 to 10^15, deposits up to the engine's limit and beyond, of
+// either sign): whatever Translate scales, it scales exactly, never past 18 decimals or the amount limit, and every
+// instrument it scaled a quote for, or that was whole already, has a whole tick value afterwards.
+TEST(WorkloadTest, ShouldScaleRandomVenuesExactlyOrNotAtAll) {
+  Rng rng(20261205);
+  const auto tick_value_whole = [](__int128 tick, __int128 lot, int base_decimals) {
+    __int128 unit = 1;
+    for (int i = 0; i < base_decimals; ++i) unit *= 10;
+    return tick * lot % unit == 0;
+  };
+  const auto power = [](int digits) {
+    int64_t p = 1;
+    for (int i = 0; i < digits; ++i) p *= 10;
+    return p;
+  };
+  const std::array<int64_t, 6> mantissas = {1, 2, 3, 5, 7, 25};
+  size_t scaled_venues = 0;
+  for (int venue = 0; venue < 2000; ++venue) {
+    Workload w;
+    const auto assets = static_cast<uint16_t>(rng.Between(2, 6));
+    for (uint16_t a = 0; a < assets; ++a) {
+      w.AddAsset(fmt::format("A{}", a), static_cast<uint8_t>(rng.Between(0, 20)));
+    }
+    const auto instruments = rng.Between(1, 6);
+    for (int64_t i = 0; i < instruments; ++i) {
+      InstrumentDef def;
+      def.symbol = fmt::format("I{}", i);
+      def.base = static_cast<uint16_t>(rng.Below(assets));
+      def.quote = static_cast<uint16_t>((def.base + 1 + rng.Below(assets - 1u)) % assets);
+      def.tick = mantissas[rng.Below(mantissas.size())] * power(static_cast<int>(rng.Between(0, 15)));
+      def.lot = mantissas[rng.Below(mantissas.size())] * power(static_cast<int>(rng.Between(0, 15)));
+      def.min_lots = 1;
+      w.AddInstrument(def);
+    }
+    for (int d = 0; d < 8; ++d) {
+      Record r;
+      r.kind = RecordKind::kDeposit;
+      r.account = static_cast<uint32_t>(rng.Between(1, 3));
+      r.index = static_cast<uint16_t>(rng.Below(assets));
+      r.qty = rng.Chance(100'000) ? -rng.Between(1, kMaxAmount)
+                                  : rng.Between(0, kMaxAmount / power(static_cast<int>(rng.Between(0, 12))));
+      w.records.push_back(r);
+    }
+    const CommandStream s = Translate(w);
+    std::vector<int> extra(assets, 0);
+    size_t next = 0;
+    for (const Command& c : s.commands) {
+      if (const auto* a = std::get_if<DefineAsset>(&c.body)) {
+        const int from = w.assets[a->asset.value() - 1].decimals;
+        extra[a->asset.value() - 1] = a->decimals - from;
+        ASSERT_GE(a->decimals, from);
+        if (a->decimals > from) {
+          ASSERT_LE(a->decimals, 18);
+        }
+      } else if (const auto* i = std::get_if<DefineInstrument>(&c.body)) {
+        const InstrumentDef& def = w.instruments[i->instrument.value() - 1];
+        ASSERT_EQ(i->tick_size.value(), def.tick * power(extra[def.quote]));
+        ASSERT_EQ(i->lot_size.value(), def.lot * power(extra[def.base]));
+        const int base_decimals = w.assets[def.base].decimals + extra[def.base];
+        if (extra[def.quote] > 0 || tick_value_whole(def.tick, def.lot, w.assets[def.base].decimals)) {
+          EXPECT_TRUE(tick_value_whole(i->tick_size.value(), i->lot_size.value(), base_decimals)) << def.symbol;
+        }
+      } else if (const auto* d = std::get_if<Deposit>(&c.body)) {
+        while (w.records[next].kind != RecordKind::kDeposit) ++next;
+        const Record& r = w.records[next++];
+        const __int128 expected = static_cast<__int128>(r.qty) * power(extra[r.index]);
+        ASSERT_EQ(d->amount.value(), expected);
+        if (extra[r.index] > 0) {
+          ASSERT_LT(expected < 0 ? -expected : expected, kMaxAmount);
+        }
+      }
+    }
+    scaled_venues += s.adjustments.empty() ? 0u : 1u;
+  }
+  EXPECT_GT(scaled_venues, 200u);  // the random venues do exercise the scaling
 }
 
 TEST(WorkloadTest, ShouldRenumberSparseAccountsInOrderKeepingTheFeeAccount) {
