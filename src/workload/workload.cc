@@ -489,9 +489,10 @@ std::vector<int> ExtraDecimals(const Workload& w) {
   return extra;
 }
 
-// The engine numbers accounts as sequexd does, densely from 1, and sizes its account table by the highest id. A flow
-// whose account numbers are sparse (say, ten thousand 32-bit user ids) keeps their order but is renumbered 1, 2, ...;
-// account 0, the venue's fee account, stays 0. Returns an empty map when the numbers are dense already.
+// sequexd numbers accounts densely from 1; the engine's account table holds them in chunks of 4,096 ids, and the
+// benchmark presizes it up to the highest id. A flow whose account numbers are sparse (say, ten thousand 32-bit user
+// ids) keeps their order but is renumbered 1, 2, ...; account 0, the venue's fee account, stays 0. Returns an empty
+// map when the numbers are dense already.
 std::unordered_map<uint32_t, uint32_t> DenseAccounts(const Workload& w) {
   std::vector<uint32_t> ids;
   for (const Record& r : w.records) {
