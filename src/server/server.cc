@@ -60,7 +60,13 @@ bool RateToPpm(const std::string& text, int32_t* out) {
 
 }  // namespace
 
-Server::Server(ServerConfig config, bool demo) : config_(std::move(config)), demo_(demo) {}
+// With one I/O thread, Asio is told so: a handler posted from that thread then goes on a queue of the thread's
+// own, with no lock and no wake-up of the reactor.
+Server::Server(ServerConfig config, bool demo)
+    : config_(std::move(config)),
+      demo_(demo),
+      io_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT),
+      delivery_(std::make_unique<Delivery>(io_)) {}
 
 Server::~Server() { Stop(); }
 
@@ -426,6 +432,8 @@ bool Server::Start(std::string* error) {
   const std::string token = RandomToken(64);
   admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
   edge_.gateway = gateway_.get();
+  edge_.delivery = delivery_.get();
+  edge_.single_io_thread = config_.io_threads == 1;
   edge_.admin = [this](const std::string& op, const std::string& body, const std::string& bearer,
                        const std::shared_ptr<Outbox>& out) { admin_->Handle(op, body, bearer, out); };
   const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);
@@ -485,6 +493,7 @@ void Server::Stop() {
   io_threads_.clear();
   sequencer_->Stop();
   publisher_->Stop();
+  delivery_->Clear();
   if (snapshots_) (void)snapshots_->Wait();
   if (sequencer_->failed()) Log("journal failed: " + sequencer_->error().ToString());
 }

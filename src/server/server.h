@@ -20,6 +20,7 @@
 #include "server/admin.h"
 #include "server/catalog.h"
 #include "server/config.h"
+#include "server/delivery.h"
 #include "server/demo_market_maker.h"
 #include "server/gateway.h"
 #include "server/publisher.h"
@@ -66,6 +67,7 @@ class Server {
   std::unique_ptr<DemoMarketMaker> demo_mm_;
   EdgeContext edge_;
   boost::asio::io_context io_;
+  std::unique_ptr<Delivery> delivery_;  // after io_: dropped first, while the sessions' sockets can still close
   std::vector<std::thread> io_threads_;
   std::string http_endpoint_, admin_endpoint_;
   SeqNo recovered_seq_ = 0;

@@ -26,7 +26,7 @@ constexpr std::string_view kPrivatePrefix = "/exchange/v1/private/";
 constexpr std::string_view kAdminPrefix = "/admin/v1/";
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 
-class WsSession final : public Outbox, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public Outbox, public Delivery::Target, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket&& socket, EdgeContext* context, bool user)
       : ws_(std::move(socket)), timer_(ws_.get_executor()), context_(context), user_(user) {
@@ -46,9 +46,13 @@ class WsSession final : public Outbox, public std::enable_shared_from_this<WsSes
     });
   }
 
-  void Send(Message message, unsigned /*http_status*/ = 200) override {
-    asio::post(ws_.get_executor(),
-               [self = shared_from_this(), m = std::move(message)]() mutable { self->Enqueue(std::move(m)); });
+  void Send(Message message, unsigned http_status = 200) override {
+    context_->delivery->Push(shared_from_this(), std::move(message), http_status);
+  }
+
+  void Deliver(Message message, unsigned /*http_status*/) override {
+    asio::dispatch(ws_.get_executor(),
+                   [self = shared_from_this(), m = std::move(message)]() mutable { self->Enqueue(std::move(m)); });
   }
 
  private:
@@ -245,7 +249,7 @@ class WsSession final : public Outbox, public std::enable_shared_from_this<WsSes
   std::set<std::string> channels_;
 };
 
-class HttpSession final : public Outbox, public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public Outbox, public Delivery::Target, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, EdgeContext* context, bool admin)
       : stream_(std::move(socket)), context_(context), admin_(admin) {
@@ -264,8 +268,13 @@ class HttpSession final : public Outbox, public std::enable_shared_from_this<Htt
   }
 
   void Send(Message message, unsigned http_status = 200) override {
-    asio::post(stream_.get_executor(),
-               [self = shared_from_this(), m = std::move(message), http_status]() { self->Write(*m, http_status); });
+    context_->delivery->Push(shared_from_this(), std::move(message), http_status);
+  }
+
+  void Deliver(Message message, unsigned http_status) override {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), m = std::move(message), http_status]() {
+      self->Write(*m, http_status);
+    });
   }
 
  private:
@@ -364,7 +373,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
   tcp::endpoint local() const { return acceptor_.local_endpoint(); }
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+    // One I/O thread runs every handler in turn, so a session needs no strand of its own there: its handlers
+    // then run as their operations complete, not after a second trip through the scheduler.
+    const asio::any_io_executor executor =
+        context_->single_io_thread ? asio::any_io_executor(io_.get_executor()) : asio::make_strand(io_);
+    acceptor_.async_accept(executor, [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
         std::make_shared<HttpSession>(std::move(s), self->context_, self->admin_)->Run();

@@ -2,7 +2,8 @@
 // (REST, and the WebSocket upgrade), a WebSocket session per socket (market or user). Sessions only move bytes
 // and keep per-connection state (authentication, heartbeat, outbound queue); the API's meaning is the Gateway's.
 //
-// Each session runs on its own strand; everything it owns is touched only there. Output is queued and written
+// Each session runs on its own strand (or, with one I/O thread, on the I/O context itself); everything it owns is
+// touched only there. Output is queued and written
 // one message at a time; a session whose queue passes max_outbound_bytes is closed at once (a slow reader cannot
 // grow the server's memory or hold up anyone else). One reply larger than the limit may wait beyond it (a long
 // list of open orders); WsSession::Enqueue says why.
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "server/delivery.h"
 #include "server/gateway.h"
 #include "server/outbox.h"
 
@@ -35,6 +37,8 @@ struct EdgeContext {
   Gateway* gateway = nullptr;
   AdminHandler admin;
   SessionCounters counters;
+  Delivery* delivery = nullptr;   // how other threads' messages reach the sessions
+  bool single_io_thread = false;  // io_threads == 1: sessions run on the I/O context itself, without strands
 };
 
 // Binds `endpoint` and accepts forever on `io`. Returns the bound endpoint (port 0 -> the chosen port), or

@@ -538,6 +538,64 @@ describe('many connections', () => {
   });
 });
 
+describe('several I/O threads', () => {
+  // With io_threads above 1 every session runs on a strand of its own, and the acknowledgements and pushes reach
+  // it from the publisher through Delivery on whichever I/O thread drains it (docs/server.md). One socket's
+  // replies and pushes must still come once each, in the order of its requests.
+  let venue;
+  before(async () => {
+    venue = await Server.start({ config: tomlSection('server', { io_threads: 4 }) + tomlSection('rate_limits', {
+      order_per_100ms: 1_000_000, other_private_per_100ms: 1_000_000, ws_user_per_second: 1_000_000 }) });
+  });
+  after(async () => { await venue?.dispose(); });
+
+  it('20 sockets placing 100 orders each at once: every reply and push once, in request order', { timeout: 120_000 }, async () => {
+    const SOCKETS = 20;
+    const ORDERS = 100;
+    const accounts = await Promise.all(Array.from({ length: SOCKETS }, () => venue.createAccount(FUNDED)));
+    const sockets = await Promise.all(accounts.map(async (a) => {
+      const s = await RawSocket.open(venue.wsUser);
+      await s.auth(a);
+      const sub = await s.request({ method: 'subscribe', params: { channels: ['user.order.BTC_USD'] }, nonce: Date.now() });
+      assert.equal(sub.code, 0, JSON.stringify(sub));
+      await s.next((m) => m.result?.subscription === 'user.order.BTC_USD', { what: 'the user.order snapshot' });
+      return s;
+    }));
+    try {
+      const sent = sockets.map((s, k) => Array.from({ length: ORDERS }, (_, i) => {
+        const id = nextId();
+        s.send({ id, method: 'private/create-order', nonce: Date.now(), params: {
+          instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: (20000 + i).toFixed(2), quantity: '0.001',
+          client_oid: `io-${k}-${i}` } });
+        return id;
+      }));
+      await Promise.all(sockets.map((s, k) => eventually(() => {
+        const pushed = s.messages.filter((m) => m.result?.subscription === 'user.order.BTC_USD')
+          .flatMap((m) => m.result.data).filter((o) => o.client_oid?.startsWith(`io-${k}-`));
+        return s.messages.filter((m) => m.method === 'private/create-order').length >= ORDERS && pushed.length >= ORDERS;
+      }, { timeoutMs: 60_000, what: `socket ${k}: ${ORDERS} replies and ${ORDERS} pushes` })));
+      await sleep(200);  // anything sent twice would have arrived by now
+      for (let k = 0; k < SOCKETS; k++) {
+        const replies = sockets[k].messages.filter((m) => m.method === 'private/create-order');
+        assert.deepEqual(replies.map((m) => m.id), sent[k], `socket ${k}: one reply per request, in request order`);
+        for (const r of replies) assert.equal(r.code, 0, JSON.stringify(r));
+        const pushed = sockets[k].messages.filter((m) => m.result?.subscription === 'user.order.BTC_USD')
+          .flatMap((m) => m.result.data).filter((o) => o.client_oid?.startsWith(`io-${k}-`));
+        assert.deepEqual(pushed.map((o) => o.client_oid), sent[k].map((_, i) => `io-${k}-${i}`),
+          `socket ${k}: one push per order, in request order`);
+      }
+      const open = await Promise.all(accounts.map(async (a) => {
+        const r = await privateCall(venue, a, 'private/get-open-orders', { instrument_name: 'BTC_USD' });
+        assert.equal(r.json?.code, 0, r.text);
+        return r.json.result.data.length;
+      }));
+      assert.deepEqual(open, accounts.map(() => ORDERS));
+    } finally {
+      await Promise.all(sockets.map((s) => s.terminate()));
+    }
+  });
+});
+
 describe('abrupt disconnects', () => {
   it('sockets destroyed mid-request lose no acknowledged order and leave holds consistent', T, async () => {
     const acked = await Promise.all([1, 2, 3, 4].map(() => server.createAccount(FUNDED)));
