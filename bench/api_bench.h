@@ -18,6 +18,7 @@ struct ApiBenchOptions {
   double duration_s = 10;              // measured seconds, after the warm-up
   double warmup_s = 2;                 // seconds sent but not recorded
   double timeout_s = 5;                // after the last send, how long to wait for answers before counting timeouts
+  double pacing_us = 100;              // ws: the pacer wakes at most once per this many microseconds (0: per request)
   std::string instrument = "BTC_USD";
   std::string price = "60000";  // ws/rest: the price the crossing orders trade around
   uint32_t subscribers = 1000;  // fanout: market sockets subscribed to book.{instrument}.10

@@ -182,6 +182,12 @@ static int Main(int argc, char** argv) {
   api_cmd->add_option("--warmup", api.warmup_s, "seconds sent before measuring")->capture_default_str();
   api_cmd->add_option("--timeout", api.timeout_s, "seconds to wait for answers after the last send")
       ->capture_default_str();
+  api_cmd
+      ->add_option("--pacing-us", api.pacing_us,
+                   "ws: the sender wakes at most once per this many microseconds and sends all that is due (0: a "
+                   "wake per request)")
+      ->check(CLI::Range(0.0, 1'000'000.0))
+      ->capture_default_str();
   api_cmd->add_option("--instrument", api.instrument)->capture_default_str();
   api_cmd->add_option("--price", api.price, "ws/rest: the price orders trade around")->capture_default_str();
   api_cmd->add_option("--subscribers", api.subscribers, "fanout: market sockets")->capture_default_str();
