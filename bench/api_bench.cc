@@ -347,9 +347,8 @@ int RunRest(const ApiBenchOptions& o) {
   }
 
   const std::string extra = fmt::format(
-      R"(,"connections":{},"accounts":{},"cancels":{},"errors":{},"timeouts":{},"disconnects":{},"bad_messages":{},"duration_s":{:.3f},"pacing_us":{})",
-      conns, accounts, cancels, api_client::ErrorsJson(errors), timeouts, disconnects, bad_messages, seconds,
-      o.pacing_us);
+      R"(,"connections":{},"accounts":{},"cancels":{},"errors":{},"timeouts":{},"disconnects":{},"bad_messages":{},"duration_s":{:.3f})",
+      conns, accounts, cancels, api_client::ErrorsJson(errors), timeouts, disconnects, bad_messages, seconds);
   api_client::PrintResult("api-rest", fmt::format("order-mix:{}", o.instrument), measured,
                           seconds > 0 ? static_cast<double>(measured) / seconds : 0, hist, 0, extra);
   return timeouts > 0 || disconnects > 0 ? 3 : 0;

@@ -3,10 +3,10 @@
 // and keep per-connection state (authentication, heartbeat, outbound queue); the API's meaning is the Gateway's.
 //
 // Each session runs on its own strand (or, with one I/O thread, on the I/O context itself); everything it owns is
-// touched only there. Output is queued and written
-// one message at a time; a session whose queue passes max_outbound_bytes is closed at once (a slow reader cannot
-// grow the server's memory or hold up anyone else). One reply larger than the limit may wait beyond it (a long
-// list of open orders); WsSession::Enqueue says why.
+// touched only there. Output is queued and written one message at a time; a session whose queue passes
+// max_outbound_bytes is closed at once (a slow reader cannot grow the server's memory or hold up anyone else). One
+// reply larger than the limit may wait beyond it (a long list of open orders); WsSession::Enqueue says why. Other
+// threads' messages reach a session through Delivery (delivery.h).
 #pragma once
 
 #include <atomic>
