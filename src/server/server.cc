@@ -433,7 +433,6 @@ bool Server::Start(std::string* error) {
   admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
   edge_.gateway = gateway_.get();
   edge_.delivery = delivery_.get();
-  edge_.single_io_thread = config_.io_threads == 1;
   edge_.admin = [this](const std::string& op, const std::string& body, const std::string& bearer,
                        const std::shared_ptr<Outbox>& out) { admin_->Handle(op, body, bearer, out); };
   const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);

@@ -375,8 +375,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void Accept() {
     // One I/O thread runs every handler in turn, so a session needs no strand of its own there: its handlers
     // then run as their operations complete, not after a second trip through the scheduler.
-    const asio::any_io_executor executor =
-        context_->single_io_thread ? asio::any_io_executor(io_.get_executor()) : asio::make_strand(io_);
+    const asio::any_io_executor executor = context_->gateway->config().io_threads == 1
+                                               ? asio::any_io_executor(io_.get_executor())
+                                               : asio::make_strand(io_);
     acceptor_.async_accept(executor, [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);

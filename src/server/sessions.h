@@ -37,8 +37,7 @@ struct EdgeContext {
   Gateway* gateway = nullptr;
   AdminHandler admin;
   SessionCounters counters;
-  Delivery* delivery = nullptr;   // how other threads' messages reach the sessions
-  bool single_io_thread = false;  // io_threads == 1: sessions run on the I/O context itself, without strands
+  Delivery* delivery = nullptr;  // how other threads' messages reach the sessions
 };
 
 // Binds `endpoint` and accepts forever on `io`. Returns the bound endpoint (port 0 -> the chosen port), or
