@@ -18,6 +18,7 @@
 #include "bench_util.h"
 #include "common/latency_histogram.h"
 #include "engine/engine.h"
+#include "straightforward_engine.h"
 
 namespace sequex::bench {
 namespace {
@@ -141,6 +142,125 @@ LatencyPassResult LatencyPass(const workload::CommandStream& s, const EngineConf
     if (by_command) result.by_kind[kinds[i]].Record(t1 - t0);
   }
   return result;
+}
+
+// The baseline's two passes, made as the engine's are: the setup and warm-up untimed, then the measured commands,
+// back to back (throughput) and one by one between two clock reads (latency, skipped when `clock` is null).
+RunResult BaselinePasses(const workload::CommandStream& s, const CycleClock* clock) {
+  const std::span<const Command> all(s.commands);
+  const std::span<const Command> measured = all.subspan(s.warmup_commands);
+  RunResult r;
+  {
+    StraightforwardEngine engine;
+    for (const Command& c : all.first(s.warmup_commands)) engine.Apply(c);
+    size_t events = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const Command& c : measured) events += engine.Apply(c).size();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (events > 0 && seconds > 0) r.ops_per_sec = static_cast<double>(measured.size()) / seconds;
+  }
+  if (clock != nullptr) {
+    StraightforwardEngine engine;
+    for (const Command& c : all.first(s.warmup_commands)) engine.Apply(c);
+    LatencyHistogram h;
+    for (const Command& c : measured) {
+      const uint64_t t0 = clock->Start();
+      engine.Apply(c);
+      h.Record(clock->Stop() - t0);
+    }
+    const RunResult p = PercentilesOf(h, *clock);
+    r.p50_ns = p.p50_ns, r.p99_ns = p.p99_ns, r.p999_ns = p.p999_ns, r.max_ns = p.max_ns;
+  }
+  return r;
+}
+
+// Runs the whole flow through both engines and compares, command by command, the trades (maker and taker order
+// ids, price, quantity) and the reject reasons; then the open orders and every balance of every account that
+// deposited, in every asset. Says on stderr whether they agree, and where they first differ if not.
+bool BaselineAgrees(const PreparedWorkload& w, const EngineConfig& config) {
+  Engine engine(config);
+  StraightforwardEngine baseline;
+  using Fact = std::array<int64_t, 4>;  // a trade (maker, taker, price, qty) or a reject {-1, reason, 0, 0}
+  const auto facts = [](std::span<const Event> events) {
+    std::vector<Fact> out;
+    for (const Event& e : events) {
+      if (const auto* t = std::get_if<TradeEvent>(&e)) {
+        out.push_back({static_cast<int64_t>(t->maker_order.value()), static_cast<int64_t>(t->taker_order.value()),
+                       t->price.value(), t->qty.value()});
+      } else if (const auto* r = std::get_if<RejectedEvent>(&e)) {
+        out.push_back({-1, static_cast<int64_t>(r->reason), 0, 0});
+      }
+    }
+    return out;
+  };
+  std::vector<AccountId> accounts{AccountId{0}};
+  std::vector<AssetId> assets;
+  uint64_t trades = 0, rejects = 0;
+  for (size_t i = 0; i < w.stream.commands.size(); ++i) {
+    const Command& c = w.stream.commands[i];
+    if (const auto* d = std::get_if<Deposit>(&c.body)) accounts.push_back(d->account);
+    if (const auto* a = std::get_if<DefineAsset>(&c.body)) assets.push_back(a->asset);
+    const std::vector<Fact> expected = facts(engine.Apply(c));
+    const std::vector<Fact> got = facts(baseline.Apply(c));
+    if (expected != got) {
+      const auto first_difference = std::mismatch(expected.begin(), expected.end(), got.begin(), got.end());
+      const auto describe = [](std::vector<Fact>::const_iterator f, std::vector<Fact>::const_iterator end) {
+        if (f == end) return std::string("nothing more");
+        if ((*f)[0] < 0) return fmt::format("reject {}", (*f)[1]);
+        return fmt::format("trade maker {} taker {} {} lots at {}", (*f)[0], (*f)[1], (*f)[3], (*f)[2]);
+      };
+      std::fprintf(stderr,
+                   "baseline: disagrees with the engine at command %zu (%s): the engine: %s; the baseline: %s\n", i + 1,
+                   std::string(kCommandKindNames[static_cast<size_t>(KindOf(c))]).c_str(),
+                   describe(first_difference.first, expected.end()).c_str(),
+                   describe(first_difference.second, got.end()).c_str());
+      return false;
+    }
+    for (const Fact& f : expected) ++(f[0] < 0 ? rejects : trades);
+  }
+  if (engine.OpenOrderCount() != baseline.OpenOrderCount()) {
+    std::fprintf(stderr, "baseline: disagrees with the engine on the open orders at the end: %zu, baseline %zu\n",
+                 engine.OpenOrderCount(), baseline.OpenOrderCount());
+    return false;
+  }
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+  for (const AccountId account : accounts) {
+    for (const AssetId asset : assets) {
+      const BalanceView b = engine.Balance(account, asset);
+      const auto other = baseline.Balance(account, asset).value_or(std::pair<int64_t, int64_t>{0, 0});
+      if (b.available.value() != other.first || b.held.value() != other.second) {
+        std::fprintf(stderr, "baseline: disagrees with the engine on account %u's balance of asset %u at the end\n",
+                     account.value(), unsigned{asset.value()});
+        return false;
+      }
+    }
+  }
+  std::fprintf(stderr,
+               "baseline: agrees with the engine on all %zu commands (%s trades, %s rejects), the %zu open orders "
+               "and %zu balances\n",
+               w.stream.commands.size(), Grouped(trades).c_str(), Grouped(rejects).c_str(), engine.OpenOrderCount(),
+               accounts.size() * assets.size());
+  return true;
+}
+
+// The engine's throughput over the baseline's, in one run.
+double RatioOf(double engine_ops_per_sec, const RunResult& baseline) {
+  return baseline.ops_per_sec > 0 ? engine_ops_per_sec / baseline.ops_per_sec : 0.0;
+}
+
+// The baseline's result line: the README's fields, then which engine, the engine's throughput in the same run and
+// the ratio of the two.
+std::string BaselineLine(const PreparedWorkload& w, const RunResult& r, double engine_ops_per_sec, double ratio,
+                         bool timed, const std::string& run) {
+  const size_t measured = w.stream.commands.size() - w.stream.warmup_commands;
+  const auto field = [&](uint64_t ns) { return timed ? std::to_string(ns) : std::string("null"); };
+  return fmt::format(
+      "{{\"bench\":\"engine-baseline\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.0f},\"p50_ns\":{},"
+      "\"p99_ns\":{},\"p999_ns\":{},\"max_ns\":{},\"rate\":null,\"git\":{},\"cpu\":{},"
+      "\"engine\":\"straightforward\",\"sequex_ops_per_sec\":{:.0f},\"ratio\":{:.2f},\"run\":{}}}",
+      JsonString(w.name), measured, r.ops_per_sec, field(r.p50_ns), field(r.p99_ns), field(r.p999_ns), field(r.max_ns),
+      JsonString(GitCommit()), JsonString(CpuModel()), engine_ops_per_sec, ratio, run);
 }
 
 std::string ResultLine(const PreparedWorkload& w, const RunResult& r, const CycleClock& clock, double overhead_ns,
@@ -371,14 +491,36 @@ void WarnAboutRejectedSetup(const PreparedWorkload& w, const EngineConfig& confi
 int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options) {
   const EngineConfig config = ConfigFor(w.stream);
   WarnAboutRejectedSetup(w, config);
+  if (options.baseline && !BaselineAgrees(w, config)) return 1;
+  std::vector<RunResult> baselines;
+  std::vector<double> ratios;
+  // One baseline run after each of the engine's, so both meet the machine in the same state.
+  const auto run_baseline = [&](double engine_ops_per_sec, const CycleClock* clock, const std::string& run) {
+    if (!options.baseline) return;
+    baselines.push_back(BaselinePasses(w.stream, clock));
+    ratios.push_back(RatioOf(engine_ops_per_sec, baselines.back()));
+    fmt::print("{}\n", BaselineLine(w, baselines.back(), engine_ops_per_sec, ratios.back(), clock != nullptr, run));
+  };
+  const auto median_baseline = [&](double engine_ops_per_sec, bool timed) {
+    if (baselines.size() < 2) return;
+    RunResult m;
+    m.ops_per_sec = MedianOf(baselines, &RunResult::ops_per_sec);
+    m.p50_ns = MedianOf(baselines, &RunResult::p50_ns);
+    m.p99_ns = MedianOf(baselines, &RunResult::p99_ns);
+    m.p999_ns = MedianOf(baselines, &RunResult::p999_ns);
+    m.max_ns = MedianOf(baselines, &RunResult::max_ns);
+    fmt::print("{}\n", BaselineLine(w, m, engine_ops_per_sec, Median(ratios), timed, "\"median\""));
+  };
   if (options.throughput_only) {
     std::vector<double> rates;
     for (int run = 1; run <= options.runs; ++run) {
       rates.push_back(ThroughputPass(w.stream, config));
       fmt::print("{}\n", ThroughputLine(w, rates.back(), std::to_string(run)));
+      run_baseline(rates.back(), nullptr, std::to_string(run));
       std::fflush(stdout);
     }
     if (rates.size() > 1) fmt::print("{}\n", ThroughputLine(w, Median(rates), "\"median\""));
+    if (rates.size() > 1) median_baseline(Median(rates), false);
     if (options.state_hashes > 0 || options.snapshots > 0) {
       FinalStatePass(w, config, options.state_hashes, options.snapshots);
     }
@@ -405,6 +547,7 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     r.ops_per_sec = ops_per_sec;
     results.push_back(r);
     fmt::print("{}\n", ResultLine(w, r, clock, overhead_ns, std::to_string(run)));
+    run_baseline(ops_per_sec, &clock, std::to_string(run));
     for (size_t k = 0; k < pass.by_kind.size(); ++k) {
       kind_counts[k] = pass.by_kind[k].Count();
       if (kind_counts[k] == 0) continue;
@@ -415,14 +558,16 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
   }
   if (results.size() > 1) {
     fmt::print("{}\n", ResultLine(w, median(results), clock, overhead_ns, "\"median\""));
+    median_baseline(median(results).ops_per_sec, true);
     for (size_t k = 0; k < kCommandKinds; ++k) {
       if (!kind_results[k].empty()) {
         fmt::print("{}\n", KindLine(w, k, kind_counts[k], median(kind_results[k]), "\"median\""));
       }
     }
   }
-  if (options.state_hashes > 0 || options.snapshots > 0)
+  if (options.state_hashes > 0 || options.snapshots > 0) {
     FinalStatePass(w, config, options.state_hashes, options.snapshots);
+  }
   if (options.summary && !Summarize(w, config)) return 1;
   return 0;
 }

@@ -40,6 +40,11 @@ struct EngineBenchOptions {
   // Then Engine::SaveSnapshot this many times into one reused buffer (what sequexd's sequencer does after the
   // batch that crosses each snapshot_interval): one "bench":"engine-snapshot" line. 0 = none.
   int snapshots = 0;
+  // The same commands on StraightforwardEngine (straightforward_engine.h), the std::map-and-std::list engine a
+  // first version would be: first a check that it and the engine agree (every trade, every reject, the open orders
+  // and every balance; exit code 1 and no figures if not), then after each run's line a "bench":"engine-baseline"
+  // line with its own passes and "ratio", the engine's ops_per_sec over its own in that run.
+  bool baseline = false;
 };
 
 // Prints to stdout; returns the process exit code (1 if --summary finds the audit failing or the engine

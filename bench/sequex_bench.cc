@@ -129,6 +129,9 @@ static int Main(int argc, char** argv) {
       ->check(CLI::Range(0, 10000));
   engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
                        "only the throughput pass, with no cycle clock (runs under valgrind)");
+  engine_cmd->add_flag("--baseline", engine_options.baseline,
+                       "also a straightforward std::map engine on the same commands, checked to agree, and the ratio "
+                       "(\"bench\":\"engine-baseline\" lines)");
 
   GenFlags pipe;
   sequex::bench::PipelineBenchOptions pipeline_options;
