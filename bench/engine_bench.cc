@@ -237,11 +237,22 @@ bool BaselineAgrees(const PreparedWorkload& w, const EngineConfig& config) {
     }
   }
   std::fprintf(stderr,
-               "baseline: agrees with the engine on all %zu commands (%s trades, %s rejects), the %zu open orders "
-               "and %zu balances\n",
-               w.stream.commands.size(), Grouped(trades).c_str(), Grouped(rejects).c_str(), engine.OpenOrderCount(),
-               accounts.size() * assets.size());
+               "baseline: agrees with the engine on all %zu commands (%s trades, %s rejects), the %s open orders "
+               "and %s balances\n",
+               w.stream.commands.size(), Grouped(trades).c_str(), Grouped(rejects).c_str(),
+               Grouped(engine.OpenOrderCount()).c_str(), Grouped(accounts.size() * assets.size()).c_str());
   return true;
+}
+
+// The median of each field over several runs.
+RunResult MedianResult(const std::vector<RunResult>& runs) {
+  RunResult m;
+  m.ops_per_sec = MedianOf(runs, &RunResult::ops_per_sec);
+  m.p50_ns = MedianOf(runs, &RunResult::p50_ns);
+  m.p99_ns = MedianOf(runs, &RunResult::p99_ns);
+  m.p999_ns = MedianOf(runs, &RunResult::p999_ns);
+  m.max_ns = MedianOf(runs, &RunResult::max_ns);
+  return m;
 }
 
 // The engine's throughput over the baseline's, in one run.
@@ -503,13 +514,8 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
   };
   const auto median_baseline = [&](double engine_ops_per_sec, bool timed) {
     if (baselines.size() < 2) return;
-    RunResult m;
-    m.ops_per_sec = MedianOf(baselines, &RunResult::ops_per_sec);
-    m.p50_ns = MedianOf(baselines, &RunResult::p50_ns);
-    m.p99_ns = MedianOf(baselines, &RunResult::p99_ns);
-    m.p999_ns = MedianOf(baselines, &RunResult::p999_ns);
-    m.max_ns = MedianOf(baselines, &RunResult::max_ns);
-    fmt::print("{}\n", BaselineLine(w, m, engine_ops_per_sec, Median(ratios), timed, "\"median\""));
+    fmt::print("{}\n",
+               BaselineLine(w, MedianResult(baselines), engine_ops_per_sec, Median(ratios), timed, "\"median\""));
   };
   if (options.throughput_only) {
     std::vector<double> rates;
@@ -528,15 +534,6 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
   }
   const CycleClock clock;
   const double overhead_ns = clock.OverheadNs();
-  const auto median = [](const std::vector<RunResult>& runs) {
-    RunResult m;
-    m.ops_per_sec = MedianOf(runs, &RunResult::ops_per_sec);
-    m.p50_ns = MedianOf(runs, &RunResult::p50_ns);
-    m.p99_ns = MedianOf(runs, &RunResult::p99_ns);
-    m.p999_ns = MedianOf(runs, &RunResult::p999_ns);
-    m.max_ns = MedianOf(runs, &RunResult::max_ns);
-    return m;
-  };
   std::vector<RunResult> results;
   std::vector<std::vector<RunResult>> kind_results(kCommandKinds);  // per kind, one per run
   std::vector<uint64_t> kind_counts(kCommandKinds, 0);
@@ -557,11 +554,11 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     std::fflush(stdout);
   }
   if (results.size() > 1) {
-    fmt::print("{}\n", ResultLine(w, median(results), clock, overhead_ns, "\"median\""));
-    median_baseline(median(results).ops_per_sec, true);
+    fmt::print("{}\n", ResultLine(w, MedianResult(results), clock, overhead_ns, "\"median\""));
+    median_baseline(MedianResult(results).ops_per_sec, true);
     for (size_t k = 0; k < kCommandKinds; ++k) {
       if (!kind_results[k].empty()) {
-        fmt::print("{}\n", KindLine(w, k, kind_counts[k], median(kind_results[k]), "\"median\""));
+        fmt::print("{}\n", KindLine(w, k, kind_counts[k], MedianResult(kind_results[k]), "\"median\""));
       }
     }
   }
