@@ -544,23 +544,23 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     r.ops_per_sec = ops_per_sec;
     results.push_back(r);
     fmt::print("{}\n", ResultLine(w, r, clock, overhead_ns, std::to_string(run)));
-    run_baseline(ops_per_sec, &clock, std::to_string(run));
     for (size_t k = 0; k < pass.by_kind.size(); ++k) {
       kind_counts[k] = pass.by_kind[k].Count();
       if (kind_counts[k] == 0) continue;
       kind_results[k].push_back(PercentilesOf(pass.by_kind[k], clock));
       fmt::print("{}\n", KindLine(w, k, kind_counts[k], kind_results[k].back(), std::to_string(run)));
     }
+    run_baseline(ops_per_sec, &clock, std::to_string(run));
     std::fflush(stdout);
   }
   if (results.size() > 1) {
     fmt::print("{}\n", ResultLine(w, MedianResult(results), clock, overhead_ns, "\"median\""));
-    median_baseline(MedianResult(results).ops_per_sec, true);
     for (size_t k = 0; k < kCommandKinds; ++k) {
       if (!kind_results[k].empty()) {
         fmt::print("{}\n", KindLine(w, k, kind_counts[k], MedianResult(kind_results[k]), "\"median\""));
       }
     }
+    median_baseline(MedianResult(results).ops_per_sec, true);
   }
   if (options.state_hashes > 0 || options.snapshots > 0) {
     FinalStatePass(w, config, options.state_hashes, options.snapshots);

@@ -42,7 +42,7 @@ struct EngineBenchOptions {
   int snapshots = 0;
   // The same commands on StraightforwardEngine (straightforward_engine.h), the std::map-and-std::list engine a
   // first version would be: first a check that it and the engine agree (every trade, every reject, the open orders
-  // and every balance; exit code 1 and no figures if not), then after each run's line a "bench":"engine-baseline"
+  // and every balance; exit code 1 and no figures if not), then after each run's lines a "bench":"engine-baseline"
   // line with its own passes and "ratio", the engine's ops_per_sec over its own in that run.
   bool baseline = false;
 };
