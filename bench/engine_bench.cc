@@ -513,7 +513,7 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     fmt::print("{}\n", BaselineLine(w, baselines.back(), engine_ops_per_sec, ratios.back(), clock != nullptr, run));
   };
   const auto median_baseline = [&](double engine_ops_per_sec, bool timed) {
-    if (baselines.size() < 2) return;
+    if (baselines.empty()) return;
     fmt::print("{}\n",
                BaselineLine(w, MedianResult(baselines), engine_ops_per_sec, Median(ratios), timed, "\"median\""));
   };
@@ -525,8 +525,10 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
       run_baseline(rates.back(), nullptr, std::to_string(run));
       std::fflush(stdout);
     }
-    if (rates.size() > 1) fmt::print("{}\n", ThroughputLine(w, Median(rates), "\"median\""));
-    if (rates.size() > 1) median_baseline(Median(rates), false);
+    if (rates.size() > 1) {
+      fmt::print("{}\n", ThroughputLine(w, Median(rates), "\"median\""));
+      median_baseline(Median(rates), false);
+    }
     if (options.state_hashes > 0 || options.snapshots > 0) {
       FinalStatePass(w, config, options.state_hashes, options.snapshots);
     }

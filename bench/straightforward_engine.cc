@@ -31,7 +31,6 @@ int64_t WithWorstFee(int64_t notional, int32_t maker_ppm, int32_t taker_ppm) {
 
 std::span<const Event> StraightforwardEngine::Apply(const Command& command) {
   events_.clear();
-  const size_t before = events_.size();
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
@@ -91,7 +90,7 @@ std::span<const Event> StraightforwardEngine::Apply(const Command& command) {
         }
       },
       command.body);
-  return {events_.data() + before, events_.size() - before};
+  return events_;
 }
 
 std::optional<std::pair<int64_t, int64_t>> StraightforwardEngine::Balance(AccountId account, AssetId asset) const {
@@ -385,10 +384,7 @@ uint16_t StraightforwardEngine::HeldAsset(const Order& o) const {
 
 void StraightforwardEngine::Cancel(const CancelOrder& c) {
   Order* o = Find(c.account.value(), c.order_id, c.client_oid);
-  if (o == nullptr) {
-    events_.emplace_back(RejectedEvent{RejectReason::kOrderNotFound, c.account, c.order_id});
-    return;
-  }
+  if (o == nullptr) return Reject(RejectReason::kOrderNotFound, c.account, c.order_id);
   Close(*o, CancelReason::kUserRequest, OrderStatus::kCanceled);
   events_.emplace_back(DoneEvent{});
 }
@@ -409,14 +405,11 @@ void StraightforwardEngine::CancelAllOf(const sequex::CancelAll& c) {
 
 void StraightforwardEngine::Amend(const AmendOrder& c) {
   Order* found = Find(c.account.value(), c.order_id, c.orig_client_oid);
-  if (found == nullptr) {
-    events_.emplace_back(RejectedEvent{RejectReason::kOrderNotFound, c.account, c.order_id});
-    return;
-  }
+  if (found == nullptr) return Reject(RejectReason::kOrderNotFound, c.account, c.order_id);
   Order& o = *found;
-  const auto reject = [&](RejectReason r) { events_.emplace_back(RejectedEvent{r, c.account, OrderId{o.id}}); };
+  const auto reject = [&](RejectReason r) { Reject(r, c.account, OrderId{o.id}); };
   if (!c.new_client_oid.empty()) return reject(RejectReason::kBadRequest);  // beyond what a workload file can say
-  const Book& book = books_[o.instrument];
+  Book& book = books_[o.instrument];
   const bool price_changes = c.new_price.value() != 0 && c.new_price.value() != o.price;
   const bool qty_changes = c.new_qty.value() != 0 && c.new_qty.value() != o.qty;
   if (!price_changes && !qty_changes) return reject(RejectReason::kInvalidArgument);
@@ -452,8 +445,7 @@ void StraightforwardEngine::Amend(const AmendOrder& c) {
   funds.held += delta;
   o.held = required;
   if (keeps_priority) {
-    Book& mutable_book = books_[o.instrument];
-    (buy ? mutable_book.bids : mutable_book.asks)[o.price].total -= o.qty - new_qty;
+    (buy ? book.bids : book.asks)[o.price].total -= o.qty - new_qty;
     o.qty = new_qty;
     events_.emplace_back(
         AmendedEvent{OrderId{o.id}, c.account, InstrumentId{o.instrument}, PriceTicks{o.price}, QtyLots{o.qty}, true});

@@ -99,7 +99,10 @@ class StraightforwardEngine {
   [[nodiscard]] uint16_t HeldAsset(const Order& o) const;
   void EmitBalance(uint32_t account, uint16_t asset);
   void EmitUpdate(const Order& o, OrderStatus status);
-  void Reject(RejectReason reason, AccountId account) { events_.emplace_back(RejectedEvent{reason, account, {}}); }
+  // order: the order the command named, when it names one (as the engine's RejectedEvent).
+  void Reject(RejectReason reason, AccountId account, OrderId order = {}) {
+    events_.emplace_back(RejectedEvent{reason, account, order});
+  }
   static std::string OidKey(uint32_t account, const std::string& oid) { return std::to_string(account) + '/' + oid; }
 
   std::unordered_map<uint16_t, uint8_t> asset_decimals_;
