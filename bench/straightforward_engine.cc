@@ -111,6 +111,9 @@ void StraightforwardEngine::OnDeposit(const Deposit& c) {
       return Reject(RejectReason::kExceedsMaxBalance, c.account);
     }
   }
+  int64_t& net = net_deposits_[c.asset.value()];
+  if (Wide{net} + c.amount.value() >= kMaxAmount) return Reject(RejectReason::kExceedsMaxBalance, c.account);
+  net += c.amount.value();
   BalanceOf(c.account.value(), c.asset.value()).available += c.amount.value();
   EmitBalance(c.account.value(), c.asset.value());
   events_.emplace_back(DoneEvent{});
