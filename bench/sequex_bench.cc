@@ -7,6 +7,7 @@
 //   sequex-bench memory [--mib 8,128] [--chains 1,16] [--pages huge|small|both] [--runs 3]
 //   sequex-bench pipeline --workload standard --durability journal --data-dir DIR [--rate 50000] [--runs 5]
 //   sequex-bench api --url 127.0.0.1:8080 --data-dir DIR [--mode ws|rest|fanout] [--rate 10000] [--connections 50]
+//   sequex-bench loopback [--rate 50000] [--connections 50] [--request-bytes 200] [--reply-bytes 120] [--runs 3]
 //
 // Results go to stdout, one JSON object per line; progress and generator statistics go to stderr.
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "api_bench.h"
 #include "common/guarded_main.h"
 #include "engine_bench.h"
+#include "loopback_bench.h"
 #include "memory_bench.h"
 #include "pipeline_bench_cmd.h"
 #include "scale_bench.h"
@@ -195,9 +197,23 @@ static int Main(int argc, char** argv) {
   api_cmd->add_option("--price", api.price, "ws/rest: the price orders trade around")->capture_default_str();
   api_cmd->add_option("--subscribers", api.subscribers, "fanout: market sockets")->capture_default_str();
 
+  sequex::bench::LoopbackBenchOptions loopback;
+  CLI::App* loopback_cmd = app.add_subcommand(
+      "loopback", "the floor under `api`: requests and one-send replies over loopback TCP, with an echo thread");
+  loopback_cmd->add_option("--rate", loopback.rate, "offered requests/s, open loop")->capture_default_str();
+  loopback_cmd->add_option("--connections", loopback.connections)->capture_default_str();
+  loopback_cmd->add_option("--duration", loopback.duration_s, "measured seconds")->capture_default_str();
+  loopback_cmd->add_option("--warmup", loopback.warmup_s, "seconds sent before measuring")->capture_default_str();
+  loopback_cmd->add_option("--pacing-us", loopback.pacing_us, "the sender wakes at most once per this many us")
+      ->capture_default_str();
+  loopback_cmd->add_option("--request-bytes", loopback.request_bytes)->capture_default_str();
+  loopback_cmd->add_option("--reply-bytes", loopback.reply_bytes)->capture_default_str();
+  loopback_cmd->add_option("--runs", loopback.runs)->check(CLI::Range(1, 1000))->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (api_cmd->parsed()) return sequex::bench::RunApiBench(api);
+  if (loopback_cmd->parsed()) return sequex::bench::RunLoopbackBench(loopback);
 
   if (gen_cmd->parsed()) {
     sequex::workload::Workload w;
