@@ -30,13 +30,8 @@ namespace {
 constexpr int kMaxEvents = 256;
 constexpr uint64_t kReplyTimeoutNs = 5'000'000'000;
 
-uint64_t MonotonicNs() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(t.tv_nsec);
-}
-
-uint64_t ThreadCpuNs(clockid_t clock) {
+// CLOCK_MONOTONIC for the schedule and latencies; a thread's CPU clock for the CPU time per message.
+uint64_t ClockNs(clockid_t clock) {
   timespec t{};
   clock_gettime(clock, &t);
   return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(t.tv_nsec);
@@ -262,7 +257,7 @@ bool RunOnce(const LoopbackBenchOptions& o, RunResult* out, std::string* error) 
   // The schedule, as `sequex-bench api`'s: request i is due at start + i / rate on connection i % connections.
   const auto total = static_cast<uint64_t>(std::llround(o.rate * (o.warmup_s + o.duration_s)));
   const auto first_measured = static_cast<uint64_t>(std::llround(o.rate * o.warmup_s));
-  const uint64_t start = MonotonicNs() + 20'000'000;
+  const uint64_t start = ClockNs(CLOCK_MONOTONIC) + 20'000'000;
   const auto intended = [&](uint64_t i) {
     return start + static_cast<uint64_t>(static_cast<long double>(i) * 1e9L / static_cast<long double>(o.rate));
   };
@@ -278,14 +273,14 @@ bool RunOnce(const LoopbackBenchOptions& o, RunResult* out, std::string* error) 
   const uint64_t give_up = intended(total) + kReplyTimeoutNs;
 
   while (answers < total) {
-    const uint64_t now = MonotonicNs();
+    const uint64_t now = ClockNs(CLOCK_MONOTONIC);
     if (now > give_up) break;
     if (next < total && intended(next) <= now) {
       last_wake = now;
       for (; next < total && intended(next) <= now; ++next) {
         if (next == first_measured) {
-          echo_cpu_start = ThreadCpuNs(echo_clock);
-          client_cpu_start = ThreadCpuNs(CLOCK_THREAD_CPUTIME_ID);
+          echo_cpu_start = ClockNs(echo_clock);
+          client_cpu_start = ClockNs(CLOCK_THREAD_CPUTIME_ID);
         }
         const auto c = static_cast<uint32_t>(next % o.connections);
         std::memcpy(request.data(), &next, sizeof next);
@@ -306,14 +301,14 @@ bool RunOnce(const LoopbackBenchOptions& o, RunResult* out, std::string* error) 
     timespec timeout{0, 20'000'000};
     if (next < total) {
       const uint64_t wake = std::max(intended(next), last_wake + pacing_ns);
-      const uint64_t after = MonotonicNs();
+      const uint64_t after = ClockNs(CLOCK_MONOTONIC);
       const uint64_t wait = wake > after ? wake - after : 0;
       timeout = timespec{static_cast<time_t>(wait / 1'000'000'000u), static_cast<long>(wait % 1'000'000'000u)};
       timeout_ms = static_cast<int>(wait / 1'000'000u);
     }
     int n = epoll_pwait2(epoll.get(), events.data(), kMaxEvents, &timeout, nullptr);
     if (n < 0 && errno == ENOSYS) n = epoll_wait(epoll.get(), events.data(), kMaxEvents, timeout_ms);
-    const uint64_t arrived = MonotonicNs();
+    const uint64_t arrived = ClockNs(CLOCK_MONOTONIC);
     for (int e = 0; e < n; ++e) {
       const uint32_t c = events[static_cast<size_t>(e)].data.u32;
       const ssize_t got = recv(sockets[c].get(), in.data(), in.size(), 0);
@@ -337,8 +332,8 @@ bool RunOnce(const LoopbackBenchOptions& o, RunResult* out, std::string* error) 
       partial[c].erase(0, whole);
     }
   }
-  const uint64_t echo_cpu = ThreadCpuNs(echo_clock) - echo_cpu_start;
-  const uint64_t client_cpu = ThreadCpuNs(CLOCK_THREAD_CPUTIME_ID) - client_cpu_start;
+  const uint64_t echo_cpu = ClockNs(echo_clock) - echo_cpu_start;
+  const uint64_t client_cpu = ClockNs(CLOCK_THREAD_CPUTIME_ID) - client_cpu_start;
 
   out->messages = histogram.Count();
   out->timeouts = (total - first_measured) - out->messages;
