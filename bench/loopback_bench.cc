@@ -138,7 +138,10 @@ class EchoServer {
           continue;
         }
         Connection& c = connections_[static_cast<size_t>(fd)];
-        if ((events[static_cast<size_t>(e)].events & EPOLLOUT) != 0 && !FlushBacklog(fd, &c.backlog)) Drop(fd);
+        if ((events[static_cast<size_t>(e)].events & EPOLLOUT) != 0 && !FlushBacklog(fd, &c.backlog)) {
+          Drop(fd);
+          continue;
+        }
         if ((events[static_cast<size_t>(e)].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) == 0) continue;
         const ssize_t got = recv(fd, in.data(), in.size(), 0);
         if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -148,9 +151,14 @@ class EchoServer {
         if (got < 0) continue;
         c.partial.append(in.data(), static_cast<size_t>(got));
         size_t whole = 0;
-        for (; whole + request_bytes_ <= c.partial.size(); whole += request_bytes_) {
+        bool open = true;
+        for (; open && whole + request_bytes_ <= c.partial.size(); whole += request_bytes_) {
           std::memcpy(reply_.data(), c.partial.data() + whole, sizeof(uint64_t));
-          if (!SendOrQueue(fd, reply_.data(), reply_.size(), &c.backlog)) break;
+          open = SendOrQueue(fd, reply_.data(), reply_.size(), &c.backlog);
+        }
+        if (!open) {
+          Drop(fd);
+          continue;
         }
         c.partial.erase(0, whole);
         Watch(fd, !c.backlog.empty());
