@@ -106,7 +106,7 @@ class StraightforwardEngine {
   static std::string OidKey(uint32_t account, const std::string& oid) { return std::to_string(account) + '/' + oid; }
 
   std::unordered_map<uint16_t, uint8_t> asset_decimals_;
-  std::unordered_map<uint16_t, int64_t> net_deposits_;  // per asset: what the venue's balances may not pass
+  std::unordered_map<uint16_t, int64_t> net_deposits_;  // per asset, which may not reach 2^62 (docs/engine.md, Deposit)
   std::unordered_map<uint16_t, Book> books_;
   std::unordered_map<uint32_t, Account> accounts_;
   std::unordered_map<uint64_t, Order> orders_;  // open orders only
