@@ -556,13 +556,14 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     std::fflush(stdout);
   }
   if (results.size() > 1) {
-    fmt::print("{}\n", ResultLine(w, MedianResult(results), clock, overhead_ns, "\"median\""));
+    const RunResult median = MedianResult(results);
+    fmt::print("{}\n", ResultLine(w, median, clock, overhead_ns, "\"median\""));
     for (size_t k = 0; k < kCommandKinds; ++k) {
       if (!kind_results[k].empty()) {
         fmt::print("{}\n", KindLine(w, k, kind_counts[k], MedianResult(kind_results[k]), "\"median\""));
       }
     }
-    median_baseline(MedianResult(results).ops_per_sec, true);
+    median_baseline(median.ops_per_sec, true);
   }
   if (options.state_hashes > 0 || options.snapshots > 0) {
     FinalStatePass(w, config, options.state_hashes, options.snapshots);

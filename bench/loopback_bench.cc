@@ -351,9 +351,11 @@ bool RunOnce(const LoopbackBenchOptions& o, RunResult* out, std::string* error) 
   out->p99_ns = histogram.Percentile(99);
   out->p999_ns = histogram.Percentile(99.9);
   out->max_ns = histogram.Max();
-  const double per = out->messages == 0 ? 0 : 1e3 * static_cast<double>(out->messages);
-  out->echo_cpu_us = per == 0 ? 0 : static_cast<double>(echo_cpu) / per;
-  out->client_cpu_us = per == 0 ? 0 : static_cast<double>(client_cpu) / per;
+  if (out->messages != 0) {
+    const double ns_per_us_times_messages = 1e3 * static_cast<double>(out->messages);
+    out->echo_cpu_us = static_cast<double>(echo_cpu) / ns_per_us_times_messages;
+    out->client_cpu_us = static_cast<double>(client_cpu) / ns_per_us_times_messages;
+  }
   return true;
 }
 
