@@ -8,8 +8,9 @@
 //   w.EndObject();
 //   send(w.view());                     // {"id":11,"result":{"order_id":"42"}}
 //
-// Strings are escaped per RFC 8259: '"' and '\' get a backslash, bytes below 0x20 become \u00XX, everything else
-// (UTF-8 included) is copied as is. Not thread-safe; no allocation beyond the string's growth.
+// Strings are escaped per RFC 8259: '"' and '\' get a backslash, bytes below 0x20 become \u00XX, UTF-8 is copied
+// as is, and bytes that are not UTF-8 become \ufffd (one per maximal ill-formed subpart, as Unicode recommends), so
+// the text is valid JSON whatever bytes a client sent. Not thread-safe; no allocation beyond the string's growth.
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,12 @@
 #include "api/json_writer.h"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <cstdint>
+#include <random>
 #include <string>
+#include <string_view>
 
 namespace sequex::api {
 namespace {
@@ -56,7 +59,57 @@ TEST(JsonWriterTest, EscapesStrings) {
   w.EndObject();
   EXPECT_EQ(w.view(),
             "{\"q\\\"k\":\"a\\\"b\\\\c\\u000a\\u0009\\u0001\\u001f/\x7f\","
-            "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xff\",\"nul\":\"x\\u0000y\"}");
+            "\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \\ufffd\",\"nul\":\"x\\u0000y\"}");
+}
+
+TEST(JsonWriterTest, ReplacesBytesThatAreNotUtf8) {
+  const auto escaped = [](std::string_view s) {
+    std::string out;
+    JsonWriter::AppendEscaped(s, &out);
+    return out;
+  };
+  EXPECT_EQ(escaped("\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xee\x80\x80"),
+            "\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xee\x80\x80");
+  EXPECT_EQ(escaped("a\x80"
+                    "b"),
+            "a\\ufffdb");                                                  // a lone continuation byte
+  EXPECT_EQ(escaped("\xc0\x80"), "\\ufffd\\ufffd");                        // an overlong NUL
+  EXPECT_EQ(escaped("\xe0\x80\x80"), "\\ufffd\\ufffd\\ufffd");             // overlong, three bytes
+  EXPECT_EQ(escaped("\xed\xa0\x80"), "\\ufffd\\ufffd\\ufffd");             // a UTF-16 surrogate
+  EXPECT_EQ(escaped("\xf4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // beyond U+10FFFF
+  EXPECT_EQ(escaped("\xf5\xfe\xff"), "\\ufffd\\ufffd\\ufffd");             // bytes UTF-8 never uses
+  EXPECT_EQ(escaped("\xf0\x9f\x98x"), "\\ufffdx");                         // a cut sequence is one
+  EXPECT_EQ(escaped("x\xe2\x82"), "x\\ufffd");                             // ... also at the end
+  EXPECT_EQ(escaped("\xe2\x82\"\xff\x01"), "\\ufffd\\\"\\ufffd\\u0001");
+}
+
+// Whatever the bytes, the writer's text is JSON that a strict parser (simdjson validates UTF-8) reads back; and
+// where the bytes were UTF-8 it reads back exactly them.
+TEST(JsonWriterTest, WritesValidJsonForAnyBytes) {
+  std::mt19937_64 random(7);
+  simdjson::dom::parser parser;
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes(random() % 12, '\0');
+    for (char& b : bytes) {
+      // Mostly the interesting bytes: ASCII controls, quotes, UTF-8 leads and continuations.
+      const uint64_t r = random();
+      b = static_cast<char>(r % 3 == 0 ? r >> 8 : (r % 3 == 1 ? 0x80 + (r >> 8) % 0x80 : (r >> 8) % 0x24 + 0x0e));
+    }
+    JsonWriter w;
+    w.BeginArray();
+    w.String(bytes);
+    w.EndArray();
+    const simdjson::padded_string text(w.view());
+    simdjson::dom::array array;
+    ASSERT_EQ(parser.parse(text).get(array), simdjson::SUCCESS) << w.view();
+    std::string_view back;
+    ASSERT_EQ(array.at(0).get(back), simdjson::SUCCESS);
+    if (simdjson::validate_utf8(bytes.data(), bytes.size())) {
+      EXPECT_EQ(back, bytes);
+    } else {
+      EXPECT_NE(back.find("\xef\xbf\xbd"), std::string_view::npos) << w.view();  // U+FFFD
+    }
+  }
 }
 
 TEST(JsonWriterTest, RawAndScaledValues) {

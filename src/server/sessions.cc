@@ -293,6 +293,13 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
       version_ = 11;
       return Write(Gateway::Reply(-1, "ERROR", kBadRequest, "request body too large"), 413);
     }
+    if (const unsigned status = StatusForParseError(ec); status != 0) {
+      keep_alive_ = false;  // the rest of the stream cannot be framed
+      version_ = 11;
+      return Write(Gateway::Reply(-1, "ERROR", kBadRequest,
+                                  status == 431 ? "request header too large" : "malformed HTTP request"),
+                   status);
+    }
     if (ec) return Close();
     http::request<http::string_body> request = parser_->release();
     version_ = request.version();
@@ -329,6 +336,22 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
                                                   shared_from_this());
     }
     Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such endpoint"), 404);
+  }
+
+  // The HTTP status a request the parser refused is answered with, as a production server answers it (400, or 431
+  // for a header over the limit); 0 where there is nobody to answer (the client closed or went away mid-request, or
+  // the error is not the parser's: a timeout, a reset).
+  static unsigned StatusForParseError(beast::error_code ec) {
+    if (ec.category() != http::make_error_code(http::error::bad_target).category()) return 0;
+    switch (static_cast<http::error>(ec.value())) {
+      case http::error::end_of_stream:
+      case http::error::partial_message:
+        return 0;
+      case http::error::header_limit:
+        return 431;
+      default:
+        return 400;
+    }
   }
 
   void Write(const std::string& body, unsigned status) {

@@ -87,6 +87,53 @@ describe('malformed requests', () => {
     assert.equal(isCode(ok, '60 KiB body'), 0, ok.text.slice(0, 300));
   });
 
+  // Raw bytes over one TCP connection, for requests no HTTP client library would send. Resolves with the whole
+  // answer as bytes once the server has closed the connection (or `closeAfterMs` has passed).
+  const rawHttp = (bytes, closeAfterMs = 2000) => new Promise((resolve, reject) => {
+    const [host, port] = server.http.split(':');
+    const chunks = [];
+    const s = net.connect(Number(port), host, () => s.write(bytes));
+    const timer = setTimeout(() => s.destroy(), closeAfterMs);
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', reject);
+    s.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
+  });
+  // Status and JSON body of a raw answer. The body must be UTF-8 (a fatal decoder, where Buffer.toString would
+  // quietly replace bad bytes) and JSON.
+  const parseRaw = (answer, what) => {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(answer);
+    const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1]);
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    let json;
+    try { json = JSON.parse(body); } catch { assert.fail(`${what}: the body is not JSON: ${text.slice(0, 300)}`); }
+    assert.ok(Number.isInteger(json.code), `${what}: no integer "code" in ${body}`);
+    return { status, json, text };
+  };
+
+  it('a request the HTTP parser refuses is HTTP 400 (431 for a header over 16 KiB) with code 40001, then closed', T, async () => {
+    const cases = [
+      ['a control byte in the target', Buffer.from('GET /exchange/v1/public/\x01x HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1'), 400],
+      ['a NUL in the query', Buffer.from('GET /exchange/v1/public/get-book?instrument_name=\xff\x00 HTTP/1.1\r\n\r\n', 'latin1'), 400],
+      ['an unknown method token', Buffer.from('BREW / HTCPCP/1.0\r\n\r\n'), 400],
+      ['a negative Content-Length', Buffer.from('POST /exchange/v1/private/create-order HTTP/1.1\r\nContent-Length: -5\r\n\r\n'), 400],
+      ['a header over 16 KiB', Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`), 431],
+    ];
+    for (const [what, bytes, status] of cases) {
+      const r = parseRaw(await rawHttp(bytes), what);
+      assert.equal(r.status, status, `${what}: ${r.text.slice(0, 200)}`);
+      assert.equal(r.json.code, 40001, what);
+      assert.match(r.text, /\r\nConnection: close\r\n/i, `${what}: the connection is not kept`);
+    }
+  });
+
+  it('bytes that are not UTF-8, echoed in a reply, come back as U+FFFD: the reply is still UTF-8 JSON', T, async () => {
+    const bytes = Buffer.concat([Buffer.from('GET /exchange/v1/public/get'), Buffer.from([0xff, 0xc3]), Buffer.from('-book HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]);
+    const r = parseRaw(await rawHttp(bytes), 'a method name with 0xFF 0xC3');
+    assert.equal(r.status, 404, r.text);
+    assert.equal(r.json.code, 40002);
+    assert.equal(r.json.method, 'public/get\ufffd\ufffd-book');
+  });
+
   it('wrong types in params are refused with a specific code, and place nothing', T, async () => {
     const base = { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '29000', quantity: '0.001' };
     const cases = [
