@@ -10,7 +10,7 @@ bool ParseScaled(std::string_view text, int decimals, int64_t max, int64_t* out)
   bool seen_point = false;
   int fraction_digits = 0;  // significant fractional digits consumed into `value`
   const auto push = [&](unsigned d) {
-    if (value > (limit - d) / 10) return false;  // value * 10 + d > limit
+    if (d > limit || value > (limit - d) / 10) return false;  // value * 10 + d > limit, without wrapping
     value = value * 10 + d;
     return true;
   };

@@ -64,6 +64,16 @@ TEST(DecimalTest, EnforcesMaxAndOverflow) {
   EXPECT_EQ(Parse("9", 18), 9'000'000'000'000'000'000);
 }
 
+// A maximum below 10 compares against one digit, where max - digit must not wrap (found by the request fuzzer).
+TEST(DecimalTest, EnforcesAMaximumSmallerThanADigit) {
+  EXPECT_TRUE(Fails("2", 0, 0));
+  EXPECT_TRUE(Fails("7", 0, 5));
+  EXPECT_TRUE(Fails("0.7", 1, 5));
+  EXPECT_EQ(Parse("5", 0, 5), 5);
+  EXPECT_EQ(Parse("0", 0, 0), 0);
+  EXPECT_EQ(Parse("0.00", 2, 0), 0);
+}
+
 TEST(DecimalTest, HandlesHugeDigitStrings) {
   EXPECT_EQ(Parse(std::string(10000, '0') + "1.5" + std::string(10000, '0'), 2), 150);
   EXPECT_TRUE(Fails(std::string(10000, '9'), 0));
