@@ -5,7 +5,8 @@
 #   2. ASan+UBSan build: every test but the benchmark smoke runs, differential and crash rounds scaled down
 #   3. TSan build: the multi-threaded parts (sequencer ring, snapshot writer, pipeline, recovery's two threads,
 #      the hand-over of messages to the I/O threads)
-#   4. clang libFuzzer build: the command fuzzer for a bounded time
+#   4. clang libFuzzer build: the command fuzzer (the engine) and the request fuzzer (the API's parsing and
+#      replies), a minute each
 #   5. the API suite (tests/api): sequexd driven through CCXT and raw HTTP/WebSocket, with node's test runner;
 #      the robustness and error files again against the ASan+UBSan sequexd (hostile input must never crash it)
 set -euo pipefail
@@ -32,7 +33,7 @@ cmake --build build/tsan -j"$jobs" --target sequencer_test snapshot_test journal
 
 stage "fuzz build (clang, libFuzzer)"
 cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j"$jobs" --target command_fuzzer
+cmake --build build/fuzz -j"$jobs" --target command_fuzzer request_fuzzer
 
 stage "ASan+UBSan tests"
 SEQUEX_DIFF_COMMANDS=${SEQUEX_ASAN_DIFF_COMMANDS:-100000} SEQUEX_CRASH_ROUNDS=${SEQUEX_ASAN_CRASH_ROUNDS:-8} \
