@@ -48,7 +48,7 @@ void CheckDecimal(std::string_view text) {
   }
 }
 
-// The texts the gateway would take from `params`, each also tried as a decimal; nested order_list objects too.
+// The texts the gateway would read from `params` by name, those of nested objects (order_list) included.
 void CollectTexts(const server::Params& params, int depth, std::vector<std::string>* texts) {
   for (const std::string_view name : kParamNames) {
     bool bad_type = false;
