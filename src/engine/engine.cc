@@ -42,7 +42,7 @@ int64_t Pow10(uint8_t d) {
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
       pool_(config.expected_orders, &memory_),
-      by_id_(size_t{config.expected_orders} * 2),
+      by_id_(size_t{config.expected_orders} * 4),  // it keeps four entries per open order (order_id_index.h)
       by_oid_(size_t{config.expected_orders} * 4, 4),
       accounts_(&huge_pages_, &memory_),
       account_book_index_(size_t{config.expected_account_books} * 2) {

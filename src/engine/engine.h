@@ -30,8 +30,9 @@ namespace sequex {
 
 struct EngineConfig {
   // Pre-sized capacities (growth past them is allowed but allocates on the business thread).
-  // expected_orders is the expected number of OPEN orders at once: it sizes the order pool and the id indexes,
-  // and oversizing the indexes costs cache misses (a sparse table spreads lookups over more lines).
+  // expected_orders is the expected number of OPEN orders at once: it sizes the order pool and the id indexes so
+  // that none of them grows until more are open, and oversizing the indexes costs cache misses (a sparse table
+  // spreads lookups over more lines).
   uint32_t expected_orders = 1u << 16;
   uint32_t expected_accounts = 1u << 12;  // ids below it have their memory from the start (none exists until opened)
   // (account, instrument) order lists ever opened: an account's first order in a book opens one, and it is kept.

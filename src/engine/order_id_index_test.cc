@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <map>
 #include <random>
 
@@ -50,6 +51,32 @@ TEST(OrderIdIndexTest, ShouldFileIdsTooLargeForAnEntryInTheOverflow) {
   EXPECT_TRUE(index.Erase(huge, 1));
   EXPECT_EQ(index.Find(huge), OrderIdIndex::kNone);
   EXPECT_EQ(index.size(), 2u);
+}
+
+// The engine sizes the index for its expected open orders (four entries each) and must not grow it on the matching
+// path before that many are open, even when some of them have been pushed into the overflow.
+TEST(OrderIdIndexTest, ShouldNotGrowWhileAQuarterOfItsCapacityIsFiled) {
+  OrderIdIndex index(4096);  // sized for 1,024 open orders
+  const size_t memory = index.MemoryBytes();
+  const auto slot = [](uint64_t id) { return static_cast<uint32_t>(id); };
+  // 64 old orders stay open while 4,096 newer ids pass, so the last 64 find their homes taken (1/16 of the open
+  // orders go to the overflow, where about 4% do on the standard workload); the rest turn over at 1,024 open.
+  for (uint64_t id = 1; id <= 64; ++id) index.Insert(id, slot(id));
+  std::deque<uint64_t> turning_over;
+  for (uint64_t id = 65; id <= 4096 + 64; ++id) {
+    if (turning_over.size() == 1024 - 64) {
+      ASSERT_TRUE(index.Erase(turning_over.front(), slot(turning_over.front())));
+      turning_over.pop_front();
+    }
+    index.Insert(id, slot(id));
+    turning_over.push_back(id);
+  }
+  EXPECT_EQ(index.size(), 1024u);
+  EXPECT_EQ(index.overflow_size(), 64u);
+  EXPECT_EQ(index.capacity(), 4096u);
+  EXPECT_EQ(index.MemoryBytes(), memory);
+  for (uint64_t id = 1; id <= 64; ++id) EXPECT_EQ(index.Find(id), slot(id));
+  for (const uint64_t id : turning_over) EXPECT_EQ(index.Find(id), slot(id));
 }
 
 // The engine's pattern: ids ascend, orders close in any order, some live for a long time.
