@@ -70,18 +70,18 @@ RunResult PercentilesOf(const LatencyHistogram& h, const CycleClock& clock) {
                    clock.ToNs(h.Max())};
 }
 
-// An upper bound of the orders the flow has open at once, from one replay with events off: the count at the
-// start of each block of commands plus the block's length (a command opens at most one order).
-uint32_t PeakOpenOrders(const workload::CommandStream& stream) {
+// An upper bound of the orders the flow has open at once under `config`'s limits, from one replay with events off:
+// the count at the start of each block of commands plus the block's length (a command opens at most one order).
+uint32_t PeakOpenOrders(const workload::CommandStream& stream, const EngineConfig& config) {
   constexpr size_t kBlock = 1024;
-  Engine engine{EngineConfig{}};
+  Engine engine(config);
   const std::span<const Command> all(stream.commands);
   size_t peak = 0;
   for (size_t i = 0; i < all.size(); i += kBlock) {
     peak = std::max(peak, engine.OpenOrderCount() + kBlock);
     engine.ReplayInOrder(all.subspan(i, std::min(kBlock, all.size() - i)));
   }
-  return static_cast<uint32_t>(std::min<size_t>(peak, EngineConfig{}.max_orders));
+  return static_cast<uint32_t>(std::min<size_t>(peak, config.max_orders));
 }
 
 EngineConfig ConfigFor(const workload::CommandStream& stream) {
@@ -103,13 +103,13 @@ EngineConfig ConfigFor(const workload::CommandStream& stream) {
   // not (standard's open orders passed 65,536 at measured command 526,605, which then doubled the order pool and
   // both id indexes in one command of 3-11 ms).
   EngineConfig config;
-  config.expected_orders = std::max(config.expected_orders, PeakOpenOrders(stream));
   config.expected_accounts = std::max<uint32_t>(config.expected_accounts, max_account + 1);
   config.expected_account_books =
       std::max<uint32_t>(config.expected_account_books, static_cast<uint32_t>(account_books.size()));
   // The workload format sets no limit on one account's open orders. sequexd's venue does (10,000, after the
   // reference API), but a flow's market maker may rest more, and the flow is run as written, not trimmed to it.
   config.max_open_orders_per_account = std::numeric_limits<uint32_t>::max();
+  config.expected_orders = std::max(config.expected_orders, PeakOpenOrders(stream, config));
   return config;
 }
 
