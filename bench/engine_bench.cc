@@ -132,6 +132,46 @@ double ThroughputPass(const workload::CommandStream& s, const EngineConfig& conf
   return static_cast<double>(measured.size()) / seconds;
 }
 
+// The two sides of --interleave, as commands per second each.
+struct InterleavedResult {
+  double with_ops_per_sec = 0;     // the engine as it runs: ApplyInOrder, prefetch stages and events
+  double without_ops_per_sec = 0;  // without the hints or without the events
+  uint64_t state_hash = 0;         // the engine's at the end, which must be a plain replay's
+};
+
+// One engine after the warm-up; the measured commands in blocks of kInterleaveBlock, block b on side (b ^ b >> 1)
+// & 1 (A B B A A B B A ...: each side runs as often after itself as after the other, so the cache each block leaves
+// to the next does not favour one). The state is the same whichever side applies a block: neither the hints nor the
+// events change it.
+InterleavedResult InterleavedPass(const workload::CommandStream& s, const EngineConfig& config, bool without_hints) {
+  Engine engine(config);
+  const std::span<const Command> all(s.commands);
+  Replay(engine, all.first(s.warmup_commands));
+  const std::span<const Command> measured = all.subspan(s.warmup_commands);
+  std::array<double, 2> seconds{};
+  std::array<size_t, 2> commands{};
+  size_t events = 0;
+  for (size_t b = 0, i = 0; i < measured.size(); ++b, i += kInterleaveBlock) {
+    const std::span<const Command> block = measured.subspan(i, std::min(kInterleaveBlock, measured.size() - i));
+    const size_t side = (b ^ (b >> 1)) & 1;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (side == 0) {
+      engine.ApplyInOrder(block, [&](const Command&, std::span<const Event> e) { events += e.size(); });
+    } else if (without_hints) {
+      for (const Command& c : block) events += engine.Apply(c).size();
+    } else {
+      engine.ReplayInOrder(block);
+    }
+    seconds[side] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    commands[side] += block.size();
+  }
+  const auto rate = [&](size_t side) {
+    return seconds[side] > 0 ? static_cast<double>(commands[side]) / seconds[side] : 0.0;
+  };
+  if (events == 0) return {};
+  return {rate(0), rate(1), engine.StateHash()};
+}
+
 // Raw clock ticks: converting once at the end keeps the loop to two reads and a store (one more with by_command).
 LatencyPassResult LatencyPass(const workload::CommandStream& s, const EngineConfig& config, const CycleClock& clock,
                               bool by_command) {
@@ -380,6 +420,18 @@ void FinalStatePass(const PreparedWorkload& w, const EngineConfig& config, int s
   }
 }
 
+// The ratio is with over without: in one run its two rates' ratio; on the median line the median of the runs' ratios.
+std::string InterleavedLine(const PreparedWorkload& w, const InterleavedResult& r, double ratio,
+                            std::string_view without, const std::string& run) {
+  const size_t measured = w.stream.commands.size() - w.stream.warmup_commands;
+  return fmt::format(
+      "{{\"bench\":\"engine-interleaved\",\"workload\":{},\"commands\":{},\"ops_per_sec\":{:.0f},\"p50_ns\":null,"
+      "\"p99_ns\":null,\"p999_ns\":null,\"max_ns\":null,\"rate\":null,\"git\":{},\"cpu\":{},\"block\":{},"
+      "\"without\":\"{}\",\"without_ops_per_sec\":{:.0f},\"ratio\":{:.3f},\"run\":{}}}",
+      JsonString(w.name), measured, r.with_ops_per_sec, JsonString(GitCommit()), JsonString(CpuModel()),
+      kInterleaveBlock, without, r.without_ops_per_sec, ratio, run);
+}
+
 // --- the human-readable summary -----------------------------------------------------------------------------------
 
 struct Tally {
@@ -534,6 +586,30 @@ int RunEngineBench(const PreparedWorkload& w, const EngineBenchOptions& options)
     fmt::print("{}\n",
                BaselineLine(w, MedianResult(baselines), engine_ops_per_sec, Median(ratios), timed, "\"median\""));
   };
+  if (!options.interleave.empty()) {
+    Engine plain(config);
+    plain.ReplayInOrder(w.stream.commands);
+    const uint64_t expected_hash = plain.StateHash();
+    std::vector<double> with, without, gains;
+    for (int run = 1; run <= options.runs; ++run) {
+      const InterleavedResult r = InterleavedPass(w.stream, config, options.interleave == "hints");
+      if (r.state_hash != expected_hash) {
+        std::fprintf(stderr, "interleave: the engine ended in another state than a plain replay's (%016llx, %016llx)\n",
+                     static_cast<unsigned long long>(r.state_hash), static_cast<unsigned long long>(expected_hash));
+        return 1;
+      }
+      with.push_back(r.with_ops_per_sec);
+      without.push_back(r.without_ops_per_sec);
+      gains.push_back(r.without_ops_per_sec > 0 ? r.with_ops_per_sec / r.without_ops_per_sec : 0.0);
+      fmt::print("{}\n", InterleavedLine(w, r, gains.back(), options.interleave, std::to_string(run)));
+      std::fflush(stdout);
+    }
+    if (options.runs > 1) {
+      fmt::print("{}\n",
+                 InterleavedLine(w, {Median(with), Median(without)}, Median(gains), options.interleave, "\"median\""));
+    }
+    return options.summary && !Summarize(w, config) ? 1 : 0;
+  }
   if (options.throughput_only) {
     std::vector<double> rates;
     for (int run = 1; run <= options.runs; ++run) {

@@ -134,6 +134,11 @@ static int Main(int argc, char** argv) {
   engine_cmd->add_flag("--baseline", engine_options.baseline,
                        "also a straightforward std::map engine on the same commands, checked to agree, and the ratio "
                        "(\"bench\":\"engine-baseline\" lines)");
+  engine_cmd
+      ->add_option("--interleave", engine_options.interleave,
+                   "instead: one pass alternating blocks of commands between the engine and the engine without its "
+                   "prefetch hints or without its events, and the ratio (\"bench\":\"engine-interleaved\" lines)")
+      ->check(CLI::IsMember({"hints", "events"}));
 
   GenFlags pipe;
   sequex::bench::PipelineBenchOptions pipeline_options;
