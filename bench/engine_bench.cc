@@ -168,7 +168,8 @@ InterleavedResult InterleavedPass(const workload::CommandStream& s, const Engine
   const auto rate = [&](size_t side) {
     return seconds[side] > 0 ? static_cast<double>(commands[side]) / seconds[side] : 0.0;
   };
-  if (events == 0) return {};
+  // Rates only when the engine made events (a pass with no measured commands has none): the loop's work observed.
+  if (events == 0) return {0, 0, engine.StateHash()};
   return {rate(0), rate(1), engine.StateHash()};
 }
 

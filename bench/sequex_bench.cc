@@ -119,26 +119,39 @@ static int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   engine_cmd->add_flag("--summary", engine_options.summary, "then a human-readable summary of the workload's effect");
-  engine_cmd->add_flag("--by-command", engine_options.by_command,
-                       "also the latency percentiles of each kind of command (\"bench\":\"engine-command\" lines)");
-  engine_cmd
-      ->add_option("--state-hash", engine_options.state_hashes,
-                   "then time Engine::StateHash this many times on the final state (\"bench\":\"engine-state-hash\")")
-      ->check(CLI::Range(0, 10000));
-  engine_cmd
-      ->add_option("--snapshot", engine_options.snapshots,
-                   "then time Engine::SaveSnapshot this many times on the final state (\"bench\":\"engine-snapshot\")")
-      ->check(CLI::Range(0, 10000));
-  engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
-                       "only the throughput pass, with no cycle clock (runs under valgrind)");
-  engine_cmd->add_flag("--baseline", engine_options.baseline,
-                       "also a straightforward std::map engine on the same commands, checked to agree, and the ratio "
-                       "(\"bench\":\"engine-baseline\" lines)");
+  auto* by_command_opt =
+      engine_cmd->add_flag("--by-command", engine_options.by_command,
+                           "also the latency percentiles of each kind of command (\"bench\":\"engine-command\" lines)");
+  auto* state_hash_opt =
+      engine_cmd
+          ->add_option(
+              "--state-hash", engine_options.state_hashes,
+              "then time Engine::StateHash this many times on the final state (\"bench\":\"engine-state-hash\")")
+          ->check(CLI::Range(0, 10000));
+  auto* snapshot_opt =
+      engine_cmd
+          ->add_option(
+              "--snapshot", engine_options.snapshots,
+              "then time Engine::SaveSnapshot this many times on the final state (\"bench\":\"engine-snapshot\")")
+          ->check(CLI::Range(0, 10000));
+  auto* throughput_only_opt =
+      engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
+                           "only the throughput pass, with no cycle clock (runs under valgrind)");
+  auto* baseline_opt = engine_cmd->add_flag(
+      "--baseline", engine_options.baseline,
+      "also a straightforward std::map engine on the same commands, checked to agree, and the ratio "
+      "(\"bench\":\"engine-baseline\" lines)");
   engine_cmd
       ->add_option("--interleave", engine_options.interleave,
                    "instead: one pass alternating blocks of commands between the engine and the engine without its "
                    "prefetch hints or without its events, and the ratio (\"bench\":\"engine-interleaved\" lines)")
-      ->check(CLI::IsMember({"hints", "events"}));
+      ->check(CLI::IsMember({"hints", "events"}))
+      // It replaces the passes these add to or change.
+      ->excludes(by_command_opt)
+      ->excludes(state_hash_opt)
+      ->excludes(snapshot_opt)
+      ->excludes(throughput_only_opt)
+      ->excludes(baseline_opt);
 
   GenFlags pipe;
   sequex::bench::PipelineBenchOptions pipeline_options;
