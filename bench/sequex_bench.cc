@@ -122,18 +122,16 @@ static int Main(int argc, char** argv) {
   auto* by_command_opt =
       engine_cmd->add_flag("--by-command", engine_options.by_command,
                            "also the latency percentiles of each kind of command (\"bench\":\"engine-command\" lines)");
-  auto* state_hash_opt =
-      engine_cmd
-          ->add_option(
-              "--state-hash", engine_options.state_hashes,
-              "then time Engine::StateHash this many times on the final state (\"bench\":\"engine-state-hash\")")
-          ->check(CLI::Range(0, 10000));
-  auto* snapshot_opt =
-      engine_cmd
-          ->add_option(
-              "--snapshot", engine_options.snapshots,
-              "then time Engine::SaveSnapshot this many times on the final state (\"bench\":\"engine-snapshot\")")
-          ->check(CLI::Range(0, 10000));
+  // A count of timed repeats on the final state: 0 (none) to 10,000.
+  const auto repeats_option = [&](const char* name, int& repeats, const char* what) {
+    return engine_cmd->add_option(name, repeats, what)->check(CLI::Range(0, 10000));
+  };
+  auto* state_hash_opt = repeats_option(
+      "--state-hash", engine_options.state_hashes,
+      "then time Engine::StateHash this many times on the final state (\"bench\":\"engine-state-hash\")");
+  auto* snapshot_opt = repeats_option(
+      "--snapshot", engine_options.snapshots,
+      "then time Engine::SaveSnapshot this many times on the final state (\"bench\":\"engine-snapshot\")");
   auto* throughput_only_opt =
       engine_cmd->add_flag("--throughput-only", engine_options.throughput_only,
                            "only the throughput pass, with no cycle clock (runs under valgrind)");
