@@ -1,4 +1,4 @@
-// BookSide's rare paths: the reservation, bit scans across words, the spilled levels and re-centring the window.
+// BookSide's rare paths: the ladder's mapping, bit scans across words, the spilled levels and moving the window.
 #include "engine/book_side.h"
 
 #include <sys/mman.h>
@@ -17,9 +17,9 @@ int LowBit(uint64_t m) { return std::countr_zero(m); }
 }  // namespace
 
 BookSide::BookSide(bool is_bid) : outside_(is_bid), is_bid_(is_bid) {
-  // Untouched anonymous memory reads as zero (every ladder entry unused, every bit clear) and costs no RAM until
-  // written, so a whole window per side is cheap however many books there are.
-  void* p = mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // MAP_POPULATE: every page of the ladder and its bitmap is backed (zeroed: every entry unused, every bit clear)
+  // before the book takes an order, so none of them costs an order a page fault later.
+  void* p = mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   ladder_ = static_cast<Level*>(p);
   bits0_ = reinterpret_cast<uint64_t*>(static_cast<char*>(p) + kLadderBytes);
@@ -66,7 +66,8 @@ int64_t BookSide::NextSet(int64_t i) const {
 
 Level& BookSide::InsertOutsideWindow(PriceTicks price) {
   if (Level* l = outside_.Find(price)) return *l;
-  if (Recentre(price)) {
+  if (const std::optional<int64_t> lo = WindowFor(price)) {
+    MoveWindow(*lo);
     const size_t at = Index(price);
     ClaimLadder(at, price);
     return ladder_[at];
@@ -83,46 +84,58 @@ void BookSide::EraseOutside(PriceTicks price) {
   RefreshBest();
 }
 
-bool BookSide::Recentre(PriceTicks price) {
-  int64_t lo = price.value();
-  int64_t hi = price.value();
-  if (ladder_count_ > 0) {
-    lo = std::min(lo, lo_ + LowestSet());
-    hi = std::max(hi, lo_ + HighestSet());
+std::optional<int64_t> BookSide::WindowFor(PriceTicks price) const {
+  int64_t centre = price.value();
+  if (size_ > 0) {
+    if (!Better(price, best_->price)) {
+      // Behind the best (prices are positive, so the difference cannot overflow): near the top only within half a
+      // window, and then the window centres on the best, which keeps the top of the book in the ladder.
+      const int64_t behind = is_bid_ ? best_->price.value() - price.value() : price.value() - best_->price.value();
+      if (behind >= kWindow / 2) return std::nullopt;
+      centre = best_->price.value();
+    }
+    // A move copies every ladder level: due only once enough level changes have paid for it.
+    if (changes_ * kLevelsMovedPerChange < ladder_count_) return std::nullopt;
   }
-  if (hi - lo >= kWindow) return false;
-  // Centre the span so that the market can drift either way before the next move.
-  const int64_t new_lo = lo - (kWindow - 1 - (hi - lo)) / 2;
+  return centre - kWindow / 2;
+}
+
+void BookSide::MoveWindow(int64_t lo) {
   scratch_.clear();
   for (int64_t i = LowestSet(); i >= 0; i = NextSet(i)) scratch_.push_back(ladder_[i]);
   for (const Level& l : scratch_) {
     ClearBit(Index(l.price));
     ladder_[Index(l.price)].count = 0;
   }
-  lo_ = new_lo;
+  ladder_count_ = 0;
   best_index_ = -1;
+  lo_ = lo;
   const auto place = [&](const Level& l) {
     const size_t i = Index(l.price);
     ladder_[i] = l;
     SetBit(i);
+    ++ladder_count_;
     if (best_index_ < 0 || (is_bid_ ? i > static_cast<size_t>(best_index_) : i < static_cast<size_t>(best_index_))) {
       best_index_ = static_cast<int64_t>(i);
     }
   };
-  for (const Level& l : scratch_) place(l);
-  // Spilled levels that the new window covers move in, so outside_ keeps only prices outside it.
-  outside_.ExtractIf([&](const Level& l) { return InWindow(l.price); },
-                     [&](const Level& l) {
-                       place(l);
-                       ++ladder_count_;
-                     });
+  // Spilled levels the new window covers come in; then the old ladder's levels go in or out, so that outside_
+  // keeps only prices outside the window.
+  outside_.ExtractRange(lo, lo + kWindow, place);
+  for (const Level& l : scratch_) {
+    if (InWindow(l.price)) {
+      place(l);
+    } else {
+      outside_.Insert(l.price) = l;
+    }
+  }
+  changes_ = 0;
+  ++moves_;
   RefreshBest();
-  return true;
 }
 
 size_t BookSide::MemoryBytes() const {
-  return (kWords0 + kWords1) * sizeof(uint64_t) + outside_.MemoryBytes() + scratch_.capacity() * sizeof(Level) +
-         ladder_count_ * sizeof(Level);
+  return kReservedBytes + outside_.MemoryBytes() + scratch_.capacity() * sizeof(Level);
 }
 
 }  // namespace sequex

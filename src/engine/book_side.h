@@ -1,5 +1,5 @@
 // BookSide: the price levels of one side of a book — a price ladder indexed by tick, with a bitmap of the levels
-// in use, plus a sorted spill array for the rare prices far from the rest.
+// in use, plus a sorted spill array for the prices far from the market.
 //
 // Why a ladder: nearly all activity (new orders, cancels, amends, fills) lands within a few hundred ticks of the
 // top, and many flows (market makers re-pricing, "move" orders) create and empty a level on most commands. A sorted
@@ -8,22 +8,28 @@
 // by a bit scan over a three-level bitmap (64 levels per word, 64 words per summary bit), so even a sparse book
 // costs a few word reads, never a walk over levels.
 //
-// The ladder covers kWindow consecutive ticks starting at `lo_`. Its storage is reserved as untouched virtual
-// memory (one mapping per side, made when the book is defined, never on the order path), so only the pages near
-// prices actually used become resident: a book whose orders sit within a few hundred ticks costs a few pages.
-// The window is anchored on the first price and re-centred when a price falls outside it while every level would
-// still fit (the market moved); prices that cannot fit beside the others (a bid at 1 tick in a book trading at
-// 10^7) go to `outside_` (spilled_levels.h: sorted blocks, best last), which holds only prices outside the window.
+// The ladder covers kWindow consecutive ticks starting at `lo_`. Its memory (512 KiB a side) is mapped and faulted
+// in when the book is defined, so no order ever waits for the kernel: a ladder reserved untouched, as this one was
+// before, took a page fault at the first order in each new 4 KiB of prices, and a trending market keeps reaching
+// new prices (docs/engine.md, "A market that trends"). The window follows the top of the book: a price outside it
+// that is better than the best or within half a window of it moves the window to centre on the better of the two,
+// and the levels the new window leaves go to `outside_` (spilled_levels.h: sorted blocks, best last), which holds
+// only prices outside the window. A price further behind the best than half a window is spilled where it stands.
 // So the levels from best to worst are: outside_ entries better than the window, the window's levels, outside_
-// entries worse than the window — a concatenation, never an interleave.
+// entries worse than the window — a concatenation, never an interleave. A move copies every ladder level, so it is
+// allowed only once the level changes since the last move reach an eighth of the levels in the ladder: a flow that
+// alternates prices on both sides of the window to make every command move it gets the spill instead, and moves
+// cost at most kLevelsMovedPerChange level copies per level change, amortized. A market that trends through a dense
+// book (a level on every tick) moves the window every half window of ticks and so never waits for it.
 //
-// Level references stay valid until the next FindOrInsert that re-centres the window or inserts outside it, or an
+// Level references stay valid until the next FindOrInsert that moves the window or inserts outside it, or an
 // Erase outside the window; callers that need stability re-find by price. Single writer; not thread-safe.
 #pragma once
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/types.h"
@@ -34,10 +40,12 @@ namespace sequex {
 
 class BookSide {
  public:
-  static constexpr unsigned kWindowBits = 18;
+  static constexpr unsigned kWindowBits = 14;
   static constexpr int64_t kWindow = int64_t{1} << kWindowBits;  // ticks covered by the ladder
+  static constexpr uint64_t kLevelsMovedPerChange = 8;           // see the header comment
 
-  // `is_bid`: better = higher price (bids) or lower price (asks). Reserves the ladder's address space.
+  // `is_bid`: better = higher price (bids) or lower price (asks). Maps the ladder and faults it in (throws
+  // std::bad_alloc when the memory is not there: a book is defined on the control path, never by an order).
   explicit BookSide(bool is_bid);
   ~BookSide();
   BookSide(const BookSide&) = delete;
@@ -65,6 +73,7 @@ class BookSide {
   // The level at `price`, created empty if missing. A newly created level must receive an order before the next
   // mutation of this side (an empty level counts as unused).
   Level& FindOrInsert(PriceTicks price) {
+    ++changes_;
     if (InWindow(price)) {
       const size_t i = Index(price);
       Level& l = ladder_[i];
@@ -76,6 +85,7 @@ class BookSide {
 
   // Marks the level at `price` unused; its queue must already be empty (count 0).
   void Erase(PriceTicks price) {
+    ++changes_;
     if (InWindow(price)) {
       ReleaseLadder(Index(price));
     } else {
@@ -94,7 +104,11 @@ class BookSide {
   template <typename F>
   void ForEachFromWorst(F&& f) const;
 
-  // Bitmap and spill array, plus the ladder entries in use (the resident part of the reservation is at least that).
+  // The levels outside the window (diagnostics and tests: the top of a book belongs in the window).
+  [[nodiscard]] size_t SpilledLevelCount() const { return outside_.size(); }
+  [[nodiscard]] uint64_t WindowMoves() const { return moves_; }  // since construction
+
+  // The ladder and its bitmap (resident from construction), the spill blocks and the move buffer.
   [[nodiscard]] size_t MemoryBytes() const;
 
  private:
@@ -162,8 +176,11 @@ class BookSide {
 
   Level& InsertOutsideWindow(PriceTicks price);
   void EraseOutside(PriceTicks price);
-  // Moves the window so that every ladder level and `price` fit in it; false (nothing changed) if they cannot.
-  bool Recentre(PriceTicks price);
+  // Where the window should start for a new level at `price` outside it: centred on `price` or on the best level,
+  // whichever is better, when `price` is near the top (see the header comment) and a move is due; else nullopt.
+  [[nodiscard]] std::optional<int64_t> WindowFor(PriceTicks price) const;
+  // Moves the window to start at `lo`: ladder levels it leaves are spilled, spilled levels it covers come in.
+  void MoveWindow(int64_t lo);
 
   Level* ladder_ = nullptr;    // kWindow entries, price lo_ + i at index i
   uint64_t* bits0_ = nullptr;  // in the same reservation as the ladder
@@ -174,8 +191,10 @@ class BookSide {
   Level* best_ = nullptr;    // the side's best level, nullptr when empty
   size_t ladder_count_ = 0;
   size_t size_ = 0;
+  uint64_t changes_ = 0;  // levels looked up for insertion or erased since the window last moved
+  uint64_t moves_ = 0;
   SpilledLevels outside_;       // prices outside the window, worst .. best
-  std::vector<Level> scratch_;  // Recentre's buffer, kept to avoid allocating each time
+  std::vector<Level> scratch_;  // MoveWindow's buffer, kept to avoid allocating each time
   bool is_bid_;
 };
 

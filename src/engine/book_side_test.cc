@@ -144,8 +144,9 @@ TEST(BookSideTest, ShouldKeepThousandsOfDeepPricesOnBothSidesOfTheWindowInOrder)
 TEST(BookSideTest, ShouldAnswerForAnyPriceOnceTheWindowStartsBelowZero) {
   BookSide asks(false);
   std::map<int64_t, uint32_t> model;
-  Add(asks, model, 200'000);
-  Add(asks, model, 5);  // fits beside 200,000: the window re-centres around both and starts below zero
+  Add(asks, model, BookSide::kWindow / 4);
+  Add(asks, model, 5);  // a better ask near the top: the window centres on it and starts below zero
+  EXPECT_EQ(asks.SpilledLevelCount(), 0u);
   ExpectSame(asks, model, false);
   // The cache hints ask about prices before they are validated; the largest must not overflow the window test.
   for (int64_t p : {INT64_MAX, INT64_MAX - 1, int64_t{0}, int64_t{-1}, INT64_MIN}) {
@@ -164,16 +165,78 @@ TEST(BookSideTest, ShouldMoveTheWindowWhenTheMarketDriftsPastIt) {
     if (model.size() > 3) Remove(asks, model, model.begin()->first);
   }
   ExpectSame(asks, model, false);
+  EXPECT_EQ(asks.SpilledLevelCount(), 0u);
+}
+
+TEST(BookSideTest, ShouldKeepTheTopOfATrendingBookInTheWindowAndSpillWhatItLeavesBehind) {
+  // A market that rises by many windows while every level it passes keeps an order (bids left behind): the levels
+  // near the best stay in the ladder, the old ones go to the spill, and the order of all of them is kept.
+  for (bool is_bid : {true, false}) {
+    BookSide side(is_bid);
+    std::map<int64_t, uint32_t> model;
+    std::mt19937_64 rng(is_bid ? 41 : 42);
+    int64_t mid = 1'000'000;
+    for (int step = 0; step < 40'000; ++step) {
+      mid += is_bid ? 2 : -2;  // bids rise, asks fall: the best keeps improving
+      Add(side, model, mid - (is_bid ? 1 : -1) * static_cast<int64_t>(rng() % 100));
+      if (step % 1'999 == 0) ExpectSame(side, model, is_bid);
+      if (testing::Test::HasFatalFailure()) return;
+    }
+    ExpectSame(side, model, is_bid);
+    // Everything within half a window of the best is in the ladder: what spilled is further behind.
+    const int64_t best = BestFirst(model, is_bid).front();  // ExpectSame checked side.best() against it
+    size_t near = 0;
+    for (const auto& [price, count] : model) {
+      near += (price > best - BookSide::kWindow / 2 && price < best + BookSide::kWindow / 2) ? 1 : 0;
+    }
+    EXPECT_GE(side.size() - side.SpilledLevelCount(), near);
+    EXPECT_GT(side.SpilledLevelCount(), 0u);
+    EXPECT_GE(side.WindowMoves(), 80'000u / (BookSide::kWindow / 2));  // the best moved 80,000 ticks
+  }
+}
+
+TEST(BookSideTest, ShouldSpillInsteadOfMovingTheWindowOnEveryCommand) {
+  // A flow that alternates a price just past the window's better edge (placed, then cancelled) with one near the
+  // old best would move the window, and copy every level, on every command. Moves wait until as many level changes
+  // have paid for them, so most of those prices spill, and the results are the same either way.
+  BookSide bids(true);
+  std::map<int64_t, uint32_t> model;
+  const int64_t base = 10'000'000;
+  for (int64_t p = base - 2'000; p <= base; ++p) Add(bids, model, p);  // 2,001 levels
+  for (int round = 0; round < 2'000; ++round) {
+    const int64_t far = bids.best().price.value() + BookSide::kWindow;
+    Add(bids, model, far);
+    Remove(bids, model, far);
+    Add(bids, model, base - 2'001 - round);
+    if (round % 101 == 0) ExpectSame(bids, model, true);
+    if (testing::Test::HasFatalFailure()) return;
+  }
+  ExpectSame(bids, model, true);
+  // 8,001 level changes. Each move away from the 2,001 or more levels waited for an eighth of them in changes; the
+  // move back, once the far price was cancelled and the ladder held nothing, copied nothing out and was free.
+  EXPECT_LE(bids.WindowMoves(), 2 * (1 + 8'001 * BookSide::kLevelsMovedPerChange / 2'001));
 }
 
 TEST(BookSideTest, ShouldFindTheNextBestAcrossSparseWordsOfTheBitmap) {
   BookSide asks(false);
   std::map<int64_t, uint32_t> model;
-  for (int64_t p : {int64_t{500}, int64_t{500 + 64 * 64 + 3}, int64_t{500 + 64 * 64 * 40 + 1}}) Add(asks, model, p);
-  Remove(asks, model, 500);
-  EXPECT_EQ(asks.best().price.value(), 500 + 64 * 64 + 3);
-  Remove(asks, model, 500 + 64 * 64 + 3);
-  EXPECT_EQ(asks.best().price.value(), 500 + 64 * 64 * 40 + 1);
+  // The first price centres the window on itself; then three prices inside it whose ladder indices lie in summary
+  // words 0, 1 and 3 (64 * 64 ticks each), so the next best is found across words and across an empty summary word.
+  constexpr int64_t kAnchor = 100'000;
+  constexpr int64_t kLo = kAnchor - BookSide::kWindow / 2;
+  constexpr int64_t kSummaryWord = int64_t{64} * 64;
+  static_assert(kSummaryWord * 3 + 1 < BookSide::kWindow);
+  Add(asks, model, kAnchor);
+  const int64_t first = kLo + 100;
+  const int64_t second = kLo + kSummaryWord + 3;
+  const int64_t third = kLo + kSummaryWord * 3 + 1;
+  for (int64_t p : {first, second, third}) Add(asks, model, p);
+  Remove(asks, model, kAnchor);
+  EXPECT_EQ(asks.SpilledLevelCount(), 0u);
+  Remove(asks, model, first);
+  EXPECT_EQ(asks.best().price.value(), second);
+  Remove(asks, model, second);
+  EXPECT_EQ(asks.best().price.value(), third);
   ExpectSame(asks, model, false);
 }
 

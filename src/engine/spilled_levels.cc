@@ -103,14 +103,4 @@ void SpilledLevels::MergeIfSparse(size_t index) {
   }
 }
 
-void SpilledLevels::Append(const Level& l) {
-  if (blocks_.empty() || blocks_.back()->count == kBlockLevels) {
-    blocks_.push_back(Acquire());
-    firsts_.push_back(Key(l.price));
-  }
-  Block& b = *blocks_.back();
-  b.levels[b.count++] = l;
-  ++size_;
-}
-
 }  // namespace sequex

@@ -11,7 +11,7 @@
 //
 // Order: worst to best (ascending prices for bids, descending for asks), so the best level is the last one.
 // Allocation: a block is allocated only when every block ever allocated is in use (a high-water mark); emptied
-// blocks are kept for reuse. References to levels stay valid until the next Insert, Erase or ExtractIf.
+// blocks are kept for reuse. References to levels stay valid until the next Insert, Erase or ExtractRange.
 // Single writer; not thread-safe.
 #pragma once
 
@@ -94,33 +94,55 @@ class SpilledLevels {
     return true;
   }
 
-  // Removes every level for which take(level) is true, handing each to sink(level) (worst first); keeps the rest in
-  // order. O(levels): for the rare moves of the window.
-  template <typename Take, typename Sink>
-  void ExtractIf(Take&& take, Sink&& sink) {
-    rebuild_.clear();
-    for (Block* block : blocks_) {
-      for (size_t i = 0; i < block->count; ++i) {
-        if (take(block->levels[i])) {
-          sink(block->levels[i]);
+  // Removes every level priced in [lo, hi), handing each to sink(level) (worst first); keeps the rest in order.
+  // O(log blocks + blocks in the range + levels removed): for the window's moves, which bring a range in.
+  template <typename Sink>
+  void ExtractRange(int64_t lo, int64_t hi, Sink&& sink) {
+    if (blocks_.empty() || lo >= hi) return;
+    const int64_t first_key = is_bid_ ? lo : -(hi - 1);  // the range in Key order
+    const int64_t last_key = is_bid_ ? hi - 1 : -lo;
+    const size_t begin = BlockFor(first_key);
+    size_t end = begin;
+    for (; end < blocks_.size() && firsts_[end] <= last_key; ++end) {
+      Block& block = *blocks_[end];
+      size_t kept = 0;
+      for (size_t i = 0; i < block.count; ++i) {
+        const int64_t key = Key(block.levels[i].price);
+        if (key >= first_key && key <= last_key) {
+          sink(block.levels[i]);
+          --size_;
         } else {
-          rebuild_.push_back(block->levels[i]);
+          block.levels[kept++] = block.levels[i];
         }
       }
-      Release(block);
+      block.count = kept;
+      if (kept != 0) firsts_[end] = Key(block.levels[0].price);
     }
-    blocks_.clear();
-    firsts_.clear();
-    size_ = 0;
-    for (const Level& l : rebuild_) Append(l);
+    // Blocks wholly inside the range are now empty; at most the first and the last keep levels, and become
+    // neighbours, which may merge.
+    size_t out = begin;
+    for (size_t b = begin; b < end; ++b) {
+      if (blocks_[b]->count == 0) {
+        Release(blocks_[b]);
+        continue;
+      }
+      blocks_[out] = blocks_[b];
+      firsts_[out] = firsts_[b];
+      ++out;
+    }
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(out),
+                  blocks_.begin() + static_cast<std::ptrdiff_t>(end));
+    firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(out),
+                  firsts_.begin() + static_cast<std::ptrdiff_t>(end));
+    if (begin + 1 < blocks_.size()) MergeIfSparse(begin + 1);
+    if (begin < blocks_.size()) MergeIfSparse(begin);
   }
 
   // Blocks (in use and kept for reuse) and the vectors over them.
   [[nodiscard]] size_t MemoryBytes() const {
     // NOLINTNEXTLINE(bugprone-sizeof-expression): blocks_ and free_ do hold pointers
     const size_t pointer_bytes = (blocks_.capacity() + free_.capacity()) * sizeof(Block*);
-    return owned_.size() * sizeof(Block) + pointer_bytes + firsts_.capacity() * sizeof(int64_t) +
-           rebuild_.capacity() * sizeof(Level);
+    return owned_.size() * sizeof(Block) + pointer_bytes + firsts_.capacity() * sizeof(int64_t);
   }
 
  private:
@@ -145,14 +167,12 @@ class SpilledLevels {
 
   Block* Acquire();
   void Release(Block* b);
-  void Append(const Level& l);   // after every level present (ExtractIf's rebuild)
   void MergeIfSparse(size_t b);  // after an erase left block b with few levels
 
   std::vector<Block*> blocks_;   // worst .. best; none empty
   std::vector<int64_t> firsts_;  // Key of each block's first level, ascending
   std::vector<std::unique_ptr<Block>> owned_;
-  std::vector<Block*> free_;    // owned, not in use
-  std::vector<Level> rebuild_;  // ExtractIf's buffer, kept to avoid allocating each time
+  std::vector<Block*> free_;  // owned, not in use
   size_t size_ = 0;
   bool is_bid_;
 };

@@ -116,7 +116,7 @@ TEST(SpilledLevelsTest, ShouldWalkFromEitherEndAfterSkippingAndStopWhenAsked) {
   EXPECT_EQ(visited, 100);
 }
 
-TEST(SpilledLevelsTest, ShouldExtractTheLevelsTakenWorstFirstAndKeepTheRestInOrder) {
+TEST(SpilledLevelsTest, ShouldExtractARangeWorstFirstAndKeepTheRestInOrder) {
   SpilledLevels asks(false);
   Model model;
   for (int64_t p = 1; p <= 1'000; ++p) {
@@ -124,8 +124,7 @@ TEST(SpilledLevelsTest, ShouldExtractTheLevelsTakenWorstFirstAndKeepTheRestInOrd
     model[p] = p;
   }
   std::vector<int64_t> taken;
-  asks.ExtractIf([](const Level& l) { return l.price.value() > 300 && l.price.value() <= 700; },
-                 [&](const Level& l) { taken.push_back(l.price.value()); });
+  asks.ExtractRange(301, 701, [&](const Level& l) { taken.push_back(l.price.value()); });
   ASSERT_EQ(taken.size(), 400u);
   EXPECT_EQ(taken.front(), 700);  // asks: worst (highest) first
   EXPECT_EQ(taken.back(), 301);
@@ -137,6 +136,40 @@ TEST(SpilledLevelsTest, ShouldExtractTheLevelsTakenWorstFirstAndKeepTheRestInOrd
   asks.Erase(PriceTicks{1});
   model.erase(1);
   ExpectSame(asks, model, false);
+}
+
+TEST(SpilledLevelsTest, ShouldExtractAnyRangeFromScatteredLevels) {
+  // Ranges that start and end inside blocks, span many blocks, miss every level, or lie past either end.
+  for (bool is_bid : {true, false}) {
+    std::mt19937_64 rng(is_bid ? 31 : 32);
+    for (int round = 0; round < 200; ++round) {
+      SpilledLevels levels(is_bid);
+      Model model;
+      const int count = 1 + static_cast<int>(rng() % 3'000);
+      for (int i = 0; i < count; ++i) {
+        const int64_t price = 1 + static_cast<int64_t>(rng() % 20'000);
+        if (model.count(price) != 0) continue;
+        levels.Insert(PriceTicks{price}).total = QtyLots{price};
+        model[price] = price;
+      }
+      const int64_t lo = static_cast<int64_t>(rng() % 22'000) - 1'000;
+      const int64_t hi = lo + static_cast<int64_t>(rng() % 8'000);
+      std::vector<int64_t> taken;
+      levels.ExtractRange(lo, hi, [&](const Level& l) {
+        EXPECT_EQ(l.total.value(), l.price.value());
+        taken.push_back(l.price.value());
+      });
+      std::vector<int64_t> want;
+      for (auto it = model.lower_bound(lo); it != model.end() && it->first < hi;) {
+        want.push_back(it->first);
+        it = model.erase(it);
+      }
+      if (!is_bid) std::reverse(want.begin(), want.end());  // worst first: asks from the highest price
+      ASSERT_EQ(taken, want) << "round " << round;
+      ExpectSame(levels, model, is_bid);
+      if (testing::Test::HasFatalFailure()) return;
+    }
+  }
 }
 
 TEST(SpilledLevelsTest, ShouldAllocateOnlyPastItsHighWaterMark) {
