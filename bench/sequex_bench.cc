@@ -56,7 +56,8 @@ double Since(std::chrono::steady_clock::time_point t0) {
 bool Generate(const GenFlags& f, sequex::workload::Workload* out, GeneratorStats* stats) {
   const auto kind = sequex::workload::ParseWorkloadKind(f.workload);
   if (!kind) {
-    std::fprintf(stderr, "unknown workload '%s' (standard, single-book, burst, wide-book)\n", f.workload.c_str());
+    std::fprintf(stderr, "unknown workload '%s' (standard, single-book, burst, wide-book, trending)\n",
+                 f.workload.c_str());
     return false;
   }
   GeneratorOptions o;
@@ -103,7 +104,7 @@ static int Main(int argc, char** argv) {
   GenFlags gen;
   std::string out_path;
   CLI::App* gen_cmd = app.add_subcommand("gen", "write a workload in the text format of workloads/README.md");
-  gen_cmd->add_option("--workload", gen.workload, "standard | single-book | burst | wide-book")->required();
+  gen_cmd->add_option("--workload", gen.workload, "standard | single-book | burst | wide-book | trending")->required();
   AddGenFlags(gen_cmd, &gen);
   gen_cmd->add_option("--out", out_path, "file to write")->required();
 
@@ -111,7 +112,8 @@ static int Main(int argc, char** argv) {
   std::string input;
   sequex::bench::EngineBenchOptions engine_options;
   CLI::App* engine_cmd = app.add_subcommand("engine", "the engine alone on a workload: throughput and latency");
-  auto* workload_opt = engine_cmd->add_option("--workload", eng.workload, "standard | single-book | burst | wide-book");
+  auto* workload_opt =
+      engine_cmd->add_option("--workload", eng.workload, "standard | single-book | burst | wide-book | trending");
   auto* input_opt = engine_cmd->add_option("--input", input, "a workload file instead of a generated one");
   workload_opt->excludes(input_opt);
   AddGenFlags(engine_cmd, &eng);
@@ -155,7 +157,7 @@ static int Main(int argc, char** argv) {
   sequex::bench::PipelineBenchOptions pipeline_options;
   CLI::App* pipeline_cmd =
       app.add_subcommand("pipeline", "sequencer + journal + engine: throughput, or latency at an offered rate");
-  pipeline_cmd->add_option("--workload", pipe.workload, "standard | single-book | burst | wide-book")
+  pipeline_cmd->add_option("--workload", pipe.workload, "standard | single-book | burst | wide-book | trending")
       ->capture_default_str();
   AddGenFlags(pipeline_cmd, &pipe);
   pipeline_cmd->add_option("--durability", pipeline_options.durability, "memory | journal")->capture_default_str();

@@ -38,9 +38,21 @@ struct Params {
   int64_t taker_max_lots;        // IOC / FOK / market sizes are 1..this (makers 1..100)
   uint32_t deep_ppm = 0;         // share of passive prices placed deep: 1,000..9,000,000 ticks behind (wide-book)
   int64_t start_fair = 0;        // every book's first fair price; 0 = seeded, MinFair()..50,000
+  uint32_t up_ppm = 0;           // chance that a step of the fair price is up; 0 = a fair coin (trending: biased)
 };
 
+Params StandardParams();
+
 Params ParamsFor(WorkloadKind kind) {
+  if (kind == WorkloadKind::kTrending) {
+    // standard's flow on one book whose fair price rises by 0.3 ticks a command on average (see generator.h).
+    Params p = StandardParams();
+    p.accounts = 1'000;
+    p.instruments = 1;
+    p.start_fair = 1'000'000;
+    p.up_ppm = 750'000;
+    return p;
+  }
   if (kind == WorkloadKind::kWideBook) {
     // One book at 10,000,000 ticks whose makers put half their quotes deep in the book (see generator.h). Takers
     // only meet the near half; the deep half leaves by cancels, so cancels and amends often empty a deep level. The
@@ -98,8 +110,12 @@ Params ParamsFor(WorkloadKind kind) {
                   .uniform_offsets = true,
                   .taker_max_lots = 10};
   }
-  // Tuned with the shadow books so that, over the default 6,000,000 commands, ~11% of new orders trade on arrival
-  // and the popular books hold ~1,000 orders over 150..250 levels.
+  return StandardParams();
+}
+
+// Tuned with the shadow books so that, over the default 6,000,000 commands, ~11% of new orders trade on arrival
+// and the popular books hold ~1,000 orders over 150..250 levels.
+Params StandardParams() {
   return Params{.accounts = 10'000,
                 .instruments = 100,
                 .gtc = 4500,
@@ -255,7 +271,9 @@ class Generator {
   }
   void Walk(Book& b) {
     if (!rng_.Chance(p_.walk_ppm)) return;
-    b.fair += rng_.Below(2) == 0 ? 1 : -1;
+    // A fair coin draws as it always has, so that the other workloads stay byte-identical.
+    const bool up = p_.up_ppm == 0 ? rng_.Below(2) == 0 : rng_.Chance(p_.up_ppm);
+    b.fair += up ? 1 : -1;
     b.fair = std::clamp<int64_t>(b.fair, MinFair(), kMaxPriceTicks / 2);
   }
   // Low enough for variety, high enough that no price the generator writes can reach zero.
@@ -515,6 +533,7 @@ std::optional<WorkloadKind> ParseWorkloadKind(std::string_view name) {
   if (name == "single-book") return WorkloadKind::kSingleBook;
   if (name == "burst") return WorkloadKind::kBurst;
   if (name == "wide-book") return WorkloadKind::kWideBook;
+  if (name == "trending") return WorkloadKind::kTrending;
   return std::nullopt;
 }
 
@@ -528,6 +547,8 @@ std::string_view WorkloadName(WorkloadKind kind) {
       return "burst";
     case WorkloadKind::kWideBook:
       return "wide-book";
+    case WorkloadKind::kTrending:
+      return "trending";
   }
   return "unknown";
 }

@@ -37,9 +37,14 @@
 // wide-book (this project's own, not in shared/workloads/README.md): one instrument at a fair price of 10,000,000
 // ticks, 1,000 accounts; half of the makers' quotes 1..200 ticks behind the fair price (uniform), the other half deep
 // in the book, 1,000..9,000,000 ticks behind it (log-uniform by decade), as the far bids and asks of a real crypto
-// book: far outside the engine's 2^18-tick ladder window (engine/book_side.h), on tens of thousands of distinct
+// book: far outside the engine's ladder window (2^14 ticks, engine/book_side.h), on tens of thousands of distinct
 // prices. 43% GTC, 12% IOC (takers 1..10 lots), 40% cancel, 5% move. Measured (seed 42, 6,000,000 commands): ~120,000
 // open orders over ~58,000 levels, ~13% of new orders trade on arrival.
+//
+// trending (this project's own): standard's mix, sizes and depth feedbacks on one instrument with 1,000 accounts,
+// whose fair price starts at 1,000,000 ticks and steps up three times in four (on 60% of commands, as standard's):
+// about 0.3 ticks a command, some 1,800,000 ticks over the default 6,000,000 commands, as a market that trends for
+// days does. Makers quote around the moving price; the orders it leaves behind rest until cancelled.
 //
 // GeneratorStats reports what the generator's shadow books saw; `sequex-bench engine --summary` checks that the
 // engine ends with the same open orders in every book.
@@ -55,7 +60,7 @@
 
 namespace sequex::workload {
 
-enum class WorkloadKind : uint8_t { kStandard, kSingleBook, kBurst, kWideBook };
+enum class WorkloadKind : uint8_t { kStandard, kSingleBook, kBurst, kWideBook, kTrending };
 
 [[nodiscard]] std::optional<WorkloadKind> ParseWorkloadKind(std::string_view name);  // "standard", ...
 [[nodiscard]] std::string_view WorkloadName(WorkloadKind kind);

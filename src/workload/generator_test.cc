@@ -24,8 +24,8 @@ GeneratorOptions Small(WorkloadKind kind, uint64_t seed) {
 }
 
 TEST(GeneratorTest, ShouldBeByteIdenticalForTheSameSeed) {
-  for (WorkloadKind kind :
-       {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst, WorkloadKind::kWideBook}) {
+  for (WorkloadKind kind : {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst,
+                            WorkloadKind::kWideBook, WorkloadKind::kTrending}) {
     GeneratorOptions o = Small(kind, 42);
     o.commands = 30'000;
     o.warmup_commands = 5'000;
@@ -93,8 +93,8 @@ TEST(GeneratorTest, ShouldLayOutSetupWarmupAndMeasuredCommands) {
 
 // The generated venues are ones the engine runs as written: Translate adjusts nothing (workload.h).
 TEST(GeneratorTest, ShouldNeedNoAdjustmentToRun) {
-  for (const WorkloadKind kind :
-       {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst, WorkloadKind::kWideBook}) {
+  for (const WorkloadKind kind : {WorkloadKind::kStandard, WorkloadKind::kSingleBook, WorkloadKind::kBurst,
+                                  WorkloadKind::kWideBook, WorkloadKind::kTrending}) {
     const CommandStream s = Translate(Generate(Small(kind, 3)));
     EXPECT_TRUE(s.adjustments.empty()) << WorkloadName(kind) << ": " << s.adjustments.front();
   }
@@ -210,6 +210,28 @@ TEST(GeneratorTest, ShouldPutHalfTheWideBookQuotesDeepOnManyPrices) {
   // Beyond the engine's ladder window (2^18 ticks) on both sides.
   EXPECT_LT(*deep_prices.begin(), 10'000'000 - (int64_t{1} << 18));
   EXPECT_GT(*deep_prices.rbegin(), 10'000'000 + (int64_t{1} << 18));
+}
+
+TEST(GeneratorTest, ShouldMoveTheTrendingBookFarUpAsItsOrdersFollow) {
+  GeneratorStats stats;
+  const Workload w = Generate(Small(WorkloadKind::kTrending, 42), &stats);
+  ASSERT_EQ(w.instruments.size(), 1u);
+  // The same mix as standard's, on one book.
+  Mix m = CountMix(w);
+  EXPECT_NEAR(m.share["gtc"] + m.share["gtc_po"], 0.45, 0.01);
+  EXPECT_NEAR(m.share["cancel"], 0.30, 0.01);
+  // 200,000 order commands at about 0.3 ticks each: the last limit prices sit some 60,000 ticks above the first,
+  // several times the engine's ladder window (2^14 ticks).
+  int64_t first = 0, last = 0;
+  for (const Record& r : w.records) {
+    if (r.kind != RecordKind::kNew || r.price == 0) continue;
+    if (first == 0) first = r.price;
+    last = r.price;
+  }
+  EXPECT_GT(last - first, 45'000);
+  EXPECT_LT(last - first, 75'000);
+  EXPECT_GT(stats.open_orders[0], 100u);
+  EXPECT_LT(stats.open_orders[0], 3'000u);
 }
 
 TEST(GeneratorTest, ShouldSweepManyLevelsInBursts) {
