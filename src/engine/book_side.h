@@ -44,8 +44,8 @@ class BookSide {
   static constexpr int64_t kWindow = int64_t{1} << kWindowBits;  // ticks covered by the ladder
   static constexpr uint64_t kLevelsMovedPerChange = 8;           // see the header comment
 
-  // `is_bid`: better = higher price (bids) or lower price (asks). Maps the ladder and faults it in (throws
-  // std::bad_alloc when the memory is not there: a book is defined on the control path, never by an order).
+  // `is_bid`: better = higher price (bids) or lower price (asks). Maps the ladder and faults it in (std::bad_alloc
+  // if the mapping fails: a book is defined on the control path, never by an order).
   explicit BookSide(bool is_bid);
   ~BookSide();
   BookSide(const BookSide&) = delete;
