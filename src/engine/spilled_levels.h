@@ -95,7 +95,8 @@ class SpilledLevels {
   }
 
   // Removes every level priced in [lo, hi), handing each to sink(level) (worst first); keeps the rest in order.
-  // O(log blocks + blocks in the range + levels removed): for the window's moves, which bring a range in.
+  // O(log blocks + the levels of the blocks it touches), plus a shift of the block list: for the window's moves,
+  // which bring a range in, where walking every spilled level would cost a deep book tens of thousands of copies.
   template <typename Sink>
   void ExtractRange(int64_t lo, int64_t hi, Sink&& sink) {
     if (blocks_.empty() || lo >= hi) return;
