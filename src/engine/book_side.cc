@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <new>
+#include <span>
+#include <utility>
 
 namespace sequex {
 namespace {
@@ -120,13 +122,17 @@ void BookSide::MoveWindow(int64_t lo) {
     }
   };
   // Spilled levels the new window covers come in; then the old ladder's levels go in or out, so that outside_
-  // keeps only prices outside the window.
+  // keeps only prices outside the window. scratch_ ascends by price: those below the new window, those in it, those
+  // above it. Each run that leaves was inside the old window, where nothing was spilled, so it splices in whole.
   outside_.ExtractRange(lo, lo + kWindow, place);
-  for (const Level& l : scratch_) {
-    if (InWindow(l.price)) {
-      place(l);
-    } else {
-      outside_.Insert(l.price) = l;
+  const auto below_end =
+      std::find_if(scratch_.begin(), scratch_.end(), [&](const Level& l) { return l.price.value() >= lo; });
+  const auto above_begin = std::find_if(below_end, scratch_.end(), [&](const Level& l) { return !InWindow(l.price); });
+  std::for_each(below_end, above_begin, place);
+  for (const auto& [begin, end] : {std::pair{scratch_.begin(), below_end}, std::pair{above_begin, scratch_.end()}}) {
+    if (!is_bid_) std::reverse(begin, end);  // worst first: asks descend
+    if (!outside_.SpliceRun(std::span<const Level>(begin, end))) {
+      for (auto it = begin; it != end; ++it) outside_.Insert(it->price) = *it;
     }
   }
   changes_ = 0;

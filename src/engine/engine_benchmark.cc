@@ -7,10 +7,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstring>
+#include <memory>
 #include <span>
 #include <variant>
 #include <vector>
 
+#include "engine/book_side.h"
 #include "engine/engine.h"
 
 namespace sequex {
@@ -303,6 +305,51 @@ void BM_CancelWaitingStop(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CancelWaitingStop)->Arg(1'000)->Arg(10'000)->Arg(100'000);
+
+// The pause a move of the ladder's window costs the order that causes it (book_side.h): a bid side with a level on
+// each of range(0) consecutive ticks below the best, then a bid better than the best by more than half a window,
+// so the window centres on it and every one of those levels is spilled. Between moves, untimed, every level is
+// erased and the dense ones placed again; the side is reused, so the spill's blocks are the ones the first move
+// allocated (its high-water mark), as on a venue that has run for a while.
+void BM_WindowMoveSpillingDenseLevels(benchmark::State& state) {
+  const auto levels = static_cast<int64_t>(state.range(0));
+  constexpr int64_t kBest = 1'000'000;
+  constexpr int64_t kFar = kBest + BookSide::kWindow / 2 + 1;
+  BookSide side(true);
+  const auto set = [&](int64_t price, uint32_t count) {
+    Level& l = side.FindOrInsert(PriceTicks{price});
+    l.count = count;
+    l.total = QtyLots{count};
+  };
+  const auto clear = [&](int64_t price) {
+    if (Level* l = side.Find(PriceTicks{price})) {
+      l->count = 0;
+      side.Erase(PriceTicks{price});
+    }
+  };
+  const auto place_dense = [&] {
+    for (int64_t p = kBest - levels + 1; p <= kBest; ++p) set(p, 1);
+  };
+  place_dense();
+  set(kFar, 1);  // the first move allocates the spill's blocks
+  for ([[maybe_unused]] const auto& _ : state) {
+    state.PauseTiming();
+    clear(kFar);
+    for (int64_t p = kBest - levels + 1; p <= kBest; ++p) clear(p);
+    place_dense();
+    state.ResumeTiming();
+    set(kFar, 1);
+    state.PauseTiming();
+    if (side.SpilledLevelCount() != static_cast<size_t>(levels)) state.SkipWithError("the window did not move");
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_WindowMoveSpillingDenseLevels)
+    ->Arg(100)
+    ->Arg(1'000)
+    ->Arg(8'000)
+    ->Iterations(200)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace sequex

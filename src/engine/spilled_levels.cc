@@ -62,6 +62,68 @@ Level& SpilledLevels::Insert(PriceTicks price) {
   return b->levels[at];
 }
 
+bool SpilledLevels::SpliceRun(std::span<const Level> run) {
+  if (run.empty()) return true;
+  const int64_t last = Key(run.back().price);
+  // Where the run goes: before block `index`'s level `at` (or after its last level).
+  size_t index = 0;
+  size_t at = 0;
+  if (!blocks_.empty()) {
+    const int64_t first = Key(run.front().price);
+    index = BlockFor(first);
+    const Block& b = *blocks_[index];
+    at = PositionIn(b, first);
+    const bool next_in_block = at < b.count;
+    if (next_in_block ? Key(b.levels[at].price) <= last : index + 1 < blocks_.size() && firsts_[index + 1] <= last) {
+      return false;
+    }
+  }
+  const size_t run_blocks = (run.size() + kBlockLevels - 1) / kBlockLevels;
+  // The run's blocks go in at `pos`; a block split by the run puts its upper part (`tail`) right after them.
+  size_t pos = blocks_.size();
+  Block* tail = nullptr;
+  if (!blocks_.empty()) {
+    Block* b = blocks_[index];
+    if (at == 0) {
+      pos = index;  // before every level of the first block (BlockFor said block 0)
+    } else {
+      pos = index + 1;
+      if (at < b->count) {
+        tail = Acquire();
+        std::copy(b->levels.begin() + static_cast<std::ptrdiff_t>(at),
+                  b->levels.begin() + static_cast<std::ptrdiff_t>(b->count), tail->levels.begin());
+        tail->count = b->count - at;
+        b->count = at;
+      }
+    }
+  }
+  const size_t added = run_blocks + (tail != nullptr ? 1 : 0);
+  // The vectors hold room for every block owned (Acquire), so these grow them only past the high-water mark.
+  blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(pos), added, nullptr);
+  firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(pos), added, 0);
+  for (size_t k = 0; k < run_blocks; ++k) {
+    Block* nb = Acquire();
+    const size_t from = k * kBlockLevels;
+    const size_t n = std::min(kBlockLevels, run.size() - from);
+    std::copy(run.begin() + static_cast<std::ptrdiff_t>(from), run.begin() + static_cast<std::ptrdiff_t>(from + n),
+              nb->levels.begin());
+    nb->count = n;
+    blocks_[pos + k] = nb;
+    firsts_[pos + k] = Key(nb->levels[0].price);
+  }
+  if (tail != nullptr) {
+    blocks_[pos + run_blocks] = tail;
+    firsts_[pos + run_blocks] = Key(tail->levels[0].price);
+  }
+  size_ += run.size();
+  // The blocks at the splice's edges may be sparse: the split block, the run's last block and the tail.
+  const size_t after = pos + added;  // the first block after the splice
+  if (after < blocks_.size()) MergeIfSparse(after);
+  if (after - 1 < blocks_.size()) MergeIfSparse(after - 1);
+  if (pos > 0) MergeIfSparse(pos - 1);
+  return true;
+}
+
 void SpilledLevels::Erase(PriceTicks price) {
   const int64_t key = Key(price);
   const size_t index = BlockFor(key);

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "common/types.h"
@@ -93,6 +94,12 @@ class SpilledLevels {
     }
     return true;
   }
+
+  // Adds `run`'s levels, which ascend from worst to best (Key order) and are not present, as whole blocks spliced in
+  // where they go: O(log blocks + run), where inserting them one by one paid a search and a block shift for each.
+  // Returns false, changing nothing, if a level already present lies between the run's first and last (the
+  // window's moves never ask that: what a move spills was inside the window, and nothing spilled is).
+  bool SpliceRun(std::span<const Level> run);
 
   // Removes every level priced in [lo, hi), handing each to sink(level) (worst first); keeps the rest in order.
   // O(log blocks + the levels of the blocks it touches), plus a shift of the block list: for the window's moves,

@@ -172,6 +172,46 @@ TEST(SpilledLevelsTest, ShouldExtractAnyRangeFromScatteredLevels) {
   }
 }
 
+TEST(SpilledLevelsTest, ShouldSpliceARunIntoAnyGapAndRefuseOneThatInterleaves) {
+  // Runs of 1 to 300 levels into an empty container, before the first level, after the last, and into gaps inside
+  // a block or between blocks; then a run that would straddle a level already present, which changes nothing.
+  for (bool is_bid : {true, false}) {
+    std::mt19937_64 rng(is_bid ? 51 : 52);
+    for (int round = 0; round < 300; ++round) {
+      SpilledLevels levels(is_bid);
+      Model model;
+      const int count = static_cast<int>(rng() % 2'000);
+      for (int i = 0; i < count; ++i) {
+        const int64_t price = 1 + 1'000 * static_cast<int64_t>(rng() % 5'000);  // gaps of 999 prices or more
+        if (model.count(price) != 0) continue;
+        levels.Insert(PriceTicks{price}).total = QtyLots{price};
+        model[price] = price;
+      }
+      // A run of consecutive prices starting just after a multiple of 1,000: inside one gap.
+      const int64_t start = 2 + 1'000 * static_cast<int64_t>(rng() % 5'100);
+      const int64_t length = 1 + static_cast<int64_t>(rng() % 300);
+      std::vector<Level> run;
+      for (int64_t p = start; p < start + length; ++p) run.push_back(Level{PriceTicks{p}, QtyLots{p}, kNil, kNil, 1});
+      if (!is_bid) std::reverse(run.begin(), run.end());  // worst first
+      ASSERT_TRUE(levels.SpliceRun(run)) << "round " << round;
+      for (int64_t p = start; p < start + length; ++p) model[p] = p;
+      ExpectSame(levels, model, is_bid);
+      if (testing::Test::HasFatalFailure()) return;
+      if (model.size() > static_cast<size_t>(length)) {
+        // Straddles the first level outside the run: refused, and nothing changes.
+        const int64_t present = model.begin()->first == start ? model.rbegin()->first : model.begin()->first;
+        std::vector<Level> straddling{Level{PriceTicks{present - 1}, QtyLots{1}, kNil, kNil, 1},
+                                      Level{PriceTicks{present + 1}, QtyLots{1}, kNil, kNil, 1}};
+        if (!is_bid) std::reverse(straddling.begin(), straddling.end());
+        if (model.count(present - 1) == 0 && model.count(present + 1) == 0) {
+          EXPECT_FALSE(levels.SpliceRun(straddling));
+          ExpectSame(levels, model, is_bid);
+        }
+      }
+    }
+  }
+}
+
 TEST(SpilledLevelsTest, ShouldAllocateOnlyPastItsHighWaterMark) {
   SpilledLevels bids(true);
   std::mt19937_64 rng(5);
