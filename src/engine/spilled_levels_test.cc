@@ -138,78 +138,76 @@ TEST(SpilledLevelsTest, ShouldExtractARangeWorstFirstAndKeepTheRestInOrder) {
   ExpectSame(asks, model, false);
 }
 
-TEST(SpilledLevelsTest, ShouldExtractAnyRangeFromScatteredLevels) {
-  // Ranges that start and end inside blocks, span many blocks, miss every level, or lie past either end.
+// For each side, `rounds` fresh containers, each holding up to `max_count` levels at prices 1 + spacing * k (k random
+// below `choices`, each level tagged with its price as its total), handed to check(levels, model, rng, is_bid).
+template <typename Check>
+void ForRandomContainers(uint64_t seed, int rounds, uint64_t max_count, uint64_t choices, int64_t spacing,
+                         Check&& check) {
   for (bool is_bid : {true, false}) {
-    std::mt19937_64 rng(is_bid ? 31 : 32);
-    for (int round = 0; round < 200; ++round) {
+    std::mt19937_64 rng(seed + (is_bid ? 0 : 1));
+    for (int round = 0; round < rounds; ++round) {
       SpilledLevels levels(is_bid);
       Model model;
-      const int count = 1 + static_cast<int>(rng() % 3'000);
-      for (int i = 0; i < count; ++i) {
-        const int64_t price = 1 + static_cast<int64_t>(rng() % 20'000);
+      const uint64_t count = rng() % (max_count + 1);
+      for (uint64_t i = 0; i < count; ++i) {
+        const int64_t price = 1 + spacing * static_cast<int64_t>(rng() % choices);
         if (model.count(price) != 0) continue;
         levels.Insert(PriceTicks{price}).total = QtyLots{price};
         model[price] = price;
       }
-      const int64_t lo = static_cast<int64_t>(rng() % 22'000) - 1'000;
-      const int64_t hi = lo + static_cast<int64_t>(rng() % 8'000);
-      std::vector<int64_t> taken;
-      levels.ExtractRange(lo, hi, [&](const Level& l) {
-        EXPECT_EQ(l.total.value(), l.price.value());
-        taken.push_back(l.price.value());
-      });
-      std::vector<int64_t> want;
-      for (auto it = model.lower_bound(lo); it != model.end() && it->first < hi;) {
-        want.push_back(it->first);
-        it = model.erase(it);
-      }
-      if (!is_bid) std::reverse(want.begin(), want.end());  // worst first: asks from the highest price
-      ASSERT_EQ(taken, want) << "round " << round;
-      ExpectSame(levels, model, is_bid);
+      check(levels, model, rng, is_bid);
       if (testing::Test::HasFatalFailure()) return;
     }
   }
 }
 
+TEST(SpilledLevelsTest, ShouldExtractAnyRangeFromScatteredLevels) {
+  // Ranges that start and end inside blocks, span many blocks, miss every level, or lie past either end.
+  ForRandomContainers(31, 200, 3'000, 20'000, 1,
+                      [](SpilledLevels& levels, Model& model, std::mt19937_64& rng, bool is_bid) {
+                        const int64_t lo = static_cast<int64_t>(rng() % 22'000) - 1'000;
+                        const int64_t hi = lo + static_cast<int64_t>(rng() % 8'000);
+                        std::vector<int64_t> taken;
+                        levels.ExtractRange(lo, hi, [&](const Level& l) {
+                          EXPECT_EQ(l.total.value(), l.price.value());
+                          taken.push_back(l.price.value());
+                        });
+                        std::vector<int64_t> want;
+                        for (auto it = model.lower_bound(lo); it != model.end() && it->first < hi;) {
+                          want.push_back(it->first);
+                          it = model.erase(it);
+                        }
+                        if (!is_bid) std::reverse(want.begin(), want.end());  // worst first: asks from the highest
+                        ASSERT_EQ(taken, want);
+                        ExpectSame(levels, model, is_bid);
+                      });
+}
+
 TEST(SpilledLevelsTest, ShouldSpliceARunIntoAnyGapAndRefuseOneThatInterleaves) {
   // Runs of 1 to 300 levels into an empty container, before the first level, after the last, and into gaps inside
-  // a block or between blocks; then a run that would straddle a level already present, which changes nothing.
-  for (bool is_bid : {true, false}) {
-    std::mt19937_64 rng(is_bid ? 51 : 52);
-    for (int round = 0; round < 300; ++round) {
-      SpilledLevels levels(is_bid);
-      Model model;
-      const int count = static_cast<int>(rng() % 2'000);
-      for (int i = 0; i < count; ++i) {
-        const int64_t price = 1 + 1'000 * static_cast<int64_t>(rng() % 5'000);  // gaps of 999 prices or more
-        if (model.count(price) != 0) continue;
-        levels.Insert(PriceTicks{price}).total = QtyLots{price};
-        model[price] = price;
-      }
-      // A run of consecutive prices starting just after a multiple of 1,000: inside one gap.
-      const int64_t start = 2 + 1'000 * static_cast<int64_t>(rng() % 5'100);
-      const int64_t length = 1 + static_cast<int64_t>(rng() % 300);
-      std::vector<Level> run;
-      for (int64_t p = start; p < start + length; ++p) run.push_back(Level{PriceTicks{p}, QtyLots{p}, kNil, kNil, 1});
-      if (!is_bid) std::reverse(run.begin(), run.end());  // worst first
-      ASSERT_TRUE(levels.SpliceRun(run)) << "round " << round;
-      for (int64_t p = start; p < start + length; ++p) model[p] = p;
-      ExpectSame(levels, model, is_bid);
-      if (testing::Test::HasFatalFailure()) return;
-      if (model.size() > static_cast<size_t>(length)) {
+  // a block or between blocks (levels sit 1,000 prices apart); then a run that would straddle a level already
+  // present, which changes nothing.
+  ForRandomContainers(
+      51, 300, 2'000, 5'000, 1'000, [](SpilledLevels& levels, Model& model, std::mt19937_64& rng, bool is_bid) {
+        // Consecutive prices starting just after a multiple of 1,000: inside one gap.
+        const int64_t start = 2 + 1'000 * static_cast<int64_t>(rng() % 5'100);
+        const int64_t length = 1 + static_cast<int64_t>(rng() % 300);
+        std::vector<Level> run;
+        for (int64_t p = start; p < start + length; ++p) run.push_back(Level{PriceTicks{p}, QtyLots{p}, kNil, kNil, 1});
+        if (!is_bid) std::reverse(run.begin(), run.end());  // worst first
+        ASSERT_TRUE(levels.SpliceRun(run));
+        for (int64_t p = start; p < start + length; ++p) model[p] = p;
+        ExpectSame(levels, model, is_bid);
+        if (model.size() <= static_cast<size_t>(length)) return;
         // Straddles the first level outside the run: refused, and nothing changes.
         const int64_t present = model.begin()->first == start ? model.rbegin()->first : model.begin()->first;
+        if (model.count(present - 1) != 0 || model.count(present + 1) != 0) return;
         std::vector<Level> straddling{Level{PriceTicks{present - 1}, QtyLots{1}, kNil, kNil, 1},
                                       Level{PriceTicks{present + 1}, QtyLots{1}, kNil, kNil, 1}};
         if (!is_bid) std::reverse(straddling.begin(), straddling.end());
-        if (model.count(present - 1) == 0 && model.count(present + 1) == 0) {
-          EXPECT_FALSE(levels.SpliceRun(straddling));
-          ExpectSame(levels, model, is_bid);
-        }
-      }
-    }
-  }
+        EXPECT_FALSE(levels.SpliceRun(straddling));
+        ExpectSame(levels, model, is_bid);
+      });
 }
 
 TEST(SpilledLevelsTest, ShouldAllocateOnlyPastItsHighWaterMark) {
