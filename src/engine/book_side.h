@@ -19,8 +19,10 @@
 // entries worse than the window — a concatenation, never an interleave. A move copies every ladder level, so it is
 // allowed only once the level changes since the last move reach an eighth of the levels in the ladder: a flow that
 // alternates prices on both sides of the window to make every command move it gets the spill instead, and moves
-// cost at most kLevelsMovedPerChange level copies per level change, amortized. A market that trends through a dense
-// book (a level on every tick) moves the window every half window of ticks and so never waits for it.
+// cost a bounded number of level copies per level change, amortized: kLevelsMovedPerChange for what a move takes
+// out, and as many again for what the next one can bring in without waiting (a move into an empty ladder copies
+// nothing out). A market that trends through a dense book (a level on every tick) moves the window every half
+// window of ticks and so never waits for it.
 //
 // Level references stay valid until the next FindOrInsert that moves the window or inserts outside it, or an
 // Erase outside the window; callers that need stability re-find by price. Single writer; not thread-safe.
