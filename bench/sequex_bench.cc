@@ -53,11 +53,13 @@ double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The generated workloads, as every --workload option's help and the unknown-name error list them.
+constexpr const char* kWorkloadNames = "standard | single-book | burst | wide-book | trending";
+
 bool Generate(const GenFlags& f, sequex::workload::Workload* out, GeneratorStats* stats) {
   const auto kind = sequex::workload::ParseWorkloadKind(f.workload);
   if (!kind) {
-    std::fprintf(stderr, "unknown workload '%s' (standard, single-book, burst, wide-book, trending)\n",
-                 f.workload.c_str());
+    std::fprintf(stderr, "unknown workload '%s' (%s)\n", f.workload.c_str(), kWorkloadNames);
     return false;
   }
   GeneratorOptions o;
@@ -104,7 +106,7 @@ static int Main(int argc, char** argv) {
   GenFlags gen;
   std::string out_path;
   CLI::App* gen_cmd = app.add_subcommand("gen", "write a workload in the text format of workloads/README.md");
-  gen_cmd->add_option("--workload", gen.workload, "standard | single-book | burst | wide-book | trending")->required();
+  gen_cmd->add_option("--workload", gen.workload, kWorkloadNames)->required();
   AddGenFlags(gen_cmd, &gen);
   gen_cmd->add_option("--out", out_path, "file to write")->required();
 
@@ -112,8 +114,7 @@ static int Main(int argc, char** argv) {
   std::string input;
   sequex::bench::EngineBenchOptions engine_options;
   CLI::App* engine_cmd = app.add_subcommand("engine", "the engine alone on a workload: throughput and latency");
-  auto* workload_opt =
-      engine_cmd->add_option("--workload", eng.workload, "standard | single-book | burst | wide-book | trending");
+  auto* workload_opt = engine_cmd->add_option("--workload", eng.workload, kWorkloadNames);
   auto* input_opt = engine_cmd->add_option("--input", input, "a workload file instead of a generated one");
   workload_opt->excludes(input_opt);
   AddGenFlags(engine_cmd, &eng);
@@ -157,8 +158,7 @@ static int Main(int argc, char** argv) {
   sequex::bench::PipelineBenchOptions pipeline_options;
   CLI::App* pipeline_cmd =
       app.add_subcommand("pipeline", "sequencer + journal + engine: throughput, or latency at an offered rate");
-  pipeline_cmd->add_option("--workload", pipe.workload, "standard | single-book | burst | wide-book | trending")
-      ->capture_default_str();
+  pipeline_cmd->add_option("--workload", pipe.workload, kWorkloadNames)->capture_default_str();
   AddGenFlags(pipeline_cmd, &pipe);
   pipeline_cmd->add_option("--durability", pipeline_options.durability, "memory | journal")->capture_default_str();
   pipeline_cmd->add_option("--data-dir", pipeline_options.data_dir, "where the journal goes (wiped first)")
