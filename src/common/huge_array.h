@@ -24,12 +24,20 @@ inline constexpr size_t HugePagesFor(size_t bytes) {
   return (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
 }
 
-// `bytes` (a multiple of kHugePageBytes) aligned to a huge page and advised to be backed by huge pages; free it
-// with std::free. Throws std::bad_alloc when the system has no memory to give.
+// `bytes` (a multiple of kHugePageBytes) aligned to a huge page, advised to be backed by huge pages, and backed now;
+// free it with std::free. Throws std::bad_alloc when the system has no memory to give.
+//
+// Backed now: every page is written once here, so that no later access to it faults. What is allocated ahead of
+// use (the engine's reserved tables, its pool's regions) would otherwise fault on the order path the first time
+// each page is reached, and a huge-page fault there zeroes 2 MiB and, where the kernel compacts memory to find one
+// (transparent_hugepage/defrag in `madvise` mode, Debian's default), waits for that too: docs/engine.md measured
+// single commands of 5-6 ms from it.
 inline void* AllocateHugePages(size_t bytes) {
   void* p = std::aligned_alloc(kHugePageBytes, bytes);
   if (p == nullptr) throw std::bad_alloc();
   madvise(p, bytes, MADV_HUGEPAGE);  // advisory: failure only means small pages
+  constexpr size_t kSmallPage = 4096;
+  for (size_t offset = 0; offset < bytes; offset += kSmallPage) static_cast<volatile char*>(p)[offset] = 0;
   return p;
 }
 

@@ -1,7 +1,10 @@
 #include "common/huge_page_resource.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory_resource>
 #include <vector>
@@ -40,6 +43,23 @@ TEST(HugePageResourceTest, ShouldReturnLargeAllocationsToTheSystem) {
   EXPECT_EQ(resource.reserved_bytes(), 4 * HugePageResource::kHugePage);
   resource.deallocate(p, bytes, 64);
   EXPECT_EQ(resource.reserved_bytes(), 0u);
+}
+
+// What the resource hands out is backed before it is used: the engine reserves tables ahead of use, and a page that
+// faulted in the first time an order reached it cost that order milliseconds (common/huge_array.h).
+TEST(HugePageResourceTest, ShouldBackEveryPageBeforeItIsUsed) {
+  HugePageResource resource;
+  const auto resident_pages = [](const void* p, size_t bytes) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> pages((bytes + page - 1) / page);
+    EXPECT_EQ(mincore(const_cast<void*>(p), bytes, pages.data()), 0);
+    return static_cast<size_t>(std::count_if(pages.begin(), pages.end(), [](unsigned char v) { return v & 1; })) * page;
+  };
+  const size_t direct = 3 * HugePageResource::kHugePage;
+  const void* big = resource.allocate(direct, 64);
+  EXPECT_EQ(resident_pages(big, direct), direct);
+  const void* small = resource.allocate(100, 8);  // the start of a region of its own
+  EXPECT_EQ(resident_pages(small, HugePageResource::kHugePage), HugePageResource::kHugePage);
 }
 
 TEST(HugePageResourceTest, ShouldServeAPoolWhoseContainersGrowAndShrink) {

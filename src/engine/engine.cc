@@ -53,6 +53,10 @@ Engine::Impl::Impl(const EngineConfig& config)
   }
   events_.reserve(4096);
   account_books_.reserve(config.expected_account_books);
+  account_book_next_.reserve(config.expected_account_books);
+  // Cancel-all collects an account's orders here: room for as many as one account may have open, up to the orders
+  // the engine is sized for, so that it allocates nothing on the order path.
+  scratch_slots_.reserve(std::min(config.max_open_orders_per_account, config.expected_orders));
   accounts_.Reserve(config.expected_accounts);
   // The fee account exists from the start: every trade may credit it.
   OpenAccount(accounts_[config.fee_account.value()], config.fee_account);
@@ -823,6 +827,8 @@ size_t Engine::MemoryBytes() const {
   size_t bytes = impl_->pool_.MemoryBytes() + impl_->by_id_.MemoryBytes() + impl_->by_oid_.MemoryBytes() +
                  impl_->accounts_.MemoryBytes() + impl_->assets_.capacity() * sizeof(AssetInfo) +
                  impl_->events_.capacity() * sizeof(Event) +
+                 impl_->account_books_.capacity() * (sizeof(AccountBook) + sizeof(uint32_t)) +
+                 impl_->account_book_index_.MemoryBytes() + impl_->scratch_slots_.capacity() * sizeof(uint32_t) +
                  impl_->api_keys_.size() * (sizeof(ApiKeyMap::value_type) + 4 * sizeof(void*));  // + tree node links
   for (const auto& b : impl_->books_) {
     if (b) {

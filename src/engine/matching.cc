@@ -33,8 +33,9 @@ void Engine::Impl::LinkToAccount(uint32_t slot, uint32_t list_index) {
     AccountBook list{};
     list.instrument = o.instrument;
     account_books_.push_back(list);
+    account_book_next_.push_back(a.newest_book);
+    a.newest_book = index;
     account_book_index_.Insert(uint64_t{o.account.value()} << 16 | o.instrument.value(), index);
-    a.books.push_back(index);
   }
   o.account_book = index;
   AccountBook& list = account_books_[index];
@@ -62,11 +63,10 @@ void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrume
     if (index != FlatIndex::kNone) collect(index);
     return;
   }
-  for (uint32_t index : account->books) collect(index);
-  // Each list is already in id order; merging across instruments needs a sort (rare: all-instrument requests).
-  if (instrument == kAllInstruments) {
-    std::sort(out.begin(), out.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
-  }
+  for (uint32_t index = account->newest_book; index != kNil; index = account_book_next_[index]) collect(index);
+  // Each list is already in id order; merging across instruments needs a sort (rare: all-instrument requests), which
+  // also makes the result independent of the order the lists were opened in (a snapshot's loader opens them anew).
+  std::sort(out.begin(), out.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });
 }
 
 void Engine::Impl::Forget(uint32_t slot) {

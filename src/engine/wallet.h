@@ -54,18 +54,19 @@ struct Account {
   // common/huge_page_resource.h); a vector of Accounts hands its allocator to each element.
   using allocator_type = std::pmr::polymorphic_allocator<>;
   Account() = default;
-  explicit Account(const allocator_type& allocator)
-      : more_balances(allocator), books(allocator), spill_table_(allocator) {}
+  explicit Account(const allocator_type& allocator) : more_balances(allocator), spill_table_(allocator) {}
 
   bool exists = false;
   uint8_t fee_tier = 0;
   uint8_t inline_count = 0;
   uint32_t open_orders = 0;
+  // The newest of this account's per-instrument lists: an index into Engine::Impl::account_books_, whose
+  // account_book_next_ chains the rest (kNil ends it). A chain, not a vector, because the first order an account
+  // places in a book opens a list, and a vector of them would allocate on the order path as it grew. A list stays
+  // when it empties, so re-quoting a book opens nothing.
+  uint32_t newest_book = kNil;
   std::array<AssetBalance, kInline> inline_balances{};
   std::pmr::vector<AssetBalance> more_balances;  // in the order the assets were first held (never reordered)
-  // Indexes into Engine::Impl::account_books_ of this account's per-instrument lists, in creation order. An entry
-  // stays when its list empties, so re-quoting a book never allocates.
-  std::pmr::vector<uint32_t> books;
 
   // The balance of `asset`, or nullptr if the account never held it.
   AssetBalance* Find(AssetId asset) {
@@ -240,8 +241,7 @@ class AccountTable {
     size_t bytes = chunks_.capacity() * sizeof(Chunk);
     for (const Chunk& chunk : chunks_) bytes += chunk ? kChunkSize * sizeof(Account) : 0;
     ForEach([&](size_t, const Account& a) {
-      bytes += a.more_balances.capacity() * sizeof(AssetBalance) + a.books.capacity() * sizeof(uint32_t) +
-               a.SpillTableBytes();
+      bytes += a.more_balances.capacity() * sizeof(AssetBalance) + a.SpillTableBytes();
     });
     return bytes;
   }
