@@ -70,9 +70,14 @@ RunResult PercentilesOf(const LatencyHistogram& h, const CycleClock& clock) {
                    clock.ToNs(h.Max())};
 }
 
-// An upper bound of the orders the flow has open at once under `config`'s limits, from one replay with events off:
-// the count at the start of each block of commands plus the block's length (a command opens at most one order).
-uint32_t PeakOpenOrders(const workload::CommandStream& stream, const EngineConfig& config) {
+// What the flow needs under `config`'s limits, from one replay with events off: an upper bound of the orders it has
+// open at once (the count at the start of each block of commands plus the block's length: a command opens at most
+// one order), and the memory its small allocations take (Engine::SmallMemoryBytes).
+struct FlowNeeds {
+  uint32_t peak_open_orders = 0;
+  size_t small_memory = 0;
+};
+FlowNeeds MeasureNeeds(const workload::CommandStream& stream, const EngineConfig& config) {
   constexpr size_t kBlock = 1024;
   Engine engine(config);
   const std::span<const Command> all(stream.commands);
@@ -81,7 +86,7 @@ uint32_t PeakOpenOrders(const workload::CommandStream& stream, const EngineConfi
     peak = std::max(peak, engine.OpenOrderCount() + kBlock);
     engine.ReplayInOrder(all.subspan(i, std::min(kBlock, all.size() - i)));
   }
-  return static_cast<uint32_t>(std::min<size_t>(peak, config.max_orders));
+  return FlowNeeds{static_cast<uint32_t>(std::min<size_t>(peak, config.max_orders)), engine.SmallMemoryBytes()};
 }
 
 EngineConfig ConfigFor(const workload::CommandStream& stream) {
@@ -109,7 +114,13 @@ EngineConfig ConfigFor(const workload::CommandStream& stream) {
   // The workload format sets no limit on one account's open orders. sequexd's venue does (10,000, after the
   // reference API), but a flow's market maker may rest more, and the flow is run as written, not trimmed to it.
   config.max_open_orders_per_account = std::numeric_limits<uint32_t>::max();
-  config.expected_orders = std::max(config.expected_orders, PeakOpenOrders(stream, config));
+  // The memory for small allocations too: an account's first balance past its fourth asset, and the first order
+  // of many accounts in the lists' table, otherwise took a fresh region inside a measured command (4-6 ms each on
+  // this VM, docs/engine.md). The measuring engine has the same accounts and lists reserved as the measured ones, so
+  // its small allocations are theirs.
+  const FlowNeeds needs = MeasureNeeds(stream, config);
+  config.expected_orders = std::max(config.expected_orders, needs.peak_open_orders);
+  config.reserved_small_memory = needs.small_memory;
   return config;
 }
 

@@ -62,6 +62,25 @@ TEST(HugePageResourceTest, ShouldBackEveryPageBeforeItIsUsed) {
   EXPECT_EQ(resident_pages(small, HugePageResource::kHugePage), HugePageResource::kHugePage);
 }
 
+// A reserve is taken, and backed, when the resource is built: small requests are carved from it, in order, before
+// any region is taken from the system.
+TEST(HugePageResourceTest, ShouldCarveFromItsReserveBeforeTakingRegionsFromTheSystem) {
+  constexpr size_t kRegion = HugePageResource::kHugePage;
+  HugePageResource resource(2 * kRegion + 1);  // rounds up to three regions
+  EXPECT_EQ(resource.reserved_bytes(), 3 * kRegion);
+  EXPECT_EQ(resource.carved_region_bytes(), 0u);
+  const size_t big = HugePageResource::kDirectBytes / 2;  // four fit in a region
+  for (int i = 0; i < 12; ++i) {
+    auto* p = static_cast<char*>(resource.allocate(big, 8));
+    p[0] = p[big - 1] = 1;
+  }
+  EXPECT_EQ(resource.reserved_bytes(), 3 * kRegion);  // nothing more from the system
+  EXPECT_EQ(resource.carved_region_bytes(), 3 * kRegion);
+  EXPECT_NE(resource.allocate(big, 8), nullptr);  // the reserve is used up: a region from the system
+  EXPECT_EQ(resource.reserved_bytes(), 4 * kRegion);
+  EXPECT_EQ(resource.carved_region_bytes(), 4 * kRegion);
+}
+
 TEST(HugePageResourceTest, ShouldServeAPoolWhoseContainersGrowAndShrink) {
   HugePageResource resource;
   std::pmr::unsynchronized_pool_resource pool(&resource);

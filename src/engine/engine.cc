@@ -823,6 +823,8 @@ Amount Engine::NetDeposits(AssetId asset) const {
 
 size_t Engine::OpenOrderCount() const { return impl_->pool_.live(); }
 
+size_t Engine::SmallMemoryBytes() const { return impl_->huge_pages_.carved_region_bytes(); }
+
 size_t Engine::MemoryBytes() const {
   size_t bytes = impl_->pool_.MemoryBytes() + impl_->by_id_.MemoryBytes() + impl_->by_oid_.MemoryBytes() +
                  impl_->accounts_.MemoryBytes() + impl_->assets_.capacity() * sizeof(AssetInfo) +

@@ -39,6 +39,11 @@ struct EngineConfig {
   // Sizes their index up front, because growing it on the business thread allocates and fills a new table in one
   // command: docs/engine.md measured 58-100 ms for the 32 MB table of the standard workload's 662,846 lists.
   uint32_t expected_account_books = 1u << 12;
+  // Bytes of memory for the engine's small allocations (the account chunks, the balances an account holds past its
+  // first four assets, small tables), taken and backed when the engine is built. Past it the engine takes 2 MiB
+  // regions from the system as it needs them, and the command that needs one waits while the system backs it
+  // (docs/engine.md measured 4-6 ms on this VM). Engine::SmallMemoryBytes() tells how much a running engine uses.
+  size_t reserved_small_memory = 0;
   // Hard limits: commands past them are rejected, so hostile flows cannot exhaust memory.
   uint32_t max_orders = 64u << 20;    // open orders, engine-wide (kRejectedByEngine past it)
   uint32_t max_accounts = 16u << 20;  // account ids must be below this
@@ -208,6 +213,9 @@ class Engine {
   [[nodiscard]] Amount NetDeposits(AssetId asset) const;    // deposits - withdrawals
   [[nodiscard]] size_t OpenOrderCount() const;
   [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state
+  // Bytes of memory the engine's small allocations have taken so far (EngineConfig::reserved_small_memory): what a
+  // venue whose engine has run this far should reserve so that none is taken on the order path.
+  [[nodiscard]] size_t SmallMemoryBytes() const;
 
   // Snapshots (src/engine/snapshot.cc; format in docs/journal.md, "Engine snapshot"). SaveSnapshot serializes ALL
   // state (versioned, checksummed, explicit little-endian); O(state), on the owner thread. LoadSnapshot checks the

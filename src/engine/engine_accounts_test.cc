@@ -197,6 +197,36 @@ TEST(AccountsTest, ShouldHashBalancesTheSameWhateverOrderTheAssetsWereFirstHeld)
   EXPECT_NE(other->engine().StateHash(), hash);
 }
 
+// Balances past an account's first four assets live in memory the engine carves from 2 MiB regions; a reserve of
+// them is taken when the engine is built (EngineConfig::reserved_small_memory), so that the command that first
+// needs one does not wait for the system. The reserve changes where memory comes from, never the state, and
+// SmallMemoryBytes says how much a venue's accounts have needed.
+TEST(AccountsTest, ShouldHoldBalancesInItsReservedMemoryAndReportWhatTheyNeed) {
+  constexpr uint16_t kAssets = 12;
+  constexpr uint32_t kAccounts = 3'000;
+  EngineConfig reserved;
+  reserved.reserved_small_memory = size_t{8} << 20;
+  Venue v(reserved);
+  Venue plain;
+  size_t built = 0;
+  for (Venue* venue : {&v, &plain}) {
+    built = venue->engine().SmallMemoryBytes();
+    for (uint16_t a = 1; a <= kAssets; ++a) {
+      DefineAsset d{AssetId{a}, 2, {}};
+      std::snprintf(d.code, sizeof d.code, "A%u", static_cast<unsigned>(a));
+      venue->Do(d);
+    }
+    for (uint32_t account = 1; account <= kAccounts; ++account) {
+      for (uint16_t a = 1; a <= kAssets; ++a) venue->Do(Deposit{AccountId{account}, AssetId{a}, Amount{a}});
+    }
+  }
+  EXPECT_GT(plain.engine().SmallMemoryBytes(), built);  // 8 balances past the inline 4, in 3,000 accounts
+  EXPECT_LE(plain.engine().SmallMemoryBytes(), reserved.reserved_small_memory);
+  EXPECT_EQ(v.engine().SmallMemoryBytes(), plain.engine().SmallMemoryBytes());
+  EXPECT_EQ(v.engine().StateHash(), plain.engine().StateHash());
+  EXPECT_EQ(v.engine().SaveSnapshot(), plain.engine().SaveSnapshot());
+}
+
 TEST(AccountsTest, ShouldNotOpenAccountsWhoseMemoryExpectedAccountsReserved) {
   EngineConfig reserved;
   reserved.expected_accounts = 3 * 4096 + 1;  // four chunks of account memory from the start

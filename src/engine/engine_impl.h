@@ -255,7 +255,7 @@ class Engine::Impl {
   alignas(64) std::array<unsigned char, kIndexSecretBytes> index_secret_{};  // from config_.index_seed, if not 0
   // Huge-page memory for the containers read at random (accounts and their vectors, order links, account lists),
   // under a pool that reuses freed blocks. Declared before every member that draws from it, so it outlives them.
-  HugePageResource huge_pages_;
+  HugePageResource huge_pages_{config_.reserved_small_memory};
   std::pmr::unsynchronized_pool_resource memory_{std::pmr::pool_options{0, HugePageResource::kDirectBytes},
                                                  &huge_pages_};
   const Command* command_ = nullptr;                  // the command being applied (seq, time)

@@ -61,9 +61,10 @@ struct ServerConfig {
 
   RateLimitConfig rate_limits;
 
-  // What the engine and the publisher's mirror are built with. [engine] sets expected_orders, expected_accounts
-  // and expected_account_books (growing a table past them allocates it in a single command, docs/engine.md); the
-  // rest keeps EngineConfig's defaults. The operator tool reads the same table (sequex journal replay --config).
+  // What the engine and the publisher's mirror are built with. [engine] sets expected_orders, expected_accounts,
+  // expected_account_books (growing a table past them allocates it in a single command, docs/engine.md) and
+  // reserved_small_memory (as reserved_small_memory_mib); the rest keeps EngineConfig's defaults. The operator tool
+  // reads the same table (sequex journal replay --config).
   EngineConfig engine;
 
   std::string maker_rate = "0.00025";

@@ -56,13 +56,16 @@ TEST(ServerConfig, ReadsTheEngineSizesAndBoundsThem) {
   EXPECT_EQ(defaults->engine.expected_orders, 65536u);
   EXPECT_EQ(defaults->engine.expected_accounts, 4096u);
   EXPECT_EQ(defaults->engine.expected_account_books, 4096u);
+  EXPECT_EQ(defaults->engine.reserved_small_memory, size_t{16} << 20);
   const std::optional<ServerConfig> c = LoadServerConfig(
-      WriteTemp("[engine]\nexpected_orders = 200000\nexpected_accounts = 20000\nexpected_account_books = 1000000\n"),
+      WriteTemp("[engine]\nexpected_orders = 200000\nexpected_accounts = 20000\nexpected_account_books = 1000000\n"
+                "reserved_small_memory_mib = 300\n"),
       &error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->engine.expected_orders, 200000u);
   EXPECT_EQ(c->engine.expected_accounts, 20000u);
   EXPECT_EQ(c->engine.expected_account_books, 1000000u);
+  EXPECT_EQ(c->engine.reserved_small_memory, size_t{300} << 20);
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_account_books = 0\n"), &error));
   EXPECT_NE(error.find("engine.expected_account_books"), std::string::npos) << error;
   error.clear();
@@ -71,6 +74,9 @@ TEST(ServerConfig, ReadsTheEngineSizesAndBoundsThem) {
   error.clear();
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_accounts = 16777217\n"), &error));
   EXPECT_NE(error.find("engine.expected_accounts"), std::string::npos) << error;
+  error.clear();
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nreserved_small_memory_mib = -1\n"), &error));
+  EXPECT_NE(error.find("engine.reserved_small_memory_mib"), std::string::npos) << error;
 }
 
 TEST(ServerConfig, FileOverridesKeysAndKeepsTheRest) {
