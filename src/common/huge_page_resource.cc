@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <new>
 
 namespace sequex {
@@ -26,14 +25,14 @@ HugePageResource::HugePageResource(size_t reserve_bytes) {
       reserved_bytes_ += kHugePage;
     }
   } catch (...) {  // the destructor does not run for a constructor that throws
-    for (void* region : regions_) std::free(region);
+    for (void* region : regions_) FreeHugePages(region, kHugePage);
     throw;
   }
   std::reverse(spare_.begin(), spare_.end());  // carved in the order they were taken
 }
 
 HugePageResource::~HugePageResource() {
-  for (void* region : regions_) std::free(region);
+  for (void* region : regions_) FreeHugePages(region, kHugePage);
 }
 
 void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
@@ -64,7 +63,7 @@ void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
 
 void HugePageResource::do_deallocate(void* p, size_t bytes, size_t /*alignment*/) {
   if (bytes < kDirectBytes) return;  // carved from a region: reused by the pool above, freed with the resource
-  std::free(p);
+  FreeHugePages(p, HugePagesFor(bytes));
   reserved_bytes_ -= HugePagesFor(bytes);
 }
 
