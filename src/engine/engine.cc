@@ -53,7 +53,9 @@ Engine::Impl::Impl(const EngineConfig& config)
   }
   events_.reserve(4096);
   account_books_.reserve(config.expected_account_books);
-  account_book_next_.reserve(config.expected_account_books);
+  // Each account with a list has a block, and a block holds kLists of them.
+  account_book_blocks_.reserve(config.expected_account_books / AccountBookBlock::kLists +
+                               std::min(config.expected_accounts, config.expected_account_books));
   // Cancel-all collects an account's orders here: room for as many as one account may have open, up to the orders
   // the engine is sized for, so that it allocates nothing on the order path.
   scratch_slots_.reserve(std::min(config.max_open_orders_per_account, config.expected_orders));
@@ -828,8 +830,8 @@ size_t Engine::SmallMemoryBytes() const { return impl_->huge_pages_.carved_regio
 size_t Engine::MemoryBytes() const {
   size_t bytes = impl_->pool_.MemoryBytes() + impl_->by_id_.MemoryBytes() + impl_->by_oid_.MemoryBytes() +
                  impl_->accounts_.MemoryBytes() + impl_->assets_.capacity() * sizeof(AssetInfo) +
-                 impl_->events_.capacity() * sizeof(Event) +
-                 impl_->account_books_.capacity() * (sizeof(AccountBook) + sizeof(uint32_t)) +
+                 impl_->events_.capacity() * sizeof(Event) + impl_->account_books_.capacity() * sizeof(AccountBook) +
+                 impl_->account_book_blocks_.capacity() * sizeof(AccountBookBlock) +
                  impl_->account_book_index_.MemoryBytes() + impl_->scratch_slots_.capacity() * sizeof(uint32_t) +
                  impl_->api_keys_.size() * (sizeof(ApiKeyMap::value_type) + 4 * sizeof(void*));  // + tree node links
   for (const auto& b : impl_->books_) {

@@ -278,9 +278,9 @@ class Engine::Impl {
   }
   std::array<FeeTier, 16> fee_tiers_{};
   std::pmr::vector<AccountBook> account_books_{&memory_};  // every (account, instrument) order list ever opened
-  // By index in account_books_: the same account's next older list (Account::newest_book starts the chain). Beside
-  // the lists, not in them, because only cancel-all across books and the account queries walk it.
-  std::pmr::vector<uint32_t> account_book_next_{&memory_};
+  // Every account's list indexes, in blocks (Account::newest_block). Beside the lists, not in them, because only
+  // cancel-all across books and the account queries walk them.
+  std::pmr::vector<AccountBookBlock> account_book_blocks_{&memory_};
   FlatIndex account_book_index_;         // (account << 16 | instrument) -> index in account_books_
   std::vector<uint32_t> scratch_slots_;  // reused by cancel-all so it does not allocate per command
   uint64_t next_order_id_ = 1;

@@ -338,5 +338,34 @@ TEST(SizingTest, ShouldOpenTheExpectedAccountListsWithoutGrowingAndCancelAcrossT
   EXPECT_GT(v.engine().MemoryBytes(), sized);
 }
 
+// An account's list indexes are kept AccountBookBlock::kLists to a block: walks over all of them must find every
+// list whether the newest block is full, partly filled or the only one.
+TEST(SizingTest, ShouldFindEveryListOfAnAccountWhateverTheBlocksHold) {
+  constexpr uint32_t k = AccountBookBlock::kLists;
+  for (const uint32_t lists : {1u, k - 1, k, k + 1, 2 * k, 2 * k + 1}) {
+    Venue v;
+    v.Setup();
+    for (uint16_t b = 2; b <= lists; ++b) {
+      DefineInstrument i;
+      i.instrument = InstrumentId{b};
+      i.base = kBtc;
+      i.quote = kUsd;
+      i.tick_size = Amount{100};
+      i.lot_size = Amount{1000000};
+      std::snprintf(i.symbol, sizeof i.symbol, "BOOK%u", b);
+      ASSERT_EQ(RejectOf(v.Do(i)), RejectReason::kNone);
+    }
+    v.Fund(1, 1'000'000'000, 0);
+    for (uint16_t b = 1; b <= lists; ++b) {
+      PlaceOrder p = Venue::Limit(1, Side::kBuy, 100, 1);
+      p.instrument = InstrumentId{b};
+      ASSERT_NE(AcceptedId(v.Do(p)), OrderId{0});
+    }
+    EXPECT_EQ(v.engine().OpenOrders(AccountId{1}).size(), lists) << lists << " lists";
+    EXPECT_EQ(OfType<CancelledEvent>(v.Do(CancelAll{AccountId{1}})).size(), lists) << lists << " lists";
+    EXPECT_TRUE(v.engine().OpenOrders(AccountId{1}).empty());
+  }
+}
+
 }  // namespace
 }  // namespace sequex

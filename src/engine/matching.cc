@@ -33,8 +33,13 @@ void Engine::Impl::LinkToAccount(uint32_t slot, uint32_t list_index) {
     AccountBook list{};
     list.instrument = o.instrument;
     account_books_.push_back(list);
-    account_book_next_.push_back(a.newest_book);
-    a.newest_book = index;
+    const uint32_t in_block = a.books % AccountBookBlock::kLists;
+    if (in_block == 0) {
+      account_book_blocks_.push_back(AccountBookBlock{a.newest_block, {}});
+      a.newest_block = static_cast<uint32_t>(account_book_blocks_.size() - 1);
+    }
+    account_book_blocks_[a.newest_block].lists[in_block] = index;
+    ++a.books;
     account_book_index_.Insert(uint64_t{o.account.value()} << 16 | o.instrument.value(), index);
   }
   o.account_book = index;
@@ -63,7 +68,16 @@ void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrume
     if (index != FlatIndex::kNone) collect(index);
     return;
   }
-  for (uint32_t index = account->newest_book; index != kNil; index = account_book_next_[index]) collect(index);
+  uint32_t in_block = (account->books + AccountBookBlock::kLists - 1) % AccountBookBlock::kLists + 1;
+  for (uint32_t b = account->newest_block; b != kNil; b = account_book_blocks_[b].older) {
+    const AccountBookBlock& block = account_book_blocks_[b];
+    // The next block's line and this block's lists all at once: the walk waits for memory once per block, not once
+    // per list.
+    if (block.older != kNil) __builtin_prefetch(&account_book_blocks_[block.older]);
+    for (uint32_t i = 0; i < in_block; ++i) __builtin_prefetch(&account_books_[block.lists[i]]);
+    for (uint32_t i = 0; i < in_block; ++i) collect(block.lists[i]);
+    in_block = AccountBookBlock::kLists;  // only the newest block is partly filled
+  }
   // Each list is already in id order; merging across instruments needs a sort (rare: all-instrument requests), which
   // also makes the result independent of the order the lists were opened in (a snapshot's loader opens them anew).
   std::sort(out.begin(), out.end(), [this](uint32_t x, uint32_t y) { return pool_[x].id < pool_[y].id; });

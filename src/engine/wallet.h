@@ -46,6 +46,16 @@ struct AccountBook {
 };
 static_assert(sizeof(AccountBook) == 16);
 
+// One cache line of an account's list indexes (Account::newest_block): a walk over all of an account's lists
+// (cancel-all across books, the open-orders query) takes one dependent load per block, and the lists' own lines, whose
+// indexes it already holds, can all be requested at once.
+struct AccountBookBlock {
+  static constexpr uint32_t kLists = 15;
+  uint32_t older = kNil;  // the account's previous block
+  std::array<uint32_t, kLists> lists{};
+};
+static_assert(sizeof(AccountBookBlock) == 64);
+
 struct Account {
   static constexpr size_t kInline = 4;
   static constexpr size_t kScanLimit = 8;  // spilled balances scanned before the table is built
@@ -60,11 +70,13 @@ struct Account {
   uint8_t fee_tier = 0;
   uint8_t inline_count = 0;
   uint32_t open_orders = 0;
-  // The newest of this account's per-instrument lists: an index into Engine::Impl::account_books_, whose
-  // account_book_next_ chains the rest (kNil ends it). A chain, not a vector, because the first order an account
-  // places in a book opens a list, and a vector of them would allocate on the order path as it grew. A list stays
+  // This account's per-instrument lists (indexes into Engine::Impl::account_books_), AccountBookBlock::kLists to
+  // a block, chained from the newest block (kNil: none yet); `books` lists in all, so the newest block holds the
+  // rest of books / kLists. Blocks from a reserved table, not a vector per account, because the first order an
+  // account places in a book opens a list, and a vector would allocate on the order path as it grew. A list stays
   // when it empties, so re-quoting a book opens nothing.
-  uint32_t newest_book = kNil;
+  uint32_t newest_block = kNil;
+  uint32_t books = 0;
   std::array<AssetBalance, kInline> inline_balances{};
   std::pmr::vector<AssetBalance> more_balances;  // in the order the assets were first held (never reordered)
 
