@@ -288,6 +288,20 @@ TEST(SizingTest, ShouldFileTheExpectedOpenOrdersWithoutGrowingAndGrowOnlyPastThe
   EXPECT_EQ(v.engine().Audit(), "");
 }
 
+// Books 2 .. last on BTC/USD with Venue::Setup's tick and lot, so that one account can open many lists.
+void DefineMoreBooks(Venue& v, uint16_t last) {
+  for (uint16_t b = 2; b <= last; ++b) {
+    DefineInstrument i;
+    i.instrument = InstrumentId{b};
+    i.base = kBtc;
+    i.quote = kUsd;
+    i.tick_size = Amount{100};
+    i.lot_size = Amount{1000000};
+    std::snprintf(i.symbol, sizeof i.symbol, "BOOK%u", b);
+    ASSERT_EQ(RejectOf(v.Do(i)), RejectReason::kNone);
+  }
+}
+
 // An account's first order in a book opens its list for that book, on the order path: within expected_account_books
 // that allocates nothing (the lists are chained through reserved memory, not kept in a vector per account). A flow
 // of many accounts each trading a book for the first time had paid a 5-6 ms command whenever those vectors took a
@@ -299,16 +313,7 @@ TEST(SizingTest, ShouldOpenTheExpectedAccountListsWithoutGrowingAndCancelAcrossT
   config.expected_account_books = kAccounts * kBooks;
   Venue v(config);
   v.Setup();
-  for (uint16_t b = 2; b <= kBooks; ++b) {  // more books on the same pair of assets
-    DefineInstrument i;
-    i.instrument = InstrumentId{b};
-    i.base = kBtc;
-    i.quote = kUsd;
-    i.tick_size = Amount{100};
-    i.lot_size = Amount{1000000};
-    std::snprintf(i.symbol, sizeof i.symbol, "BOOK%u", b);
-    ASSERT_EQ(RejectOf(v.Do(i)), RejectReason::kNone);
-  }
+  ASSERT_NO_FATAL_FAILURE(DefineMoreBooks(v, kBooks));
   for (uint32_t a = 1; a <= kAccounts; ++a) v.Fund(a, 1'000'000'000, 0);
   const size_t sized = v.engine().MemoryBytes();
   // Every account opens a list in every book, the books in a different order for each account.
@@ -345,16 +350,7 @@ TEST(SizingTest, ShouldFindEveryListOfAnAccountWhateverTheBlocksHold) {
   for (const uint32_t lists : {1u, k - 1, k, k + 1, 2 * k, 2 * k + 1}) {
     Venue v;
     v.Setup();
-    for (uint16_t b = 2; b <= lists; ++b) {
-      DefineInstrument i;
-      i.instrument = InstrumentId{b};
-      i.base = kBtc;
-      i.quote = kUsd;
-      i.tick_size = Amount{100};
-      i.lot_size = Amount{1000000};
-      std::snprintf(i.symbol, sizeof i.symbol, "BOOK%u", b);
-      ASSERT_EQ(RejectOf(v.Do(i)), RejectReason::kNone);
-    }
+    ASSERT_NO_FATAL_FAILURE(DefineMoreBooks(v, static_cast<uint16_t>(lists)));
     v.Fund(1, 1'000'000'000, 0);
     for (uint16_t b = 1; b <= lists; ++b) {
       PlaceOrder p = Venue::Limit(1, Side::kBuy, 100, 1);
