@@ -71,10 +71,10 @@ struct Account {
   uint8_t inline_count = 0;
   uint32_t open_orders = 0;
   // This account's per-instrument lists (indexes into Engine::Impl::account_books_), AccountBookBlock::kLists to
-  // a block, chained from the newest block (kNil: none yet); `books` lists in all, so the newest block holds the
-  // rest of books / kLists. Blocks from a reserved table, not a vector per account, because the first order an
-  // account places in a book opens a list, and a vector would allocate on the order path as it grew. A list stays
-  // when it empties, so re-quoting a book opens nothing.
+  // a block, chained from the newest block (kNil: none yet); `books` lists in all, so the newest block holds
+  // books % kLists of them (kLists when that is 0). Blocks from a reserved table, not a vector per account, because the
+  // first order an account places in a book opens a list, and a vector would allocate on the order path as it grew. A
+  // list stays when it empties, so re-quoting a book opens nothing.
   uint32_t newest_block = kNil;
   uint32_t books = 0;
   std::array<AssetBalance, kInline> inline_balances{};
