@@ -1,6 +1,5 @@
 #include "common/huge_page_resource.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <new>
 
@@ -17,18 +16,15 @@ char* AlignUp(char* p, size_t alignment) {
 HugePageResource::HugePageResource(size_t reserve_bytes) {
   const size_t regions = (reserve_bytes + kHugePage - 1) / kHugePage;
   regions_.reserve(regions);
-  spare_.reserve(regions);
   try {
     for (size_t i = 0; i < regions; ++i) {
       regions_.push_back(AllocateHugePages(kHugePage));
-      spare_.push_back(regions_.back());
       reserved_bytes_ += kHugePage;
     }
   } catch (...) {  // the destructor does not run for a constructor that throws
     for (void* region : regions_) FreeHugePages(region, kHugePage);
     throw;
   }
-  std::reverse(spare_.begin(), spare_.end());  // carved in the order they were taken
 }
 
 HugePageResource::~HugePageResource() {
@@ -45,15 +41,12 @@ void* HugePageResource::do_allocate(size_t bytes, size_t alignment) {
   }
   bytes = bytes == 0 ? 1 : bytes;
   if (cursor_ == nullptr || AlignUp(cursor_, alignment) + bytes > end_) {
-    if (!spare_.empty()) {
-      cursor_ = static_cast<char*>(spare_.back());
-      spare_.pop_back();
-    } else {
-      regions_.reserve(regions_.size() + 1);  // so that a failure below leaves nothing half-recorded
-      cursor_ = static_cast<char*>(AllocateHugePages(kHugePage));
-      regions_.push_back(cursor_);
+    if (carved_regions_ == regions_.size()) {  // the reserve, if any, is used up
+      regions_.reserve(regions_.size() + 1);   // so that a failure below leaves nothing half-recorded
+      regions_.push_back(AllocateHugePages(kHugePage));
       reserved_bytes_ += kHugePage;
     }
+    cursor_ = static_cast<char*>(regions_[carved_regions_++]);
     end_ = cursor_ + kHugePage;
   }
   char* p = AlignUp(cursor_, alignment);

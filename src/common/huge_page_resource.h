@@ -38,7 +38,7 @@ class HugePageResource final : public std::pmr::memory_resource {
   // Bytes taken from the system and not yet returned (regions and direct allocations).
   [[nodiscard]] size_t reserved_bytes() const { return reserved_bytes_; }
   // Bytes of the regions small requests have been carved from so far (reserved ones count once carving reaches them).
-  [[nodiscard]] size_t carved_region_bytes() const { return (regions_.size() - spare_.size()) * kHugePage; }
+  [[nodiscard]] size_t carved_region_bytes() const { return carved_regions_ * kHugePage; }
 
  private:
   void* do_allocate(size_t bytes, size_t alignment) override;
@@ -47,9 +47,11 @@ class HugePageResource final : public std::pmr::memory_resource {
     return this == &other;
   }
 
-  std::vector<void*> regions_;  // the 2 MiB regions small requests are carved from
-  std::vector<void*> spare_;    // the reserved ones not carved from yet, the next one last
-  char* cursor_ = nullptr;      // the next free byte of the newest region
+  // The 2 MiB regions small requests are carved from, in the order they are carved: the reserve first, then those
+  // taken as needed. The first carved_regions_ have been reached; the rest of the reserve waits.
+  std::vector<void*> regions_;
+  size_t carved_regions_ = 0;
+  char* cursor_ = nullptr;  // the next free byte of the newest region carved
   char* end_ = nullptr;
   size_t reserved_bytes_ = 0;
 };
