@@ -24,14 +24,19 @@ def header(out, nbooks, naccounts, acct_ids=None):
             out.append(f"D {a} B{b:04d} 10000000000")
     return ids
 
+def place(out, refs, a, symbol, side, px, q, tif="GTC", market=False):
+    """Appends an N line under account a's next order reference (refs: account -> last one); returns (a, ref)."""
+    refs[a] = refs.get(a, 0) + 1
+    out.append(f"N {a} {symbol} {side} {'M' if market else 'L'} {tif} - {'-' if market else px} {q} {refs[a]}")
+    return (a, refs[a])
+
+
 def deepqueue(n, rnd):
     """One book, 200,000 orders resting on three prices a side; cancels from anywhere in the queues."""
     out = []; ids = header(out, 1, 1000)
     refs = {a: 0 for a in ids}; openo = []
     def new(a, side, px, q, tif="GTC", mkt=False):
-        refs[a] += 1
-        out.append(f"N {a} S0000 {side} {'M' if mkt else 'L'} {tif} - {'-' if mkt else px} {q} {refs[a]}")
-        return (a, refs[a])
+        return place(out, refs, a, "S0000", side, px, q, tif, mkt)
     # 200k resting on 3 levels each side
     for i in range(200000):
         a = rnd.choice(ids); s = rnd.random() < 0.5
@@ -62,11 +67,9 @@ def manybooks(n, rnd):
     refs = {a: 0 for a in ids}; openo = []
     mids = [rnd.randint(10000, 100000) for _ in range(nb)]
     def order(a, b):
-        refs[a] += 1
         s = rnd.random() < 0.5
         px = mids[b] - rnd.randint(0, 50) if s else mids[b] + rnd.randint(0, 50)
-        out.append(f"N {a} S{b:04d} {'B' if s else 'S'} L GTC - {px} {rnd.randint(1,100)} {refs[a]}")
-        openo.append((a, refs[a]))
+        openo.append(place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100)))
     for i in range(300000):
         order(rnd.choice(ids), rnd.randrange(nb))
     out.append("W")
@@ -90,8 +93,7 @@ def bigsweep(n, rnd):
     out = []; ids = header(out, 1, 1000)
     refs = {a: 0 for a in ids}
     def new(a, side, px, q, tif="GTC", mkt=False):
-        refs[a] += 1
-        out.append(f"N {a} S0000 {side} {'M' if mkt else 'L'} {tif} - {'-' if mkt else px} {q} {refs[a]}")
+        return place(out, refs, a, "S0000", side, px, q, tif, mkt)
     for i in range(50000):
         new(rnd.choice(ids), 'S', 100000 + i, 10)
         new(rnd.choice(ids), 'B', 99999 - i, 10)
@@ -117,10 +119,9 @@ def stale(n, rnd):
     out = []; ids = header(out, 10, 10000)
     refs = {a: 0 for a in ids}; openo = []
     def order(a, b):
-        refs[a] += 1; s = rnd.random() < 0.5
+        s = rnd.random() < 0.5
         px = 1000 - rnd.randint(0, 50) if s else 1000 + rnd.randint(1, 50)
-        out.append(f"N {a} S{b:04d} {'B' if s else 'S'} L GTC - {px} {rnd.randint(1,100)} {refs[a]}")
-        openo.append((a, refs[a]))
+        openo.append(place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100)))
     for i in range(100000):
         order(rnd.choice(ids), rnd.randrange(10))
     out.append("W")
@@ -172,9 +173,9 @@ def ladder_cancelall(n, rnd):
         if rnd.random() < 0.02:
             out.append(f"X {a} *")
         else:
-            refs[a] += 1; b = rnd.randrange(nb); s = rnd.random() < 0.5
+            b = rnd.randrange(nb); s = rnd.random() < 0.5
             px = 1000 - rnd.randint(0, 100) if s else 1000 + rnd.randint(1, 100)
-            out.append(f"N {a} S{b:04d} {'B' if s else 'S'} L GTC - {px} {rnd.randint(1,100)} {refs[a]}")
+            place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100))
         if i == 100000: out.append("W")
     return out
 
@@ -191,8 +192,7 @@ def manyassets(n, rnd):
     for a in takers: out.append(f"D {a} USD 100000000")
     refs = {}
     def new(a, b, side, px, q, tif="GTC"):
-        refs[a] = refs.get(a, 0) + 1
-        out.append(f"N {a} S{b:04d} {side} L {tif} - {px} {q} {refs[a]}")
+        place(out, refs, a, f"S{b:04d}", side, px, q, tif)
     for b in range(nb):
         for k in range(200):
             new(rnd.choice(makers), b, 'S', 1000 + k % 50, 1000)
