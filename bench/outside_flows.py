@@ -205,6 +205,24 @@ def manyassets(n, rnd):
             new(rnd.choice(makers), b, 'S', 1000 + rnd.randint(0, 20), rnd.randint(1, 10))
     return out
 
+def lateaccounts(n, rnd):
+    """Users keep arriving: 5% of the steps fund a new account in all 11 assets, the rest are orders of any account."""
+    out = []; header(out, 10, 1000)
+    refs = {}; nxt = 1001
+    out.append("W")
+    for i in range(n):
+        r = rnd.random()
+        if r < 0.05:
+            out.append(f"D {nxt} USD 10000000000000")
+            for b in range(10):
+                out.append(f"D {nxt} B{b:04d} 10000000000")
+            nxt += 1
+        else:
+            a = rnd.randint(1, nxt - 1); b = rnd.randrange(10); s = rnd.random() < 0.5
+            px = 1000 - rnd.randint(-3, 50) if s else 1000 + rnd.randint(-3, 50)
+            place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100), "GTC" if r < 0.8 else "IOC")
+    return out
+
 SHAPES = {
     "deep-queue": deepqueue,
     "many-books": manybooks,
@@ -213,6 +231,7 @@ SHAPES = {
     "sparse-accounts": sparseaccts,
     "cancel-all-across-books": ladder_cancelall,
     "new-assets": manyassets,
+    "late-accounts": lateaccounts,
 }
 
 if __name__ == "__main__":

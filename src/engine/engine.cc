@@ -41,10 +41,10 @@ int64_t Pow10(uint8_t d) {
 
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
-      pool_(config.expected_orders, &memory_),
+      pool_(config.expected_orders, &huge_pages_),
       by_id_(size_t{config.expected_orders} * 4),  // it keeps four entries per open order (order_id_index.h)
       by_oid_(size_t{config.expected_orders} * 4, 4),
-      accounts_(&huge_pages_, &memory_),
+      accounts_(&huge_pages_, &huge_pages_),
       account_book_index_(size_t{config.expected_account_books} * 2) {
   // XXH3_generateSecret fails only for a secret shorter than XXH3_SECRET_SIZE_MIN, which this one is not.
   static_assert(kIndexSecretBytes == XXH3_SECRET_DEFAULT_SIZE && kIndexSecretBytes >= XXH3_SECRET_SIZE_MIN);

@@ -253,11 +253,10 @@ class Engine::Impl {
 
   EngineConfig config_;
   alignas(64) std::array<unsigned char, kIndexSecretBytes> index_secret_{};  // from config_.index_seed, if not 0
-  // Huge-page memory for the containers read at random (accounts and their vectors, order links, account lists),
-  // under a pool that reuses freed blocks. Declared before every member that draws from it, so it outlives them.
+  // Huge-page memory for the containers read at random (accounts and their vectors, order links, account lists); it
+  // keeps freed blocks for the next request of their size. Declared before every member that draws from it, so it
+  // outlives them.
   HugePageResource huge_pages_{config_.reserved_small_memory};
-  std::pmr::unsynchronized_pool_resource memory_{std::pmr::pool_options{0, HugePageResource::kDirectBytes},
-                                                 &huge_pages_};
   const Command* command_ = nullptr;                  // the command being applied (seq, time)
   mutable std::array<TargetHint, 8> target_hints_{};  // the latest cancels' and amends' hints (Prefetch is const)
   mutable uint32_t next_hint_ = 0;
@@ -277,10 +276,10 @@ class Engine::Impl {
     ids.insert(std::upper_bound(ids.begin(), ids.end(), id), id);
   }
   std::array<FeeTier, 16> fee_tiers_{};
-  std::pmr::vector<AccountBook> account_books_{&memory_};  // every (account, instrument) order list ever opened
+  std::pmr::vector<AccountBook> account_books_{&huge_pages_};  // every (account, instrument) order list ever opened
   // Every account's list indexes, in blocks (Account::newest_block). Beside the lists, not in them, because only
   // cancel-all across books and the account queries walk them.
-  std::pmr::vector<AccountBookBlock> account_book_blocks_{&memory_};
+  std::pmr::vector<AccountBookBlock> account_book_blocks_{&huge_pages_};
   FlatIndex account_book_index_;         // (account << 16 | instrument) -> index in account_books_
   std::vector<uint32_t> scratch_slots_;  // reused by cancel-all so it does not allocate per command
   uint64_t next_order_id_ = 1;
