@@ -296,11 +296,15 @@ class Engine::Impl {
 using Wide = __int128;
 
 // p * q * tick_value, or -1 if it reaches kMaxAmount. p, q >= 0 and 0 < tick_value < 2^62 (validated).
+// Two 64-bit multiplies with overflow flags, where 128-bit products cost a widening multiply and a two-word compare
+// each: every placement, trade and hold computes a few. A product that overflows 64 bits is past kMaxAmount (2^62)
+// anyway, since both factors are non-negative.
 [[nodiscard]] inline int64_t NotionalOf(PriceTicks p, QtyLots q, Amount tick_value) {
-  const Wide pq = static_cast<Wide>(p.value()) * q.value();
-  if (pq >= kMaxAmount) return -1;         // tick_value >= 1
-  const Wide n = pq * tick_value.value();  // < 2^124: no 128-bit overflow
-  return n >= kMaxAmount ? -1 : static_cast<int64_t>(n);
+  int64_t pq = 0;
+  int64_t n = 0;
+  if (__builtin_mul_overflow(p.value(), q.value(), &pq) || pq >= kMaxAmount) return -1;
+  if (__builtin_mul_overflow(pq, tick_value.value(), &n) || n >= kMaxAmount) return -1;
+  return n;
 }
 
 // floor(n * factor / kDivisor), n >= 0, with a result below 2^63 (factor <= kDivisor, as for rates and bands).

@@ -124,6 +124,30 @@ TEST_F(EngineTest, ShouldRejectADuplicateClientOidAmongOpenOrdersOnly) {
 // Client order ids are short (often a counter) and account ids small: the (account, client_oid) index must still
 // tell them apart, or every lookup pays a load of some other account's order (XXH3 with the account as its seed
 // folded the two together and collided for most such pairs).
+// Equal client_oids are the same length and the same first `len` bytes, at every length, whatever follows them.
+TEST(ClientOidTest, ShouldCompareTheLengthAndTheBytesWithinItOnly) {
+  for (size_t len = 0; len <= ClientOid::kMaxLen; ++len) {
+    ClientOid a;
+    ASSERT_TRUE(a.Assign(std::string(len, 'x')));
+    ClientOid b = a;
+    EXPECT_TRUE(a == b);
+    for (size_t at = len; at < ClientOid::kMaxLen; ++at) b.bytes[at] = static_cast<char>('a' + at % 26);
+    EXPECT_TRUE(a == b) << len;  // what follows the length is not part of the oid
+    EXPECT_TRUE(b == a) << len;
+    for (size_t at = 0; at < len; ++at) {
+      ClientOid c = b;
+      c.bytes[at] = 'y';
+      EXPECT_FALSE(a == c) << len << " " << at;
+      EXPECT_FALSE(c == a) << len << " " << at;
+    }
+    if (len < ClientOid::kMaxLen) {
+      ClientOid longer;
+      ASSERT_TRUE(longer.Assign(std::string(len + 1, 'x')));
+      EXPECT_FALSE(a == longer) << len;
+    }
+  }
+}
+
 TEST(OidKeyTest, ShouldGiveShortClientOidsOfDifferentAccountsDistinctIndexKeys) {
   std::vector<uint64_t> keys;
   for (uint32_t account = 1; account <= 1000; ++account) {
@@ -218,6 +242,24 @@ TEST(ScaleDownTest, ShouldEqualTheWideQuotientOnBothSidesOfTheSixtyFourBitFastPa
     if (n >= kMaxPriceTicks) continue;  // prices and triggers are below it (checked before any band is taken)
     for (const uint32_t bps : {1u, 50u, 9999u, 10000u}) {
       EXPECT_EQ(BandWidth(n, bps), wide(n, bps, 10000)) << n << " at " << bps << " bps";
+    }
+  }
+}
+
+TEST(NotionalTest, ShouldEqualTheWideProductOrRefuseOnceItReachesTheMaximumAmount) {
+  const auto wide = [](int64_t p, int64_t q, int64_t tick_value) {  // the 128-bit arithmetic it replaced
+    const Wide pq = Wide{p} * q;
+    if (pq >= kMaxAmount) return int64_t{-1};
+    const Wide n = pq * tick_value;  // below 2^124
+    return n >= kMaxAmount ? int64_t{-1} : static_cast<int64_t>(n);
+  };
+  const int64_t root = int64_t{1} << 31;  // root * root * 1 is kMaxAmount
+  for (const int64_t p : {int64_t{0}, int64_t{1}, int64_t{12345}, root - 1, root, root + 1, kMaxPriceTicks - 1}) {
+    for (const int64_t q : {int64_t{0}, int64_t{1}, int64_t{100}, root - 1, root, root + 1, kMaxQtyLots - 1}) {
+      for (const int64_t tick_value : {int64_t{1}, int64_t{100}, int64_t{1} << 40, kMaxAmount - 1}) {
+        EXPECT_EQ(NotionalOf(PriceTicks{p}, QtyLots{q}, Amount{tick_value}), wide(p, q, tick_value))
+            << p << " x " << q << " x " << tick_value;
+      }
     }
   }
 }

@@ -2,6 +2,9 @@
 // docs/engine.md gives the rule for every order type.
 #pragma once
 
+#include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -73,7 +76,30 @@ struct alignas(8) ClientOid {
     len = static_cast<uint8_t>(s.size());
     return true;
   }
-  friend bool operator==(const ClientOid& a, const ClientOid& b) { return a.view() == b.view(); }
+  // The same length and the same first `len` bytes; the bytes after them are not compared (a decoder may leave them as
+  // they were). Word by word over the fixed 36 bytes, without a branch or a call: every cancel or amend by client_oid
+  // compares the order it found, where a string_view compare called memcmp.
+  friend bool operator==(const ClientOid& a, const ClientOid& b) {
+    static_assert(std::endian::native == std::endian::little, "a mask keeps a word's low-address bytes");
+    static_assert(kMaxLen == 4 * sizeof(uint64_t) + sizeof(uint32_t));
+    if (a.len != b.len) return false;
+    const auto word = [](const char* p, size_t at) {
+      uint64_t w = 0;
+      std::memcpy(&w, p + at, at < 32 ? 8 : 4);
+      return w;
+    };
+    const auto kept = [len = size_t{a.len}](size_t at) {  // the mask of the word's bytes below len
+      const size_t n = len > at ? std::min<size_t>(len - at, 8) : 0;
+      return n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+    };
+    uint64_t differ = 0;
+    differ |= (word(a.bytes, 0) ^ word(b.bytes, 0)) & kept(0);
+    differ |= (word(a.bytes, 8) ^ word(b.bytes, 8)) & kept(8);
+    differ |= (word(a.bytes, 16) ^ word(b.bytes, 16)) & kept(16);
+    differ |= (word(a.bytes, 24) ^ word(b.bytes, 24)) & kept(24);
+    differ |= (word(a.bytes, 32) ^ word(b.bytes, 32)) & kept(32);
+    return differ == 0;
+  }
 };
 
 [[nodiscard]] std::string_view ToString(Side s);
