@@ -291,7 +291,8 @@ class Engine::Impl {
   uint32_t open_accounts_ = 0;  // accounts that exist, the fee account included (Engine::PrefetchPays)
 };
 
-// ---- integer arithmetic on money: 128-bit intermediates, results checked against kMaxAmount
+// ---- integer arithmetic on money: 128-bit intermediates or checked 64-bit multiplies, results checked against
+// kMaxAmount
 
 using Wide = __int128;
 
