@@ -4,7 +4,7 @@
 
 // XXH3_generateSecret and XXH3_SECRET_DEFAULT_SIZE are in xxhash.h's stable advanced API. Inline: every placement,
 // and every cancel or amend by client_oid, hashes a short key (ClientOidKey), where a call into the library cost a
-// call, its length dispatch and the copy before it (docs/engine.md, "What the hints and the events cost").
+// call, its length dispatch and the copy before it (docs/engine.md, "Fewer instructions a command").
 #define XXH_STATIC_LINKING_ONLY
 #define XXH_INLINE_ALL
 // Inlined into ClientOidKey, the hash's paths for long inputs read past its 40-byte buffer as far as GCC can tell
@@ -440,7 +440,7 @@ uint64_t Engine::Impl::ClientOidKey(AccountId account, const ClientOid& oid, con
   std::memcpy(input + sizeof id, oid.bytes, sizeof oid.bytes);  // all of it: a fixed-size copy is a few moves
   // With a secret only the engine knows, no client can compute where its keys land (the secret is the whole of
   // XXH3's key material, not a seed folded into the built-in one).
-  // The bound is for the compiler: with it, the inlined hash has no path for inputs longer than the buffer.
+  // The bound is for the compiler (it drops the inlined hash's paths for longer inputs) and against a malformed len.
   const size_t bytes = sizeof id + std::min<size_t>(oid.len, ClientOid::kMaxLen);
   return secret != nullptr ? XXH3_64bits_withSecret(input, bytes, secret, kIndexSecretBytes)
                            : XXH3_64bits(input, bytes);
