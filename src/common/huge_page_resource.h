@@ -61,8 +61,8 @@ class HugePageResource final : public std::pmr::memory_resource {
     return this == &other;
   }
 
-  // The 2 MiB regions small requests are carved from, in the order they are carved: the reserve first, then those
-  // taken as needed. The first carved_regions_ have been reached; the rest of the reserve waits.
+  // The 2 MiB regions requests below kDirectBytes are carved from, in the order they are carved: the reserve first,
+  // then those taken as needed. The first carved_regions_ have been reached; the rest of the reserve waits.
   std::vector<void*> regions_;
   size_t carved_regions_ = 0;
   char* cursor_ = nullptr;  // the next free byte of the newest region carved
