@@ -567,7 +567,11 @@ uint64_t Engine::Impl::StateHash() const {
     h.U64(stops.size());
     for (uint32_t s : stops) HashOrder(h, pool_[s]);
   }
-  std::vector<AssetBalance> balances;  // one account's at a time; reused, so hashing does not allocate per account
+  struct HeldBalance {
+    AssetId asset;
+    AssetBalance balance;
+  };
+  std::vector<HeldBalance> balances;  // one account's at a time; reused, so hashing does not allocate per account
   accounts_.ForEach([&](size_t i, const Account& a) {
     // An account's spilled balances are a block of their own, away from the Account: the block two accounts ahead is
     // loaded while this one is hashed (docs/engine.md, "State hash", has the figures).
@@ -579,18 +583,18 @@ uint64_t Engine::Impl::StateHash() const {
     h.U64(a.fee_tier);
     h.U64(a.open_orders);
     balances.clear();
-    a.ForEachBalance([&](const AssetBalance& b) {
-      if (b.available.value() != 0 || b.held.value() != 0) balances.push_back(b);
+    a.ForEachBalance([&](AssetId asset, const AssetBalance& b) {
+      if (b.available.value() != 0 || b.held.value() != 0) balances.push_back({asset, b});
     });
     // Balances are kept in the order the assets were first held, often ascending already (deposits made in asset
     // order): checking that is one pass, where sorting a hundred balances per account was a third of the accounts'
     // part of the hash.
-    const auto by_asset = [](const AssetBalance& x, const AssetBalance& y) { return x.asset < y.asset; };
+    const auto by_asset = [](const HeldBalance& x, const HeldBalance& y) { return x.asset < y.asset; };
     if (!std::is_sorted(balances.begin(), balances.end(), by_asset)) {
       std::sort(balances.begin(), balances.end(), by_asset);
     }
-    for (const AssetBalance& b : balances) {
-      h.U64(b.asset.value());
+    for (const auto& [asset, b] : balances) {
+      h.U64(asset.value());
       h.I64(b.available.value());
       h.I64(b.held.value());
     }
@@ -682,15 +686,15 @@ std::string Engine::Impl::Audit() const {
   accounts_.ForEach([&](size_t i, const Account& a) {
     if (!a.exists || !err.empty()) return;
     highest_account = i;
-    a.ForEachBalance([&](const AssetBalance& b) {
+    a.ForEachBalance([&](AssetId asset, const AssetBalance& b) {
       if (b.available.value() < 0 || b.held.value() < 0) err = "negative balance, account " + std::to_string(i);
-      auto it = held_by_orders.find({static_cast<uint32_t>(i), b.asset.value()});
+      auto it = held_by_orders.find({static_cast<uint32_t>(i), asset.value()});
       const int64_t expect = it == held_by_orders.end() ? 0 : it->second;
       if (b.held.value() != expect) {
-        err = "account " + std::to_string(i) + " asset " + std::to_string(b.asset.value()) + " holds " +
+        err = "account " + std::to_string(i) + " asset " + std::to_string(asset.value()) + " holds " +
               std::to_string(b.held.value()) + " but its orders hold " + std::to_string(expect);
       }
-      sums[b.asset.value()] += static_cast<Wide>(b.available.value()) + b.held.value();
+      sums[asset.value()] += static_cast<Wide>(b.available.value()) + b.held.value();
     });
   });
   if (!err.empty()) return err;

@@ -203,7 +203,7 @@ TEST(AccountsTest, ShouldHashBalancesTheSameWhateverOrderTheAssetsWereFirstHeld)
 // SmallMemoryBytes says how much a venue's accounts have needed.
 TEST(AccountsTest, ShouldHoldBalancesInItsReservedMemoryAndReportWhatTheyNeed) {
   constexpr uint16_t kAssets = 13;
-  constexpr uint32_t kAccounts = 3'000;
+  constexpr uint32_t kAccounts = 6'000;
   EngineConfig reserved;
   reserved.reserved_small_memory = size_t{8} << 20;
   Venue v(reserved);
@@ -225,7 +225,7 @@ TEST(AccountsTest, ShouldHoldBalancesInItsReservedMemoryAndReportWhatTheyNeed) {
     }
     EXPECT_EQ(venue->engine().Audit(), "");
   }
-  EXPECT_GT(plain.engine().SmallMemoryBytes(), built);  // 9 balances past the inline 4, in 3,000 accounts
+  EXPECT_GT(plain.engine().SmallMemoryBytes(), built);  // 9 balances past the inline 4, in 6,000 accounts
   EXPECT_LE(plain.engine().SmallMemoryBytes(), reserved.reserved_small_memory);
   EXPECT_EQ(v.engine().SmallMemoryBytes(), plain.engine().SmallMemoryBytes());
   EXPECT_EQ(v.engine().StateHash(), plain.engine().StateHash());

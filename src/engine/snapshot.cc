@@ -214,9 +214,9 @@ void Engine::SaveSnapshot(std::string* buffer) const {
     w.U32(static_cast<uint32_t>(id));
     w.U8(a.fee_tier);
     w.U32(static_cast<uint32_t>(a.inline_count + a.more_balances.size()));
-    a.ForEachBalance([&](const AssetBalance& b) {
+    a.ForEachBalance([&](AssetId asset, const AssetBalance& b) {
       flush_if_full(kBalanceBytes);
-      stage.U16(b.asset.value());
+      stage.U16(asset.value());
       stage.I64(b.available.value());
       stage.I64(b.held.value());
     });
