@@ -91,8 +91,10 @@ FlowNeeds MeasureNeeds(const workload::CommandStream& stream, const EngineConfig
 
 EngineConfig ConfigFor(const workload::CommandStream& stream) {
   uint32_t max_account = 0;
+  uint32_t books = 0;
   std::vector<uint64_t> account_books;  // (account, instrument) of every placement; distinct ones counted below
   for (const Command& c : stream.commands) {
+    if (std::holds_alternative<DefineInstrument>(c.body)) ++books;
     if (const auto* d = std::get_if<Deposit>(&c.body)) max_account = std::max(max_account, d->account.value());
     if (const auto* p = std::get_if<PlaceOrder>(&c.body)) {
       account_books.push_back(uint64_t{p->account.value()} << 16 | p->instrument.value());
@@ -111,6 +113,7 @@ EngineConfig ConfigFor(const workload::CommandStream& stream) {
   config.expected_accounts = std::max<uint32_t>(config.expected_accounts, max_account + 1);
   config.expected_account_books =
       std::max<uint32_t>(config.expected_account_books, static_cast<uint32_t>(account_books.size()));
+  config.expected_books = books;  // a flow that lists books while it trades builds none inside a command
   // The workload format sets no limit on one account's open orders. sequexd's venue does (10,000, after the
   // reference API), but a flow's market maker may rest more, and the flow is run as written, not trimmed to it.
   config.max_open_orders_per_account = std::numeric_limits<uint32_t>::max();

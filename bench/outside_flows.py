@@ -223,6 +223,22 @@ def lateaccounts(n, rnd):
             place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100), "GTC" if r < 0.8 else "IOC")
     return out
 
+def latebooks(n, rnd):
+    """A venue listing books while it trades: every 2,000 steps a new book on one of the ten assets, and orders go to
+    any book listed so far."""
+    out = []; header(out, 10, 1000)
+    refs = {}; books = 10
+    out.append("W")
+    for i in range(n):
+        if i % 2000 == 1999:
+            out.append(f"I S{books:04d} B{books % 10:04d} USD 1 1 1")
+            books += 1
+            continue
+        a = rnd.randint(1, 1000); b = rnd.randrange(books); s = rnd.random() < 0.5
+        px = 1000 - rnd.randint(-3, 50) if s else 1000 + rnd.randint(-3, 50)
+        place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100), "GTC" if rnd.random() < 0.8 else "IOC")
+    return out
+
 SHAPES = {
     "deep-queue": deepqueue,
     "many-books": manybooks,
@@ -232,6 +248,7 @@ SHAPES = {
     "cancel-all-across-books": ladder_cancelall,
     "new-assets": manyassets,
     "late-accounts": lateaccounts,
+    "late-books": latebooks,
 }
 
 if __name__ == "__main__":

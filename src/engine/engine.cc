@@ -68,6 +68,14 @@ Engine::Impl::Impl(const EngineConfig& config)
   // the engine is sized for, so that it allocates nothing on the order path.
   scratch_slots_.reserve(std::min(config.max_open_orders_per_account, config.expected_orders));
   accounts_.Reserve(config.expected_accounts);
+  // The books of the instruments to come, and room for every id one may have, so that defining one allocates nothing.
+  if (config.expected_books > 0) {
+    const uint32_t books = std::min<uint32_t>(config.expected_books, kAllInstruments.value());
+    books_.reserve(kAllInstruments.value());
+    book_ids_.reserve(books);
+    spare_books_.reserve(books);
+    for (uint32_t i = 0; i < books; ++i) spare_books_.push_back(std::make_unique<Book>());
+  }
   // The fee account exists from the start: every trade may credit it.
   OpenAccount(accounts_[config.fee_account.value()], config.fee_account);
 }
@@ -313,7 +321,7 @@ void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
       }
     }
     if (books_.size() <= c.instrument.value()) books_.resize(size_t{c.instrument.value()} + 1);
-    auto book = std::make_unique<Book>();
+    std::unique_ptr<Book> book = TakeBook();
     book->def = c;
     book->tick_value = Amount{static_cast<int64_t>(product / scale)};
     book->lot_size = c.lot_size;
@@ -848,10 +856,12 @@ size_t Engine::MemoryBytes() const {
                  impl_->account_book_blocks_.capacity() * sizeof(AccountBookBlock) +
                  impl_->account_book_index_.MemoryBytes() + impl_->scratch_slots_.capacity() * sizeof(uint32_t) +
                  impl_->api_keys_.size() * (sizeof(ApiKeyMap::value_type) + 4 * sizeof(void*));  // + tree node links
-  for (const auto& b : impl_->books_) {
-    if (b) {
-      bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() + b->stops_rise.MemoryBytes() +
-               b->stops_fall.MemoryBytes();
+  for (const auto* books : {&impl_->books_, &impl_->spare_books_}) {
+    for (const auto& b : *books) {
+      if (b) {
+        bytes += sizeof(Book) + b->bids.MemoryBytes() + b->asks.MemoryBytes() + b->stops_rise.MemoryBytes() +
+                 b->stops_fall.MemoryBytes();
+      }
     }
   }
   return bytes;

@@ -39,6 +39,10 @@ struct EngineConfig {
   // Sizes their index up front, because growing it on the business thread allocates and fills a new table in one
   // command: docs/engine.md measured 58-100 ms for the 32 MB table of the standard workload's 662,846 lists.
   uint32_t expected_account_books = 1u << 12;
+  // Instruments defined over the engine's life. Their books (two price ladders, 1 MiB, mapped and faulted in) are
+  // built with the engine, and defining an instrument takes one. Past them, defining one builds its book inside the
+  // command (docs/engine.md measured 0.5-0.7 ms on this VM), and every other command waits behind it.
+  uint32_t expected_books = 0;
   // Bytes of memory for the engine's small allocations (the account chunks, the balances an account holds past its
   // first four assets, small tables), taken and backed when the engine is built. Past it the engine takes 2 MiB
   // regions from the system as it needs them, and the command that needs one waits while the system backs it

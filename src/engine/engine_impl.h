@@ -206,6 +206,14 @@ class Engine::Impl {
   void Forget(uint32_t slot);  // account list, indexes, pool
 
   // ---- shared helpers
+  // A book for an instrument being defined: one built with the engine while any is left (EngineConfig::expected_books),
+  // else a new one, whose ladders are mapped and faulted in now.
+  std::unique_ptr<Book> TakeBook() {
+    if (spare_books_.empty()) return std::make_unique<Book>();
+    std::unique_ptr<Book> book = std::move(spare_books_.back());
+    spare_books_.pop_back();
+    return book;
+  }
   [[nodiscard]] Book* FindBook(InstrumentId id) {
     return id.value() < books_.size() ? books_[id.value()].get() : nullptr;
   }
@@ -268,6 +276,7 @@ class Engine::Impl {
   AccountTable accounts_;
   std::vector<AssetInfo> assets_;
   std::vector<std::unique_ptr<Book>> books_;
+  std::vector<std::unique_ptr<Book>> spare_books_;  // built with the engine, for instruments to come (TakeBook)
   // The ids in use of assets_ and books_, ascending: ids are the operator's choice (up to 0xFFFE), so walking the
   // tables themselves would cost the highest id, not the number defined, on every hash and audit.
   std::vector<uint16_t> asset_ids_;

@@ -353,7 +353,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   m.book_ids_.clear();
   for (uint32_t i = 0; i < n_books; ++i) {
     if (r.U8() == 0) continue;
-    auto book = std::make_unique<Book>();
+    std::unique_ptr<Book> book = m.TakeBook();
     GetDef(r, &book->def);
     book->tick_value = Amount{r.I64()};
     book->lot_size = Amount{r.I64()};

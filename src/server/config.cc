@@ -78,7 +78,9 @@ bool CheckKnownKeys(const toml::table& root, std::string* error) {
         "public_per_second_per_ip", "ws_user_per_second", "ws_market_per_second"}},
       {"fees", {"maker_rate", "taker_rate"}},
       {"demo", {"market_maker", "accounts", "seed"}},
-      {"engine", {"expected_orders", "expected_accounts", "expected_account_books", "reserved_small_memory_mib"}},
+      {"engine",
+       {"expected_orders", "expected_accounts", "expected_account_books", "expected_books",
+        "reserved_small_memory_mib"}},
   };
   for (const auto& [key, value] : root) {
     const std::string_view k = key.str();
@@ -182,6 +184,7 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   r.Int("engine", "expected_orders", &c.engine.expected_orders, 1, 1 << 25);
   r.Int("engine", "expected_accounts", &c.engine.expected_accounts, 1, 1 << 24);
   r.Int("engine", "expected_account_books", &c.engine.expected_account_books, 1, 1 << 25);
+  r.Int("engine", "expected_books", &c.engine.expected_books, 0, 0xFFFF);  // 1 MiB each, built at start-up
   size_t small_memory_mib = c.engine.reserved_small_memory >> 20;
   r.Int("engine", "reserved_small_memory_mib", &small_memory_mib, 0, 1 << 16);
   c.engine.reserved_small_memory = small_memory_mib << 20;

@@ -56,16 +56,21 @@ TEST(ServerConfig, ReadsTheEngineSizesAndBoundsThem) {
   EXPECT_EQ(defaults->engine.expected_orders, 65536u);
   EXPECT_EQ(defaults->engine.expected_accounts, 4096u);
   EXPECT_EQ(defaults->engine.expected_account_books, 4096u);
+  EXPECT_EQ(defaults->engine.expected_books, 16u);
   EXPECT_EQ(defaults->engine.reserved_small_memory, size_t{16} << 20);
   const std::optional<ServerConfig> c = LoadServerConfig(
       WriteTemp("[engine]\nexpected_orders = 200000\nexpected_accounts = 20000\nexpected_account_books = 1000000\n"
-                "reserved_small_memory_mib = 300\n"),
+                "expected_books = 700\nreserved_small_memory_mib = 300\n"),
       &error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->engine.expected_orders, 200000u);
   EXPECT_EQ(c->engine.expected_accounts, 20000u);
   EXPECT_EQ(c->engine.expected_account_books, 1000000u);
+  EXPECT_EQ(c->engine.expected_books, 700u);
   EXPECT_EQ(c->engine.reserved_small_memory, size_t{300} << 20);
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_books = 65536\n"), &error));
+  EXPECT_NE(error.find("engine.expected_books"), std::string::npos) << error;
+  error.clear();
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_account_books = 0\n"), &error));
   EXPECT_NE(error.find("engine.expected_account_books"), std::string::npos) << error;
   error.clear();
