@@ -132,6 +132,8 @@ class Engine::Impl {
     uint32_t slot = UINT32_MAX;  // FlatIndex::kNone until kOrders ran
   };
   [[nodiscard]] TargetHint* FindHint(const Command& command) const {
+    // No stage has run (a venue small enough that the hints do not pay, PrefetchPays): nothing to scan for.
+    if (next_hint_ == 0) return nullptr;
     for (TargetHint& h : target_hints_) {
       if (h.command == &command) return &h;
     }
