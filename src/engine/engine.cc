@@ -59,7 +59,6 @@ Engine::Impl::Impl(const EngineConfig& config)
   if (config.index_seed != 0) {
     (void)XXH3_generateSecret(index_secret_.data(), index_secret_.size(), &config.index_seed, sizeof config.index_seed);
   }
-  events_.reserve(4096);
   account_books_.reserve(config.expected_account_books);
   // Each account with a list has a block, and a block holds kLists of them.
   account_book_blocks_.reserve(config.expected_account_books / AccountBookBlock::kLists +
@@ -127,7 +126,7 @@ std::span<const Event> Engine::Impl::Apply(const Command& command) {
       Reject(RejectReason::kBadRequest);
       break;
   }
-  return events_;
+  return events_.events();
 }
 static_assert(std::variant_size_v<CommandBody> == 13, "Apply's dispatch lists every command");
 
@@ -419,19 +418,19 @@ void Engine::Impl::OnSetAccountFeeTier(const SetAccountFeeTier& c) {
 void Engine::Impl::EmitBalance(AccountId account, AssetId asset) {
   if (!events_wanted_) return;
   const AssetBalance* b = accounts_.At(account.value()).Find(asset);
-  events_.emplace_back(
+  events_.Add(
       BalanceEvent{account, asset, b != nullptr ? b->available : Amount{0}, b != nullptr ? b->held : Amount{0}});
 }
 
 void Engine::Impl::EmitBalanceAt(AccountId account, AssetId asset, uint16_t position) {
   if (!events_wanted_) return;
   const AssetBalance& b = accounts_.At(account.value()).BalanceAt(position);
-  events_.emplace_back(BalanceEvent{account, asset, b.available, b.held});
+  events_.Add(BalanceEvent{account, asset, b.available, b.held});
 }
 
 void Engine::Impl::EmitOrderUpdate(const Order& o) {
   if (!events_wanted_) return;
-  events_.emplace_back(OrderUpdateEvent{
+  events_.Add(OrderUpdateEvent{
       o.id, o.account, o.instrument, o.status, IsMarketLike(o.type) ? PriceTicks{0} : o.price, o.filled,
       o.status == OrderStatus::kActive || o.status == OrderStatus::kNew ? o.remaining : QtyLots{0}, o.cum_notional,
       o.cum_fee});

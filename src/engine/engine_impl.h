@@ -12,7 +12,10 @@
 #include <map>
 #include <memory>
 #include <memory_resource>
+#include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "common/fingerprint_index.h"
@@ -258,8 +261,37 @@ class Engine::Impl {
   // not inside it), so that a replay that builds none (Engine::ReplayInOrder) reaches the same state.
   template <typename E>
   void Emit(E&& event) {
-    if (events_wanted_) events_.emplace_back(std::forward<E>(event));
+    if (events_wanted_) events_.Add(std::forward<E>(event));
   }
+  // The events of the command being applied, in a buffer every command reuses. Adding one is a compare and the
+  // event's stores: growth (a burst longer than any before) is out of line, where vector::emplace_back's inline
+  // reallocation path made every function that added an event save and restore six registers.
+  class EventBuffer {
+   public:
+    explicit EventBuffer(size_t capacity) : events_(capacity) {}
+    template <typename E>
+    void Add(E&& event) {
+      if (size_ == capacity_) [[unlikely]] {
+        return GrowAndAdd(Event(std::forward<E>(event)));
+      }
+      data_[size_++].emplace<std::decay_t<E>>(std::forward<E>(event));
+    }
+    void clear() { size_ = 0; }
+    [[nodiscard]] std::span<const Event> events() const { return {data_, size_}; }
+    [[nodiscard]] size_t capacity() const { return capacity_; }
+
+   private:
+    [[gnu::cold, gnu::noinline]] void GrowAndAdd(const Event& event) {
+      events_.resize(capacity_ * 2);
+      data_ = events_.data();
+      capacity_ = events_.size();
+      data_[size_++] = event;
+    }
+    std::vector<Event> events_;
+    Event* data_ = events_.data();
+    size_t capacity_ = events_.size();
+    size_t size_ = 0;
+  };
 
   EngineConfig config_;
   alignas(64) std::array<unsigned char, kIndexSecretBytes> index_secret_{};  // from config_.index_seed, if not 0
@@ -270,7 +302,7 @@ class Engine::Impl {
   const Command* command_ = nullptr;                  // the command being applied (seq, time)
   mutable std::array<TargetHint, 8> target_hints_{};  // the latest cancels' and amends' hints (Prefetch is const)
   mutable uint32_t next_hint_ = 0;
-  std::vector<Event> events_;
+  EventBuffer events_{4096};
   bool events_wanted_ = true;  // false while Engine::ReplayInOrder runs: no one reads the events, so none is built
   OrderPool pool_;
   OrderIdIndex by_id_;

@@ -444,5 +444,33 @@ TEST(SizingTest, ShouldDefineTheExpectedBooksFromThoseBuiltWithTheEngine) {
   EXPECT_LT(loaded->MemoryBytes(), v.engine().MemoryBytes() + kBook);
 }
 
+// The engine's event buffer starts with room for 4,096 events and grows, outside the path that adds one, only for a
+// command whose events outnumber it: a cancel-all of 3,000 orders makes 9,001 (a cancel, an order update and a
+// balance each, then done), all returned in order.
+TEST(SizingTest, ShouldReturnEveryEventOfACommandWithMoreThanTheBufferHeld) {
+  constexpr uint32_t kOrders = 3'000;
+  Venue v;
+  v.Setup();
+  v.Fund(1, 1'000'000'000, 0);
+  std::vector<OrderId> placed;
+  for (uint32_t k = 0; k < kOrders; ++k) {
+    placed.push_back(AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 100 + static_cast<int64_t>(k % 50), 1))));
+  }
+  const std::vector<Event> events = v.Do(CancelAll{AccountId{1}});
+  ASSERT_EQ(events.size(), 3 * kOrders + 1);
+  EXPECT_TRUE(std::holds_alternative<DoneEvent>(events.back()));
+  const std::vector<CancelledEvent> cancelled = OfType<CancelledEvent>(events);
+  ASSERT_EQ(cancelled.size(), kOrders);
+  for (uint32_t k = 0; k < kOrders; ++k) ASSERT_EQ(cancelled[k].order_id, placed[k]) << k;
+  EXPECT_EQ(OfType<OrderUpdateEvent>(events).size(), kOrders);
+  EXPECT_EQ(OfType<BalanceEvent>(events).size(), kOrders);
+  EXPECT_EQ(OfType<BalanceEvent>(events).back().held.value(), 0);
+  // And the next command's events start from an empty buffer.
+  const std::vector<Event> next = v.Do(Venue::Limit(1, Side::kBuy, 100, 1));
+  ASSERT_FALSE(next.empty());
+  EXPECT_TRUE(std::holds_alternative<AcceptedEvent>(next.front()));
+  EXPECT_LT(next.size(), 10u);
+}
+
 }  // namespace
 }  // namespace sequex

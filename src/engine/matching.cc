@@ -1,4 +1,4 @@
-// Matching, settlement and stop triggering: the hot path. No allocation (events_ is pre-reserved and reused), no
+// Matching, settlement and stop triggering: the hot path. No allocation (events_ is pre-sized and reused), no
 // locks, no syscalls, no exceptions. Rules and event order: docs/engine.md, "Matching" and "Stops".
 #include <algorithm>
 #include <cstdlib>
