@@ -248,9 +248,6 @@ void Engine::Impl::Prefetch(const Command& command) const {
   const auto target = [&](AccountId account, OrderId id, const ClientOid& oid) {
     if (const Account* a = accounts_.Find(account.value())) a->PrefetchSelf();
     if (id.value() == 0 && oid.empty()) return;
-    for (TargetHint& old : target_hints_) {
-      if (old.command == &command) old.command = nullptr;  // a caller reusing its buffer: that hint is stale
-    }
     TargetHint& hint = target_hints_[next_hint_++ % target_hints_.size()];
     hint = TargetHint{&command, id.value() != 0 ? id.value() : OidKey(account, oid), id.value() != 0, FlatIndex::kNone};
     if (hint.by_id) {

@@ -137,7 +137,10 @@ class Engine::Impl {
   [[nodiscard]] TargetHint* FindHint(const Command& command) const {
     // No stage has run (a venue small enough that the hints do not pay, PrefetchPays): nothing to scan for.
     if (next_hint_ == 0) return nullptr;
-    for (TargetHint& h : target_hints_) {
+    // Newest first: a caller that reuses its buffer of commands leaves older hints for the same address, and the
+    // newest is the one the stages made for this command (an older one would only be a candidate Apply rejects).
+    for (uint32_t back = 1; back <= target_hints_.size(); ++back) {
+      TargetHint& h = target_hints_[(next_hint_ - back) % target_hints_.size()];
       if (h.command == &command) return &h;
     }
     return nullptr;
