@@ -334,7 +334,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
   close(&why, OrderStatus::kExpired);
 }
 
-void Engine::Impl::RunStops(Book& book) {
+void Engine::Impl::FireStops(Book& book) {
   while (book.last_price.value() != 0 && (!book.stops_rise.empty() || !book.stops_fall.empty())) {
     const PriceTicks last = book.last_price;
     // Among every stop the last price meets, the lowest order id goes first.
