@@ -117,8 +117,14 @@ struct Account {
       inline_balances[inline_count] = AssetBalance{};
       return inline_balances[inline_count++];
     }
-    more_assets.push_back(asset);
+    // Both or neither: an allocation that fails leaves the account as it was.
     more_balances.push_back(AssetBalance{});
+    try {
+      more_assets.push_back(asset);
+    } catch (...) {
+      more_balances.pop_back();
+      throw;
+    }
     if (more_balances.size() > kScanLimit) {
       if (more_balances.size() * 2 > spill_table_.size()) {
         RebuildSpillTable();

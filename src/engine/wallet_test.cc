@@ -42,7 +42,7 @@ TEST(WalletTest, ShouldFindEachBalanceByAssetAndPositionInTheOrderTheAssetsWereF
   const std::vector<uint16_t> assets{7, 3, 900, 1, 65'535, 12, 40, 41, 42, 43, 44, 45, 46, 47, 300, 2};
   for (const uint16_t asset : assets) {
     AssetBalance& b = a.Get(AssetId{asset});
-    b.available = Amount{asset * 10};
+    b.available = Amount{int64_t{asset} * 10};
     b.held = Amount{asset};
     EXPECT_EQ(&a.BalanceAt(a.PositionOf(b)), &b);
   }
@@ -56,7 +56,7 @@ TEST(WalletTest, ShouldFindEachBalanceByAssetAndPositionInTheOrderTheAssetsWereF
   ASSERT_EQ(seen.size(), assets.size());
   for (size_t i = 0; i < assets.size(); ++i) {
     EXPECT_EQ(seen[i].first, assets[i]);
-    EXPECT_EQ(seen[i].second, assets[i] * 10);
+    EXPECT_EQ(seen[i].second, int64_t{assets[i]} * 10);
     const AssetBalance* b = a.Find(AssetId{assets[i]});
     ASSERT_NE(b, nullptr);
     EXPECT_EQ(a.PositionOf(*b), i) << "positions follow the order the assets were first held";
