@@ -205,6 +205,16 @@ def manyassets(n, rnd):
             new(rnd.choice(makers), b, 'S', 1000 + rnd.randint(0, 20), rnd.randint(1, 10))
     return out
 
+def order_near(out, refs, rnd, a, b, tif=None):
+    """A limit order of account a in book b, priced near 1,000 (a few ticks through it at most), of 1 to 100 lots;
+    tif as given, or else drawn last: GTC 80% of the time, IOC the rest."""
+    s = rnd.random() < 0.5
+    px = 1000 - rnd.randint(-3, 50) if s else 1000 + rnd.randint(-3, 50)
+    q = rnd.randint(1, 100)
+    if tif is None:
+        tif = "GTC" if rnd.random() < 0.8 else "IOC"
+    place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, q, tif)
+
 def lateaccounts(n, rnd):
     """Users keep arriving: 5% of the steps fund a new account in all 11 assets, the rest are orders of any account."""
     out = []; header(out, 10, 1000)
@@ -218,9 +228,8 @@ def lateaccounts(n, rnd):
                 out.append(f"D {nxt} B{b:04d} 10000000000")
             nxt += 1
         else:
-            a = rnd.randint(1, nxt - 1); b = rnd.randrange(10); s = rnd.random() < 0.5
-            px = 1000 - rnd.randint(-3, 50) if s else 1000 + rnd.randint(-3, 50)
-            place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100), "GTC" if r < 0.8 else "IOC")
+            a = rnd.randint(1, nxt - 1); b = rnd.randrange(10)
+            order_near(out, refs, rnd, a, b, "GTC" if r < 0.8 else "IOC")
     return out
 
 def latebooks(n, rnd):
@@ -234,9 +243,7 @@ def latebooks(n, rnd):
             out.append(f"I S{books:04d} B{books % 10:04d} USD 1 1 1")
             books += 1
             continue
-        a = rnd.randint(1, 1000); b = rnd.randrange(books); s = rnd.random() < 0.5
-        px = 1000 - rnd.randint(-3, 50) if s else 1000 + rnd.randint(-3, 50)
-        place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100), "GTC" if rnd.random() < 0.8 else "IOC")
+        order_near(out, refs, rnd, rnd.randint(1, 1000), rnd.randrange(books))
     return out
 
 SHAPES = {

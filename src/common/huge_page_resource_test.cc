@@ -94,7 +94,8 @@ TEST(HugePageResourceTest, ShouldRoundRequestsUpToClassesThatAVectorsCapacitiesF
   EXPECT_EQ(HugePageResource::ClassBytes(HugePageResource::ClassOf(720'896)), 786'432u);  // a chunk of accounts
   EXPECT_EQ(HugePageResource::ClassOf(HugePageResource::kDirectBytes - 1), HugePageResource::kClasses - 1);
   EXPECT_EQ(HugePageResource::ClassBytes(HugePageResource::kClasses - 1), HugePageResource::kDirectBytes);
-  for (const size_t element : {size_t{2}, size_t{16}, size_t{24}}) {  // spill tables, account lists, balances
+  // Asset ids and spill tables (2 bytes), balances and account lists (16), and records of 24 bytes.
+  for (const size_t element : {size_t{2}, size_t{16}, size_t{24}}) {
     for (size_t capacity = 1; capacity * element < HugePageResource::kDirectBytes; capacity *= 2) {
       const size_t bytes = capacity * element;
       EXPECT_EQ(HugePageResource::ClassBytes(HugePageResource::ClassOf(bytes)), std::max<size_t>(bytes, 16)) << bytes;

@@ -296,6 +296,8 @@ class Engine::Impl {
       data_[size_++] = event;
     }
     std::vector<Event> events_;
+    // The vector's data and size, kept apart so that Add compares and stores without asking the vector (its size is
+    // two loads and a division by sizeof(Event)); only GrowAndAdd changes the vector, and it updates both.
     Event* data_ = events_.data();
     size_t capacity_ = events_.size();
     size_t size_ = 0;
