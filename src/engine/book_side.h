@@ -62,6 +62,12 @@ class BookSide {
   // True when price a is strictly better than b for this side.
   [[nodiscard]] bool Better(PriceTicks a, PriceTicks b) const { return is_bid_ ? a > b : a < b; }
 
+  // The lots resting on this side, every level's together (the engine keeps it as it changes a level's total: never
+  // more than the base or quote those orders hold, so it fits). A fill-or-kill for more than this cannot fill,
+  // whatever its limit: OnPlaceOrder rejects it without walking the levels.
+  [[nodiscard]] int64_t resting() const { return resting_; }
+  void AddResting(int64_t lots) { resting_ += lots; }
+
   // The level at `price`, or nullptr.
   Level* Find(PriceTicks price) {
     if (InWindow(price)) {
@@ -191,6 +197,7 @@ class BookSide {
   int64_t lo_ = 0;
   int64_t best_index_ = -1;  // the ladder's best index, -1 when the ladder is empty
   Level* best_ = nullptr;    // the side's best level, nullptr when empty
+  int64_t resting_ = 0;      // resting()
   size_t ladder_count_ = 0;
   size_t size_ = 0;
   uint64_t changes_ = 0;  // levels looked up for insertion or erased since the window last moved

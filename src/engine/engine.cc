@@ -635,8 +635,10 @@ std::string Engine::Impl::Audit() const {
       std::string error;
       const Level* previous = nullptr;
       size_t levels = 0;
+      int64_t resting = 0;
       side->ForEachFromBest([&](const Level& level) {
         ++levels;
+        resting += level.total.value();
         if (previous != nullptr && !side->Better(previous->price, level.price)) {
           error = std::string("levels out of order in ") + b.def.symbol;
           return false;
@@ -664,6 +666,7 @@ std::string Engine::Impl::Audit() const {
       });
       if (!error.empty()) return error;
       if (levels != side->size()) return std::string("level count wrong in ") + b.def.symbol;
+      if (resting != side->resting()) return std::string("resting quantity wrong in ") + b.def.symbol;
     }
     for (const StopQueue* stops : {&b.stops_rise, &b.stops_fall}) {
       std::string e;

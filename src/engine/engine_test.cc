@@ -79,6 +79,26 @@ TEST_F(EngineTest, ShouldKillAFillOrKillThatCannotFillCompletely) {
   EXPECT_EQ(OfType<TradeEvent>(ev).size(), 1u);
 }
 
+TEST_F(EngineTest, ShouldKillAFillOrKillForMoreThanTheWholeOppositeSideAndFillOneForAllOfIt) {
+  // 2 and 3 lots on two levels; a fill and a quantity cut leave 1 + 2: the side's resting total follows each change
+  // (Venue::Do audits it after every command), and it alone decides a fill-or-kill for more than the side holds.
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 2));
+  const OrderId far = AcceptedId(v.Do(Venue::Limit(3, Side::kSell, 60'000, 3)));
+  EXPECT_EQ(OfType<TradeEvent>(v.Do(Venue::Limit(1, Side::kBuy, 50'000, 1))).size(), 1u);
+  v.Do(AmendOrder{AccountId{3}, far, {}, PriceTicks{0}, QtyLots{2}, {}});
+  PlaceOrder market = Venue::Market(1, Side::kBuy, 4);
+  market.tif = TimeInForce::kFillOrKill;
+  EXPECT_EQ(RejectOf(v.Do(market)), RejectReason::kFillOrKill);
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 1'000'000, 4, TimeInForce::kFillOrKill))),
+            RejectReason::kFillOrKill);
+  // Within the side's total but not within the limit: the walk still decides.
+  EXPECT_EQ(RejectOf(v.Do(Venue::Limit(1, Side::kBuy, 59'999, 3, TimeInForce::kFillOrKill))),
+            RejectReason::kFillOrKill);
+  auto ev = v.Do(Venue::Limit(1, Side::kBuy, 60'000, 3, TimeInForce::kFillOrKill));
+  EXPECT_EQ(OfType<TradeEvent>(ev).size(), 2u);
+  EXPECT_FALSE(v.engine().BestAsk(kBtcUsd).has_value());
+}
+
 TEST_F(EngineTest, ShouldExpireTheUnfilledRemainderOfIoc) {
   v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
   auto ev = v.Do(Venue::Limit(1, Side::kBuy, 50'000, 3, TimeInForce::kImmediateOrCancel));

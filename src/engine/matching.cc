@@ -106,7 +106,8 @@ void Engine::Impl::Forget(uint32_t slot) {
 
 void Engine::Impl::RestOnBook(Book& book, uint32_t slot) {
   Order& o = pool_[slot];
-  Level& level = book.side(o.side).FindOrInsert(o.price);
+  BookSide& side = book.side(o.side);
+  Level& level = side.FindOrInsert(o.price);
   OrderLinks& link = pool_.links(slot);
   link.queue_prev = level.tail;
   link.queue_next = kNil;
@@ -117,6 +118,7 @@ void Engine::Impl::RestOnBook(Book& book, uint32_t slot) {
   }
   level.tail = slot;
   level.total += o.remaining;
+  side.AddResting(o.remaining.value());
   ++level.count;
   o.status = OrderStatus::kActive;
 }
@@ -141,6 +143,7 @@ void Engine::Impl::UnlinkFromBook(Book& book, uint32_t slot) {
     level.tail = link.queue_prev;
   }
   level.total -= o.remaining;
+  side.AddResting(-o.remaining.value());
   if (--level.count == 0) side.Erase(o.price);
   link.queue_next = link.queue_prev = kNil;
 }
@@ -282,6 +285,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         }
       }
       opposite.best().total -= fill;  // the maker is in the best level
+      opposite.AddResting(-fill.value());
       const bool maker_done = m.remaining.value() == 0;
       if (maker_done) {
         ReleaseHold(maker_account, m);

@@ -191,6 +191,9 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   // 14. fill-or-kill: enough non-self liquidity at acceptable prices?
   if (c.tif == TimeInForce::kFillOrKill) {
     int64_t need = c.qty.value();
+    // Fewer lots rest on the whole opposite side than it asks for: it cannot fill, whatever its limit, and the walk
+    // below would visit every level it may trade at before it said so (50,000 on a deep book).
+    if (opposite.resting() < need) return reject(RejectReason::kFillOrKill);
     opposite.ForEachFromBest([&](const Level& level) {
       if (!acceptable(level.price)) return false;
       if (c.stp_mode == StpMode::kNone) {
@@ -406,7 +409,9 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     return Done();
   }
   if (keeps_priority) {
-    book.side(o.side).Find(o.price)->total -= o.remaining - probe.remaining;
+    BookSide& side = book.side(o.side);
+    side.Find(o.price)->total -= o.remaining - probe.remaining;
+    side.AddResting(-(o.remaining - probe.remaining).value());
     o.qty = new_qty;
     o.remaining = probe.remaining;
     Emit(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, true});

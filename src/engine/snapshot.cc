@@ -429,7 +429,12 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
             level.head = slot;
           }
           level.tail = slot;
+          // Each order's quantity is checked, not their sum: the side's, which bounds each level's, must fit too.
+          if (int64_t sum = 0; __builtin_add_overflow(bs.resting(), o.remaining.value(), &sum)) {
+            return fail("resting quantity overflows in instrument " + std::to_string(bi));
+          }
           level.total += o.remaining;
+          bs.AddResting(o.remaining.value());
           ++level.count;
         }
       }
