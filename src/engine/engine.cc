@@ -609,10 +609,12 @@ uint64_t Engine::Impl::StateHash() const {
 
 std::string Engine::Impl::Audit() const {
   std::map<std::pair<uint32_t, uint16_t>, int64_t> held_by_orders;
+  std::map<uint32_t, uint32_t> orders_by_account;  // on the books and waiting as stops
   size_t open_orders = 0;
   auto check_order = [&](uint32_t slot, const Book& b) -> std::string {
     const Order& o = pool_[slot];
     ++open_orders;
+    ++orders_by_account[o.account.value()];
     if (by_id_.Find(o.id.value(), [&](uint32_t s) { return s == slot; }) == FlatIndex::kNone) {
       return "order " + std::to_string(o.id.value()) + " missing from the id index";
     }
@@ -693,6 +695,28 @@ std::string Engine::Impl::Audit() const {
   accounts_.ForEach([&](size_t i, const Account& a) {
     if (!a.exists || !err.empty()) return;
     highest_account = i;
+    // Its open_orders counts its orders, and its lists hold exactly them: cancel-all across books stops its walk once
+    // it has found open_orders of them.
+    const auto counted = orders_by_account.find(static_cast<uint32_t>(i));
+    uint32_t listed = 0;
+    uint32_t lists = 0;
+    for (uint32_t k = a.newest_block; k != kNil; k = account_book_blocks_[k].older) {
+      const uint32_t in_block = lists == 0 ? (a.books + AccountBookBlock::kLists - 1) % AccountBookBlock::kLists + 1
+                                           : AccountBookBlock::kLists;
+      for (uint32_t j = 0; j < in_block; ++j) {
+        for (uint32_t s = account_books_[account_book_blocks_[k].lists[j]].head; s != kNil;
+             s = pool_.links(s).account_next) {
+          ++listed;
+        }
+      }
+      lists += in_block;
+    }
+    if (a.open_orders != (counted == orders_by_account.end() ? 0 : counted->second) || listed != a.open_orders ||
+        lists != a.books) {
+      err = "account " + std::to_string(i) + " counts " + std::to_string(a.open_orders) + " open orders, its lists " +
+            std::to_string(listed);
+      return;
+    }
     a.ForEachBalance([&](AssetId asset, const AssetBalance& b) {
       if (b.available.value() < 0 || b.held.value() < 0) err = "negative balance, account " + std::to_string(i);
       auto it = held_by_orders.find({static_cast<uint32_t>(i), asset.value()});

@@ -425,6 +425,32 @@ TEST(SizingTest, ShouldFindEveryListOfAnAccountWhateverTheBlocksHold) {
   }
 }
 
+// Cancel-all across books walks the account's lists newest first and stops once it has found every open order: the
+// orders in the oldest list (the last block's) are still found, and an account with none walks nothing.
+TEST(SizingTest, ShouldCancelAllAcrossBooksOnceEveryOpenOrderIsFound) {
+  constexpr uint16_t kLists = 2 * AccountBookBlock::kLists + 1;
+  Venue v;
+  v.Setup();
+  ASSERT_NO_FATAL_FAILURE(DefineMoreBooks(v, kLists));
+  v.Fund(1, 1'000'000'000, 0);
+  const auto place = [&](uint16_t book) {
+    PlaceOrder p = Venue::Limit(1, Side::kBuy, 100 + book, 1);
+    p.instrument = InstrumentId{book};
+    return AcceptedId(v.Do(p));
+  };
+  for (uint16_t b = 1; b <= kLists; ++b) ASSERT_NE(place(b), OrderId{0});  // every list opened
+  EXPECT_EQ(OfType<CancelledEvent>(v.Do(CancelAll{AccountId{1}})).size(), kLists);
+  const OrderId newest = place(kLists);
+  const OrderId oldest = place(1);
+  const auto cancelled = OfType<CancelledEvent>(v.Do(CancelAll{AccountId{1}}));
+  ASSERT_EQ(cancelled.size(), 2u);
+  EXPECT_EQ(cancelled[0].order_id, newest);  // in order id order, whichever list each was in
+  EXPECT_EQ(cancelled[1].order_id, oldest);
+  const auto none = v.Do(CancelAll{AccountId{1}});
+  EXPECT_TRUE(OfType<CancelledEvent>(none).empty());
+  EXPECT_TRUE(std::holds_alternative<DoneEvent>(none.back()));
+}
+
 // Defining an instrument builds its book, whose price ladders are mapped and faulted in: 0.5-0.7 ms inside the
 // command on this VM, with every other command waiting. EngineConfig::expected_books builds them with the engine, and
 // defining an instrument takes one: its memory stays what it was until they are used up.
