@@ -711,10 +711,11 @@ std::string Engine::Impl::Audit() const {
       }
       lists += in_block;
     }
-    if (a.open_orders != (counted == orders_by_account.end() ? 0 : counted->second) || listed != a.open_orders ||
-        lists != a.books) {
-      err = "account " + std::to_string(i) + " counts " + std::to_string(a.open_orders) + " open orders, its lists " +
-            std::to_string(listed);
+    const uint32_t orders = counted == orders_by_account.end() ? 0 : counted->second;
+    if (a.open_orders != orders || listed != a.open_orders || lists != a.books) {
+      err = "account " + std::to_string(i) + " counts " + std::to_string(a.open_orders) + " open orders and " +
+            std::to_string(a.books) + " lists, but has " + std::to_string(orders) + " orders and its " +
+            std::to_string(lists) + " lists hold " + std::to_string(listed);
       return;
     }
     a.ForEachBalance([&](AssetId asset, const AssetBalance& b) {
