@@ -62,11 +62,19 @@ class BookSide {
   // True when price a is strictly better than b for this side.
   [[nodiscard]] bool Better(PriceTicks a, PriceTicks b) const { return is_bid_ ? a > b : a < b; }
 
-  // The lots resting on this side, every level's together (the engine keeps it as it changes a level's total: never
-  // more than the base or quote those orders hold, so it fits). A fill-or-kill for more than this cannot fill,
-  // whatever its limit: OnPlaceOrder rejects it without walking the levels.
+  // The lots resting on this side, every level's together: never more than the base or quote those orders hold, so
+  // it fits. A fill-or-kill for more than this cannot fill, whatever its limit: OnPlaceOrder rejects it without
+  // walking the levels.
   [[nodiscard]] int64_t resting() const { return resting_; }
-  void AddResting(int64_t lots) { resting_ += lots; }
+  // Every change of a level's total goes through here, which keeps resting() with it.
+  void AddToLevel(Level& level, QtyLots lots) {
+    level.total += lots;
+    resting_ += lots.value();
+  }
+  void TakeFromLevel(Level& level, QtyLots lots) {
+    level.total -= lots;
+    resting_ -= lots.value();
+  }
 
   // The level at `price`, or nullptr.
   Level* Find(PriceTicks price) {

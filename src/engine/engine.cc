@@ -699,18 +699,10 @@ std::string Engine::Impl::Audit() const {
     // it has found open_orders of them.
     const auto counted = orders_by_account.find(static_cast<uint32_t>(i));
     uint32_t listed = 0;
-    uint32_t lists = 0;
-    for (uint32_t k = a.newest_block; k != kNil; k = account_book_blocks_[k].older) {
-      const uint32_t in_block = lists == 0 ? (a.books + AccountBookBlock::kLists - 1) % AccountBookBlock::kLists + 1
-                                           : AccountBookBlock::kLists;
-      for (uint32_t j = 0; j < in_block; ++j) {
-        for (uint32_t s = account_books_[account_book_blocks_[k].lists[j]].head; s != kNil;
-             s = pool_.links(s).account_next) {
-          ++listed;
-        }
-      }
-      lists += in_block;
-    }
+    const uint32_t lists = ForEachList(a, [&](uint32_t index) {
+      for (uint32_t s = account_books_[index].head; s != kNil; s = pool_.links(s).account_next) ++listed;
+      return true;
+    });
     const uint32_t orders = counted == orders_by_account.end() ? 0 : counted->second;
     if (a.open_orders != orders || listed != a.open_orders || lists != a.books) {
       err = "account " + std::to_string(i) + " counts " + std::to_string(a.open_orders) + " open orders and " +

@@ -216,6 +216,25 @@ class Engine::Impl {
   }
   // The account's open orders (all instruments, or one) in ascending order id, into `out` (cleared first).
   void CollectOpenOrders(AccountId account, InstrumentId instrument, std::vector<uint32_t>& out) const;
+  // Calls visit(list index) for each of the account's (account, instrument) lists, newest first, while it returns
+  // true. The next block's line and a block's lists are requested together, so the walk waits for memory once per
+  // block, not once per list. Returns the number of lists visited.
+  template <typename Visit>
+  uint32_t ForEachList(const Account& account, Visit&& visit) const {
+    uint32_t visited = 0;
+    uint32_t in_block = (account.books + AccountBookBlock::kLists - 1) % AccountBookBlock::kLists + 1;
+    for (uint32_t b = account.newest_block; b != kNil; b = account_book_blocks_[b].older) {
+      const AccountBookBlock& block = account_book_blocks_[b];
+      if (block.older != kNil) __builtin_prefetch(&account_book_blocks_[block.older]);
+      for (uint32_t i = 0; i < in_block; ++i) __builtin_prefetch(&account_books_[block.lists[i]]);
+      for (uint32_t i = 0; i < in_block; ++i) {
+        ++visited;
+        if (!visit(block.lists[i])) return visited;
+      }
+      in_block = AccountBookBlock::kLists;  // only the newest block is partly filled
+    }
+    return visited;
+  }
   void Forget(uint32_t slot);  // account list, indexes, pool
 
   // ---- shared helpers

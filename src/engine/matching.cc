@@ -68,18 +68,13 @@ void Engine::Impl::CollectOpenOrders(AccountId account_id, InstrumentId instrume
     if (index != FlatIndex::kNone) collect(index);
     return;
   }
-  uint32_t in_block = (account->books + AccountBookBlock::kLists - 1) % AccountBookBlock::kLists + 1;
   // Newest lists first, and only until every open order is found (Audit checks that the lists hold open_orders of
   // them): an account with none, or whose orders are in the books it traded last, skips the lists it opened before.
-  for (uint32_t b = account->newest_block; b != kNil && out.size() < account->open_orders;
-       b = account_book_blocks_[b].older) {
-    const AccountBookBlock& block = account_book_blocks_[b];
-    // The next block's line and this block's lists all at once: the walk waits for memory once per block, not once
-    // per list.
-    if (block.older != kNil) __builtin_prefetch(&account_book_blocks_[block.older]);
-    for (uint32_t i = 0; i < in_block; ++i) __builtin_prefetch(&account_books_[block.lists[i]]);
-    for (uint32_t i = 0; i < in_block; ++i) collect(block.lists[i]);
-    in_block = AccountBookBlock::kLists;  // only the newest block is partly filled
+  if (account->open_orders != 0) {
+    (void)ForEachList(*account, [&](uint32_t index) {
+      collect(index);
+      return out.size() < account->open_orders;
+    });
   }
   // Each list is already in id order; merging across instruments needs a sort (rare: all-instrument requests), which
   // also makes the result independent of the order the lists were opened in (a snapshot's loader opens them anew).
@@ -120,8 +115,7 @@ void Engine::Impl::RestOnBook(Book& book, uint32_t slot) {
     level.head = slot;
   }
   level.tail = slot;
-  level.total += o.remaining;
-  side.AddResting(o.remaining.value());
+  side.AddToLevel(level, o.remaining);
   ++level.count;
   o.status = OrderStatus::kActive;
 }
@@ -145,8 +139,7 @@ void Engine::Impl::UnlinkFromBook(Book& book, uint32_t slot) {
   } else {
     level.tail = link.queue_prev;
   }
-  level.total -= o.remaining;
-  side.AddResting(-o.remaining.value());
+  side.TakeFromLevel(level, o.remaining);
   if (--level.count == 0) side.Erase(o.price);
   link.queue_next = link.queue_prev = kNil;
 }
@@ -287,8 +280,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
           b.available += excess;
         }
       }
-      opposite.best().total -= fill;  // the maker is in the best level
-      opposite.AddResting(-fill.value());
+      opposite.TakeFromLevel(opposite.best(), fill);  // the maker is in the best level
       const bool maker_done = m.remaining.value() == 0;
       if (maker_done) {
         ReleaseHold(maker_account, m);

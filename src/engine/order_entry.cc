@@ -410,8 +410,7 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   }
   if (keeps_priority) {
     BookSide& side = book.side(o.side);
-    side.Find(o.price)->total -= o.remaining - probe.remaining;
-    side.AddResting(-(o.remaining - probe.remaining).value());
+    side.TakeFromLevel(*side.Find(o.price), o.remaining - probe.remaining);
     o.qty = new_qty;
     o.remaining = probe.remaining;
     Emit(AmendedEvent{o.id, o.account, o.instrument, o.price, o.qty, true});

@@ -433,8 +433,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
           if (int64_t sum = 0; __builtin_add_overflow(bs.resting(), o.remaining.value(), &sum)) {
             return fail("resting quantity overflows in instrument " + std::to_string(bi));
           }
-          level.total += o.remaining;
-          bs.AddResting(o.remaining.value());
+          bs.AddToLevel(level, o.remaining);
           ++level.count;
         }
       }
