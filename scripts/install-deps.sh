@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxxhash-dev libcli11-dev libfmt-dev
   libboost-dev libssl-dev libsimdjson-dev libtomlplusplus-dev   # sequexd: Asio/Beast, HMAC, JSON, config
+  python3                            # bench/outside_flows.py, whose flows the bench tests run
 )
 
 # The API test suite runs CCXT under Node.js; machines of this kind ship node and npm, others get Debian's.
