@@ -428,16 +428,19 @@ CommandBody CommandStream::RandomAmend() {
   } else {
     a.order_id = OrderId{o->id};
   }
-  const InstrumentState& st = *Find(o->instrument);
+  // An order on a book the stream did not set up (one a random definition listed, which AnyInstrument may pick) has
+  // no mid the stream follows: its own price stands in.
+  const InstrumentState* st = Find(o->instrument);
+  const int64_t mid = st != nullptr ? st->mid : o->price;
   const int64_t kind = Range(0, 99);
   if (kind < 30 && o->qty - o->filled > 1) {
     a.new_qty = QtyLots{Range(o->filled + 1, o->qty - 1)};  // reduction in place
   } else if (kind < 45) {
     a.new_qty = QtyLots{o->qty + Range(1, 10)};
   } else if (kind < 65) {
-    a.new_price = PriceTicks{std::max<int64_t>(1, st.mid + Range(-6, 6))};
+    a.new_price = PriceTicks{std::max<int64_t>(1, mid + Range(-6, 6))};
   } else if (kind < 80) {
-    a.new_price = PriceTicks{std::max<int64_t>(1, st.mid + Range(-6, 6))};
+    a.new_price = PriceTicks{std::max<int64_t>(1, mid + Range(-6, 6))};
     a.new_qty = QtyLots{std::max<int64_t>(o->filled + 1, o->qty + Range(-3, 5))};
   } else if (kind < 85) {
     a.new_price = PriceTicks{o->price};  // nothing changes: 40004 (unless the oid does)
