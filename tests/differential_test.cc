@@ -464,5 +464,22 @@ TEST(DifferentialTest, DepositToTheHighestValidAccountIdStaysSmall) {
       << "MemoryBytes grew from " << before << " to " << engine.MemoryBytes();
 }
 
+// The stream follows the books it sets up; a random definition may list another, and AnyInstrument may place an order
+// there. Amending such an order once crashed the stream (a null book read; reached with SEQUEX_DIFF_COMMANDS=4000000).
+TEST(DifferentialTest, StreamAmendsAnOrderOnABookItDoesNotFollow) {
+  CommandStream stream(1001);
+  const std::vector<Event> accepted = {AcceptedEvent{OrderId{7}, AccountId{1}, InstrumentId{9}, Side::kBuy,
+                                                     OrderType::kLimit, PriceTicks{100}, QtyLots{5}},
+                                       DoneEvent{}};
+  stream.Observe(accepted);  // the only open order the stream knows: it is not told of any other
+  int amends_of_it = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    const Command c = stream.Next();
+    const auto* amend = std::get_if<AmendOrder>(&c.body);
+    if (amend != nullptr && amend->order_id == OrderId{7}) ++amends_of_it;
+  }
+  EXPECT_GT(amends_of_it, 0);
+}
+
 }  // namespace
 }  // namespace sequex::test
