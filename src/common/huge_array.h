@@ -4,7 +4,8 @@
 // such access also misses the TLB, and on a virtual machine a TLB miss is a second walk through memory. One
 // madvise(MADV_HUGEPAGE) per allocation (allocation happens only at high-water marks, never per command) lets the
 // kernel use 2 MiB pages where transparent huge pages are enabled in `madvise` or `always` mode; elsewhere it is a
-// harmless no-op. Elements are value-initialized; T must be nothrow default constructible.
+// harmless no-op. Elements are value-initialized (T must be nothrow default constructible), unless the array is made as
+// storage only (kUnconstructed).
 #pragma once
 
 #include <sys/mman.h>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace sequex {
@@ -54,6 +56,10 @@ inline void* AllocateHugePages(size_t bytes) {
 // Gives back what AllocateHugePages(bytes) returned.
 inline void FreeHugePages(void* p, size_t bytes) { munmap(p, bytes); }
 
+// Asks HugeArray for storage whose elements the caller constructs in place before it reads them.
+struct UnconstructedTag {};
+inline constexpr UnconstructedTag kUnconstructed{};
+
 template <typename T>
 class HugeArray {
  public:
@@ -65,15 +71,26 @@ class HugeArray {
     data_ = static_cast<T*>(AllocateHugePages(HugePagesFor(n * sizeof(T))));
     std::uninitialized_value_construct_n(data_, n);
   }
+  // Storage only: no element is constructed, and none is destroyed (T must be trivially destructible). For a pool
+  // that builds each element in place when it hands the slot out: value-initializing them all would write every
+  // byte of memory the kernel has just zeroed, 12 MB for a chunk of the order pool, on the command that grows it.
+  HugeArray(size_t n, UnconstructedTag /*unused*/) : size_(n) {
+    static_assert(std::is_trivially_destructible_v<T>);
+    if (n == 0) return;
+    data_ = static_cast<T*>(AllocateHugePages(HugePagesFor(n * sizeof(T))));
+    constructed_ = false;
+  }
   ~HugeArray() { Reset(); }
   HugeArray(const HugeArray&) = delete;
   HugeArray& operator=(const HugeArray&) = delete;
-  HugeArray(HugeArray&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  HugeArray(HugeArray&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), constructed_(o.constructed_) {}
   HugeArray& operator=(HugeArray&& o) noexcept {
     if (this != &o) {
       Reset();
       data_ = std::exchange(o.data_, nullptr);
       size_ = std::exchange(o.size_, 0);
+      constructed_ = o.constructed_;
     }
     return *this;
   }
@@ -89,13 +106,14 @@ class HugeArray {
  private:
   void Reset() {
     if (data_ == nullptr) return;
-    std::destroy_n(data_, size_);
+    if (constructed_) std::destroy_n(data_, size_);
     FreeHugePages(data_, HugePagesFor(size_ * sizeof(T)));
     data_ = nullptr;
     size_ = 0;
   }
   T* data_ = nullptr;
   size_t size_ = 0;
+  bool constructed_ = true;
 };
 
 }  // namespace sequex

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory_resource>
+#include <new>
+#include <utility>
 #include <vector>
 
 namespace sequex {
@@ -171,6 +173,25 @@ TEST(HugePageResourceTest, ShouldServeAPoolWhoseContainersGrowAndShrink) {
   }
   // Freed blocks were reused: three rounds took no more regions than one needs (about 1 MB of live data).
   EXPECT_LE(resource.reserved_bytes(), 4 * HugePageResource::kHugePage);
+}
+
+struct Seven {
+  int value = 7;
+};
+
+TEST(HugeArrayTest, ShouldValueInitializeItsElementsUnlessMadeAsStorageOnly) {
+  HugeArray<Seven> built(1000);
+  EXPECT_EQ(built[0].value, 7);
+  EXPECT_EQ(built[999].value, 7);
+  // Storage only: nothing is constructed, so the bytes are the zeroes the kernel maps; the pool that asks for it
+  // builds each element in place before reading it.
+  HugeArray<Seven> storage(1000, kUnconstructed);
+  EXPECT_EQ(storage.size(), 1000u);
+  EXPECT_EQ(storage[0].value, 0);
+  new (&storage[999]) Seven{};
+  EXPECT_EQ(storage[999].value, 7);
+  HugeArray<Seven> moved = std::move(storage);  // keeps knowing it constructed nothing
+  EXPECT_EQ(moved[999].value, 7);
 }
 
 }  // namespace

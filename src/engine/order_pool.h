@@ -3,12 +3,13 @@
 // Why: the book, the account lists and the id indexes link orders by slot, not pointer, so an Order is 4 bytes to
 // reference and the pool can grow in chunks without moving anything (a chunk, once allocated, stays put). Freed
 // slots are reused LIFO, which keeps the working set hot. Allocation happens only when the live count passes a
-// new high-water mark and a whole chunk is added.
+// new high-water mark and the pool links more slots (adding a whole chunk once the last one is in use).
 //
 // The slot an order gets depends only on the command history (deterministic), but nothing observable depends on
 // it: the state hash walks books and accounts, never the pool.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory_resource>
 #include <vector>
@@ -73,10 +74,14 @@ class OrderPool {
   static constexpr uint32_t kChunkSize = 1u << kChunkBits;
 
   // `memory` backs the links array (the engine's huge-page resource); the orders are in HugeArray chunks.
+  // The slots on the free list from the start: `expected` rounded up to whole chunks, or, below one chunk, to a
+  // multiple of kMinSlots (the rest of the chunk is linked as it is needed).
   explicit OrderPool(uint32_t expected, std::pmr::memory_resource* memory = std::pmr::get_default_resource())
       : links_(memory) {
-    while (capacity_ < expected) AddChunk();
-    ThreadFree(0, capacity_);
+    const uint32_t unit = expected >= kChunkSize ? kChunkSize : kMinSlots;
+    const uint32_t slots = std::max<uint32_t>(1, (expected + unit - 1) / unit) * unit;
+    while (chunks_.size() * size_t{kChunkSize} < slots) chunks_.emplace_back(kChunkSize, kUnconstructed);
+    Extend(slots);
   }
 
   Order& operator[](uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
@@ -104,28 +109,38 @@ class OrderPool {
   }
 
   [[nodiscard]] uint32_t live() const { return live_; }
-  [[nodiscard]] size_t MemoryBytes() const { return size_t{capacity_} * (sizeof(Order) + sizeof(OrderLinks)); }
+  [[nodiscard]] uint32_t capacity() const { return capacity_; }
+  [[nodiscard]] size_t MemoryBytes() const {
+    return chunks_.size() * size_t{kChunkSize} * sizeof(Order) + size_t{capacity_} * sizeof(OrderLinks);
+  }
 
  private:
-  // Out of line, so that Allocate stays small enough to be inlined and its Order built in place.
+  // A pool sized for few orders (a test's, a fuzzer's) links only those: threading a whole chunk's 65,536 slots
+  // for each engine built was most of what building one cost in the instrumented fuzz build.
+  static constexpr uint32_t kMinSlots = 64;
+
+  // Out of line, so that Allocate stays small enough to be inlined and its Order built in place. Fills the last
+  // chunk by doubling the slots in use, then adds a whole chunk at a time.
   [[gnu::noinline]] void Grow() {
-    const uint32_t first_new = capacity_;
-    AddChunk();
-    ThreadFree(first_new, capacity_);
+    const size_t stored = chunks_.size() * size_t{kChunkSize};
+    if (capacity_ == stored) {
+      chunks_.emplace_back(kChunkSize, kUnconstructed);  // Allocate's caller builds each Order in its slot
+      Extend(capacity_ + kChunkSize);
+    } else {
+      Extend(static_cast<uint32_t>(std::min<size_t>(stored, size_t{capacity_} * 2)));
+    }
   }
-  void AddChunk() {
-    chunks_.emplace_back(kChunkSize);
-    capacity_ += kChunkSize;
-    links_.resize(capacity_);
-  }
-  // Puts slots [first, last) on the free list so that a fresh pool hands out 0, 1, 2, ... across all its chunks:
-  // a snapshot's loader relies on that (it files order k at slot k). Threading each chunk as it was added put the
-  // last chunk first, so an engine sized for more than one chunk could not load its own snapshots.
-  void ThreadFree(uint32_t first, uint32_t last) {
-    for (uint32_t i = last; i-- > first;) {
+  // Links slots [capacity, new_capacity) and puts them on the free list so that a fresh pool hands out 0, 1, 2, ...
+  // across all its chunks: a snapshot's loader relies on that (it files order k at slot k). Threading each chunk as
+  // it was added put the last chunk first, so an engine sized for more than one chunk could not load its own
+  // snapshots. Only called with the free list empty.
+  void Extend(uint32_t new_capacity) {
+    links_.resize(new_capacity);
+    for (uint32_t i = new_capacity; i-- > capacity_;) {
       links_[i].queue_next = free_head_;
       free_head_ = i;
     }
+    capacity_ = new_capacity;
   }
 
   std::vector<HugeArray<Order>> chunks_;
