@@ -116,7 +116,7 @@ class OrderPool {
 
  private:
   // A pool sized for few orders (a test's, a fuzzer's) links only those: threading a whole chunk's 65,536 slots
-  // for each engine built was most of what building one cost in the instrumented fuzz build.
+  // for each engine built was much of what building one cost in the instrumented fuzz build.
   static constexpr uint32_t kMinSlots = 64;
 
   // Out of line, so that Allocate stays small enough to be inlined and its Order built in place. Fills the last
