@@ -71,26 +71,23 @@ class HugeArray {
     data_ = static_cast<T*>(AllocateHugePages(HugePagesFor(n * sizeof(T))));
     std::uninitialized_value_construct_n(data_, n);
   }
-  // Storage only: no element is constructed, and none is destroyed (T must be trivially destructible). For a pool
-  // that builds each element in place when it hands the slot out: value-initializing them all would write every
+  // Storage only: no element is constructed (T must be trivially destructible, so destroying them is nothing). For a
+  // pool that builds each element in place when it hands the slot out: value-initializing them all would write every
   // byte of memory the kernel has just zeroed, 12 MB for a chunk of the order pool, on the command that grows it.
   HugeArray(size_t n, UnconstructedTag /*unused*/) : size_(n) {
     static_assert(std::is_trivially_destructible_v<T>);
     if (n == 0) return;
     data_ = static_cast<T*>(AllocateHugePages(HugePagesFor(n * sizeof(T))));
-    constructed_ = false;
   }
   ~HugeArray() { Reset(); }
   HugeArray(const HugeArray&) = delete;
   HugeArray& operator=(const HugeArray&) = delete;
-  HugeArray(HugeArray&& o) noexcept
-      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), constructed_(o.constructed_) {}
+  HugeArray(HugeArray&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   HugeArray& operator=(HugeArray&& o) noexcept {
     if (this != &o) {
       Reset();
       data_ = std::exchange(o.data_, nullptr);
       size_ = std::exchange(o.size_, 0);
-      constructed_ = o.constructed_;
     }
     return *this;
   }
@@ -106,14 +103,13 @@ class HugeArray {
  private:
   void Reset() {
     if (data_ == nullptr) return;
-    if (constructed_) std::destroy_n(data_, size_);
+    std::destroy_n(data_, size_);
     FreeHugePages(data_, HugePagesFor(size_ * sizeof(T)));
     data_ = nullptr;
     size_ = 0;
   }
   T* data_ = nullptr;
   size_t size_ = 0;
-  bool constructed_ = true;
 };
 
 }  // namespace sequex

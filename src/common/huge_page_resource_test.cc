@@ -190,7 +190,7 @@ TEST(HugeArrayTest, ShouldValueInitializeItsElementsUnlessMadeAsStorageOnly) {
   EXPECT_EQ(storage[0].value, 0);
   new (&storage[999]) Seven{};
   EXPECT_EQ(storage[999].value, 7);
-  HugeArray<Seven> moved = std::move(storage);  // keeps knowing it constructed nothing
+  HugeArray<Seven> moved = std::move(storage);
   EXPECT_EQ(moved[999].value, 7);
 }
 
