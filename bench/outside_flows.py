@@ -24,10 +24,11 @@ def header(out, nbooks, naccounts, acct_ids=None):
             out.append(f"D {a} B{b:04d} 10000000000")
     return ids
 
-def place(out, refs, a, symbol, side, px, q, tif="GTC", market=False):
+def place(out, refs, a, symbol, side, px, q, tif="GTC", market=False, post_only=False):
     """Appends an N line under account a's next order reference (refs: account -> last one); returns (a, ref)."""
     refs[a] = refs.get(a, 0) + 1
-    out.append(f"N {a} {symbol} {side} {'M' if market else 'L'} {tif} - {'-' if market else px} {q} {refs[a]}")
+    kind = 'M' if market else 'L'
+    out.append(f"N {a} {symbol} {side} {kind} {tif} {'PO' if post_only else '-'} {'-' if market else px} {q} {refs[a]}")
     return (a, refs[a])
 
 
@@ -246,6 +247,83 @@ def latebooks(n, rnd):
         order_near(out, refs, rnd, rnd.randint(1, 1000), rnd.randrange(books))
     return out
 
+def postonly(n, rnd):
+    """20 market makers re-quote post-only orders a few ticks around each of 20 moving mids, keeping six quotes a
+    book and cancelling the oldest; 1,980 other accounts take with IOCs and market FOKs. Quotes priced through the
+    spread are rejected (post-only would cross), and many cancels name quotes that have already traded."""
+    nb = 20
+    out = []; header(out, nb, 2000)
+    refs = {}; mids = [100000] * nb; quotes = {}
+    out.append("W")
+    for i in range(n):
+        b = rnd.randrange(nb); r = rnd.random()
+        mids[b] += rnd.choice((-1, 0, 0, 1))
+        if r < 0.55:
+            m = rnd.randint(1, 20); s = rnd.random() < 0.5
+            px = mids[b] - rnd.randint(-1, 3) if s else mids[b] + rnd.randint(-1, 3)
+            _, ref = place(out, refs, m, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 50), post_only=True)
+            mine = quotes.setdefault((m, b), []); mine.append(ref)
+            if len(mine) > 6:
+                out.append(f"C {m} {mine.pop(0)}")
+        elif r < 0.8:
+            s = rnd.random() < 0.5
+            place(out, refs, rnd.randint(21, 2000), f"S{b:04d}", 'B' if s else 'S', mids[b] + (2 if s else -2),
+                  rnd.randint(1, 80), "IOC")
+        elif r < 0.9:
+            place(out, refs, rnd.randint(21, 2000), f"S{b:04d}", rnd.choice('BS'), 0, rnd.randint(50, 400), "FOK", True)
+        else:
+            m = rnd.randint(1, 20); mine = quotes.get((m, b))
+            if mine:
+                out.append(f"M {m} {rnd.choice(mine)} {mids[b] + rnd.randint(-3, 3)} {rnd.randint(1, 50)}")
+    return out
+
+def amendup(n, rnd):
+    """60% of the steps amend an open order to a larger quantity (which loses its time priority and holds more),
+    half of them at a new price too; 50 books, 5,000 accounts, 100,000 orders resting before the measured steps."""
+    nb = 50
+    out = []; ids = header(out, nb, 5000)
+    refs = {}; openo = []
+    def order(through):
+        a = rnd.choice(ids); b = rnd.randrange(nb); s = rnd.random() < 0.5
+        px = 1000 - rnd.randint(-through, 60) if s else 1000 + rnd.randint(-through, 60)
+        openo.append((place(out, refs, a, f"S{b:04d}", 'B' if s else 'S', px, rnd.randint(1, 100)), s))
+    for i in range(100000):
+        order(-1)
+    out.append("W")
+    for i in range(n):
+        r = rnd.random()
+        if r < 0.6 and openo:
+            (a, ref), s = rnd.choice(openo)
+            px = 1000 - rnd.randint(1, 60) if s else 1000 + rnd.randint(1, 60)
+            out.append(f"M {a} {ref} {px if rnd.random() < 0.5 else '-'} {rnd.randint(50, 200)}")
+        elif r < 0.85:
+            order(2)
+        elif openo:
+            k = rnd.randrange(len(openo)); (a, ref), _ = openo[k]; openo[k] = openo[-1]; openo.pop()
+            out.append(f"C {a} {ref}")
+    return out
+
+def flashcrash(n, rnd):
+    """One book around 1,000,000 ticks whose mid jumps 30,000 to 200,000 ticks away and back (on average every 2,000
+    steps), so orders are left far behind the new best and new prices land far outside where the book was."""
+    out = []; ids = header(out, 1, 1000)
+    refs = {}; openo = []; home = 1_000_000; mid = home
+    out.append("W")
+    for i in range(n):
+        if rnd.random() < 0.0005:
+            mid = home + rnd.choice((-1, 1)) * rnd.randint(30000, 200000) if mid == home else home
+        r = rnd.random(); a = rnd.choice(ids)
+        if r < 0.6:
+            s = rnd.random() < 0.5
+            px = mid - rnd.randint(-2, 100) if s else mid + rnd.randint(-2, 100)
+            openo.append(place(out, refs, a, "S0000", 'B' if s else 'S', px, rnd.randint(1, 100)))
+        elif r < 0.9 and openo:
+            k = rnd.randrange(len(openo)); a2, ref = openo[k]; openo[k] = openo[-1]; openo.pop()
+            out.append(f"C {a2} {ref}")
+        else:
+            place(out, refs, a, "S0000", rnd.choice('BS'), 0, rnd.randint(1, 300), "IOC", True)
+    return out
+
 SHAPES = {
     "deep-queue": deepqueue,
     "many-books": manybooks,
@@ -256,6 +334,9 @@ SHAPES = {
     "new-assets": manyassets,
     "late-accounts": lateaccounts,
     "late-books": latebooks,
+    "post-only": postonly,
+    "amend-up": amendup,
+    "flash-crash": flashcrash,
 }
 
 if __name__ == "__main__":
