@@ -309,14 +309,19 @@ void ReferenceModel::Do(const PlaceOrder& c, Out& out) {
   // 15.
   i128 hold = 0;
   if (c.side == Side::kBuy && c.type == OrderType::kMarket && !by_notional) {
-    // Pre-walk of the asks within the band cap: P_w and W.
+    // Pre-walk of the asks within the band cap: P_w and W. Under CancelMaker the orders of its self-trade set do
+    // not count (it cancels them and goes on); under CancelTaker / CancelBoth it stops at one, so they count.
     i128 walked = 0;
     i128 last_level = 0;
     for (const auto& [price, level] : book.asks) {
       if (walked >= o.qty) break;
       if (band.active && price > band.hi) break;
-      last_level = price;
-      for (uint64_t id : level) walked += orders_.at(id).Remaining();
+      for (uint64_t id : level) {
+        const Order& maker = orders_.at(id);
+        if (o.stp == StpMode::kCancelMaker && InSelfTradeSet(o, maker)) continue;
+        walked += maker.Remaining();
+        last_level = price;
+      }
     }
     const i128 w = std::min(walked, o.qty);
     o.walk_cap = last_level;

@@ -21,7 +21,8 @@
 //      random stream.
 //  A5  A market-like taker's band cap/floor is computed once, when it starts executing (ref = last price then),
 //      not re-evaluated as its own trades move the last price. MARKET buy by quantity uses P_w from its
-//      pre-walk (which counts every resting ask within the band, self-trade set included). A triggered buy
+//      pre-walk (every ask within the band, less its self-trade set's under CancelMaker), or only the band
+//      when the walk found nothing it could trade. A triggered buy
 //      STOP_LOSS/TAKE_PROFIT by quantity is capped at min(P_prot, band hi at trigger time). P_prot is fixed
 //      at placement (a later alter of price_band_bps does not move it).
 //  A7  A limit-priced taker that is completely filled keeps its leftover hold until its taker end (the reset

@@ -254,9 +254,10 @@ void ReferenceModel::Execute(uint64_t order_id, Out& out) {
   bool has_limit = true;
   i128 limit = t.price;
   if (market_like) {
-    if (buy && t.type == OrderType::kMarket && !t.ByNotional()) {
+    const bool walked = buy && t.type == OrderType::kMarket && !t.ByNotional();
+    if (walked && t.walk_cap != 0) {
       limit = t.walk_cap;
-    } else if (buy && !t.ByNotional()) {
+    } else if (buy && !t.ByNotional() && !walked) {
       limit = band.active ? std::min(t.protection, band.hi) : t.protection;
     } else {
       has_limit = band.active;

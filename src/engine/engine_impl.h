@@ -57,6 +57,12 @@ struct FeeTier {
   int32_t taker_ppm = 0;
 };
 
+// Whether a taker of `account` and `stp_group` would meet `maker` as its own under self-trade prevention: the same
+// account, or the same non-zero STP group.
+[[nodiscard]] inline bool InSelfTradeSet(AccountId account, uint32_t stp_group, const Order& maker) {
+  return maker.account == account || (stp_group != 0 && maker.stp_group == stp_group);
+}
+
 class StateHasher;
 
 // Registered API keys by key text. Control plane (touched only by CreateAccount / SetApiKey and queries), so an

@@ -189,6 +189,54 @@ TEST_F(RulesTest, ShouldPreventSelfTradesAcrossAccountsOfOneStpGroup) {
   EXPECT_FALSE(v.engine().FindOrder(AccountId{2}, m).has_value());
 }
 
+// A market buy by quantity is capped at the last ask level its walk needed. Under CancelMaker its own asks are
+// cancelled, not traded, so the walk must not count them: counted, they set the cap at their level and the order
+// never reached the liquidity behind them (and a fill-or-kill that passed its check then filled only in part).
+TEST_F(RulesTest, ShouldReachTheAsksBehindItsOwnUnderStpCancelMakerWithAMarketBuy) {
+  const OrderId own = AcceptedId(v.Do(Venue::Limit(1, Side::kSell, 50'000, 5)));
+  v.Do(Venue::Limit(2, Side::kSell, 50'100, 5));
+  PlaceOrder p = Venue::Market(1, Side::kBuy, 5);
+  p.stp_mode = StpMode::kCancelMaker;
+  auto ev = v.Do(p);
+  EXPECT_EQ(OfType<BalanceEvent>(ev)[0].held.value(), 5 * 50'100);  // held for the lots behind its own
+  ASSERT_EQ(OfType<CancelledEvent>(ev).size(), 1u);
+  EXPECT_EQ(OfType<CancelledEvent>(ev)[0].order_id, own);
+  ASSERT_EQ(OfType<TradeEvent>(ev).size(), 1u);
+  EXPECT_EQ(OfType<TradeEvent>(ev)[0].qty, QtyLots{5});
+  EXPECT_EQ(OfType<OrderUpdateEvent>(ev).back().status, OrderStatus::kFilled);
+  EXPECT_EQ(v.Bal(1, kUsd).held.value(), 0);
+}
+
+TEST_F(RulesTest, ShouldFillAFillOrKillMarketBuyWholeUnderStpCancelMaker) {
+  v.Do(Venue::Limit(1, Side::kSell, 50'000, 1));  // its own, at the best price
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  v.Do(Venue::Limit(2, Side::kSell, 50'100, 1));
+  PlaceOrder p = Venue::Market(1, Side::kBuy, 2);
+  p.tif = TimeInForce::kFillOrKill;
+  p.stp_mode = StpMode::kCancelMaker;
+  auto ev = v.Do(p);
+  EXPECT_EQ(OfType<TradeEvent>(ev).size(), 2u);
+  EXPECT_EQ(OfType<OrderUpdateEvent>(ev).back().status, OrderStatus::kFilled);
+  EXPECT_EQ(OfType<OrderUpdateEvent>(ev).back().filled, QtyLots{2});
+}
+
+// Under CancelTaker and CancelBoth the taker stops at its own order, so its cap must still reach that order.
+TEST_F(RulesTest, ShouldStopAMarketBuyAtItsOwnAskUnderStpCancelBoth) {
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  const OrderId own = AcceptedId(v.Do(Venue::Limit(1, Side::kSell, 50'100, 1)));
+  v.Do(Venue::Limit(2, Side::kSell, 50'200, 1));
+  PlaceOrder p = Venue::Market(1, Side::kBuy, 3);
+  p.stp_mode = StpMode::kCancelBoth;
+  auto ev = v.Do(p);
+  ASSERT_EQ(OfType<TradeEvent>(ev).size(), 1u);
+  auto cancelled = OfType<CancelledEvent>(ev);
+  ASSERT_EQ(cancelled.size(), 2u);
+  EXPECT_EQ(cancelled[0].order_id, own);
+  EXPECT_EQ(cancelled[1].reason, CancelReason::kSelfTrade);
+  EXPECT_EQ(OfType<OrderUpdateEvent>(ev).back().status, OrderStatus::kCanceled);
+  EXPECT_EQ(v.engine().BookOrders(kBtcUsd, Side::kSell).size(), 1u);  // the ask behind its own is untouched
+}
+
 TEST_F(RulesTest, ShouldKeepPriorityOnlyWhenQuantityGoesDownAtTheSamePrice) {
   const OrderId first = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 5)));
   const OrderId second = AcceptedId(v.Do(Venue::Limit(2, Side::kBuy, 49'000, 5)));

@@ -212,8 +212,7 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
           break;
         }
       }
-      if (t.stp_mode != StpMode::kNone && (m.account == t.account || (t.stp_group != 0 && m.stp_group == t.stp_group)))
-          [[unlikely]] {
+      if (t.stp_mode != StpMode::kNone && InSelfTradeSet(t.account, t.stp_group, m)) [[unlikely]] {
         if (t.stp_mode != StpMode::kCancelTaker) CancelOpenOrder(ms, CancelReason::kSelfTrade, OrderStatus::kCanceled);
         if (t.stp_mode != StpMode::kCancelMaker) {
           taker_cancelled = true;

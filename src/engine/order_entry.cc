@@ -202,7 +202,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
       }
       for (uint32_t s = level.head; s != kNil && need > 0; s = pool_.links(s).queue_next) {
         const Order& m = pool_[s];
-        if (m.account == c.account || (c.stp_group != 0 && m.stp_group == c.stp_group)) {
+        if (InSelfTradeSet(c.account, c.stp_group, m)) {
           if (c.stp_mode != StpMode::kCancelMaker) return false;  // blocked: the taker would stop here
           continue;
         }
@@ -224,13 +224,28 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   } else if (by_notional) {
     hold = WithFee(c.notional.value(), rate);
   } else {
-    // Market BUY by quantity: walk the asks to price the worst case exactly (docs/engine.md, "Holds").
+    // Market BUY by quantity: walk the asks to price the worst case exactly (docs/engine.md, "Holds"). Under
+    // CancelMaker the order cancels its own self-trade set's orders and goes on, so their lots do not count: counted,
+    // they would set the cap short of the liquidity it reaches. Under CancelTaker and CancelBoth it stops at the
+    // first of them, which must be within its cap for that to happen, so they count as any other.
     int64_t walked = 0;
+    const int64_t want = c.qty.value();
+    const bool skip_own = c.stp_mode == StpMode::kCancelMaker;
     opposite.ForEachFromBest([&](const Level& level) {
       if (!acceptable(level.price)) return false;
-      walked += std::min(level.total.value(), c.qty.value() - walked);
-      cap = level.price;
-      return walked < c.qty.value();
+      int64_t here = level.total.value();
+      if (skip_own) {
+        here = 0;
+        for (uint32_t s = level.head; s != kNil && walked + here < want; s = pool_.links(s).queue_next) {
+          const Order& m = pool_[s];
+          if (!InSelfTradeSet(c.account, c.stp_group, m)) here += m.remaining.value();
+        }
+      }
+      if (here > 0) {
+        walked += std::min(here, want - walked);
+        cap = level.price;
+      }
+      return walked < want;
     });
     hold = walked == 0 ? 0 : WithFee(NotionalOf(cap, QtyLots{walked}, book.tick_value), rate);
   }
