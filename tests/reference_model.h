@@ -28,8 +28,8 @@
 //  A7  A limit-priced taker that is completely filled keeps its leftover hold until its taker end (the reset
 //      of "Holds" applies to orders that stay open); the taker end's Balance shows the release.
 //  A8  (engine) A by-notional taker checks affordability (floor(budget / (p * tv)) == 0 at the best acceptable
-//      price, also with budget exactly 0) before it looks at the maker: it stops there (FILLED) without
-//      applying self-trade prevention to that maker. The doc lists STP before the fill.
+//      price, also with budget exactly 0) before it looks at the maker: it stops there (FILLED if it bought
+//      anything) without applying self-trade prevention to that maker. The doc lists STP before the fill.
 //  A9  (engine) Amend: new_price / new_qty equal to the current value count as unchanged everywhere (no
 //      308/312/313 or 213/315 check, so an order left outside a moved band or below a raised min_qty can still
 //      change its other field; the doc now says so for new_qty only). 314/415 are checked for limit types on

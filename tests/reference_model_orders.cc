@@ -295,7 +295,9 @@ void ReferenceModel::Execute(uint64_t order_id, Out& out) {
   }
 
   // Taker end.
-  const bool done = t.ByNotional() ? budget_spent : t.Remaining() == 0;
+  // By notional: FILLED when it bought something and its budget went as far as whole lots allow (A8).
+  const bool done =
+      t.ByNotional() ? t.filled > 0 && (budget_spent || t.cum_notional == t.notional) : t.Remaining() == 0;
   if (done) {
     EmitOrderUpdate(t, OrderStatus::kFilled, out);
     SetHold(t, 0);

@@ -304,6 +304,33 @@ TEST_F(RulesTest, ShouldSpendAMarketBuyByNotionalInWholeLots) {
   EXPECT_EQ(v.Bal(1, kUsd).held.value(), 0);
 }
 
+// FILLED says the budget went as far as whole lots allow. An order that bought nothing expires, and one that spent
+// its whole budget is filled whether or not more asks rest behind.
+TEST_F(RulesTest, ShouldFillAMarketBuyByNotionalOnlyWhenItsBudgetWentAsFarAsLotsAllow) {
+  const auto buy = [&](int64_t budget) {
+    PlaceOrder p = Venue::Market(1, Side::kBuy, 0);
+    p.notional = Amount{budget};
+    return OfType<OrderUpdateEvent>(v.Do(p)).back();
+  };
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  OrderUpdateEvent u = buy(49'999);  // cannot buy the one lot there is
+  EXPECT_EQ(u.status, OrderStatus::kExpired);
+  EXPECT_EQ(u.filled, QtyLots{0});
+  u = buy(50'000);  // buys it with the whole budget, and nothing rests behind it
+  EXPECT_EQ(u.status, OrderStatus::kFilled);
+  EXPECT_EQ(u.cum_notional, Amount{50'000});
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  u = buy(80'000);  // buys one lot; nothing is left to buy with the other 30,000
+  EXPECT_EQ(u.status, OrderStatus::kExpired);
+  EXPECT_EQ(u.filled, QtyLots{1});
+  v.Do(Venue::Limit(2, Side::kSell, 50'000, 1));
+  v.Do(Venue::Limit(2, Side::kSell, 50'100, 1));
+  u = buy(80'000);  // buys one lot; 30,000 cannot buy the next at 50,100
+  EXPECT_EQ(u.status, OrderStatus::kFilled);
+  EXPECT_EQ(u.filled, QtyLots{1});
+  EXPECT_EQ(v.Bal(1, kUsd).held.value(), 0);
+}
+
 TEST_F(RulesTest, ShouldChargeFeesPayRebatesAndConserveEveryAsset) {
   v.Do(SetFeeTier{0, -100, 500});  // maker rebate 1 bp, taker 5 bp
   v.Do(Venue::Limit(2, Side::kSell, 50'000, 100));

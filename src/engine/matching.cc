@@ -321,7 +321,11 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
     const CancelReason why = CancelReason::kSelfTrade;
     return close(&why, OrderStatus::kCanceled);
   }
-  if (by_notional ? budget_spent : t.remaining.value() == 0) return close(nullptr, OrderStatus::kFilled);
+  // By notional, FILLED means the budget went as far as whole lots allow: all of it, or up to a price it cannot buy
+  // one more lot at. One that bought nothing, or found no more liquidity within its limit, expires.
+  const bool filled =
+      by_notional ? t.filled.value() > 0 && (budget_spent || t.cum_notional == t.notional) : t.remaining.value() == 0;
+  if (filled) return close(nullptr, OrderStatus::kFilled);
   if (!IsMarketLike(t.type) && t.tif == TimeInForce::kGoodTillCancel) {
     RestOnBook(book, slot);
     EmitOrderUpdate(t);
