@@ -427,6 +427,9 @@ void StraightforwardEngine::Amend(const AmendOrder& c) {
     if (new_qty < book.def.min_qty.value()) return reject(RejectReason::kBelowMinQuantity);
   }
   if (NotionalOf(new_price, new_qty, book.tick_value) < 0) return reject(RejectReason::kExceedsMaxOrderSize);
+  if (NotionalOf(new_price, new_qty - o.filled, book.tick_value) >= kMaxAmount - o.cum_notional) {
+    return reject(RejectReason::kExceedsMaxOrderSize);
+  }
   if (o.side == Side::kSell && Wide{new_qty} * book.def.lot_size.value() >= kMaxAmount) {
     return reject(RejectReason::kExceedsMaxOrderSize);
   }

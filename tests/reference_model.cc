@@ -244,6 +244,11 @@ void ReferenceModel::Do(const PlaceOrder& c, Out& out) {
   const bool protected_buy =
       (c.type == OrderType::kStopLoss || c.type == OrderType::kTakeProfit) && c.side == Side::kBuy && !by_notional;
   if (protected_buy && book.def.price_band_bps == 0) return reject(RejectReason::kInvalidPrice);
+  if (protected_buy &&
+      i128{c.trigger_price.value()} + i128{c.trigger_price.value()} * book.def.price_band_bps / 10000 >=
+          kMaxPriceTicks) {
+    return reject(RejectReason::kInvalidRefPrice);
+  }
   // 8.
   const Band band = BandOf(book);
   if (limit_type && band.active) {
@@ -427,6 +432,9 @@ void ReferenceModel::Do(const AmendOrder& c, Out& out) {
   // 6. As for placement (steps 9 and 10; A16).
   const i128 n = Notional(eff_price, eff_qty, book.tick_value);
   if (limit_type && n >= kMaxAmount) return reject(RejectReason::kExceedsMaxOrderSize);
+  if (limit_type && o.cum_notional + Notional(eff_price, eff_qty - o.filled, book.tick_value) >= kMaxAmount) {
+    return reject(RejectReason::kExceedsMaxOrderSize);
+  }
   if (!limit_type && o.side == Side::kBuy && !o.ByNotional() &&
       Notional(o.protection, eff_qty, book.tick_value) >= kMaxAmount) {
     return reject(RejectReason::kExceedsMaxOrderSize);

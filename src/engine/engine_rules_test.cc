@@ -478,5 +478,68 @@ TEST_F(RulesTest, ShouldProduceTheSameStateHashForTheSameCommands) {
   EXPECT_NE(v.engine().StateHash(), other.engine().StateHash());
 }
 
+// A protected stop buy's cap is trigger + band: with a trigger near the price limit it would pass the limit, and no
+// engine, its snapshot loader included, keeps such a price.
+TEST(LimitsTest, ShouldRejectAStopBuyWhoseProtectionPriceWouldPassThePriceLimit) {
+  Venue v;
+  v.Setup(/*band_bps=*/10'000);
+  v.Fund(1, int64_t{1} << 61, 0);
+  PlaceOrder p = Venue::Market(1, Side::kBuy, 1);
+  p.type = OrderType::kStopLoss;
+  p.trigger_price = PriceTicks{kMaxPriceTicks / 2};  // protection = 2 x trigger = the limit
+  EXPECT_EQ(RejectOf(v.Do(p)), RejectReason::kInvalidRefPrice);
+  p.trigger_price = PriceTicks{kMaxPriceTicks / 2 - 1};
+  AcceptedId(v.Do(p));
+  std::string error;
+  EXPECT_NE(Engine::LoadSnapshot(v.engine().SaveSnapshot(), EngineConfig{}, &error), nullptr) << error;
+}
+
+// An amend can let an order trade again, so without a bound its cum_notional could grow past any limit: 314 when
+// what it has traded plus what its new remainder can trade at its new price reaches 2^62.
+TEST(LimitsTest, ShouldRejectAnAmendThatWouldLetAnOrdersTradedNotionalReachTheAmountLimit) {
+  Venue v;
+  v.Setup();  // one tick x one lot = 1 cent
+  constexpr int64_t kFilled = int64_t{1} << 21;
+  constexpr int64_t kBid = int64_t{1} << 40;
+  v.Fund(1, kBid * kFilled, 0);  // 2^61 cents
+  v.Fund(2, 0, (kFilled * 5) * kLot);
+  v.Do(Venue::Limit(1, Side::kBuy, kBid, kFilled));
+  const OrderId sell = AcceptedId(v.Do(Venue::Limit(2, Side::kSell, 1, kFilled + 1)));
+  ASSERT_EQ(v.engine().FindOrder(AccountId{2}, sell)->cum_notional, Amount{kBid * kFilled});
+  // 3e11 x (5 x 2^21) lots is below 2^62, but 2^61 traded + 3e11 x 2^23 still to trade is not.
+  const auto amend = [&](int64_t price) {
+    return v.Do(AmendOrder{AccountId{2}, sell, {}, PriceTicks{price}, QtyLots{kFilled * 5}, {}});
+  };
+  EXPECT_EQ(RejectOf(amend(300'000'000'000)), RejectReason::kExceedsMaxOrderSize);
+  EXPECT_EQ(OfType<AmendedEvent>(amend(200'000'000'000)).size(), 1u);
+}
+
+// Without amends an order's traded notional is bounded below 2^63, not 2^62: a sell takes what the bids' funds pay
+// (below 2^62, an asset's net deposits) and then rests and fills at its own price. A snapshot keeps such an order.
+TEST(LimitsTest, ShouldSnapshotAnOrderThatHasTradedMoreThanTheAmountLimit) {
+  Venue v;
+  v.Setup();
+  constexpr int64_t kSwept = int64_t{1} << 21;
+  constexpr int64_t kBid = (int64_t{1} << 41) - 1;
+  constexpr int64_t kRests = int64_t{1} << 20;
+  constexpr int64_t kAsk = int64_t{1} << 40;
+  v.Fund(1, kBid * kSwept, 0);
+  v.Fund(2, 0, (kSwept + kRests) * kLot);
+  v.Do(Venue::Limit(1, Side::kBuy, kBid, kSwept));
+  const OrderId sell = AcceptedId(v.Do(Venue::Limit(2, Side::kSell, kAsk, kSwept + kRests)));
+  v.Do(Withdraw{AccountId{2}, kUsd, v.Bal(2, kUsd).available});  // so that the asset's net deposits have room
+  v.Fund(3, kAsk * (kRests / 2), 0);
+  v.Do(Venue::Limit(3, Side::kBuy, kAsk, kRests / 2));
+  const Amount traded = v.engine().FindOrder(AccountId{2}, sell)->cum_notional;
+  EXPECT_GT(traded.value(), kMaxAmount);
+  std::string error;
+  const std::unique_ptr<Engine> restored = Engine::LoadSnapshot(v.engine().SaveSnapshot(), EngineConfig{}, &error);
+  ASSERT_NE(restored, nullptr) << error;
+  EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
+  // Past the limit already, it can be cancelled but not amended into trading more.
+  EXPECT_EQ(RejectOf(v.Do(AmendOrder{AccountId{2}, sell, {}, PriceTicks{kAsk - 1}, QtyLots{0}, {}})),
+            RejectReason::kExceedsMaxOrderSize);
+}
+
 }  // namespace
 }  // namespace sequex

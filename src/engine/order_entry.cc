@@ -149,6 +149,8 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
       if (book.def.price_band_bps == 0) return reject(RejectReason::kInvalidPrice);
       const int64_t t = c.trigger_price.value();
       protection = PriceTicks{t + BandWidth(t, book.def.price_band_bps)};
+      // It becomes the order's price cap, and every price the engine keeps is below the limit.
+      if (protection.value() >= kMaxPriceTicks) return reject(RejectReason::kInvalidRefPrice);
     }
   } else if (c.trigger_price.value() != 0) {
     return reject(RejectReason::kInvalidRefPrice);
@@ -378,6 +380,12 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   if (IsLimitType(o.type) || o.cap.value() != 0) {
     const int64_t n = NotionalOf(IsLimitType(o.type) ? new_price : o.cap, new_qty, book.tick_value);
     if (n < 0) return reject(RejectReason::kExceedsMaxOrderSize);
+    // What the order has traded plus what its new remainder can trade at its price: each amend that lets an order
+    // trade again would otherwise let its cum_notional grow without bound (docs/engine.md, "AmendOrder").
+    if (IsLimitType(o.type) &&
+        NotionalOf(new_price, new_qty - o.filled, book.tick_value) >= kMaxAmount - o.cum_notional.value()) {
+      return reject(RejectReason::kExceedsMaxOrderSize);
+    }
     if (IsLimitType(o.type) && n < book.def.min_notional.value()) return reject(RejectReason::kBelowMinNotional);
   }
   if (o.side == Side::kSell && static_cast<Wide>(new_qty.value()) * book.lot_size.value() >= kMaxAmount) {

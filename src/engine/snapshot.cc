@@ -138,8 +138,8 @@ bool GetOrder(ByteReader& r, Order* o) {
   return o->id.value() != 0 && in(o->price.value(), kMaxPriceTicks) && in(o->trigger.value(), kMaxPriceTicks) &&
          in(o->cap.value(), kMaxPriceTicks) && in(o->qty.value(), kMaxQtyLots) &&
          in(o->remaining.value(), kMaxQtyLots) && in(o->filled.value(), kMaxQtyLots) &&
-         in(o->notional.value(), kMaxAmount) && in(o->held.value(), kMaxAmount) &&
-         in(o->cum_notional.value(), kMaxAmount) && o->cum_fee.value() > -kMaxAmount && o->cum_fee.value() < kMaxAmount;
+         in(o->notional.value(), kMaxAmount) && in(o->held.value(), kMaxAmount) && o->cum_notional.value() >= 0 &&
+         o->cum_fee.value() > -kMaxAmount && o->cum_fee.value() < kMaxAmount;
 }
 
 // The order of a book's stop list in the snapshot (format v1, kept): by trigger, nearest the market first (ascending
