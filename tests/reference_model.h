@@ -39,7 +39,7 @@
 //      stop's Amended.kept_priority uses the same rule.
 //  A11 An amended order that re-queues and crosses rests its remainder (doc), although the comment on
 //      CancelReason::kIocRemainder in order_types.h says "amended-into-crossing remainder ... EXPIRED".
-//  A12 Stops are only evaluated when the book has a last price (> 0), both for the 229 check and for triggering.
+//  A12 The 229 check applies only when the book has a last price (> 0); triggering needs a trade of the command.
 //  A13 Market-like remainders (any tif) expire with kMarketRemainder; limit IOC/FOK with kIocRemainder.
 //  A14 CancelAll over all instruments cancels in ascending order id across instruments.
 //  A16 (engine) Amend step 6 applies all of placement's 314 checks to the new quantity: N(price) for limit
@@ -149,6 +149,9 @@ class ReferenceModel {
     DefineInstrument def;
     __int128 tick_value = 0;
     __int128 last = 0;
+    // The highest and lowest trade prices of the command so far (0 and 2^48 before its first trade).
+    __int128 high = 0;
+    __int128 low = kMaxPriceTicks;
     std::map<__int128, std::list<uint64_t>> bids;  // iterate in reverse for best first
     std::map<__int128, std::list<uint64_t>> asks;
   };

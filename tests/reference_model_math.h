@@ -30,11 +30,15 @@ inline constexpr int64_t kPpm = 1'000'000;
   return std::max<int64_t>({int64_t{maker_ppm}, int64_t{taker_ppm}, 0});
 }
 
+// Whether a stop waits for the price to rise to its trigger: buy STOP_* and sell TAKE_PROFIT*.
+[[nodiscard]] inline bool WantsRise(Side side, OrderType type) {
+  const bool take_profit = type == OrderType::kTakeProfit || type == OrderType::kTakeProfitLimit;
+  return (side == Side::kBuy) != take_profit;
+}
+
 // Buy STOP_*: last >= trigger; sell STOP_*: last <= trigger; TAKE_PROFIT* the other way round.
 [[nodiscard]] inline bool TriggerHolds(Side side, OrderType type, __int128 trigger, __int128 last) {
-  const bool take_profit = type == OrderType::kTakeProfit || type == OrderType::kTakeProfitLimit;
-  const bool wants_rise = (side == Side::kBuy) != take_profit;
-  return wants_rise ? last >= trigger : last <= trigger;
+  return WantsRise(side, type) ? last >= trigger : last <= trigger;
 }
 
 [[nodiscard]] inline int64_t I64(__int128 v) { return static_cast<int64_t>(v); }

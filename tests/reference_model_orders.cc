@@ -219,6 +219,8 @@ void ReferenceModel::TradeOnce(Order& taker, Order& maker, i128 price, i128 lots
   settle(taker, taker_fee);
   BalanceRef(config_.fee_account.value(), quote).available += taker_fee + maker_fee;
   b.last = price;
+  b.high = std::max(b.high, price);
+  b.low = std::min(b.low, price);
   const uint64_t match_id = next_match_id_++;
 
   const bool maker_filled = maker.Remaining() == 0;
@@ -317,18 +319,23 @@ void ReferenceModel::Execute(uint64_t order_id, Out& out) {
 void ReferenceModel::RunTriggers(uint16_t instrument, Out& out) {
   Book& b = books_.at(instrument);
   for (;;) {
-    if (b.last == 0) return;
+    // Any trade of this command meets a stop: one waiting for a rise by the highest price so far, one waiting for
+    // a fall by the lowest.
     uint64_t next = 0;
+    i128 met_at = 0;
     for (const auto& [id, o] : orders_) {
-      if (o.instrument == instrument && o.waiting && TriggerHolds(o.side, o.type, o.trigger, b.last)) {
+      if (o.instrument != instrument || !o.waiting) continue;
+      const i128 price = WantsRise(o.side, o.type) ? b.high : b.low;
+      if (TriggerHolds(o.side, o.type, o.trigger, price)) {
         next = id;
+        met_at = price;
         break;  // orders_ is ordered by id: the first match is the lowest id
       }
     }
-    if (next == 0) return;
+    if (next == 0) break;
     Order& o = orders_.at(next);
     out.push_back(
-        TriggeredEvent{OrderId{o.id}, AccountId{o.account}, InstrumentId{instrument}, PriceTicks{I64(b.last)}});
+        TriggeredEvent{OrderId{o.id}, AccountId{o.account}, InstrumentId{instrument}, PriceTicks{I64(met_at)}});
     o.waiting = false;
     if (b.def.status != InstrumentStatus::kTrading) {
       EndOrder(next, CancelReason::kTriggerFailed, out);
@@ -336,6 +343,8 @@ void ReferenceModel::RunTriggers(uint16_t instrument, Out& out) {
     }
     Execute(next, out);
   }
+  b.high = 0;
+  b.low = kMaxPriceTicks;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ struct Book {
   Amount tick_value{};      // quote units of one tick x one lot
   Amount lot_size{};        // base units of one lot (copy of def.lot_size, hot)
   PriceTicks last_price{};  // 0 until the first trade
+  // The highest and lowest trade prices of the command in progress, for the stops (every trade can trigger one, not
+  // only a command's last); "no trade yet" is 0 and the price limit, which meet no trigger. Reset by RunStops.
+  PriceTicks print_high{0};
+  PriceTicks print_low{kMaxPriceTicks};
   BookSide bids{true};
   BookSide asks{false};
   // Waiting stop orders. `rise` triggers when last >= trigger, `fall` when last <= trigger.
@@ -195,10 +199,12 @@ class Engine::Impl {
   // ---- matching.cc
   // Matches the taker in `slot` against the opposite side, then finishes it (rest / expire / fill).
   void Execute(Book& book, uint32_t slot);
-  // Fires the stops the last trade price meets, lowest order id first. Asked after every placement and amend, and
+  // Fires the stops the command's trades met, lowest order id first. Asked after every placement and amend, and
   // most books have no stop waiting: that check is inline, the firing out of line (whose prologue alone cost more).
   void RunStops(Book& book) {
     if (!book.stops_rise.empty() || !book.stops_fall.empty()) FireStops(book);
+    book.print_high = PriceTicks{0};
+    book.print_low = PriceTicks{kMaxPriceTicks};
   }
   void FireStops(Book& book);
   // Ends an open order: releases its hold, unlinks it everywhere, frees the slot. Emits Cancelled (if `why` is set),

@@ -77,23 +77,42 @@ TEST_F(RulesTest, ShouldTriggerCascadingStopsLowestOrderIdFirst) {
   EXPECT_EQ(triggered[1].order_id, b);
 }
 
-// The rule is re-asked after every triggered stop, at the last price of that moment: a stop the first one's trade
-// moves the price away from is no longer met, and waits.
-TEST_F(RulesTest, ShouldLeaveWaitingAStopThatThePriceMovesBackFromDuringACascade) {
+// Every trade of a command can trigger a stop, not only its last: a sell that sweeps the bids prints the stop's
+// trigger on its way down, and a market that printed there has met the stop.
+TEST_F(RulesTest, ShouldTriggerAStopThatATradeMetThoughTheCommandEndsAtAPriceThatDoesNot) {
+  TradeAt(50'000);
+  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'020, 1, 50'030)));
+  v.Do(Venue::Limit(4, Side::kBuy, 50'020, 1));
+  v.Do(Venue::Limit(4, Side::kBuy, 49'990, 1));
+  auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'990, 2));  // trades at 50,020, then at 49,990
+  auto trades = OfType<TradeEvent>(ev);
+  ASSERT_EQ(trades.size(), 2u);
+  EXPECT_EQ(trades[1].price, PriceTicks{49'990});
+  auto triggered = OfType<TriggeredEvent>(ev);
+  ASSERT_EQ(triggered.size(), 1u);
+  EXPECT_EQ(triggered[0].order_id, stop);
+  EXPECT_EQ(triggered[0].last_price, PriceTicks{50'020});                             // the trade that met it
+  EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);  // rests at 50,030, no ask
+}
+
+// So a stop met when a cascade begins fires even if an older stop's trade moves the price back before its turn.
+TEST_F(RulesTest, ShouldFireEveryStopTheCommandsTradesMetEvenAfterTheCascadeMovesThePriceBack) {
   TradeAt(50'000);
   v.Do(Venue::Limit(3, Side::kSell, 50'020, 1));
   const OrderId x = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kTakeProfitLimit, 49'990, 1, 50'020)));
   const OrderId y = AcceptedId(v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 49'985, 1)));
   v.Do(Venue::Limit(4, Side::kBuy, 49'980, 1));
-  auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'980, 1));  // meets both; x (older) buys at 50,020
+  v.Do(Venue::Limit(4, Side::kBuy, 49'970, 1));
+  auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'980, 1));  // meets both; x (older) buys at 50,020 first
   auto triggered = OfType<TriggeredEvent>(ev);
-  ASSERT_EQ(triggered.size(), 1u);
+  ASSERT_EQ(triggered.size(), 2u);
   EXPECT_EQ(triggered[0].order_id, x);
-  EXPECT_EQ(v.engine().FindOrder(AccountId{2}, y)->status, OrderStatus::kNew);
-  v.Do(Venue::Limit(4, Side::kBuy, 49'980, 2));
-  triggered = OfType<TriggeredEvent>(v.Do(Venue::Limit(3, Side::kSell, 49'980, 1)));
-  ASSERT_EQ(triggered.size(), 1u);
-  EXPECT_EQ(triggered[0].order_id, y);
+  EXPECT_EQ(triggered[1].order_id, y);
+  EXPECT_EQ(triggered[1].last_price, PriceTicks{49'980});
+  auto trades = OfType<TradeEvent>(ev);
+  ASSERT_EQ(trades.size(), 3u);
+  EXPECT_EQ(trades[2].price, PriceTicks{49'970});  // y sold at market into the bid that was left
+  EXPECT_FALSE(v.engine().FindOrder(AccountId{2}, y).has_value());
 }
 
 // Thousands of stops at one trigger (and as many cancelled among them) fire in one command, oldest first.

@@ -79,7 +79,7 @@ struct TriggeredEvent {
   OrderId order_id{};
   AccountId account{};
   InstrumentId instrument{};
-  PriceTicks last_price{};
+  PriceTicks last_price{};  // the trade price that met its trigger
 };
 
 // An account's balance of one asset after the change that precedes it.

@@ -287,6 +287,8 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
         m.status = OrderStatus::kFilled;
       }
       book.last_price = price;
+      book.print_high = std::max(book.print_high, price);
+      book.print_low = std::min(book.print_low, price);
       const uint64_t match_id = next_match_id_++;
       Emit(TradeEvent{match_id, book.def.instrument, t.side, m.id, t.id, m.account, t.account, price, fill,
                       Amount{notional}, Amount{maker_fee}, Amount{taker_fee}});
@@ -337,18 +339,18 @@ void Engine::Impl::Execute(Book& book, uint32_t slot) {
 }
 
 void Engine::Impl::FireStops(Book& book) {
-  while (book.last_price.value() != 0 && (!book.stops_rise.empty() || !book.stops_fall.empty())) {
-    const PriceTicks last = book.last_price;
-    // Among every stop the last price meets, the lowest order id goes first.
-    const uint32_t rise = book.stops_rise.FirstMet(last);
-    const uint32_t fall = book.stops_fall.FirstMet(last);
+  while (!book.stops_rise.empty() || !book.stops_fall.empty()) {
+    // Among every stop a trade of this command met, the lowest order id goes first: a rise stop is met by the
+    // highest trade price so far, a fall stop by the lowest (the stops fired here trade too, and count).
+    const uint32_t rise = book.stops_rise.FirstMet(book.print_high);
+    const uint32_t fall = book.stops_fall.FirstMet(book.print_low);
     if (rise == kNil && fall == kNil) return;
     const bool from_rise = fall == kNil || (rise != kNil && pool_[rise].id < pool_[fall].id);
     const uint32_t slot = from_rise ? rise : fall;
     Order& o = pool_[slot];
     (from_rise ? book.stops_rise : book.stops_fall).Erase(o.id);
     o.status = OrderStatus::kRejected;  // off the stop list; not on the book
-    Emit(TriggeredEvent{o.id, o.account, o.instrument, last});
+    Emit(TriggeredEvent{o.id, o.account, o.instrument, from_rise ? book.print_high : book.print_low});
     if (book.def.status != InstrumentStatus::kTrading) {
       CancelOpenOrder(slot, CancelReason::kTriggerFailed, OrderStatus::kRejected);
       continue;
