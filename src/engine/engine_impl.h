@@ -43,9 +43,15 @@ struct Book {
   Amount lot_size{};        // base units of one lot (copy of def.lot_size, hot)
   PriceTicks last_price{};  // 0 until the first trade
   // The highest and lowest trade prices of the command in progress, for the stops (every trade can trigger one, not
-  // only a command's last); "no trade yet" is 0 and the price limit, which meet no trigger. Reset by RunStops.
+  // only a command's last); "no trade yet" is 0 and the price limit, which meet no trigger. Only a waiting stop reads
+  // them, so they are reset where that matters and nowhere else: when a stop starts waiting, and when the stops have
+  // been asked at the end of a command. A book without stops may carry an older command's trades in them, unread.
   PriceTicks print_high{0};
   PriceTicks print_low{kMaxPriceTicks};
+  void ForgetPrints() {
+    print_high = PriceTicks{0};
+    print_low = PriceTicks{kMaxPriceTicks};
+  }
   BookSide bids{true};
   BookSide asks{false};
   // Waiting stop orders. `rise` triggers when last >= trigger, `fall` when last <= trigger.
@@ -203,8 +209,6 @@ class Engine::Impl {
   // most books have no stop waiting: that check is inline, the firing out of line (whose prologue alone cost more).
   void RunStops(Book& book) {
     if (!book.stops_rise.empty() || !book.stops_fall.empty()) FireStops(book);
-    book.print_high = PriceTicks{0};
-    book.print_low = PriceTicks{kMaxPriceTicks};
   }
   void FireStops(Book& book);
   // Ends an open order: releases its hold, unlinks it everywhere, frees the slot. Emits Cancelled (if `why` is set),

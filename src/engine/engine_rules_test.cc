@@ -95,6 +95,19 @@ TEST_F(RulesTest, ShouldTriggerAStopThatATradeMetThoughTheCommandEndsAtAPriceTha
   EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);  // rests at 50,030, no ask
 }
 
+// Only trades after a stop was placed can meet it: earlier commands' prices, above its trigger, do not count.
+TEST_F(RulesTest, ShouldNotTriggerAStopByTradesBeforeItWasPlaced) {
+  TradeAt(50'100);
+  TradeAt(50'000);
+  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'050, 1, 50'060)));
+  auto ev = v.Do(Venue::Limit(3, Side::kSell, 50'000, 1));
+  ev = v.Do(Venue::Limit(4, Side::kBuy, 50'000, 1));  // a trade at 50,000, below its trigger
+  EXPECT_TRUE(OfType<TriggeredEvent>(ev).empty());
+  EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kNew);
+  TradeAt(50'050);
+  EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);
+}
+
 // So a stop met when a cascade begins fires even if an older stop's trade moves the price back before its turn.
 TEST_F(RulesTest, ShouldFireEveryStopTheCommandsTradesMetEvenAfterTheCascadeMovesThePriceBack) {
   TradeAt(50'000);

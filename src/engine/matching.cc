@@ -344,7 +344,7 @@ void Engine::Impl::FireStops(Book& book) {
     // highest trade price so far, a fall stop by the lowest (the stops fired here trade too, and count).
     const uint32_t rise = book.stops_rise.FirstMet(book.print_high);
     const uint32_t fall = book.stops_fall.FirstMet(book.print_low);
-    if (rise == kNil && fall == kNil) return;
+    if (rise == kNil && fall == kNil) break;
     const bool from_rise = fall == kNil || (rise != kNil && pool_[rise].id < pool_[fall].id);
     const uint32_t slot = from_rise ? rise : fall;
     Order& o = pool_[slot];
@@ -357,6 +357,7 @@ void Engine::Impl::FireStops(Book& book) {
     }
     Execute(book, slot);
   }
+  book.ForgetPrints();
 }
 
 }  // namespace sequex

@@ -303,6 +303,7 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
   EmitBalanceAt(o.account, HeldAsset(o, book), o.held_position);
 
   if (stop) {
+    if (book.stops_rise.empty() && book.stops_fall.empty()) book.ForgetPrints();  // trades before it do not count
     (TriggersOnRise(o.side, o.type) ? book.stops_rise : book.stops_fall).Push(o.id, o.trigger, slot);
     EmitOrderUpdate(o);
     return Done();
@@ -382,7 +383,8 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     if (n < 0) return reject(RejectReason::kExceedsMaxOrderSize);
     // What the order has traded plus what its new remainder can trade at its price: each amend that lets an order
     // trade again would otherwise let its cum_notional grow without bound (docs/engine.md, "AmendOrder").
-    if (IsLimitType(o.type) &&
+    // n covers the whole new quantity, so the exact product is needed only near the limit.
+    if (IsLimitType(o.type) && n >= kMaxAmount - o.cum_notional.value() &&
         NotionalOf(new_price, new_qty - o.filled, book.tick_value) >= kMaxAmount - o.cum_notional.value()) {
       return reject(RejectReason::kExceedsMaxOrderSize);
     }
