@@ -1,5 +1,6 @@
 // Differential test: the same seeded command streams go through Engine and ReferenceModel, which must agree
-// event by event; invariants are checked after every command and full state is compared periodically.
+// event by event; invariants are checked after every command and full state is compared periodically, and every
+// 25,000 commands the engine is saved to a snapshot and replaced by the engine loaded from it.
 //
 // SEQUEX_DIFF_COMMANDS scales the total number of commands (default 1,000,000 across all seeds, about 2 minutes
 // in a Release build; use e.g. 50000 in sanitizer builds). SEQUEX_DIFF_SEEDS=first:count explores other seeds
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -27,6 +29,7 @@ namespace {
 
 constexpr uint64_t kDefaultSeeds = 8;
 constexpr uint64_t kStateCompareEvery = 5000;
+constexpr uint64_t kSnapshotEvery = 25000;
 
 // SEQUEX_DIFF_SEEDS=first:count explores other seeds (default 1:8).
 std::vector<uint64_t> Seeds() {
@@ -261,7 +264,7 @@ std::string Replay(const EngineConfig& config, const std::vector<Command>& comma
 // Runs one seed; returns "" or a full description of the first failure.
 std::string RunSeed(uint64_t seed, uint64_t count) {
   const EngineConfig config = CommandStream::ConfigFor(seed);
-  Engine engine(config);
+  auto engine = std::make_unique<Engine>(config);
   ReferenceModel model(config);
   CommandStream stream(seed);
   std::vector<Command> history;
@@ -271,8 +274,8 @@ std::string RunSeed(uint64_t seed, uint64_t count) {
     history.push_back(command);
     const std::vector<Event> expected = model.Apply(command);
     const bool rejected = IsRejection(expected);
-    const uint64_t hash_before = rejected ? engine.StateHash() : 0;
-    const std::span<const Event> actual = engine.Apply(command);
+    const uint64_t hash_before = rejected ? engine->StateHash() : 0;
+    const std::span<const Event> actual = engine->Apply(command);
     std::ostringstream why;
     if (const auto at = FirstDifference(expected, actual)) {
       why << "seed " << seed << ", command " << i << ": events differ at index " << *at << "\n"
@@ -288,7 +291,7 @@ std::string RunSeed(uint64_t seed, uint64_t count) {
       }
       return why.str();
     }
-    if (rejected && engine.StateHash() != hash_before) {
+    if (rejected && engine->StateHash() != hash_before) {
       why << "seed " << seed << ", command " << i << ": rejected command changed StateHash\n" << ToString(command);
       return why.str();
     }
@@ -298,14 +301,26 @@ std::string RunSeed(uint64_t seed, uint64_t count) {
       return "seed " + std::to_string(seed) + ", command " + std::to_string(i) + ": model invariant: " + v + "\n" +
              ToString(command);
     }
-    if (std::string v = CheckInvariants(engine, universe); !v.empty()) {
+    if (std::string v = CheckInvariants(*engine, universe); !v.empty()) {
       return "seed " + std::to_string(seed) + ", command " + std::to_string(i) + ": engine invariant: " + v + "\n" +
              ToString(command) + "\n" + ToString(expected);
     }
     if ((i + 1) % kStateCompareEvery == 0 || i + 1 == count) {
-      if (std::string d = CompareState(engine, model); !d.empty()) {
+      if (std::string d = CompareState(*engine, model); !d.empty()) {
         return "seed " + std::to_string(seed) + ", after command " + std::to_string(i) + ": state differs: " + d;
       }
+    }
+    // Every state the stream reaches must survive a snapshot, and the restored engine goes on in its place: the
+    // rest of the stream then checks that it behaves as the original would have.
+    if ((i + 1) % kSnapshotEvery == 0) {
+      const std::string bytes = engine->SaveSnapshot();
+      std::string error;
+      std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, config, &error);
+      const std::string at = "seed " + std::to_string(seed) + ", after command " + std::to_string(i) + ": ";
+      if (restored == nullptr) return at + "its snapshot does not load: " + error;
+      if (restored->StateHash() != engine->StateHash()) return at + "the restored engine has another StateHash";
+      if (restored->SaveSnapshot() != bytes) return at + "the restored engine saves other bytes";
+      engine = std::move(restored);
     }
   }
   return "";

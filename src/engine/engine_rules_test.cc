@@ -95,6 +95,21 @@ TEST_F(RulesTest, ShouldTriggerAStopThatATradeMetThoughTheCommandEndsAtAPriceTha
   EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);  // rests at 50,030, no ask
 }
 
+// A triggered STOP_LIMIT that does not fill rests as ACTIVE with its stop type, and a snapshot keeps it.
+TEST_F(RulesTest, ShouldSnapshotATriggeredStopLimitThatRestsOnTheBook) {
+  TradeAt(50'000);
+  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'010, 5, 50'020)));
+  TradeAt(50'010);
+  ASSERT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);
+  const std::string bytes = v.engine().SaveSnapshot();
+  std::string error;
+  const std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
+  ASSERT_NE(restored, nullptr) << error;
+  EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
+  EXPECT_EQ(restored->SaveSnapshot(), bytes);
+  EXPECT_EQ(restored->BookOrders(kBtcUsd, Side::kBuy)[0].order_id, stop);
+}
+
 // Only trades after a stop was placed can meet it: earlier commands' prices, above its trigger, do not count.
 TEST_F(RulesTest, ShouldNotTriggerAStopByTradesBeforeItWasPlaced) {
   TradeAt(50'100);

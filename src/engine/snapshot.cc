@@ -376,7 +376,8 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
     o.oid_key = o.client_oid.empty() ? 0 : m.OidKey(o.account, o.client_oid);
     if (m.FindAccount(o.account) == nullptr || o.account == config.fee_account || m.FindBook(o.instrument) == nullptr ||
         o.id.value() >= m.next_order_id_ || m.by_id_.Find(o.id.value()) != FlatIndex::kNone ||
-        (o.status == OrderStatus::kNew) != IsStop(o.type) ||
+        // A waiting order is a stop; a resting one is limit-priced (a triggered STOP_LIMIT rests as ACTIVE too).
+        (o.status == OrderStatus::kNew ? !IsStop(o.type) : IsMarketLike(o.type)) ||
         (!o.client_oid.empty() && m.FindByOidKey(o.account, o.client_oid, o.oid_key) != kNil)) {
       return fail("inconsistent order " + std::to_string(o.id.value()));
     }
