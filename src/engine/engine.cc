@@ -23,7 +23,6 @@
 #include "engine/engine_impl.h"
 
 namespace sequex {
-namespace {
 
 bool ValidCode(const char* s, size_t max, bool allow_sep) {
   size_t n = 0;
@@ -34,6 +33,8 @@ bool ValidCode(const char* s, size_t max, bool allow_sep) {
   }
   return n > 0 && n < max;  // non-empty and NUL-terminated inside the field
 }
+
+namespace {
 
 bool ValidStatus(InstrumentStatus s) {
   return static_cast<uint8_t>(s) <= static_cast<uint8_t>(InstrumentStatus::kPostOnly);
@@ -284,6 +285,24 @@ void Engine::Impl::OnDefineAsset(const DefineAsset& c) {
   Done();
 }
 
+RejectReason Engine::Impl::DefinitionProblem(const DefineInstrument& c, int64_t* tick_value) const {
+  if (!AssetDefined(c.base) || !AssetDefined(c.quote) || c.base == c.quote) return RejectReason::kInvalidCurrency;
+  if (c.tick_size.value() <= 0 || c.lot_size.value() <= 0) return RejectReason::kInvalidInstrument;
+  const Wide product = static_cast<Wide>(c.tick_size.value()) * c.lot_size.value();
+  const int64_t scale = Pow10(assets_[c.base.value()].decimals);
+  if (product % scale != 0 || product / scale <= 0 || product / scale >= kMaxAmount) {
+    return RejectReason::kInvalidInstrument;
+  }
+  if (c.min_qty.value() < 1 || c.min_qty.value() >= kMaxQtyLots || c.min_notional.value() < 0 ||
+      c.min_notional.value() >= kMaxAmount || c.price_band_bps > 10000 || c.reference_price.value() < 0 ||
+      c.reference_price.value() >= kMaxPriceTicks || !ValidStatus(c.status) ||
+      !ValidCode(c.symbol, sizeof c.symbol, true)) {
+    return RejectReason::kInvalidInstrument;
+  }
+  *tick_value = static_cast<int64_t>(product / scale);
+  return RejectReason::kNone;
+}
+
 void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
   if (c.instrument == kAllInstruments) return Reject(RejectReason::kInvalidInstrument);
   Book* existing = FindBook(c.instrument);
@@ -293,24 +312,10 @@ void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
         d.base != c.base || d.quote != c.quote || d.tick_size != c.tick_size || d.lot_size != c.lot_size) {
       return Reject(RejectReason::kInvalidArgument);
     }
-  } else {
-    if (!AssetDefined(c.base) || !AssetDefined(c.quote) || c.base == c.quote) {
-      return Reject(RejectReason::kInvalidCurrency);
-    }
   }
-  if (c.tick_size.value() <= 0 || c.lot_size.value() <= 0) return Reject(RejectReason::kInvalidInstrument);
-  const Wide product = static_cast<Wide>(c.tick_size.value()) * c.lot_size.value();
-  const int64_t scale = Pow10(assets_[c.base.value()].decimals);
-  if (product % scale != 0 || product / scale <= 0 || product / scale >= kMaxAmount) {
-    return Reject(RejectReason::kInvalidInstrument);
-  }
-  if (c.min_qty.value() < 1 || c.min_qty.value() >= kMaxQtyLots || c.min_notional.value() < 0 ||
-      c.min_notional.value() >= kMaxAmount || c.price_band_bps > 10000 || c.reference_price.value() < 0 ||
-      c.reference_price.value() >= kMaxPriceTicks || !ValidStatus(c.status)) {
-    return Reject(RejectReason::kInvalidInstrument);
-  }
+  int64_t tick_value = 0;
+  if (const RejectReason r = DefinitionProblem(c, &tick_value); r != RejectReason::kNone) return Reject(r);
   if (existing == nullptr) {
-    if (!ValidCode(c.symbol, sizeof c.symbol, true)) return Reject(RejectReason::kInvalidInstrument);
     for (const uint16_t id : book_ids_) {
       if (std::string_view(books_[id]->def.symbol) == std::string_view(c.symbol)) {
         return Reject(RejectReason::kInvalidInstrument);
@@ -319,7 +324,7 @@ void Engine::Impl::OnDefineInstrument(const DefineInstrument& c) {
     if (books_.size() <= c.instrument.value()) books_.resize(size_t{c.instrument.value()} + 1);
     std::unique_ptr<Book> book = TakeBook();
     book->def = c;
-    book->tick_value = Amount{static_cast<int64_t>(product / scale)};
+    book->tick_value = Amount{tick_value};
     book->lot_size = c.lot_size;
     books_[c.instrument.value()] = std::move(book);
     NoteDefined(book_ids_, c.instrument.value());

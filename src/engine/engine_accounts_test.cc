@@ -17,6 +17,7 @@
 namespace sequex {
 namespace {
 
+using testing::AcceptedId;
 using testing::kBtc;
 using testing::kBtcUsd;
 using testing::kUsd;
@@ -464,6 +465,58 @@ TEST_F(AccountsSnapshotTest, ShouldRefuseSnapshotsWithBadKeys) {
   bad = bytes;
   bad[first - 4] = 4;  // one more key than there is
   refused(bad, "a key count beyond the bytes");
+}
+
+// A snapshot holds only what commands could have made: a definition DefineAsset or DefineInstrument would refuse, a
+// flag byte other than 0 or 1 (which a reload would save as 1), a sell whose hold is past the amount limit, or no
+// fee account are refused, though the checksum is right.
+TEST_F(AccountsSnapshotTest, ShouldRefuseSnapshotsHoldingWhatNoCommandCouldMake) {
+  const OrderId sell = AcceptedId(v.Do(Venue::Limit(1, Side::kSell, 60'000, 3)));
+  const std::string bytes = v.engine().SaveSnapshot();
+  std::string error;
+  ASSERT_NE(Engine::LoadSnapshot(bytes, EngineConfig{}, &error), nullptr) << error;
+  const auto refused = [&](std::string bad, const char* why) {
+    std::string e;
+    EXPECT_EQ(Engine::LoadSnapshot(Resealed(std::move(bad)), EngineConfig{}, &e), nullptr) << why;
+  };
+  const auto set = [](std::string b, size_t at, uint64_t value, int n) {
+    journal::StoreLe(b.data() + at, value, n);
+    return b;
+  };
+  // An asset record is its flag, decimals, 16-byte code and net deposits; USD (asset 2) is the last.
+  const size_t btc = bytes.find(std::string_view("BTC\0", 4));
+  const size_t usd = bytes.find(std::string_view("USD\0", 4));
+  ASSERT_NE(btc, std::string::npos);
+  ASSERT_NE(usd, std::string::npos);
+  refused(set(bytes, btc - 2, 2, 1), "an asset flag of 2");
+  refused(set(bytes, btc, 'b', 1), "a lower-case asset code");
+  // A book is its flag, then the definition, whose 24-byte symbol comes last, then its tick value.
+  const size_t symbol = bytes.find("BTC_USD");
+  ASSERT_NE(symbol, std::string::npos);
+  refused(set(bytes, symbol - 52, 2, 1), "a book flag of 2");
+  refused(set(bytes, symbol - 13, 10'001, 4), "a band past 10,000 bps");
+  refused(set(bytes, symbol - 29, 0, 8), "a min_qty of 0");
+  refused(set(bytes, symbol, 'b', 1), "a lower-case symbol");
+  refused(set(bytes, symbol + 24, 2, 8), "a tick value that is not tick x lot");
+  // The accounts follow the assets and the 16 fee tiers: a count, then records of id, tier and balances, the fee
+  // account's (id 0, none) first.
+  const size_t accounts = usd + 16 + 8 + 16 * 8;
+  ASSERT_EQ(journal::LoadLe(bytes.data() + accounts + 4, 4), 0u);
+  ASSERT_EQ(journal::LoadLe(bytes.data() + accounts + 9, 4), 0u);
+  std::string without_fee = bytes;
+  without_fee.erase(accounts + 4, 9);
+  refused(set(without_fee, accounts, journal::LoadLe(bytes.data() + accounts, 4) - 1, 4), "no fee account");
+  // An order is its id, account, instrument, six enum bytes, STP group, then price, trigger, cap, qty, remaining.
+  std::string order_head(8 + 4 + 2, '\0');
+  journal::StoreLe(order_head.data(), sell.value(), 8);
+  journal::StoreLe(order_head.data() + 8, 1, 4);
+  journal::StoreLe(order_head.data() + 12, kBtcUsd.value(), 2);
+  const size_t order = bytes.find(order_head);
+  ASSERT_NE(order, std::string::npos);
+  const size_t qty = order + 14 + 6 + 4 + 3 * 8;
+  ASSERT_EQ(journal::LoadLe(bytes.data() + qty, 8), 3u);
+  refused(set(set(bytes, qty, (uint64_t{1} << 47) + 7, 8), qty + 8, (uint64_t{1} << 47) + 7, 8),
+          "a sell holding more than an amount can be");
 }
 
 TEST(AccountsTest, ShouldListAssetsAndInstruments) {

@@ -30,6 +30,10 @@
 
 namespace sequex {
 
+// An asset code or symbol: upper-case letters and digits (and '_' / '-' where `allow_sep`), non-empty, and
+// NUL-terminated inside its `max` bytes.
+[[nodiscard]] bool ValidCode(const char* s, size_t max, bool allow_sep);
+
 struct AssetInfo {
   bool defined = false;
   uint8_t decimals = 0;
@@ -169,6 +173,9 @@ class Engine::Impl {
   // ---- engine.cc
   void OnDefineAsset(const DefineAsset& c);
   void OnDefineInstrument(const DefineInstrument& c);
+  // The checks a definition's own values must pass (its assets defined and distinct, sizes and tick value, limits,
+  // status, symbol), for DefineInstrument and for the snapshot loader: kNone and its tick value, or the reason.
+  [[nodiscard]] RejectReason DefinitionProblem(const DefineInstrument& c, int64_t* tick_value) const;
   void OnSetInstrumentStatus(const SetInstrumentStatus& c);
   void OnDeposit(const Deposit& c);
   void OnWithdraw(const Withdraw& c);

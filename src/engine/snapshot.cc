@@ -16,7 +16,9 @@
 
 #include <algorithm>
 #include <new>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "engine/engine.h"
 #include "engine/engine_impl.h"
@@ -305,13 +307,15 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   m.assets_.assign(n_assets, AssetInfo{});
   m.asset_ids_.clear();
   for (AssetInfo& a : m.assets_) {
-    a.defined = r.U8() != 0;
+    const uint8_t defined = r.U8();
+    if (defined > 1) return fail("bad asset flag");  // one canonical byte, so that a reload saves the same bytes
+    a.defined = defined == 1;
     if (!a.defined) continue;
     m.asset_ids_.push_back(static_cast<uint16_t>(&a - m.assets_.data()));  // ascending, as read
     a.decimals = r.U8();
     r.Raw(a.code, sizeof a.code);
     a.net_deposits = Amount{r.I64()};
-    if (a.decimals > 18) return fail("bad asset decimals");
+    if (a.decimals > 18 || !ValidCode(a.code, sizeof a.code, false)) return fail("bad asset");
   }
   for (FeeTier& t : m.fee_tiers_) {
     t.maker_ppm = r.I32();
@@ -325,10 +329,12 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   // The fresh engine's table holds only the fee account (empty, and in the snapshot too, checked below) and the
   // memory expected_accounts reserved: the accounts are filled in where they are.
   int64_t previous_id = -1;
+  bool fee_account_listed = false;
   for (uint32_t k = 0; k < n_accounts; ++k) {
     const uint32_t id = r.U32();
     if (id >= config.max_accounts || static_cast<int64_t>(id) <= previous_id) return fail("bad account id");
     previous_id = id;
+    fee_account_listed = fee_account_listed || id == config.fee_account.value();
     Account& a = m.accounts_[id];
     a.exists = true;
     a.fee_tier = r.U8();
@@ -343,7 +349,7 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
       b.held = Amount{r.I64()};
     }
   }
-  if (m.FindAccount(config.fee_account) == nullptr) return fail("fee account missing");
+  if (!fee_account_listed) return fail("fee account missing");
   m.highest_account_ = static_cast<uint32_t>(previous_id);  // ids are ascending and the fee account exists
   m.open_accounts_ = n_accounts;
 
@@ -351,17 +357,22 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
   if (n_books > 0xFFFF || n_books > r.remaining()) return fail("bad book count");
   m.books_.resize(n_books);
   m.book_ids_.clear();
+  std::set<std::string_view> symbols;
   for (uint32_t i = 0; i < n_books; ++i) {
-    if (r.U8() == 0) continue;
+    const uint8_t present = r.U8();
+    if (present > 1) return fail("bad instrument flag");
+    if (present == 0) continue;
     std::unique_ptr<Book> book = m.TakeBook();
     GetDef(r, &book->def);
     book->tick_value = Amount{r.I64()};
     book->lot_size = Amount{r.I64()};
     book->last_price = PriceTicks{r.I64()};
-    if (!r.ok() || book->def.instrument.value() != i || !m.AssetDefined(book->def.base) ||
-        !m.AssetDefined(book->def.quote) || book->tick_value.value() <= 0 || book->tick_value.value() >= kMaxAmount ||
+    // The definition passes what DefineInstrument asks of one, so nothing loaded is a value no command could set.
+    int64_t tick_value = 0;
+    if (!r.ok() || book->def.instrument.value() != i ||
+        m.DefinitionProblem(book->def, &tick_value) != RejectReason::kNone || book->tick_value.value() != tick_value ||
         book->lot_size != book->def.lot_size || book->last_price.value() < 0 ||
-        book->last_price.value() >= kMaxPriceTicks) {
+        book->last_price.value() >= kMaxPriceTicks || !symbols.insert(book->def.symbol).second) {
       return fail("bad instrument " + std::to_string(i));
     }
     m.books_[i] = std::move(book);
@@ -378,7 +389,10 @@ std::unique_ptr<Engine> Engine::LoadSnapshot(std::string_view bytes, const Engin
         o.id.value() >= m.next_order_id_ || m.by_id_.Find(o.id.value()) != FlatIndex::kNone ||
         // A waiting order is a stop; a resting one is limit-priced (a triggered STOP_LIMIT rests as ACTIVE too).
         (o.status == OrderStatus::kNew ? !IsStop(o.type) : IsMarketLike(o.type)) ||
-        (!o.client_oid.empty() && m.FindByOidKey(o.account, o.client_oid, o.oid_key) != kNil)) {
+        (!o.client_oid.empty() && m.FindByOidKey(o.account, o.client_oid, o.oid_key) != kNil) ||
+        // what a sell holds must be representable, as placement checked, before the audit computes it
+        (o.side == Side::kSell &&
+         Wide{o.remaining.value()} * m.FindBook(o.instrument)->lot_size.value() >= kMaxAmount)) {
       return fail("inconsistent order " + std::to_string(o.id.value()));
     }
     const uint32_t slot = m.pool_.Allocate();
