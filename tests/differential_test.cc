@@ -1,6 +1,7 @@
 // Differential test: the same seeded command streams go through Engine and ReferenceModel, which must agree
 // event by event; invariants are checked after every command and full state is compared periodically, and every
-// 25,000 commands the engine is saved to a snapshot and replaced by the engine loaded from it.
+// 25,000 commands (or a third of a seed's, if fewer) the engine is saved to a snapshot and replaced by the engine
+// loaded from it.
 //
 // SEQUEX_DIFF_COMMANDS scales the total number of commands (default 1,000,000 across all seeds, about 2 minutes
 // in a Release build; use e.g. 50000 in sanitizer builds). SEQUEX_DIFF_SEEDS=first:count explores other seeds
@@ -266,6 +267,8 @@ std::string RunSeed(uint64_t seed, uint64_t count) {
   const EngineConfig config = CommandStream::ConfigFor(seed);
   auto engine = std::make_unique<Engine>(config);
   ReferenceModel model(config);
+  // At least three swaps a seed, also in the shorter sanitizer runs.
+  const uint64_t snapshot_every = std::max<uint64_t>(1, std::min(kSnapshotEvery, count / 3));
   CommandStream stream(seed);
   std::vector<Command> history;
   history.reserve(count);
@@ -312,7 +315,7 @@ std::string RunSeed(uint64_t seed, uint64_t count) {
     }
     // Every state the stream reaches must survive a snapshot, and the restored engine goes on in its place: the
     // rest of the stream then checks that it behaves as the original would have.
-    if ((i + 1) % kSnapshotEvery == 0) {
+    if ((i + 1) % snapshot_every == 0) {
       const std::string bytes = engine->SaveSnapshot();
       std::string error;
       std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, config, &error);
