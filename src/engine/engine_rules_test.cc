@@ -34,6 +34,19 @@ class RulesTest : public ::testing::Test {
     p.trigger_price = PriceTicks{trigger};
     return p;
   }
+  // The engine loaded from v's snapshot, checked to have v's StateHash and to save the same bytes; null if it did
+  // not load.
+  std::unique_ptr<Engine> Restored() {
+    const std::string bytes = v.engine().SaveSnapshot();
+    std::string error;
+    std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
+    EXPECT_NE(restored, nullptr) << error;
+    if (restored != nullptr) {
+      EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
+      EXPECT_EQ(restored->SaveSnapshot(), bytes);
+    }
+    return restored;
+  }
   void TradeAt(int64_t price) {
     v.Do(Venue::Limit(3, Side::kSell, price, 1));
     v.Do(Venue::Limit(4, Side::kBuy, price, 1));
@@ -101,12 +114,8 @@ TEST_F(RulesTest, ShouldSnapshotATriggeredStopLimitThatRestsOnTheBook) {
   const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'010, 5, 50'020)));
   TradeAt(50'010);
   ASSERT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);
-  const std::string bytes = v.engine().SaveSnapshot();
-  std::string error;
-  const std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
-  ASSERT_NE(restored, nullptr) << error;
-  EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
-  EXPECT_EQ(restored->SaveSnapshot(), bytes);
+  const std::unique_ptr<Engine> restored = Restored();
+  ASSERT_NE(restored, nullptr);
   EXPECT_EQ(restored->BookOrders(kBtcUsd, Side::kBuy)[0].order_id, stop);
 }
 
@@ -185,12 +194,7 @@ TEST_F(RulesTest, ShouldTriggerThousandsOfStopsAtOnePriceOldestFirst) {
     }
   }
   // A snapshot keeps them: same hash, same bytes once loaded and saved again.
-  const std::string bytes = v.engine().SaveSnapshot();
-  std::string error;
-  const std::unique_ptr<Engine> restored = Engine::LoadSnapshot(bytes, EngineConfig{}, &error);
-  ASSERT_NE(restored, nullptr) << error;
-  EXPECT_EQ(restored->StateHash(), v.engine().StateHash());
-  EXPECT_EQ(restored->SaveSnapshot(), bytes);
+  ASSERT_NE(Restored(), nullptr);
   v.Do(Venue::Limit(4, Side::kBuy, 49'980, 1));
   auto triggered = OfType<TriggeredEvent>(v.Do(Venue::Limit(3, Side::kSell, 49'980, 1)));
   ASSERT_EQ(triggered.size(), waiting.size());
