@@ -592,5 +592,34 @@ TEST(LimitsTest, ShouldSnapshotAnOrderThatHasTradedMoreThanTheAmountLimit) {
             RejectReason::kExceedsMaxOrderSize);
 }
 
+// An amend checks the new size in placement's order: what a sell would hold (314) before the minimum notional (415).
+// A base of 18 decimals traded in whole units makes a lot 10^18 units, so 5 lots are past 2^62 at a notional of 5.
+TEST(LimitsTest, ShouldCheckAnAmendedSellsHoldBeforeItsMinimumNotionalAsPlacementDoes) {
+  Venue v;
+  DefineAsset base{AssetId{1}, 18, {}};
+  std::strcpy(base.code, "WEI");
+  DefineAsset quote{AssetId{2}, 0, {}};
+  std::strcpy(quote.code, "PTS");
+  v.Do(base);
+  v.Do(quote);
+  DefineInstrument i;
+  i.instrument = InstrumentId{1};
+  i.base = AssetId{1};
+  i.quote = AssetId{2};
+  i.tick_size = Amount{1};
+  i.lot_size = Amount{1'000'000'000'000'000'000};  // one tick x one lot = 1 unit of PTS
+  i.min_notional = Amount{10};
+  std::strcpy(i.symbol, "WEI_PTS");
+  v.Do(i);
+  v.Do(Deposit{AccountId{1}, AssetId{1}, Amount{4'000'000'000'000'000'000}});
+  PlaceOrder sell = Venue::Limit(1, Side::kSell, 3, 5);
+  sell.instrument = InstrumentId{1};
+  EXPECT_EQ(RejectOf(v.Do(sell)), RejectReason::kExceedsMaxOrderSize);  // 5 x 10^18 units: 314 before 415
+  sell.qty = QtyLots{4};
+  const OrderId id = AcceptedId(v.Do(sell));
+  EXPECT_EQ(RejectOf(v.Do(AmendOrder{AccountId{1}, id, {}, PriceTicks{1}, QtyLots{5}, {}})),
+            RejectReason::kExceedsMaxOrderSize);
+}
+
 }  // namespace
 }  // namespace sequex

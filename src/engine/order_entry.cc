@@ -377,22 +377,21 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
     }
     if (c.new_qty < book.def.min_qty) return reject(RejectReason::kBelowMinQuantity);
   }
-  // 6. size limits
-  if (IsLimitType(o.type) || o.cap.value() != 0) {
-    const int64_t n = NotionalOf(IsLimitType(o.type) ? new_price : o.cap, new_qty, book.tick_value);
-    if (n < 0) return reject(RejectReason::kExceedsMaxOrderSize);
-    // What the order has traded plus what its new remainder can trade at its price: each amend that lets an order
-    // trade again would otherwise let its cum_notional grow without bound (docs/engine.md, "AmendOrder").
-    // n covers the whole new quantity, so the exact product is needed only near the limit.
-    if (IsLimitType(o.type) && n >= kMaxAmount - o.cum_notional.value() &&
-        NotionalOf(new_price, new_qty - o.filled, book.tick_value) >= kMaxAmount - o.cum_notional.value()) {
-      return reject(RejectReason::kExceedsMaxOrderSize);
-    }
-    if (IsLimitType(o.type) && n < book.def.min_notional.value()) return reject(RejectReason::kBelowMinNotional);
+  // 6. size limits, in placement's order: every 314 before the 415
+  const bool sized = IsLimitType(o.type) || o.cap.value() != 0;
+  const int64_t n = sized ? NotionalOf(IsLimitType(o.type) ? new_price : o.cap, new_qty, book.tick_value) : 0;
+  if (n < 0) return reject(RejectReason::kExceedsMaxOrderSize);
+  // What the order has traded plus what its new remainder can trade at its price: each amend that lets an order
+  // trade again would otherwise let its cum_notional grow without bound (docs/engine.md, "AmendOrder").
+  // n covers the whole new quantity, so the exact product is needed only near the limit.
+  if (IsLimitType(o.type) && n >= kMaxAmount - o.cum_notional.value() &&
+      NotionalOf(new_price, new_qty - o.filled, book.tick_value) >= kMaxAmount - o.cum_notional.value()) {
+    return reject(RejectReason::kExceedsMaxOrderSize);
   }
   if (o.side == Side::kSell && static_cast<Wide>(new_qty.value()) * book.lot_size.value() >= kMaxAmount) {
     return reject(RejectReason::kExceedsMaxOrderSize);
   }
+  if (IsLimitType(o.type) && n < book.def.min_notional.value()) return reject(RejectReason::kBelowMinNotional);
   // 7. new client_oid
   if (oid_changes && FindOpenOrder(o.account, OrderId{0}, c.new_client_oid) != kNil) {
     return reject(RejectReason::kDuplicateClientOid);
