@@ -119,8 +119,8 @@ EngineConfig ConfigFor(const workload::CommandStream& stream) {
   config.max_open_orders_per_account = std::numeric_limits<uint32_t>::max();
   // The memory for small allocations too: an account's first balance past its fourth asset, and the first order
   // of many accounts in the lists' table, otherwise took a fresh region inside a measured command (4-6 ms each on
-  // this VM, docs/engine.md). The measuring engine has the same accounts and lists reserved as the measured ones, so
-  // its small allocations are theirs.
+  // this VM, docs/performance.md). The measuring engine has the same accounts and lists reserved as the measured ones,
+  // so its small allocations are theirs.
   const FlowNeeds needs = MeasureNeeds(stream, config);
   config.expected_orders = std::max(config.expected_orders, needs.peak_open_orders);
   config.reserved_small_memory = needs.small_memory;

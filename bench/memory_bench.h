@@ -1,5 +1,5 @@
 // `sequex-bench memory`: what a random read from memory costs on this machine, the figure that bounds the engine on
-// the standard workload (docs/engine.md, "What this machine's memory allows"). Each configuration walks `chains`
+// the standard workload (docs/performance.md, "What this machine's memory allows"). Each configuration walks `chains`
 // independent chains through one random cycle over every cache line of a `mib` MiB buffer: each step reads the address
 // of the next line from the line it is on, so one chain's reads never overlap, and chains show how many misses a core
 // overlaps (what the engine's prefetch stages rely on). The buffer is on 2 MiB pages (MADV_HUGEPAGE) or 4 KiB pages

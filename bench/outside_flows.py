@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Order flows in the workload file format (shared/workloads/README.md) with shapes the project's generator does
 not make, written as a venue outside the project might write them, to run the engine on against the
-straightforward engine: sequex-bench engine --input FILE --baseline. docs/engine.md has the figures.
+straightforward engine: sequex-bench engine --input FILE --baseline. docs/performance.md has the figures.
 
   python3 bench/outside_flows.py SHAPE COMMANDS > FILE      SHAPE: one of the names at the end of this file
 

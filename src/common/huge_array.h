@@ -33,7 +33,7 @@ inline constexpr size_t HugePagesFor(size_t bytes) {
 // Backed now: every page is written once here, so that no later access to it faults. What is allocated ahead of
 // use (the engine's reserved tables, its pool's regions) would otherwise fault on the order path the first time
 // each page is reached, and a huge-page fault there zeroes 2 MiB and, where the kernel compacts memory to find one
-// (transparent_hugepage/defrag in `madvise` mode, Debian's default), waits for that too: docs/engine.md measured
+// (transparent_hugepage/defrag in `madvise` mode, Debian's default), waits for that too: docs/performance.md measured
 // single commands of 4-6 ms from it.
 // A mapping of its own, not the heap's: heap memory that small pages already backed, once advised, is left for
 // the kernel's background thread (khugepaged) to collapse into huge pages later, while the engine runs, and a

@@ -4,7 +4,7 @@
 // Why: HugeArray covers the engine's fixed-size tables, but accounts and their wallets live in many small heap
 // blocks and a few growing vectors. With 4 KiB pages the standard workload's 10,000 accounts (about 2.4 KB of
 // balances each) span some 6,000 pages, far more than the TLB holds, so nearly every random balance read also
-// walked the page tables (on a virtual machine, a second walk). docs/engine.md has the alternating-binary
+// walked the page tables (on a virtual machine, a second walk). docs/performance.md has the alternating-binary
 // measurement that kept this in: a modest gain, on a noisy machine.
 //
 // Requests below kDirectBytes are carved one after the other out of 2 MiB regions, rounded up to a size class; a
@@ -15,8 +15,8 @@
 // Why its own free lists, not std::pmr::unsynchronized_pool_resource on top: that pool asks its upstream for chunks
 // that double in size (16,384 blocks at most), so an account's balances, a few hundred bytes, came in chunks of
 // 1.5 MB, 3 MB, ... that no region holds: each was mapped and backed inside the command that needed one more block,
-// 0.3-1.3 ms on this VM, and no reserve could cover it (docs/engine.md, "Accounts that trade a book, or hold an asset,
-// for the first time").
+// 0.3-1.3 ms on this VM, and no reserve could cover it (docs/performance.md, "Accounts that trade a book, or hold an
+// asset, for the first time").
 #pragma once
 
 #include <array>
@@ -42,7 +42,7 @@ class HugePageResource final : public std::pmr::memory_resource {
 
   // `reserve_bytes`: regions for that many bytes of small requests are taken and backed now, and used before any
   // other. A region taken later is taken inside whatever call needed it; on the engine's order path that call waits
-  // for the system to back 2 MiB (docs/engine.md, "Accounts that trade a book, or hold an asset, for the first
+  // for the system to back 2 MiB (docs/performance.md, "Accounts that trade a book, or hold an asset, for the first
   // time").
   explicit HugePageResource(size_t reserve_bytes = 0);
   ~HugePageResource() override;

@@ -137,9 +137,9 @@ TEST(HugePageResourceTest, ShouldHandAFreedBlockToTheNextRequestOfItsClass) {
   EXPECT_EQ(resource.carved_region_bytes(), HugePageResource::kHugePage);
 }
 
-// What the pool it replaced did on late-accounts' deposits (docs/engine.md): blocks of a few hundred bytes, one per
-// new account, cost a mapping of megabytes whenever the pool's chunk of them ran out. Here 100,000 of them take only
-// regions, from the reserve while it lasts, and the reserve a first run measured covers a second run.
+// What the pool it replaced did on late-accounts' deposits (docs/performance.md): blocks of a few hundred bytes, one
+// per new account, cost a mapping of megabytes whenever the pool's chunk of them ran out. Here 100,000 of them take
+// only regions, from the reserve while it lasts, and the reserve a first run measured covers a second run.
 TEST(HugePageResourceTest, ShouldTakeNothingButRegionsForManySmallBlocks) {
   const auto run = [](HugePageResource& resource) {
     std::vector<void*> blocks;

@@ -11,7 +11,7 @@
 // The ladder covers kWindow consecutive ticks starting at `lo_`. Its memory (512 KiB a side) is mapped and faulted
 // in when the book is defined, so no order ever waits for the kernel: a ladder reserved untouched, as this one was
 // before, took a page fault at the first order in each new 4 KiB of prices, and a trending market keeps reaching
-// new prices (docs/engine.md, "A market that trends"). The window follows the top of the book: a price outside it
+// new prices (docs/performance.md, "A market that trends"). The window follows the top of the book: a price outside it
 // that is better than the best or within half a window of it moves the window to centre on the better of the two,
 // and the levels the new window leaves go to `outside_` (spilled_levels.h: sorted blocks, best last), which holds
 // only prices outside the window. A price further behind the best than half a window is spilled where it stands.

@@ -4,7 +4,7 @@
 
 // XXH3_generateSecret and XXH3_SECRET_DEFAULT_SIZE are in xxhash.h's stable advanced API. Inline: every placement,
 // and every cancel or amend by client_oid, hashes a short key (ClientOidKey), where a call into the library cost a
-// call, its length dispatch and the copy before it (docs/engine.md, "Fewer instructions a command").
+// call, its length dispatch and the copy before it (docs/performance.md, "Fewer instructions a command").
 #define XXH_STATIC_LINKING_ONLY
 #define XXH_INLINE_ALL
 // Inlined into ClientOidKey, the hash's paths for long inputs read past its 40-byte buffer as far as GCC can tell

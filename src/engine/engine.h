@@ -37,16 +37,16 @@ struct EngineConfig {
   uint32_t expected_accounts = 1u << 12;  // ids below it have their memory from the start (none exists until opened)
   // (account, instrument) order lists ever opened: an account's first order in a book opens one, and it is kept.
   // Sizes their index up front, because growing it on the business thread allocates and fills a new table in one
-  // command: docs/engine.md measured 58-100 ms for the 32 MB table of the standard workload's 662,846 lists.
+  // command: docs/performance.md measured 58-100 ms for the 32 MB table of the standard workload's 662,846 lists.
   uint32_t expected_account_books = 1u << 12;
   // Instruments defined over the engine's life. Their books (two price ladders, 1 MiB, mapped and faulted in) are
   // built with the engine, and defining an instrument takes one. Past them, defining one builds its book inside the
-  // command (docs/engine.md measured 0.5-0.7 ms on this VM), and every other command waits behind it.
+  // command (docs/performance.md measured 0.5-0.7 ms on this VM), and every other command waits behind it.
   uint32_t expected_books = 0;
   // Bytes of memory for the engine's small allocations (the account chunks, the balances an account holds past its
   // first four assets, small tables), taken and backed when the engine is built. Past it the engine takes 2 MiB
   // regions from the system as it needs them, and the command that needs one waits while the system backs it
-  // (docs/engine.md measured 4-6 ms on this VM). Engine::SmallMemoryBytes() tells how much a running engine uses.
+  // (docs/performance.md measured 4-6 ms on this VM). Engine::SmallMemoryBytes() tells how much a running engine uses.
   size_t reserved_small_memory = 0;
   // Hard limits: commands past them are rejected, so hostile flows cannot exhaust memory.
   uint32_t max_orders = 64u << 20;    // open orders, engine-wide (kRejectedByEngine past it)
@@ -134,8 +134,8 @@ class Engine {
 
   // Whether the hints are worth their work now: only when the state the commands touch (open orders, accounts) is
   // larger than a core's own cache. On a small venue it is already there, and the stages are only extra work
-  // (single-book, about 1,000 orders and accounts, ran 6-27% faster without them: docs/engine.md). An estimate from
-  // two counters, so cheap enough to ask every few thousand commands. Like the hints, it never changes a result.
+  // (single-book, about 1,000 orders and accounts, ran 6-27% faster without them: docs/performance.md). An estimate
+  // from two counters, so cheap enough to ask every few thousand commands. Like the hints, it never changes a result.
   [[nodiscard]] bool PrefetchPays() const;
 
   // The three stages for the commands after commands[i], each at its distance: what a caller holding a batch runs

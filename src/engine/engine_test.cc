@@ -324,7 +324,7 @@ TEST(ReplayTest, ShouldReachTheSameStateAsApplyingWithEventsAndBuildEventsAfterw
   EXPECT_EQ(replayed.StateHash(), applied.StateHash());
 }
 
-// Growing a table allocates and fills fresh memory inside one command (docs/engine.md measured 3-11 ms for the
+// Growing a table allocates and fills fresh memory inside one command (docs/performance.md measured 3-11 ms for the
 // pool's second chunk and the two id indexes), so an engine sized for N open orders must file N without growing.
 TEST(SizingTest, ShouldFileTheExpectedOpenOrdersWithoutGrowingAndGrowOnlyPastThem) {
   EngineConfig config;
