@@ -74,7 +74,11 @@ void AdminService::Handle(const std::string& op, const std::string& body, const 
     return SendError(out, kUnauthorized, "bad admin token");
   }
   Params params;
-  if (!params.ParseJson(body)) return SendError(out, kBadRequest, "body must be a JSON object");
+  std::string problem;
+  if (!params.ParseJson(body, &problem)) {
+    return SendError(out, kBadRequest,
+                     problem == "params must be a JSON object" ? "body must be a JSON object" : problem);
+  }
   if (op == "account/create") return CreateAccount(params, out);
   if (op == "deposit") return Transfer(params, true, out);
   if (op == "withdraw") return Transfer(params, false, out);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <limits>
 
 #include "api/decimal.h"
 #include "api/json_writer.h"
@@ -20,11 +21,13 @@ enum Rule : uint8_t {
   kRuleCancelOrder,
   kRuleCancelAll,
   kRuleOrderDetail,
-  kRuleHistory,
-  kRuleOtherPrivate,
+  kRuleTrades,
+  kRuleOrderHistory,
+  kRuleOtherPrivate,  // a private method the server does not know
   kRulePublic,
   kRuleWsUser,
   kRuleWsMarket,
+  kRuleFirstOtherPrivate = 32,  // then one rule per known "other private" method
 };
 
 bool ParseU64(std::string_view s, uint64_t* out) {
@@ -39,10 +42,12 @@ bool ParseI64(std::string_view s, int64_t* out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-// A timestamp in ms, µs or ns (by magnitude, as clients mix them) -> ns.
+// A timestamp in ms, µs or ns (by magnitude, as clients mix them) -> ns. Nanoseconds since 1970 fit an int64 until
+// the year 2262; a later time (a client's "until forever") is the largest value, so it still sorts after every trade.
 int64_t ToNs(int64_t t) {
-  if (t < 100'000'000'000'000LL) return t * 1'000'000;  // ms (until year 5138)
-  if (t < 100'000'000'000'000'000LL) return t * 1'000;  // µs
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  if (t < 100'000'000'000'000LL) return t > kMax / 1'000'000 ? kMax : t * 1'000'000;  // ms
+  if (t < 100'000'000'000'000'000LL) return t > kMax / 1'000 ? kMax : t * 1'000;      // µs
   return t;
 }
 
@@ -167,15 +172,20 @@ bool Gateway::AllowWs(const void* session, bool user_socket) {
 }
 
 bool Gateway::RateLimited(const Caller& caller, std::string_view method) {
+  // Every method has a bucket of its own: the reference's limits are per method ("15 / 100 ms each", "other
+  // private: 3 / 100 ms" each), so a request within its own method's limit is never refused because another
+  // method was busy. A method the server does not know shares one bucket; it is refused right after anyway.
+  static constexpr std::string_view kOtherPrivate[] = {"private/amend-order",       "private/create-order-list",
+                                                       "private/cancel-order-list", "private/get-open-orders",
+                                                       "private/user-balance",      "private/get-currency-networks"};
   const RateLimitConfig& rl = config_.rate_limits;
   uint8_t rule = kRuleOtherPrivate;
   uint32_t limit = rl.other_private_per_100ms;
   uint64_t window = 100 * kMs;
-  if (method == "private/create-order" || method == "private/create-order-list") {
+  if (method == "private/create-order") {
     rule = kRuleCreateOrder;
     limit = rl.order_per_100ms;
-  } else if (method == "private/cancel-order" || method == "private/cancel-order-list" ||
-             method == "private/amend-order") {
+  } else if (method == "private/cancel-order") {
     rule = kRuleCancelOrder;
     limit = rl.order_per_100ms;
   } else if (method == "private/cancel-all-orders") {
@@ -185,9 +195,13 @@ bool Gateway::RateLimited(const Caller& caller, std::string_view method) {
     rule = kRuleOrderDetail;
     limit = rl.order_detail_per_100ms;
   } else if (method == "private/get-trades" || method == "private/get-order-history") {
-    rule = kRuleHistory;
+    rule = method == "private/get-trades" ? kRuleTrades : kRuleOrderHistory;
     limit = rl.history_per_second;
     window = 1000 * kMs;
+  } else {
+    for (size_t i = 0; i < std::size(kOtherPrivate); ++i) {
+      if (method == kOtherPrivate[i]) rule = static_cast<uint8_t>(kRuleFirstOtherPrivate + i);
+    }
   }
   return !limiter_.Allow(caller.api_key, rule, limit, window, NowNs());
 }
@@ -239,7 +253,8 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
     SendReply(*out, env.id, method, code, message);
   };
   Params params;
-  if (!params.ParseJson(env.params_json)) return fail(kInvalidArgument, "params must be a JSON object");
+  std::string problem;
+  if (!params.ParseJson(env.params_json, &problem)) return fail(kInvalidArgument, problem);
   if (RateLimited(caller, method)) return fail(kTooManyRequests);
   const bool trading = method == "private/create-order" || method == "private/cancel-order" ||
                        method == "private/cancel-all-orders" || method == "private/amend-order" ||
@@ -277,15 +292,19 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
       if (inst == nullptr) return fail(ApiErrorCode(RejectReason::kInvalidInstrument));
       cancel.instrument = inst->id;
     }
-    if (const std::optional<std::string> type = params.Text("type")) {
-      if (*type != "LIMIT" && *type != "TRIGGER" && *type != "ALL") return fail(kInvalidArgument, "bad type");
+    const std::string type = params.Text("type").value_or("ALL");
+    if (type != "LIMIT" && type != "TRIGGER" && type != "ALL") {
+      return fail(kInvalidArgument, "type must be LIMIT, TRIGGER or ALL");
     }
-    const uint32_t submitted = Submit(cancel, [out, id, method](const Outcome& o) {
-      const uint32_t c = OutcomeCode(o);
-      SendReply(*out, id, method, c);
-    });
-    if (submitted != kOk) fail(submitted);
-    return;
+    if (type == "ALL") {
+      const uint32_t submitted = Submit(cancel, [out, id, method](const Outcome& o) {
+        const uint32_t c = OutcomeCode(o);
+        SendReply(*out, id, method, c);
+      });
+      if (submitted != kOk) fail(submitted);
+      return;
+    }
+    return CancelAllOfType(cancel, /*triggers=*/type == "TRIGGER", out, id, method);
   }
   if (method == "private/amend-order") {
     const std::shared_ptr<const VenueCatalog> catalog = directory_->catalog();
@@ -317,11 +336,12 @@ void Gateway::HandlePrivate(const api::Envelope& env, const Caller& caller, cons
           }
           const InstrumentInfo* inst = p.catalog().FindInstrument(r->view.instrument);
           if (inst == nullptr) return SendReply(*out, id, method, kInternal);
-          if (new_price && !inst->ParsePrice(*new_price, &amend.new_price)) {
+          // 0 is the command's "unchanged": a client's 0 is a bad price or quantity, never a half-applied amend.
+          if (new_price && (!inst->ParsePrice(*new_price, &amend.new_price) || amend.new_price.value() <= 0)) {
             const uint32_t c = ApiErrorCode(RejectReason::kInvalidPrice);
             return SendReply(*out, id, method, c, "new_price");
           }
-          if (new_qty && !inst->ParseQty(*new_qty, &amend.new_qty)) {
+          if (new_qty && (!inst->ParseQty(*new_qty, &amend.new_qty) || amend.new_qty.value() <= 0)) {
             const uint32_t c = ApiErrorCode(RejectReason::kInvalidOrderQty);
             return SendReply(*out, id, method, c, "new_quantity");
           }
@@ -362,7 +382,7 @@ uint32_t Gateway::BuildCancel(const Params& p, AccountId account, CancelOrder* o
   }
   if (client_oid) {
     if (client_oid->empty() || !out->client_oid.Assign(*client_oid)) {
-      *message = "client_oid must be 1..36 characters";
+      *message = "client_oid must be 1..36 bytes";
       return kInvalidArgument;
     }
     return kOk;
@@ -473,7 +493,7 @@ uint32_t Gateway::BuildPlaceOrder(const Params& p, const VenueCatalog& catalog, 
   }
   if (const std::optional<std::string> oid = p.Text("client_oid")) {
     if (!out->client_oid.Assign(*oid)) {
-      *message = "client_oid must be at most 36 characters";
+      *message = "client_oid must be at most 36 bytes";
       return kInvalidArgument;
     }
   }
@@ -611,6 +631,43 @@ void Gateway::OrderList(const api::Envelope& env, const Caller& caller, const Pa
       if (state->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(*state);
     }
   }
+}
+
+void Gateway::CancelAllOfType(const CancelAll& all, bool triggers, const std::shared_ptr<Outbox>& out, int64_t id,
+                              const std::string& method) {
+  // The engine's CancelAll takes every open order. One type only is a cancel per order, chosen on the publisher
+  // thread from the orders it knows to be open: TRIGGER the stops still waiting for their trigger, LIMIT every
+  // other open order (a triggered stop-limit resting on the book among them). An order placed after that choice,
+  // or closed before its cancel is applied, is left as it is, as with any cancel racing a trade.
+  const bool posted = publisher_->Post([this, all, triggers, out, id, method]() {
+    std::vector<OrderId> chosen;
+    for (const OrderRecord* r : publisher_->projection().OpenOrders(all.account)) {
+      if (all.instrument != kAllInstruments && r->view.instrument != all.instrument) continue;
+      const bool waiting = IsStop(r->view.type) && r->view.status == OrderStatus::kNew;
+      if (waiting == triggers) chosen.push_back(r->view.order_id);
+    }
+    if (chosen.empty()) return SendReply(*out, id, method, kOk);
+    struct State {
+      std::atomic<size_t> pending;
+      std::atomic<uint32_t> code{kOk};  // the first failure other than "already closed"
+    };
+    auto state = std::make_shared<State>();
+    state->pending.store(chosen.size());
+    const auto done = [state, out, id, method](uint32_t code) {
+      const uint32_t gone = ApiErrorCode(RejectReason::kOrderNotFound);
+      uint32_t expected = kOk;
+      if (code != kOk && code != gone) state->code.compare_exchange_strong(expected, code);
+      if (state->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) SendReply(*out, id, method, state->code.load());
+    };
+    for (const OrderId order_id : chosen) {
+      CancelOrder cancel;
+      cancel.account = all.account;
+      cancel.order_id = order_id;
+      const uint32_t submitted = Submit(cancel, [done](const Outcome& o) { done(OutcomeCode(o)); });
+      if (submitted != kOk) done(submitted);
+    }
+  });
+  if (!posted) SendReply(*out, id, method, kTooManyRequests, "server busy");
 }
 
 void Gateway::PostQuery(const std::shared_ptr<Outbox>& out, int64_t id, const std::string& method,

@@ -84,6 +84,9 @@ class Gateway {
   uint32_t BuildPlaceOrder(const Params& p, const VenueCatalog& catalog, AccountId account, PlaceOrder* out,
                            std::string* message) const;
   uint32_t BuildCancel(const Params& p, AccountId account, CancelOrder* out, std::string* message) const;
+  // cancel-all-orders with type LIMIT or TRIGGER: one cancel per open order of that type.
+  void CancelAllOfType(const CancelAll& all, bool triggers, const std::shared_ptr<Outbox>& out, int64_t id,
+                       const std::string& method);
   void PostQuery(const std::shared_ptr<Outbox>& out, int64_t id, const std::string& method,
                  std::function<void(api::JsonWriter&, Publisher&, uint32_t*)> body);
 

@@ -13,8 +13,11 @@ namespace sequex::server {
 
 class Params {
  public:
-  // From the raw JSON text of `params` ("" = no params). False if it is not a JSON object (or nested too deep).
-  bool ParseJson(std::string_view json);
+  // From the raw JSON text of `params` ("" = no params). False, with *problem saying why, if it is not a JSON
+  // object, is nested too deep, or holds a list or an object under a key that takes a scalar (only exec_inst,
+  // order_list, channels, deposits and permissions take lists). A number keeps the text it was sent as, less any
+  // exponent ("1e-3" -> "0.001"), so no digit is lost to a double.
+  bool ParseJson(std::string_view json, std::string* problem = nullptr);
   // From "a=1&b=x%20y".
   void ParseQuery(std::string_view query);
 

@@ -112,14 +112,14 @@ TEST(ServerConfig, RejectsUnknownKeysBadTypesAndRanges) {
 TEST(Params, KeepsNumberTextAndReadsArraysAndObjects) {
   Params p;
   ASSERT_TRUE(p.ParseJson(R"({"price":"20000.5","quantity":0.0002,"limit":50,"exec_inst":["POST_ONLY"],
-                              "order_list":[{"side":"BUY"},{"side":"SELL"}],"x":null,"o":{"a":1}})"));
+                              "order_list":[{"side":"BUY"},{"side":"SELL"}],"x":null,"channels":{"a":1}})"));
   EXPECT_EQ(p.Text("price"), "20000.5");
   EXPECT_EQ(p.Text("quantity"), "0.0002");
   EXPECT_EQ(p.Text("limit"), "50");
   EXPECT_FALSE(p.Text("x"));
   EXPECT_FALSE(p.Text("missing"));
   bool bad = false;
-  EXPECT_FALSE(p.Text("o", &bad));
+  EXPECT_FALSE(p.Text("channels", &bad));
   EXPECT_TRUE(bad);
   EXPECT_EQ(p.List("exec_inst")->at(0), "POST_ONLY");
   ASSERT_EQ(p.Objects("order_list")->size(), 2u);
@@ -127,6 +127,53 @@ TEST(Params, KeepsNumberTextAndReadsArraysAndObjects) {
   EXPECT_FALSE(p.ParseJson("[1,2]"));
   EXPECT_FALSE(p.ParseJson("{\"a\":"));
   EXPECT_TRUE(p.ParseJson(""));
+}
+
+// A list or an object under a key that takes a scalar is an error of the whole params, never an absent value: a
+// cancel-all whose instrument_name came as ["BTC_USD"] cancelled the orders of every book.
+TEST(Params, ShouldRefuseAListOrAnObjectWhereAScalarBelongs) {
+  for (const char* json : {R"({"instrument_name":["BTC_USD"]})", R"({"time_in_force":{"v":"FILL_OR_KILL"}})",
+                           R"({"client_oid":{"x":"1"},"side":"BUY"})", R"({"order_list":[{"price":[1]}]})",
+                           R"({"order_list":[["a"]]})", R"({"stp_inst":[]})"}) {
+    Params p;
+    std::string problem;
+    EXPECT_FALSE(p.ParseJson(json, &problem)) << json;
+    EXPECT_NE(problem.find("params."), std::string::npos) << json << ": " << problem;
+    EXPECT_FALSE(p.Text("side")) << "nothing is kept of params refused: " << json;
+  }
+  Params p;
+  std::string problem;
+  EXPECT_FALSE(p.ParseJson("[1,2]", &problem));
+  EXPECT_EQ(problem, "params must be a JSON object");
+  EXPECT_TRUE(p.ParseJson(R"({"exec_inst":["POST_ONLY"],"deposits":[{"asset":"USD","amount":1}],"permissions":[]})"));
+}
+
+// A JSON number keeps every digit it was sent with (a double would round "100.000000000000001" to "100", and the
+// order would trade at a price the client did not send and the signature did not cover); an exponent is written
+// out exactly, so the decimal parsers see what they see for the same number sent as a string.
+TEST(Params, ShouldKeepEveryDigitOfANumber) {
+  Params p;
+  ASSERT_TRUE(p.ParseJson(R"({"price":100.000000000000001,"quantity":1.000000000000000001,"a":1e-05,"b":2E2,
+                              "c":1.5e-3,"d":-0,"e":12345678901234567890,"f":0.5,"g":1.23e1,"h":0e400,
+                              "s":"1e3 \" -5","order_list":[{"quantity":0.1},{"quantity":7e-1}],"z":-2.5E+1})"));
+  EXPECT_EQ(p.Text("price"), "100.000000000000001");
+  EXPECT_EQ(p.Text("quantity"), "1.000000000000000001");
+  EXPECT_EQ(p.Text("a"), "0.00001");
+  EXPECT_EQ(p.Text("b"), "200");
+  EXPECT_EQ(p.Text("c"), "0.0015");
+  EXPECT_EQ(p.Text("d"), "-0");
+  EXPECT_EQ(p.Text("e"), "12345678901234567890");
+  EXPECT_EQ(p.Text("f"), "0.5");
+  EXPECT_EQ(p.Text("g"), "12.3");
+  EXPECT_EQ(p.Text("h"), "0");
+  EXPECT_EQ(p.Text("s"), "1e3 \" -5");  // numbers inside a string are not numbers
+  EXPECT_EQ(p.Objects("order_list")->at(0).Text("quantity"), "0.1");
+  EXPECT_EQ(p.Objects("order_list")->at(1).Text("quantity"), "0.7");
+  EXPECT_EQ(p.Text("z"), "-25");
+  std::string problem;
+  EXPECT_FALSE(p.ParseJson(R"({"price":1e1001})", &problem));  // not a double: the parser refuses it
+  EXPECT_FALSE(p.ParseJson(R"({"price":0.0e-5000})", &problem)) << "thousands of zeros for nothing";
+  EXPECT_NE(problem.find("params.price"), std::string::npos) << problem;
 }
 
 TEST(Params, QueryStringsAreDecoded) {

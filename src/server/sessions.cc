@@ -104,7 +104,8 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
   void Subscribe(const api::Envelope& env, int64_t id) {
     Params params;
     bool bad_type = false;
-    if (!params.ParseJson(env.params_json)) return Reply(id, env.method, kInvalidArgument, "params");
+    std::string problem;
+    if (!params.ParseJson(env.params_json, &problem)) return Reply(id, env.method, kInvalidArgument, problem);
     const std::optional<std::vector<std::string>> channels = params.List("channels", &bad_type);
     if (bad_type || !channels || channels->empty()) {
       return Reply(id, env.method, kInvalidArgument, "params.channels must list channels");

@@ -171,6 +171,92 @@ describe('malformed requests', () => {
     assert.equal(units(b.USD.used), 0n);
   });
 
+  // A list or an object where a parameter takes a string was once read as the parameter being absent: a cancel-all
+  // for ["BTC_USD"] cancelled every book's orders, a FILL_OR_KILL in a list rested as GOOD_TILL_CANCEL, and an
+  // stp_inst in a list let an account trade with itself.
+  it('a list or an object where a string belongs is 40004 and changes nothing, whatever the method', T, async () => {
+    const a = await server.createAccount(FUNDED);
+    const place = async (params) => {
+      await sleep(10);
+      return privateCall(server, a, 'private/create-order', { side: 'BUY', type: 'LIMIT', quantity: '0.001', ...params });
+    };
+    const btc = await place({ instrument_name: 'BTC_USD', price: '20000', client_oid: 'wt-btc' });
+    const eth = await place({ instrument_name: 'ETH_USD', price: '1000' });
+    assert.equal(isCode(btc, 'btc order'), 0, btc.text);
+    assert.equal(isCode(eth, 'eth order'), 0, eth.text);
+    const ids = [btc.json.result.order_id, eth.json.result.order_id].sort();
+    const calls = [
+      ['private/cancel-all-orders', { instrument_name: ['BTC_USD'] }],
+      ['private/cancel-all-orders', { instrument_name: 'BTC_USD', type: ['LIMIT'] }],
+      ['private/cancel-order', { order_id: [ids[0]], client_oid: 'wt-btc' }],
+      ['private/cancel-order', { order_id: { id: ids[0] } }],
+      ['private/amend-order', { order_id: ids[0], new_price: ['21000'], new_quantity: '0.002' }],
+      ['private/create-order', { instrument_name: 'BTC_USD', side: 'SELL', type: 'LIMIT', price: '20000',
+        quantity: '0.001', time_in_force: ['FILL_OR_KILL'] }],
+      ['private/create-order', { instrument_name: 'BTC_USD', side: 'SELL', type: 'LIMIT', price: '20000',
+        quantity: '0.001', stp_inst: ['M'] }],
+      ['private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '19000',
+        quantity: '0.001', client_oid: { x: '1' } }],
+      ['private/create-order-list', { contingency_type: 'LIST', order_list: [{ instrument_name: 'BTC_USD', side: 'BUY',
+        type: 'LIMIT', price: ['19000'], quantity: '0.001' }] }],
+    ];
+    for (const [method, params] of calls) {
+      await sleep(40);
+      const r = await privateCall(server, a, method, params);
+      assert.equal(isCode(r, `${method} ${JSON.stringify(params)}`), 40004, `${method} ${JSON.stringify(params)}: ${r.text}`);
+      assert.match(r.json.message ?? '', /params\./, r.text);
+    }
+    const open = await openOrders(a);
+    assert.deepEqual(open.map((o) => o.order_id).sort(), ids, 'both orders still open, nothing else placed');
+    const btcOrder = open.find((o) => o.order_id === ids.find((id) => id === btc.json.result.order_id));
+    assert.equal(btcOrder.limit_price, '20000', 'the amend changed nothing');
+    await sleep(40);
+    await privateCall(server, a, 'private/cancel-all-orders', {});
+  });
+
+  // 0 is the engine's "unchanged" for an amend's price and quantity; a client's 0 is a bad value.
+  it('an amend to a price or a quantity of 0 is refused (308 / 213) and leaves the order as it was', T, async () => {
+    const a = await server.createAccount(FUNDED);
+    const placed = await privateCall(server, a, 'private/create-order',
+      { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '20000', quantity: '0.001' });
+    assert.equal(isCode(placed, 'place'), 0, placed.text);
+    const order_id = placed.json.result.order_id;
+    for (const [params, want] of [[{ new_price: '0', new_quantity: '0.002' }, 308],
+      [{ new_price: '21000', new_quantity: '0' }, 213], [{ new_price: '0.00', new_quantity: '0.001' }, 308]]) {
+      await sleep(40);
+      const r = await privateCall(server, a, 'private/amend-order', { order_id, ...params });
+      assert.equal(isCode(r, JSON.stringify(params)), want, `${JSON.stringify(params)}: ${r.text}`);
+    }
+    const [order] = await openOrders(a);
+    assert.equal(order.limit_price, '20000');
+    assert.equal(order.quantity, '0.001');
+    await sleep(40);
+    await privateCall(server, a, 'private/cancel-all-orders', {});
+  });
+
+  // A JSON number went through a double: 20000.000000000000001 traded as 20000, a price the client did not send
+  // and its signature did not cover. Now it is read digit for digit, as the same text in a string is.
+  it('a price sent as a JSON number with more digits than the tick allows is 308, as the same string is', T, async () => {
+    const a = await server.createAccount(FUNDED);
+    for (const price of ['20000.000000000000001', '2.0000000000000000001e4']) {
+      const params = { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price, quantity: '0.001' };
+      // Signed with the number's text (what paramString does for a number), sent as a bare JSON number.
+      const text = JSON.stringify(signedBody(a, 'private/create-order', params)).replace(`"${price}"`, price);
+      await sleep(40);
+      const r = await post(server, 'private/create-order', text);
+      assert.equal(isCode(r, price), 308, `price ${price}: ${r.text}`);
+    }
+    const exact = JSON.stringify(signedBody(a, 'private/create-order', { instrument_name: 'BTC_USD', side: 'BUY',
+      type: 'LIMIT', price: '2.0001e4', quantity: '0.001' })).replace('"2.0001e4"', '2.0001e4');
+    await sleep(40);
+    const r = await post(server, 'private/create-order', exact);
+    assert.equal(isCode(r, 'exact'), 0, r.text);
+    const [order] = await openOrders(a);
+    assert.equal(order.limit_price, '20001');
+    await sleep(40);
+    await privateCall(server, a, 'private/cancel-all-orders', {});
+  });
+
   it('an unknown method is 40002 over REST and WebSocket', T, async () => {
     const r1 = await privateCall(server, acct, 'private/no-such-method', {});
     assert.equal(isCode(r1, 'private/no-such-method'), 40002, r1.text);
@@ -262,6 +348,88 @@ describe('rate limits on the wire', () => {
     }
     await sleep(150);
     await privateCall(server, acct, 'private/cancel-all-orders', {});
+  });
+
+  // The reference's limits are per method ("each"): get-trades and get-order-history share a line of the table
+  // (1 / s), not a bucket; so do the "other private" methods (3 / 100 ms each).
+  it('each method has its own bucket: a request within its own limit is served whatever other methods do', T, async () => {
+    const acct = await server.createAccount(FUNDED);
+    await sleep(1100);
+    const [trades, history] = await Promise.all([privateCall(server, acct, 'private/get-trades', {}),
+      privateCall(server, acct, 'private/get-order-history', {})]);
+    assert.equal(isCode(trades, 'get-trades'), 0, trades.text);
+    assert.equal(isCode(history, 'get-order-history'), 0, history.text);
+    const again = await privateCall(server, acct, 'private/get-trades', {});
+    assert.equal(isCode(again, 'second get-trades within a second'), 42901, again.text);
+    await sleep(150);
+    const others = await Promise.all(['private/user-balance', 'private/get-open-orders', 'private/get-currency-networks']
+      .flatMap((m) => [m, m, m]).map((m) => privateCall(server, acct, m, {})));
+    assert.deepEqual(others.map((r) => isCode(r, 'other private')), Array(9).fill(0));
+  });
+});
+
+describe('times past 2262', () => {
+  // A time in ms is multiplied into ns, and 9,300,000,000,000 ms overflowed an int64 (undefined behaviour): an end
+  // far in the future then hid every trade. It is now the latest time there is.
+  it('an end_ts or end_time far in the future still returns the trades; a start_ts there returns none', T, async () => {
+    const maker = await server.createAccount(FUNDED);
+    const taker = await server.createAccount(FUNDED);
+    const sell = await privateCall(server, maker, 'private/create-order',
+      { instrument_name: 'SOL_USD', side: 'SELL', type: 'LIMIT', price: '151.5', quantity: '1' });
+    assert.equal(isCode(sell, 'sell'), 0, sell.text);
+    const buy = await privateCall(server, taker, 'private/create-order',
+      { instrument_name: 'SOL_USD', side: 'BUY', type: 'LIMIT', price: '151.5', quantity: '1', time_in_force: 'IMMEDIATE_OR_CANCEL' });
+    assert.equal(isCode(buy, 'buy'), 0, buy.text);
+    for (const end of ['9300000000000', '9999999999999', '9300000000000000', '99999999999999']) {
+      const r = await eventually(async () => {
+        const got = await get(server, `/exchange/v1/public/get-trades?instrument_name=SOL_USD&end_ts=${end}`);
+        return got.json?.result?.data?.length > 0 ? got : undefined;
+      }, { what: `public trades until ${end}` });
+      assert.ok(r.json.result.data.some((t) => t.p === '151.5'), `end_ts ${end}: ${r.text.slice(0, 300)}`);
+    }
+    const none = await get(server, '/exchange/v1/public/get-trades?instrument_name=SOL_USD&start_ts=9300000000000');
+    assert.deepEqual(none.json.result.data, [], none.text.slice(0, 300));
+    await sleep(1100);
+    const mine = await privateCall(server, taker, 'private/get-trades', { end_time: 9999999999999 });
+    assert.equal(isCode(mine, 'private get-trades'), 0, mine.text);
+    assert.equal(mine.json.result.data.length, 1, mine.text.slice(0, 300));
+  });
+});
+
+describe('cancel-all by type', () => {
+  // The reference's `type`: TRIGGER takes the stops still waiting for their trigger, LIMIT every other open order.
+  it('type TRIGGER cancels only the waiting stops, LIMIT only the rest, ALL (or none) both', T, async () => {
+    const a = await server.createAccount(FUNDED);
+    const place = async (params) => {
+      await sleep(40);
+      const r = await privateCall(server, a, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'SELL', quantity: '0.001', ...params });
+      assert.equal(isCode(r, JSON.stringify(params)), 0, r.text);
+      return r.json.result.order_id;
+    };
+    const cancelAll = async (params) => {
+      await sleep(40);
+      const r = await privateCall(server, a, 'private/cancel-all-orders', params);
+      assert.equal(isCode(r, JSON.stringify(params)), 0, r.text);
+    };
+    const openIds = async () => (await openOrders(a)).map((o) => o.order_id).sort();
+    const limit = await place({ type: 'LIMIT', price: '90000' });
+    const stop = await place({ type: 'STOP_LIMIT', price: '999', ref_price: '1000' });
+    const ethLimit = await place({ instrument_name: 'ETH_USD', type: 'LIMIT', price: '90000' });
+    await cancelAll({ instrument_name: 'BTC_USD', type: 'TRIGGER' });
+    await eventually(async () => (await openIds()).length === 2, { what: 'the stop cancelled' });
+    assert.deepEqual(await openIds(), [limit, ethLimit].sort());
+    const stop2 = await place({ type: 'STOP_LIMIT', price: '999', ref_price: '1000' });
+    await cancelAll({ type: 'LIMIT' });
+    await eventually(async () => (await openIds()).length === 1, { what: 'the limits cancelled' });
+    assert.deepEqual(await openIds(), [stop2]);
+    await sleep(40);
+    const bad = await privateCall(server, a, 'private/cancel-all-orders', { type: 'MARKET' });
+    assert.equal(isCode(bad, 'type MARKET'), 40004, bad.text);
+    await place({ type: 'LIMIT', price: '90000' });
+    await cancelAll({ type: 'ALL' });
+    assert.deepEqual(await openIds(), []);
+    assert.notEqual(stop, stop2);
   });
 });
 
