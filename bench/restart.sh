@@ -31,7 +31,7 @@ rm -rf "$dir" "$dir.cut"
 "$bin/sequex-bench" pipeline --workload standard --commands "$commands" --durability journal --data-dir "$dir" \
   >/dev/null 2>&1
 cp -r "$dir" "$dir.cut"
-"$bin/sequex" journal truncate "$dir.cut" --at-seq $((setup_and_warmup + 1)) >/dev/null
+"$bin/sequex" journal truncate "$dir.cut" --at-seq $((setup_and_warmup + 1)) --drop-newer-snapshots >/dev/null
 "$bin/sequex" snapshot take --data-dir "$dir.cut" --config "$engine_config" >/dev/null
 cp "$dir.cut"/snapshot-*.snap "$dir"/
 rm -rf "$dir.cut"

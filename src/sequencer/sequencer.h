@@ -11,7 +11,7 @@
 // Durability (docs/journal.md): kMemory applies without a journal (benchmarks only); kJournal completes a
 // command only after the fdatasync covering it returned OK. kReplicated is reserved (refused for now).
 // Fail-closed: on a journal error the sequencer stops accepting (Offer returns kClosed), completes every command
-// that was not made durable with AckStatus::kJournalFailed (never kApplied), and error() says why.
+// not acknowledged yet with AckStatus::kJournalFailed (never kApplied), and error() says why.
 // Threading: Offer from any thread; DoWork / Start / Stop / the sink's callbacks on the sequencer thread.
 #pragma once
 
@@ -35,9 +35,12 @@ enum class Durability : uint8_t { kMemory = 0, kJournal = 1, kReplicated = 2 /* 
 enum class Offer : uint8_t { kOk = 0, kBackPressured = 1, kClosed = 2 };
 
 enum class AckStatus : uint8_t {
-  kApplied = 0,        // durable (per policy) and applied; events hold what it did
-  kRefused = 1,        // not sequenced: a field cannot be journaled (enum out of range)
-  kJournalFailed = 2,  // not durable, not applied: the journal failed; the sequencer is closed
+  kApplied = 0,  // durable (per policy) and applied; events hold what it did
+  kRefused = 1,  // not sequenced: a field cannot be journaled (enum out of range)
+  // Not acknowledged and not applied by this process: the journal failed and the sequencer is closed. Whether the
+  // command is journaled is unknown (its record may have reached the disk before the error), so the next start may
+  // apply it: the client's outcome is unknown, as after a timeout.
+  kJournalFailed = 2,
 };
 
 // A producer's command. enqueue_ns is the producer's clock reading, echoed back for latency measurement.

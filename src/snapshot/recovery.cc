@@ -1,5 +1,6 @@
 #include "snapshot/recovery.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -268,7 +269,14 @@ Status Recover(journal::Env* env, const std::string& dir, const EngineConfig& co
   if (!applied.ok()) return applied;
   r.replay_seconds = Since(t0);
   if (!scan.status.ok()) return scan.status;
-  if (scan.last_seq < r.snapshot_seq && !(scan.commands == 0 && scan.segments.empty() && r.snapshot_seq > 0)) {
+  // No command after the snapshot is fine where the journal holds no segment at all, or only segments that start
+  // right after the snapshot and hold nothing yet (a writer opened after the journal before it was pruned, then
+  // stopped or killed before its first command; or one whose first record was torn).
+  const bool continues_after_snapshot =
+      scan.commands == 0 && r.snapshot_seq > 0 &&
+      std::all_of(scan.segments.begin(), scan.segments.end(),
+                  [&](const journal::SegmentInfo& seg) { return seg.first_seq == r.snapshot_seq + 1; });
+  if (scan.last_seq < r.snapshot_seq && !continues_after_snapshot) {
     // A snapshot past the journal's end means acknowledged commands are missing from the journal.
     return Status::Corruption("the journal ends at seq " + std::to_string(scan.last_seq) + " but snapshot seq " +
                               std::to_string(r.snapshot_seq) + " is newer");

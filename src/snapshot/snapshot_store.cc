@@ -126,6 +126,22 @@ Status WriteHistorySnapshot(Env* env, const std::string& dir, const SnapshotMeta
   return RemoveHistorySnapshots(env, dir, UINT64_MAX, kHistorySnapshotsKept, &removed);
 }
 
+Status RemoveUnfinishedSnapshots(Env* env, const std::string& dir, std::vector<std::string>* removed) {
+  std::vector<std::string> names;
+  Status s = env->ListDir(dir, &names);
+  for (const std::string& name : names) {
+    if (!s.ok()) break;
+    // What WriteFileAtomically writes before its rename: a snapshot's or a history snapshot's name, then ".tmp".
+    if (!name.ends_with(std::string(kSuffix) + ".tmp")) continue;
+    std::string path = dir;
+    path += '/';
+    path += name;
+    s = env->RemoveFile(path);
+    if (s.ok()) removed->push_back(name);
+  }
+  return s;
+}
+
 Status RemoveHistorySnapshots(Env* env, const std::string& dir, SeqNo after_seq, size_t keep_newest,
                               std::vector<std::string>* removed) {
   std::vector<SnapshotInfo> all;

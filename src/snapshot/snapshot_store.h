@@ -93,6 +93,10 @@ struct HistoryBytes {
 Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& name, const EngineConfig& config,
                            SnapshotInfo* info, std::unique_ptr<Engine>* engine, HistoryBytes* history);
 
+// Removes the temporary files of snapshots (engine and history) whose writer was killed before renaming them into
+// place ("*.snap.tmp"): no reader takes them, and each is as large as a snapshot. For a start, before any writer.
+Status RemoveUnfinishedSnapshots(Env* env, const std::string& dir, std::vector<std::string>* removed);
+
 // Retention: keeps the newest `keep_snapshots` snapshots and deletes older ones, then deletes journal segments
 // whose every command is covered by the oldest snapshot kept. Never deletes anything when no snapshot exists.
 Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -231,6 +232,100 @@ TEST(SnapshotTest, ShouldRecoverFromSnapshotPlusJournalTailWithTheSameHash) {
   RecoveryResult pruned;
   ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &pruned).ok());
   EXPECT_EQ(pruned.engine->StateHash(), engine.StateHash());
+}
+
+// A data folder holding a snapshot and no command after it (a journal pruned, or restored from a backup) restarts;
+// the writer then creates the segment that continues after the snapshot, with its header and nothing else, and a
+// stop before the first command must not keep the next start from recovering ("the journal ends at seq 0").
+TEST(SnapshotTest, ShouldRestartFromASnapshotWhoseJournalHasOnlyAnEmptySegmentAfterIt) {
+  TempDir dir;
+  const auto cmds = SmallFlow(300);
+  Env* env = Env::Default();
+  journal::Status s;
+  Engine engine;
+  {
+    auto w = journal::JournalWriter::Open(env, dir.path(), {}, {}, &s);
+    ASSERT_TRUE(s.ok());
+    for (const Command& c : cmds) {
+      ASSERT_TRUE(w->AppendCommand(c).ok());
+      (void)engine.Apply(c);
+    }
+    ASSERT_TRUE(w->Close().ok());
+  }
+  const SeqNo last = cmds.back().seq;
+  ASSERT_TRUE(WriteSnapshot(env, dir.path(), {last, cmds.back().time, engine.StateHash()}, engine.SaveSnapshot()).ok());
+  for (const journal::SegmentInfo& seg : journal::ScanJournal(env, dir.path(), nullptr).segments) {
+    std::remove((dir.path() + "/" + seg.name).c_str());
+  }
+  for (const bool prewritten : {false, true}) {
+    SCOPED_TRACE(prewritten ? "pre-written segments" : "plain segments");
+    for (int start = 0; start < 3; ++start) {  // each start stops before its first command
+      RecoveryResult r;
+      s = Recover(env, dir.path(), {}, {}, &r);
+      ASSERT_TRUE(s.ok()) << "start " << start << ": " << s.ToString();
+      EXPECT_EQ(r.last_seq, last);
+      EXPECT_EQ(r.position.next_seq, last + 1);
+      EXPECT_EQ(r.engine->StateHash(), engine.StateHash());
+      auto w = journal::JournalWriter::Open(env, dir.path(), {.prewritten_segments = prewritten}, r.position, &s);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      ASSERT_TRUE(w->Close().ok());
+    }
+  }
+  // And the command after the snapshot, journaled into that segment, is recovered.
+  RecoveryResult r;
+  ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &r).ok());
+  auto w = journal::JournalWriter::Open(env, dir.path(), {}, r.position, &s);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const Command next{last + 1, cmds.back().time + 1, Deposit{AccountId{1}, AssetId{1}, Amount{5}}};
+  ASSERT_TRUE(w->AppendCommand(next).ok());
+  ASSERT_TRUE(w->Close().ok());
+  (void)engine.Apply(next);
+  RecoveryResult after;
+  s = Recover(env, dir.path(), {}, {}, &after);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(after.last_seq, last + 1);
+  EXPECT_EQ(after.engine->StateHash(), engine.StateHash());
+}
+
+// A header-only segment that does not continue right after the snapshot still means commands are missing.
+TEST(SnapshotTest, ShouldRefuseASnapshotPastAJournalThatStartsBeforeItAndHoldsNothing) {
+  TempDir dir;
+  const auto cmds = SmallFlow(300);
+  Env* env = Env::Default();
+  journal::Status s;
+  Engine engine;
+  for (const Command& c : cmds) (void)engine.Apply(c);
+  const SeqNo last = cmds.back().seq;
+  ASSERT_TRUE(WriteSnapshot(env, dir.path(), {last, cmds.back().time, engine.StateHash()}, engine.SaveSnapshot()).ok());
+  journal::JournalPosition from;
+  from.next_seq = last - 5;  // a segment that would hold the snapshot's last five commands, and holds none
+  auto w = journal::JournalWriter::Open(env, dir.path(), {}, from, &s);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_TRUE(w->Close().ok());
+  RecoveryResult r;
+  s = Recover(env, dir.path(), {}, {}, &r);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("is newer"), std::string::npos) << s.ToString();
+}
+
+// A writer killed between writing a snapshot's temporary file and renaming it leaves the file behind; sequexd removes
+// such files at start. Only those: finished snapshots, segments and other files stay.
+TEST(SnapshotTest, ShouldRemoveOnlyTheTemporaryFilesOfUnfinishedSnapshots) {
+  TempDir dir;
+  Env* env = Env::Default();
+  const std::vector<std::string> unfinished = {SnapshotName(16000) + ".tmp", "history-00000000000000016000.snap.tmp"};
+  const std::vector<std::string> kept = {SnapshotName(8000), "journal-00000000000000000001.seg", "journal-prepared.tmp",
+                                         "notes.snap.tmp.txt", "demo-accounts.json"};
+  for (const std::string& name : unfinished) sequex::testing::WriteAll(dir.path() + "/" + name, "partial");
+  for (const std::string& name : kept) sequex::testing::WriteAll(dir.path() + "/" + name, "kept");
+  std::vector<std::string> removed;
+  ASSERT_TRUE(RemoveUnfinishedSnapshots(env, dir.path(), &removed).ok());
+  std::sort(removed.begin(), removed.end());
+  std::vector<std::string> want = unfinished;
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(removed, want);
+  for (const std::string& name : unfinished) EXPECT_FALSE(env->FileExists(dir.path() + "/" + name)) << name;
+  for (const std::string& name : kept) EXPECT_TRUE(env->FileExists(dir.path() + "/" + name)) << name;
 }
 
 TEST(SnapshotTest, ShouldWriteSnapshotsInTheBackground) {

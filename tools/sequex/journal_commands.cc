@@ -153,9 +153,27 @@ int JournalStats(const std::string& dir) {
   return scan.status.ok() ? 0 : 1;
 }
 
-int JournalTruncate(const std::string& dir, uint64_t at_seq) {
+int JournalTruncate(const std::string& dir, uint64_t at_seq, bool drop_newer_snapshots) {
   std::string report;
-  const Status s = journal::TruncateJournalAt(DefaultEnv(), dir, at_seq, &report);
+  // A snapshot at or past the cut holds commands the cut removes, and a restart refuses a snapshot newer than the
+  // journal's end. Removing it loses those commands for good, so that takes the operator's word for it.
+  std::vector<snapshot::SnapshotInfo> snapshots;
+  Status s = snapshot::ListSnapshots(DefaultEnv(), dir, &snapshots);
+  std::vector<std::string> newer;
+  for (const snapshot::SnapshotInfo& snap : snapshots) {
+    if (snap.meta.seq >= at_seq) newer.push_back(snap.name);
+  }
+  if (s.ok() && !newer.empty() && !drop_newer_snapshots) {
+    s = Status::InvalidArgument(fmt::format(
+        "{} snapshot(s) from seq {} on ({} ...) hold commands the cut removes, and a restart would refuse them: "
+        "pass --drop-newer-snapshots to remove them too, or cut at a later seq",
+        newer.size(), at_seq, newer.front()));
+  }
+  if (s.ok()) s = journal::TruncateJournalAt(DefaultEnv(), dir, at_seq, &report);
+  for (size_t i = 0; s.ok() && i < newer.size(); ++i) {
+    s = DefaultEnv()->RemoveFile(dir + "/" + newer[i]);
+    if (s.ok()) report += "; removed " + newer[i];
+  }
   fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
              s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;
@@ -163,7 +181,11 @@ int JournalTruncate(const std::string& dir, uint64_t at_seq) {
 
 int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
   snapshot::RecoveryResult r;
-  Status s = snapshot::Recover(DefaultEnv(), dir, engine, {}, &r);
+  // Only reads the journal: the server may be writing it, and a batch it is writing looks like a torn tail until its
+  // length word lands. Cutting that "tail" would lose commands the server then acknowledges.
+  snapshot::RecoveryOptions read_only;
+  read_only.truncate_torn_tail = false;
+  Status s = snapshot::Recover(DefaultEnv(), dir, engine, read_only, &r);
   if (!s.ok()) {
     fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
     return 1;

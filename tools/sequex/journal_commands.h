@@ -17,7 +17,7 @@ int JournalVerify(const std::string& dir, const EngineConfig& engine);
 // and the journal after it.
 int JournalReplay(const std::string& dir, bool from_snapshot, const EngineConfig& engine);
 int JournalStats(const std::string& dir);
-int JournalTruncate(const std::string& dir, uint64_t at_seq);
+int JournalTruncate(const std::string& dir, uint64_t at_seq, bool drop_newer_snapshots);
 int SnapshotTake(const std::string& dir, const EngineConfig& engine);
 int SnapshotList(const std::string& dir, const EngineConfig& engine);
 int SnapshotVerify(const std::string& dir, const EngineConfig& engine);

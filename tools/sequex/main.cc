@@ -68,7 +68,10 @@ static int Main(int argc, char** argv) {
   CLI::App* truncate = journal->add_subcommand("truncate", "remove command --at-seq N and everything after it");
   truncate->add_option("dir", dir, "data directory")->required();
   truncate->add_option("--at-seq", at_seq, "first sequence number to remove")->required();
-  truncate->callback([&] { rc = sequex::tools::JournalTruncate(dir, at_seq); });
+  bool drop_newer_snapshots = false;
+  truncate->add_flag("--drop-newer-snapshots", drop_newer_snapshots,
+                     "also remove the snapshots from --at-seq on (their commands are cut)");
+  truncate->callback([&] { rc = sequex::tools::JournalTruncate(dir, at_seq, drop_newer_snapshots); });
 
   CLI::App* snap = app.add_subcommand("snapshot", "take, list, verify or prune snapshots");
   snap->require_subcommand(1);
