@@ -868,6 +868,16 @@ Amount Engine::NetDeposits(AssetId asset) const {
 
 size_t Engine::OpenOrderCount() const { return impl_->pool_.live(); }
 
+SetFeeTier Engine::FeeTierRates(uint8_t tier) const {
+  SetFeeTier rates;
+  rates.tier = tier;
+  if (tier < impl_->fee_tiers_.size()) {
+    rates.maker_ppm = impl_->fee_tiers_[tier].maker_ppm;
+    rates.taker_ppm = impl_->fee_tiers_[tier].taker_ppm;
+  }
+  return rates;
+}
+
 size_t Engine::SmallMemoryBytes() const { return impl_->huge_pages_.carved_region_bytes(); }
 
 size_t Engine::MemoryBytes() const {

@@ -212,9 +212,10 @@ class Engine {
   [[nodiscard]] std::optional<DefineAsset> Asset(AssetId asset) const;
   [[nodiscard]] std::vector<AssetId> AssetIds() const;  // every defined asset, ascending
   [[nodiscard]] std::optional<ApiKeyView> FindApiKey(std::string_view key) const;
-  [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;    // every registered key, sorted by key
-  [[nodiscard]] std::vector<AccountId> AccountIds() const;  // every account (fee account included), ascending
-  [[nodiscard]] Amount NetDeposits(AssetId asset) const;    // deposits - withdrawals
+  [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;      // every registered key, sorted by key
+  [[nodiscard]] std::vector<AccountId> AccountIds() const;    // every account (fee account included), ascending
+  [[nodiscard]] Amount NetDeposits(AssetId asset) const;      // deposits - withdrawals
+  [[nodiscard]] SetFeeTier FeeTierRates(uint8_t tier) const;  // the tier's rates (0/0 for a tier past 15)
   [[nodiscard]] size_t OpenOrderCount() const;
   [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state
   // Bytes of memory the engine's small allocations have taken so far (EngineConfig::reserved_small_memory): what a

@@ -115,6 +115,10 @@ bool Server::Recover(std::string* error) {
   }
   engine_ = std::move(r.engine);
   recovered_seq_ = r.last_seq;
+  std::vector<std::string> unfinished;
+  const journal::Status cleaned = snapshot::RemoveUnfinishedSnapshots(env, config_.data_dir, &unfinished);
+  for (const std::string& name : unfinished) Log("removed " + name + ", a snapshot whose writer was stopped");
+  if (!cleaned.ok()) Log("cannot remove unfinished snapshots: " + cleaned.ToString());
 
   RestoredHistory history = history_load.get();
   if (history.seq > recovered_seq_) {
@@ -182,6 +186,7 @@ bool Server::Recover(std::string* error) {
     *error = "mirror state hash differs from the recovered engine's";
     return false;
   }
+  recovered_fee_tier_ = engine_->FeeTierRates(0);
   publisher_->PublishDirectory();
   Log("recovered to seq " + std::to_string(recovered_seq_) + " (" + std::to_string(folded) +
       " commands folded into history" +
@@ -306,12 +311,14 @@ bool Server::Bootstrap(std::string* error) {
       return false;
     }
   }
-  if (recovered_seq_ == 0) {
-    SetFeeTier tier;
-    if (!RateToPpm(config_.maker_rate, &tier.maker_ppm) || !RateToPpm(config_.taker_rate, &tier.taker_ppm)) {
-      *error = "fees: maker_rate / taker_rate must be decimals with at most 6 places";
-      return false;
-    }
+  // The fee tier too, whenever the state's differs from the config's: a first start killed between its
+  // definitions and this would otherwise leave the venue charging nothing at every later start.
+  SetFeeTier tier;
+  if (!RateToPpm(config_.maker_rate, &tier.maker_ppm) || !RateToPpm(config_.taker_rate, &tier.taker_ppm)) {
+    *error = "fees: maker_rate / taker_rate must be decimals with at most 6 places";
+    return false;
+  }
+  if (tier.maker_ppm != recovered_fee_tier_.maker_ppm || tier.taker_ppm != recovered_fee_tier_.taker_ppm) {
     if (const uint32_t code = SubmitAndWait(tier); code != kOk) {
       *error = "cannot set the fee tier: code " + std::to_string(code);
       return false;
@@ -348,20 +355,55 @@ bool Server::StartDemo(std::string* error) {
     return created != nullptr ? created->account : AccountId{0};
   };
   std::ifstream in(path);
+  bool recreate = !in;
   if (in) {
     std::stringstream text;
     text << in.rdbuf();
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     uint64_t m = 0, t = 0;
+    simdjson::dom::array traders;
     if (parser.parse(text.str()).get(root) != simdjson::SUCCESS || root["market_maker"].get(m) != simdjson::SUCCESS ||
-        root["market_taker"].get(t) != simdjson::SUCCESS) {
+        root["market_taker"].get(t) != simdjson::SUCCESS || root["traders"].get(traders) != simdjson::SUCCESS ||
+        m == 0 || t == 0 || m > UINT32_MAX || t > UINT32_MAX) {
       *error = path + " is not what sequexd wrote; remove it to recreate the demo accounts";
       return false;
     }
     maker = AccountId{static_cast<uint32_t>(m)};
     taker = AccountId{static_cast<uint32_t>(t)};
-  } else {
+    std::vector<std::pair<std::string, uint64_t>> keys;  // each trader's key and account, as the file says
+    for (simdjson::dom::element trader : traders) {
+      std::string_view key;
+      uint64_t account = 0;
+      if (trader["api_key"].get(key) != simdjson::SUCCESS || trader["account_id"].get(account) != simdjson::SUCCESS) {
+        *error = path + " is not what sequexd wrote; remove it to recreate the demo accounts";
+        return false;
+      }
+      keys.emplace_back(std::string(key), account);
+    }
+    // The file describes this venue's demo accounts only if they are in its state: one written under `memory`
+    // durability, or for another journal, names accounts that do not exist here, or that an operator has since
+    // created for someone else, and the market maker would then quote with their funds. The traders' keys are
+    // random, so a key that maps to its account is this venue's.
+    std::promise<bool> checked;
+    std::future<bool> ours = checked.get_future();
+    const bool posted = publisher_->Post([&checked, maker, taker, &keys, this]() {
+      const Engine& state = publisher_->engine();
+      bool all = state.AccountExists(maker) && state.AccountExists(taker);
+      for (const auto& [key, account] : keys) {
+        const std::optional<ApiKeyView> found = state.FindApiKey(key);
+        all = all && found.has_value() && found->account.value() == account;
+      }
+      checked.set_value(all);
+    });
+    if (!posted || !ours.get()) {
+      Log(path +
+          " names accounts this venue's state does not hold as written (a `memory` start, or another "
+          "journal): creating new demo accounts");
+      recreate = true;
+    }
+  }
+  if (recreate) {
     std::string unused_key, unused_secret;
     maker = create(false, &unused_key, &unused_secret);
     taker = create(false, &unused_key, &unused_secret);

@@ -71,6 +71,7 @@ class Server {
   std::vector<std::thread> io_threads_;
   std::string http_endpoint_, admin_endpoint_;
   SeqNo recovered_seq_ = 0;
+  SetFeeTier recovered_fee_tier_;  // tier 0 as recovered, before Bootstrap
   bool started_ = false;
 };
 

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Server, eventually, sleep, tomlSection, watchUntil } from './lib/server.mjs';
 import { RawSocket, get, nextId, paramString, post, privateCall, sign, signedBody } from './lib/raw.mjs';
@@ -887,6 +889,62 @@ describe('abrupt disconnects', () => {
       const b = await userBalance(a);
       const held = open.reduce((s, o) => s + buyHold(o.limit_price, o.quantity), 0n);
       assert.equal(decimal(units(b.USD.used)), decimal(held), `account ${a.account_id}: USD held = holds of its open orders`);
+    }
+  });
+});
+
+describe('restarts that must keep the venue whole', () => {
+  // The fee tier was set only by a first start (no journal yet): one that stopped after journaling its assets, here
+  // on a definition it cannot make, left every later start charging no fee.
+  it('a first start that stops part way still sets the fees at the next start', T, async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
+    const bad = '[[instrument]]\nsymbol = "XX_USD"\nbase = "NOPE"\nquote = "USD"\nprice_tick = "0.01"\nqty_tick = "0.01"\n';
+    await assert.rejects(Server.start({ config: bad, dataDir }), /exited before its ready line/);
+    const srv = await Server.start({ dataDir });
+    try {
+      const maker = await srv.createAccount(FUNDED);
+      const taker = await srv.createAccount(FUNDED);
+      const sell = await privateCall(srv, maker, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'SELL', type: 'LIMIT', price: '30000', quantity: '0.01' });
+      assert.equal(isCode(sell, 'sell'), 0, sell.text);
+      const buy = await privateCall(srv, taker, 'private/create-order', { instrument_name: 'BTC_USD', side: 'BUY',
+        type: 'LIMIT', price: '30000', quantity: '0.01', time_in_force: 'IMMEDIATE_OR_CANCEL' });
+      assert.equal(isCode(buy, 'buy'), 0, buy.text);
+      await eventually(async () => {
+        const r = await privateCall(srv, taker, 'private/user-balance', {});
+        const usd = r.json?.result?.data?.[0]?.position_balances?.find((b) => b.instrument_name === 'USD');
+        await sleep(40);
+        return usd?.quantity === '99699.85';  // 300 USD and the taker's 0.05 % of it
+      }, { what: 'the taker charged 0.15 USD' });
+    } finally {
+      await srv.dispose();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  // demo-accounts.json written by a `memory` start names accounts no later start holds; an operator's first
+  // accounts then took those ids, and the market maker quoted with their funds.
+  it('demo accounts written by a memory start are made again by a journal start, with keys that work', T, async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
+    const demo = '[demo]\nmarket_maker = false\naccounts = 1\n';
+    const file = path.join(dataDir, 'demo-accounts.json');
+    try {
+      const memory = await Server.start({ dataDir, demo: true, config: `[journal]\ndurability = "memory"\n${demo}` });
+      const first = JSON.parse(await fs.readFile(file, 'utf8'));
+      await memory.stop();
+      const srv = await Server.start({ dataDir, demo: true, config: demo });
+      try {
+        const again = JSON.parse(await fs.readFile(file, 'utf8'));
+        assert.notEqual(again.traders[0].api_key, first.traders[0].api_key, 'the demo accounts were made again');
+        const r = await privateCall(srv, again.traders[0], 'private/user-balance', {});
+        assert.equal(isCode(r, 'the demo trader'), 0, r.text);
+        await srv.restart();  // and a journal start keeps the ones it made
+        assert.equal(JSON.parse(await fs.readFile(file, 'utf8')).traders[0].api_key, again.traders[0].api_key);
+      } finally {
+        await srv.dispose();
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -43,7 +43,8 @@ export function tomlSection(name, values) {
 }
 
 export class Server {
-  // options: { config: TOML text (optional), dataDir (optional: a fresh temp folder otherwise), args: extra argv }
+  // options: { config: TOML text (optional), dataDir (optional: a fresh temp folder otherwise), args: extra argv,
+  //            demo: true to leave out --no-demo (demo accounts, and the market maker unless the config turns it off) }
   constructor(options = {}) {
     this.options = options;
     this.dataDir = options.dataDir;
@@ -74,7 +75,8 @@ export class Server {
 
   async launch() {
     if (!this.dataDir) this.dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
-    const args = ['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--no-demo', '--data-dir', this.dataDir];
+    const args = ['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', this.dataDir];
+    if (!this.options.demo) args.push('--no-demo');
     if (this.options.config !== undefined) {
       const configPath = path.join(path.dirname(this.dataDir), `${path.basename(this.dataDir)}.toml`);
       await fs.writeFile(configPath, this.options.config);
