@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <map>
+
 #include "api/decimal.h"
 #include "api/json_writer.h"
 #include "server/api_format.h"
@@ -134,40 +136,66 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
   std::memcpy(create.credential.secret, secret.data(), secret.size());
   create.credential.permissions = permissions;
   Gateway* gateway = gateway_;
-  const uint32_t submitted = gateway_->Submit(create, [out, key, secret, deposits, gateway](const Outcome& o) {
-    const uint32_t code = OutcomeCode(o);
-    if (code != kOk) return SendError(out, code, "account not created");
-    const auto* created = FindEvent<AccountCreatedEvent>(o.events);
-    const AccountId account = created != nullptr ? created->account : AccountId{0};
-    const auto reply = [out, key, secret, account]() {
-      api::JsonWriter w;
-      w.BeginObject();
-      w.UintField("account_id", account.value());
-      w.StringField("api_key", key);
-      w.StringField("api_secret", secret);
-      w.EndObject();
-      SendResult(out, w.view());
-    };
-    if (deposits.empty()) return reply();
-    // Deposits in order; the reply waits for the last (the sequencer keeps their order).
-    auto remaining = std::make_shared<size_t>(deposits.size());
-    auto failed = std::make_shared<uint32_t>(kOk);
-    for (const Funding& f : deposits) {
-      const uint32_t s =
-          gateway->Submit(Deposit{account, f.asset, f.amount}, [remaining, failed, reply, out](const Outcome& d) {
-            if (OutcomeCode(d) != kOk) *failed = OutcomeCode(d);
-            if (--*remaining != 0) return;
-            if (*failed != kOk) return SendError(out, *failed, "deposit failed");
-            reply();
-          });
-      if (s != kOk) {
-        // Continuations run on this (the publisher) thread, so the counter is ours to change here.
-        *failed = s;
-        if (--*remaining == 0) SendError(out, s, "deposit not accepted");
+  const auto create_and_fund = [out, key, secret, deposits, gateway, create]() {
+    const uint32_t submitted = gateway->Submit(create, [out, key, secret, deposits, gateway](const Outcome& o) {
+      const uint32_t code = OutcomeCode(o);
+      if (code != kOk) return SendError(out, code, "account not created");
+      const auto* created = FindEvent<AccountCreatedEvent>(o.events);
+      const AccountId account = created != nullptr ? created->account : AccountId{0};
+      // The credentials go back whatever happens to the deposits: an account is never left funded with a key
+      // that nobody was given.
+      const auto reply = [out, key, secret, account](uint32_t failed) {
+        api::JsonWriter w;
+        w.BeginObject();
+        w.IntField("code", failed);
+        if (failed != kOk) {
+          w.StringField("message", "account " + std::to_string(account.value()) +
+                                       " created, but a deposit failed; its credentials are in result");
+        }
+        w.Key("result");
+        w.BeginObject();
+        w.UintField("account_id", account.value());
+        w.StringField("api_key", key);
+        w.StringField("api_secret", secret);
+        w.EndObject();
+        w.EndObject();
+        out->Send(MakeMessage(w.Release()), HttpStatusFor(failed));
+      };
+      if (deposits.empty()) return reply(kOk);
+      // Deposits in order; the reply waits for the last (the sequencer keeps their order).
+      auto remaining = std::make_shared<size_t>(deposits.size());
+      auto failed = std::make_shared<uint32_t>(kOk);
+      for (const Funding& f : deposits) {
+        const uint32_t s =
+            gateway->Submit(Deposit{account, f.asset, f.amount}, [remaining, failed, reply](const Outcome& d) {
+              if (OutcomeCode(d) != kOk && *failed == kOk) *failed = OutcomeCode(d);
+              if (--*remaining == 0) reply(*failed);
+            });
+        if (s != kOk) {
+          // Continuations run on this (the publisher) thread, so the counter is ours to change here.
+          if (*failed == kOk) *failed = s;
+          if (--*remaining == 0) reply(*failed);
+        }
       }
+    });
+    if (submitted != kOk) SendError(out, submitted, "server busy");
+  };
+  if (deposits.empty()) return create_and_fund();
+  // The deposits' rule (321: an asset's net deposits must stay under 2^62) is checked against the state before the
+  // account is made, so a request that cannot be funded creates nothing.
+  const bool posted = gateway_->publisher()->Post([out, deposits, create_and_fund, gateway]() {
+    std::map<uint16_t, int64_t> asked;  // per asset, what the request deposits in all
+    for (const Funding& f : deposits) {
+      int64_t& sum = asked[f.asset.value()];
+      const int64_t room = kMaxAmount - gateway->publisher()->engine().NetDeposits(f.asset).value() - sum;
+      if (f.amount.value() >= room) {
+        return SendError(out, 321, "the deposits would take an asset's net deposits to 2^62 units or more");
+      }
+      sum += f.amount.value();
     }
+    create_and_fund();
   });
-  if (submitted != kOk) SendError(out, submitted, "server busy");
+  if (!posted) SendError(out, kTooManyRequests, "server busy");
 }
 
 void AdminService::Transfer(const Params& p, bool deposit, const std::shared_ptr<Outbox>& out) {
@@ -185,14 +213,24 @@ void AdminService::Transfer(const Params& p, bool deposit, const std::shared_ptr
   CommandBody body = deposit ? CommandBody(Deposit{account, asset->id, Amount{scaled}})
                              : CommandBody(Withdraw{account, asset->id, Amount{scaled}});
   const AssetInfo info = *asset;
-  const uint32_t s = gateway_->Submit(std::move(body), [out, account, info](const Outcome& o) {
-    const uint32_t c = OutcomeCode(o);
-    if (c != kOk) return SendError(out, c, {});
-    api::JsonWriter w;
-    WriteBalanceOf(w, o.publisher->engine(), account, info);
-    SendResult(out, w.view());
+  Gateway* gateway = gateway_;
+  // The engine opens an account at its first deposit, whatever its id; here only accounts made by account/create
+  // take one. A deposit to a mistyped id near max_accounts would otherwise open it, and account/create, which
+  // numbers accounts after the highest, could make no account again.
+  const bool posted = gateway_->publisher()->Post([out, account, info, gateway, body = std::move(body)]() mutable {
+    if (!gateway->publisher()->engine().AccountExists(account)) {
+      return SendError(out, 210, "no account " + std::to_string(account.value()) + ": make it with account/create");
+    }
+    const uint32_t s = gateway->Submit(std::move(body), [out, account, info](const Outcome& o) {
+      const uint32_t c = OutcomeCode(o);
+      if (c != kOk) return SendError(out, c, {});
+      api::JsonWriter w;
+      WriteBalanceOf(w, o.publisher->engine(), account, info);
+      SendResult(out, w.view());
+    });
+    if (s != kOk) SendError(out, s, "server busy");
   });
-  if (s != kOk) SendError(out, s, "server busy");
+  if (!posted) SendError(out, kTooManyRequests, "server busy");
 }
 
 void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>& out) {
@@ -203,7 +241,6 @@ void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>&
   if (symbol.empty() || symbol.size() >= sizeof(DefineInstrument::symbol)) {
     return SendError(out, kInvalidArgument, "symbol must be 1..23 characters");
   }
-  if (catalog->FindInstrument(symbol) != nullptr) return SendError(out, kInvalidArgument, "symbol exists");
   if (base == nullptr || quote == nullptr) return SendError(out, 211, "base and quote must be defined assets");
   int64_t tick = 0;
   int64_t lot = 0;
@@ -212,9 +249,6 @@ void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>&
     return SendError(out, kInvalidArgument, "price_tick and qty_tick must be positive decimals on the assets' grids");
   }
   DefineInstrument d;
-  uint16_t next = 1;
-  for (const InstrumentInfo& i : catalog->instruments()) next = std::max<uint16_t>(next, i.id.value() + 1);
-  d.instrument = InstrumentId{next};
   d.base = base->id;
   d.quote = quote->id;
   d.tick_size = Amount{tick};
@@ -227,17 +261,44 @@ void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>&
     d.min_qty = QtyLots{m / lot};
   }
   std::memcpy(d.symbol, symbol.data(), symbol.size());
+  {
+    std::lock_guard lock(adding_->mu);
+    const std::shared_ptr<const VenueCatalog> now = gateway_->directory()->catalog();
+    if (now->FindInstrument(symbol) != nullptr || adding_->symbols.contains(symbol)) {
+      return SendError(out, kInvalidArgument, "symbol exists");
+    }
+    uint16_t next = 1;
+    for (const InstrumentInfo& i : now->instruments()) next = std::max<uint16_t>(next, i.id.value() + 1);
+    // An id given to an add that then failed stays unused.
+    adding_->highest_id = std::max<uint16_t>(next, adding_->highest_id + 1);
+    d.instrument = InstrumentId{adding_->highest_id};
+    adding_->symbols.insert(symbol);
+  }
   const InstrumentId id = d.instrument;
-  const uint32_t s = gateway_->Submit(d, [out, id](const Outcome& o) {
+  const auto done = [adding = adding_, symbol] {
+    std::lock_guard lock(adding->mu);
+    adding->symbols.erase(symbol);
+  };
+  const uint32_t s = gateway_->Submit(d, [out, id, done](const Outcome& o) {
+    done();
     const uint32_t c = OutcomeCode(o);
-    if (c != kOk) return SendError(out, c, "instrument not defined (check that tick x lot is a whole quote unit)");
+    if (c == 209) {
+      return SendError(out, c,
+                       "instrument not defined: the symbol must be [A-Z0-9_-], and one tick times one lot a whole "
+                       "number of the quote asset's units");
+    }
+    if (c == 211) return SendError(out, c, "base and quote must be two different assets");
+    if (c != kOk) return SendError(out, c, {});
     const InstrumentInfo* inst = o.publisher->catalog().FindInstrument(id);
     if (inst == nullptr) return SendError(out, kInternal, {});
     api::JsonWriter w;
     WriteInstrument(w, *inst);
     SendResult(out, w.view());
   });
-  if (s != kOk) SendError(out, s, "server busy");
+  if (s != kOk) {
+    done();
+    SendError(out, s, "server busy");
+  }
 }
 
 void AdminService::SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out) {
@@ -277,6 +338,7 @@ void AdminService::Status(const std::shared_ptr<Outbox>& out) {
     w.UintField("subscriptions", p.subscriptions());
     w.UintField("slow_disconnects", counters->slow_disconnects.load());
     w.UintField("heartbeat_disconnects", counters->heartbeat_disconnects.load());
+    w.UintField("refused_connections", counters->refused_connections.load());
     w.StringField("durability", durable ? "journal" : "memory");
     w.EndObject();
     SendResult(out, w.view());

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "server/gateway.h"
@@ -30,6 +32,15 @@ class AdminService {
   Gateway* gateway_;
   const SessionCounters* counters_;
   std::string token_;
+  // instrument/add requests in flight (I/O threads answer concurrently, and the catalog changes only once a
+  // definition is applied): their symbols, and the highest instrument id given out, so that two adds never take
+  // one id, which would make the second an alter of the first.
+  struct Adding {
+    std::mutex mu;
+    std::set<std::string> symbols;  // guarded by mu
+    uint16_t highest_id = 0;        // guarded by mu
+  };
+  std::shared_ptr<Adding> adding_ = std::make_shared<Adding>();  // shared with the adds' continuations
 };
 
 }  // namespace sequex::server

@@ -46,6 +46,7 @@ struct ServerConfig {
   std::string admin_listen = "127.0.0.1:0";
   std::string data_dir = "data";
   uint32_t io_threads = 1;
+  uint32_t max_connections = 10'000;  // API connections at once (the descriptor limit may lower it)
 
   bool durable = true;  // journal: fsync before ack; false = memory (benchmarks only)
   uint64_t checkpoint_interval = 100'000;

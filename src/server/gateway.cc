@@ -42,22 +42,24 @@ bool ParseI64(std::string_view s, int64_t* out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-// A timestamp in ms, µs or ns (by magnitude, as clients mix them) -> ns. Nanoseconds since 1970 fit an int64 until
-// the year 2262; a later time (a client's "until forever") is the largest value, so it still sorts after every trade.
-int64_t ToNs(int64_t t) {
+// A timestamp in ms, µs or ns (by magnitude, as clients mix them) -> ns: its first nanosecond, or for the end of a
+// range its last, so that an end equal to a time the API reported (in ms) includes what happened in that ms.
+// Nanoseconds since 1970 fit an int64 until the year 2262; a later time (a client's "until forever") is the largest
+// value, so it still sorts after every trade.
+int64_t ToNs(int64_t t, bool end) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  if (t < 100'000'000'000'000LL) return t > kMax / 1'000'000 ? kMax : t * 1'000'000;  // ms
-  if (t < 100'000'000'000'000'000LL) return t > kMax / 1'000 ? kMax : t * 1'000;      // µs
-  return t;
+  const int64_t unit = t < 100'000'000'000'000LL ? 1'000'000 : t < 100'000'000'000'000'000LL ? 1'000 : 1;
+  if (t > kMax / unit - 1) return kMax;
+  return t * unit + (end ? unit - 1 : 0);
 }
 
-// Reads an optional time parameter; false if present but not an integer.
-bool TimeParam(const Params& p, std::string_view key, int64_t* out_ns) {
+// Reads an optional time parameter (`end`: the end of a range); false if present but not an integer.
+bool TimeParam(const Params& p, std::string_view key, bool end, int64_t* out_ns) {
   const std::optional<std::string> t = p.Text(key);
   if (!t) return true;
   int64_t v = 0;
   if (!ParseI64(*t, &v) || v < 0) return false;
-  *out_ns = ToNs(v);
+  *out_ns = ToNs(v, end);
   return true;
 }
 
@@ -697,7 +699,7 @@ void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params
   }
   int64_t start_ns = 0;
   int64_t end_ns = INT64_MAX;
-  if (!TimeParam(params, "start_time", &start_ns) || !TimeParam(params, "end_time", &end_ns)) {
+  if (!TimeParam(params, "start_time", false, &start_ns) || !TimeParam(params, "end_time", true, &end_ns)) {
     return fail(kInvalidArgument, "start_time / end_time must be integers");
   }
   int64_t limit = 100;
@@ -845,7 +847,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
   }
   int64_t start_ns = 0;
   int64_t end_ns = INT64_MAX;
-  if (!TimeParam(params, "start_ts", &start_ns) || !TimeParam(params, "end_ts", &end_ns)) {
+  if (!TimeParam(params, "start_ts", false, &start_ns) || !TimeParam(params, "end_ts", true, &end_ns)) {
     return fail(kInvalidArgument, "start_ts / end_ts must be integers");
   }
 

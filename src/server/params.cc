@@ -174,8 +174,11 @@ bool Params::ParseJson(std::string_view json, std::string* problem) {
   std::string ignored;
   if (problem == nullptr) problem = &ignored;
   problem->clear();
-  size_t start = json.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos || json.substr(start, 4) == "null") return true;
+  // No params: nothing, or null alone (a body "null{...}" is not JSON, and the parser says so below).
+  const size_t start = json.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return true;
+  const size_t end = json.find_last_not_of(" \t\r\n");
+  if (json.substr(start, end + 1 - start) == "null") return true;
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS ||

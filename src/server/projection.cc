@@ -169,6 +169,10 @@ void Projection::Apply(const Command& command, std::span<const Event> events, co
         r->view.price = m->price;
         r->view.qty = m->qty;
         r->update_time = command.time;
+        // The engine gives the order its new client_oid before the amend trades: the trades, and the record of an
+        // order the amend fills, carry it (the mirror refreshes only the orders still open).
+        const auto* amend = std::get_if<AmendOrder>(&command.body);
+        if (amend != nullptr && !amend->new_client_oid.view().empty()) r->view.client_oid = amend->new_client_oid;
       }
       AddUnique(&effects->instruments, m->instrument);
     } else if (const auto* g = std::get_if<TriggeredEvent>(&event)) {
@@ -208,6 +212,7 @@ void Projection::Apply(const Command& command, std::span<const Event> events, co
                           ? OrderStatus::kFilled
                           : OrderStatus::kCanceled;
     }
+    effects->closed.push_back(r);
     OrderRecord closed = std::move(r);
     open_.erase(it);
     auto acct = open_by_account_.find(closed.view.account.value());

@@ -75,14 +75,18 @@ struct Ticker {
 
 // What one command changed, for the publisher's pushes.
 struct CommandEffects {
-  std::vector<std::pair<AccountId, OrderId>> orders;  // touched orders (their records: FindOrder)
-  std::vector<TradeRecord> trades;                    // two per match: maker's and taker's
-  std::vector<AccountId> balance_accounts;            // accounts whose balances changed
-  std::vector<InstrumentId> instruments;              // books, trades or statuses that changed
-  bool catalog_changed = false;                       // an asset or instrument was defined or changed status
+  std::vector<std::pair<AccountId, OrderId>> orders;  // touched orders (their records: RecordOf)
+  // The records of the touched orders that closed, in the order of `orders`: history keeps an account's newest
+  // kOrderHistory, so a cancel-all of more orders has dropped the first ones' records before they are pushed.
+  std::vector<OrderRecord> closed;
+  std::vector<TradeRecord> trades;          // two per match: maker's and taker's
+  std::vector<AccountId> balance_accounts;  // accounts whose balances changed
+  std::vector<InstrumentId> instruments;    // books, trades or statuses that changed
+  bool catalog_changed = false;             // an asset or instrument was defined or changed status
   bool keys_changed = false;
   void Clear() {
     orders.clear();
+    closed.clear();
     trades.clear();
     balance_accounts.clear();
     instruments.clear();

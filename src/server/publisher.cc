@@ -159,6 +159,13 @@ void Publisher::Fold(const Command& command, std::span<const Event> events, bool
   if (effects_.keys_changed && live) directory_->Publish(KeyTable::Build(*mirror_));
   if (!live) return;
   for (InstrumentId id : effects_.instruments) ChannelsOf(id).dirty = true;
+  for (const TradeRecord& t : effects_.trades) {
+    if (!t.taker) continue;  // one of the two records of each match
+    const auto ch = channels_.find(t.instrument.value());
+    if (ch != channels_.end() && !ch->second.trades.outboxes.empty()) {
+      ch->second.unpushed_trades.push_back(PublicTrade{t.match_id, t.time, t.price, t.qty, t.side});
+    }
+  }
   PushUser(effects_);
 }
 
@@ -255,10 +262,17 @@ void Publisher::PushUser(const CommandEffects& effects) {
       if (std::shared_ptr<Outbox> o = s.outbox.lock()) o->Send(make(s.channel));
     }
   };
+  size_t next_closed = 0;  // effects.closed follows effects.orders
   for (const auto& [account, id] : effects.orders) {
-    // The projection has the record whether the order is still open or has just closed.
+    const OrderRecord* r = nullptr;
+    if (next_closed < effects.closed.size() && effects.closed[next_closed].view.order_id == id &&
+        effects.closed[next_closed].view.account == account) {
+      r = &effects.closed[next_closed++];
+    } else {
+      r = projection_.FindOrder(account, id);  // still open (or closed before this command)
+    }
     if (!user_subscriptions_.contains(account.value())) continue;
-    if (const OrderRecord* r = projection_.FindOrder(account, id)) {
+    if (r != nullptr) {
       each(account, UserKind::kOrder, r->view.instrument, [&](const std::string& channel) {
         const InstrumentInfo* inst = catalog_->FindInstrument(r->view.instrument);
         BeginPush(w, "user.order", channel, inst != nullptr ? std::string_view(inst->symbol) : std::string_view());
@@ -359,18 +373,19 @@ void Publisher::FlushMarketData() {
     }
     const std::deque<PublicTrade>* trades = projection_.PublicTrades(instrument);
     const bool new_trades = trades != nullptr && !trades->empty() && trades->front().match_id > ch.last_pushed_match;
-    if (new_trades && !ch.trades.outboxes.empty()) {
+    if (new_trades && !ch.trades.outboxes.empty() && !ch.unpushed_trades.empty()) {
       api::JsonWriter& w = writer_;
       BeginPush(w, "trade", ch.trades.channel, inst->symbol);
       w.Key("data");
       w.BeginArray();
-      for (const PublicTrade& t : *trades) {
-        if (t.match_id <= ch.last_pushed_match) break;
-        WritePublicTrade(w, t, *inst);
+      for (auto t = ch.unpushed_trades.rbegin(); t != ch.unpushed_trades.rend(); ++t) {  // newest first
+        if (t->match_id <= ch.last_pushed_match) break;  // already in a subscriber's first message
+        WritePublicTrade(w, *t, *inst);
       }
       w.EndArray();
       SendAll(ch.trades.outboxes, EndPush(w));
     }
+    ch.unpushed_trades.clear();
     if (new_trades) ch.last_pushed_match = trades->front().match_id;
     if (!ch.ticker.outboxes.empty()) {
       api::JsonWriter& w = writer_;
@@ -387,10 +402,17 @@ void Publisher::FlushMarketData() {
         if (subs.outboxes.empty() || candles == nullptr || candles->empty()) continue;
         api::JsonWriter& w = writer_;
         BeginPush(w, "candlestick", subs.channel, inst->symbol);
-        w.StringField("interval", kTimeframes[static_cast<size_t>(tf)]);
+        // The timeframe as the channel names it (M1 and 1m are the same channel's two spellings).
+        const std::string_view rest = std::string_view(subs.channel).substr(12);
+        w.StringField("interval", rest.substr(0, rest.find('.')));
         w.Key("data");
         w.BeginArray();
-        WriteCandle(w, candles->front(), *inst);
+        // Every candle since the newest one pushed, oldest first: trades of one batch can close one candle and open
+        // the next, and the closed one's last values are pushed too.
+        size_t n = 0;
+        while (n < candles->size() && (*candles)[n].start_ms >= subs.last_candle_start_ms) ++n;
+        for (size_t i = std::max<size_t>(n, 1); i-- > 0;) WriteCandle(w, (*candles)[i], *inst);
+        subs.last_candle_start_ms = candles->front().start_ms;
         w.EndArray();
         SendAll(subs.outboxes, EndPush(w));
       }
@@ -557,6 +579,10 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
       it = std::prev(ch.candles.end());
     }
     it->second.outboxes.push_back(outbox);
+    if (const std::deque<Candle>* candles = projection_.Candles(inst->id, tf);
+        candles != nullptr && !candles->empty()) {
+      it->second.last_candle_start_ms = std::max(it->second.last_candle_start_ms, candles->front().start_ms);
+    }
     api::JsonWriter w;
     BeginPush(w, "candlestick", channel, inst->symbol);
     w.StringField("interval", rest.substr(0, dot));

@@ -125,11 +125,15 @@ class Publisher {
   struct Subscribers {
     std::string channel;
     std::vector<std::weak_ptr<Outbox>> outboxes;
+    int64_t last_candle_start_ms = 0;  // candles: the newest candle pushed (it may still change)
   };
   struct InstrumentChannels {
     std::vector<BookChannel> books;
     Subscribers trades, ticker;
     std::vector<std::pair<int, Subscribers>> candles;  // timeframe index
+    // The trades since the last push, while the trade channel has subscribers: the projection keeps only the newest
+    // kPublicTrades, and one sweep can make more.
+    std::vector<PublicTrade> unpushed_trades;
     uint64_t last_pushed_match = 0;
     bool dirty = false;
   };

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <simdjson.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <csignal>
@@ -475,6 +476,13 @@ bool Server::Start(std::string* error) {
   admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
   edge_.gateway = gateway_.get();
   edge_.delivery = delivery_.get();
+  // Past the descriptors the process may open, accept fails for everyone, the operator included: the cap stays far
+  // enough under that limit to leave room for the operator's connections, the journal and the snapshots.
+  edge_.max_connections = config_.max_connections;
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    const auto room = static_cast<int64_t>(files.rlim_cur) - 256;
+    edge_.max_connections = std::max<int64_t>(1, std::min<int64_t>(edge_.max_connections, room));
+  }
   edge_.admin = [this](const std::string& op, const std::string& body, const std::string& bearer,
                        const std::shared_ptr<Outbox>& out) { admin_->Handle(op, body, bearer, out); };
   const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);

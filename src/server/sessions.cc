@@ -85,6 +85,11 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
       if (!user_) return Reply(id, env.method, kMethodNotFound, "auth is on the user socket");
       Caller caller;
       const uint32_t code = gateway.Authenticate(env, /*include_params=*/false, &caller);
+      // Once per socket (reference: "Auth (user socket, once)"): its subscriptions belong to the account it
+      // authenticated as, so another key is refused and the socket stays as it was. The same key again is answered.
+      if (caller_ && (code != kOk || caller.api_key != caller_->api_key)) {
+        return Reply(id, env.method, kUnauthorized, "this socket is authenticated already, with another key");
+      }
       if (code == kOk) caller_ = caller;
       return Reply(id, env.method, code);
     }
@@ -118,6 +123,10 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     std::vector<std::string> changed;
     for (const std::string& c : *channels) {
       if (subscribe) {
+        // Private pushes are reads: a key without the read permission gets none, as its queries are refused.
+        if (c.starts_with("user.") && caller_ && (caller_->permissions & kPermissionRead) == 0) {
+          return Reply(id, env.method, kUnauthorized, "key may not read: " + c);
+        }
         if (const uint32_t code = Publisher::CheckChannel(c, *catalog, caller_.has_value()); code != kOk) {
           return Reply(id, env.method, code, "invalid channel " + c);
         }
@@ -403,7 +412,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
                                                ? asio::any_io_executor(io_.get_executor())
                                                : asio::make_strand(io_);
     acceptor_.async_accept(executor, [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      if (!ec) {
+      SessionCounters& counters = self->context_->counters;
+      if (!ec && !self->admin_ &&
+          counters.http.load(std::memory_order_relaxed) + counters.websocket.load(std::memory_order_relaxed) >=
+              self->context_->max_connections) {
+        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+        s.close(ec);
+      } else if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
         std::make_shared<HttpSession>(std::move(s), self->context_, self->admin_)->Run();
       } else if (ec == asio::error::operation_aborted) {

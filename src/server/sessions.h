@@ -31,6 +31,7 @@ struct SessionCounters {
   std::atomic<int64_t> websocket{0};
   std::atomic<uint64_t> slow_disconnects{0};
   std::atomic<uint64_t> heartbeat_disconnects{0};
+  std::atomic<uint64_t> refused_connections{0};  // closed on accept: max_connections were open
 };
 
 struct EdgeContext {
@@ -38,6 +39,9 @@ struct EdgeContext {
   AdminHandler admin;
   SessionCounters counters;
   Delivery* delivery = nullptr;  // how other threads' messages reach the sessions
+  // API connections (HTTP and WebSocket) open at once; one more is closed as soon as it is accepted. The operator's
+  // listener is not limited, and the descriptors left under the process's limit stay free for it and for files.
+  int64_t max_connections = INT64_MAX;
 };
 
 // Binds `endpoint` and accepts forever on `io`. Returns the bound endpoint (port 0 -> the chosen port), or

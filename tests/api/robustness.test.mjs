@@ -376,6 +376,9 @@ describe('times past 2262', () => {
   it('an end_ts or end_time far in the future still returns the trades; a start_ts there returns none', T, async () => {
     const maker = await server.createAccount(FUNDED);
     const taker = await server.createAccount(FUNDED);
+    const market = await RawSocket.open(server.wsMarket);
+    const candles = await market.request({ method: 'subscribe', params: { channels: ['candlestick.M1.SOL_USD'] } });
+    assert.equal(candles.code, 0, JSON.stringify(candles));
     const sell = await privateCall(server, maker, 'private/create-order',
       { instrument_name: 'SOL_USD', side: 'SELL', type: 'LIMIT', price: '151.5', quantity: '1' });
     assert.equal(isCode(sell, 'sell'), 0, sell.text);
@@ -395,6 +398,21 @@ describe('times past 2262', () => {
     const mine = await privateCall(server, taker, 'private/get-trades', { end_time: 9999999999999 });
     assert.equal(isCode(mine, 'private get-trades'), 0, mine.text);
     assert.equal(mine.json.result.data.length, 1, mine.text.slice(0, 300));
+
+    // An end equal to the time the API reported (in ms) takes in that whole millisecond: the trade is in it.
+    const t = (await get(server, '/exchange/v1/public/get-trades?instrument_name=SOL_USD')).json.result.data[0].t;
+    const at = await get(server, `/exchange/v1/public/get-trades?instrument_name=SOL_USD&start_ts=${t}&end_ts=${t}`);
+    assert.equal(at.json.result.data.length, 1, `start_ts = end_ts = t of the trade: ${at.text.slice(0, 300)}`);
+    await sleep(1100);
+    const created = mine.json.result.data[0].create_time;
+    const mineAt = await privateCall(server, taker, 'private/get-trades', { start_time: created, end_time: created });
+    assert.equal(mineAt.json.result.data.length, 1, mineAt.text.slice(0, 300));
+
+    // A candlestick channel named with an alias (M1 for 1m) keeps that name in every push.
+    const update = await market.next((m) => m.result?.subscription === 'candlestick.M1.SOL_USD' &&
+      m.result.data?.some((c) => c.c === '151.5'), { what: 'a candle update' });
+    assert.equal(update.result.interval, 'M1', JSON.stringify(update.result));
+    await market.close();
   });
 });
 
@@ -432,6 +450,166 @@ describe('cancel-all by type', () => {
     await cancelAll({ type: 'ALL' });
     assert.deepEqual(await openIds(), []);
     assert.notEqual(stop, stop2);
+  });
+});
+
+describe('an amend that gives the order a new client_oid', () => {
+  // The engine renames the order before the amend trades; the published records kept the old name.
+  it('and fills it: the reply, the order, its trade and the lookup by client_oid all carry the new one', T, async () => {
+    const a = await server.createAccount(FUNDED);
+    const b = await server.createAccount(FUNDED);
+    const buy = await privateCall(server, a, 'private/create-order', { instrument_name: 'ETH_BTC', side: 'BUY',
+      type: 'LIMIT', price: '0.04', quantity: '0.001', client_oid: 'before-amend' });
+    assert.equal(isCode(buy, 'buy'), 0, buy.text);
+    const sell = await privateCall(server, b, 'private/create-order',
+      { instrument_name: 'ETH_BTC', side: 'SELL', type: 'LIMIT', price: '0.045', quantity: '0.001' });
+    assert.equal(isCode(sell, 'sell'), 0, sell.text);
+    await sleep(40);
+    const amend = await privateCall(server, a, 'private/amend-order', { order_id: buy.json.result.order_id,
+      new_price: '0.045', new_quantity: '0.001', client_oid: 'after-amend' });
+    assert.equal(isCode(amend, 'amend'), 0, amend.text);
+    assert.equal(amend.json.result.client_oid, 'after-amend', amend.text);
+    await sleep(40);
+    const detail = await privateCall(server, a, 'private/get-order-detail', { client_oid: 'after-amend' });
+    assert.equal(isCode(detail, 'detail'), 0, detail.text);
+    assert.equal(detail.json.result.status, 'FILLED', detail.text);
+    assert.equal(detail.json.result.client_oid, 'after-amend');
+    await sleep(1100);
+    const trades = await privateCall(server, a, 'private/get-trades', { instrument_name: 'ETH_BTC' });
+    assert.equal(trades.json.result.data[0].client_oid, 'after-amend', trades.text.slice(0, 400));
+  });
+});
+
+describe('the user socket and its key', () => {
+  it('authenticates once: another key is refused and the socket stays with the first, whose pushes it keeps', T, async () => {
+    const a = await server.createAccount(FUNDED);
+    const b = await server.createAccount(FUNDED);
+    const ws = await RawSocket.open(server.wsUser);
+    try {
+      await ws.auth(a);
+      const id = nextId();
+      const nonce = Date.now();
+      const again = await ws.request({ id, method: 'public/auth', api_key: b.api_key, nonce,
+        sig: sign(b.api_secret, 'public/auth', id, b.api_key, {}, nonce) });
+      assert.equal(again.code, 40101, JSON.stringify(again));
+      const same = await ws.auth(a);  // the same key again is answered
+      assert.equal(same.code, 0);
+      const balance = await ws.request({ method: 'private/user-balance', nonce: Date.now(), params: {} });
+      assert.equal(balance.code, 0, JSON.stringify(balance).slice(0, 300));
+      const usd = balance.result.data[0].position_balances.find((x) => x.instrument_name === 'USD');
+      assert.equal(usd.quantity, '100000', 'still the first account');
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('a key that may only trade gets no private pushes, as it gets no private queries', T, async () => {
+    const reply = await server.admin('account/create', { permissions: ['trade'] });
+    assert.equal(reply.code, 0, JSON.stringify(reply));
+    const ws = await RawSocket.open(server.wsUser);
+    try {
+      await ws.auth(reply.result);
+      for (const channel of ['user.balance', 'user.order', 'user.trade.BTC_USD']) {
+        const sub = await ws.request({ method: 'subscribe', params: { channels: [channel] }, nonce: Date.now() });
+        assert.equal(sub.code, 40101, `${channel}: ${JSON.stringify(sub)}`);
+      }
+      const book = await ws.request({ method: 'subscribe', params: { channels: ['book.BTC_USD'] }, nonce: Date.now() });
+      assert.equal(book.code, 0, 'public channels stay open to it');
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
+describe('the operator endpoint', () => {
+  const adminRaw = async (op, body) => {
+    const endpoint = (await fs.readFile(path.join(server.dataDir, 'admin.endpoint'), 'utf8')).trim();
+    const token = (await fs.readFile(path.join(server.dataDir, 'admin.token'), 'utf8')).trim();
+    const res = await fetch(`http://${endpoint}/admin/v1/${op}`, { method: 'POST', body,
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` } });
+    return { status: res.status, json: JSON.parse(await res.text()) };
+  };
+  const accounts = async () => (await server.admin('status')).result.accounts;
+
+  it('a body that is not JSON creates nothing, even one that starts with null', T, async () => {
+    const before = await accounts();
+    for (const body of ['nullGARBAGE{{{', 'null {"deposits":[{"asset":"USD","amount":"5"}]}', 'garbage']) {
+      const r = await adminRaw('account/create', body);
+      assert.notEqual(r.json.code, 0, `${body}: ${JSON.stringify(r.json)}`);
+    }
+    assert.equal(await accounts(), before);
+    assert.equal((await adminRaw('account/create', 'null')).json.code, 0, 'null alone is no params');
+  });
+
+  it('an account/create it cannot fund creates no account', T, async () => {
+    const before = await accounts();
+    const r = await server.admin('account/create',
+      { deposits: [{ asset: 'SOL', amount: '30000000000' }, { asset: 'SOL', amount: '30000000000' }] });
+    assert.equal(r.code, 321, JSON.stringify(r));
+    assert.equal(await accounts(), before);
+  });
+
+  it('a deposit only goes to an account account/create made: a stray id opens nothing', T, async () => {
+    const before = await accounts();
+    const r = await server.admin('deposit', { account_id: 16777215, asset: 'USD', amount: '1' });
+    assert.equal(r.code, 210, JSON.stringify(r));
+    assert.equal(await accounts(), before);
+    const made = await server.admin('account/create', {});
+    assert.equal(made.code, 0, `account/create still works: ${JSON.stringify(made)}`);
+    const d = await server.admin('deposit', { account_id: made.result.account_id, asset: 'USD', amount: '1' });
+    assert.equal(d.code, 0, JSON.stringify(d));
+  });
+
+  it('instrument/add of one symbol several times at once: one defines it, the others are told it exists', T, async () => {
+    for (let round = 0; round < 3; ++round) {
+      const symbol = `DUP${round}_USD`;
+      const replies = await Promise.all(['0.01', '5', '0.5', '1', '2', '3'].map((min) => server.admin('instrument/add',
+        { symbol, base: 'SOL', quote: 'USD', price_tick: '0.001', qty_tick: '0.01', min_qty: min })));
+      assert.deepEqual(replies.map((r) => r.code).sort(), [0, 40004, 40004, 40004, 40004, 40004], JSON.stringify(replies));
+      const winner = replies.find((r) => r.code === 0).result;
+      const listed = (await get(server, '/exchange/v1/public/get-instruments')).json.result.data.find((i) => i.symbol === symbol);
+      assert.ok(listed, `${symbol} listed`);
+      assert.equal(winner.symbol, symbol);
+    }
+    const two = await Promise.all(['NEWA_USD', 'NEWB_USD'].map((symbol) => server.admin('instrument/add',
+      { symbol, base: 'SOL', quote: 'USD', price_tick: '0.001', qty_tick: '0.01' })));
+    assert.deepEqual(two.map((r) => r.code), [0, 0], `two different symbols at once: ${JSON.stringify(two)}`);
+  });
+
+  it("what the server writes into its data folder is its user's alone", T, async () => {
+    const mode = async (p) => (await fs.stat(path.join(server.dataDir, p))).mode & 0o777;
+    assert.equal(await mode('admin.token'), 0o600);
+    const segments = (await fs.readdir(server.dataDir)).filter((f) => f.endsWith('.seg'));
+    assert.ok(segments.length > 0);
+    for (const s of segments) assert.equal(await mode(s), 0o600, `${s} holds API secrets`);
+  });
+});
+
+describe('connections past max_connections', () => {
+  it('are closed on accept, while those open and the operator are served', T, async () => {
+    const srv = await Server.start({ config: tomlSection('server', { max_connections: 4 }) });
+    const sockets = [];
+    try {
+      for (let i = 0; i < 4; ++i) sockets.push(await RawSocket.open(srv.wsMarket));
+      await assert.rejects(RawSocket.open(srv.wsMarket), 'a fifth connection is closed');
+      const status = await srv.admin('status');
+      assert.equal(status.code, 0, 'the operator is served');
+      assert.ok(status.result.refused_connections >= 1, JSON.stringify(status.result));
+      const reply = await sockets[0].request({ method: 'public/get-instruments' });
+      assert.notEqual(reply.code, undefined, 'an open connection is still served');
+      await sockets.pop().close();
+      await eventually(async () => {
+        try {
+          sockets.push(await RawSocket.open(srv.wsMarket));
+          return true;
+        } catch {
+          return false;
+        }
+      }, { what: 'a place after one closed' });
+    } finally {
+      for (const s of sockets) await s.close();
+      await srv.dispose();
+    }
   });
 });
 
@@ -615,6 +793,51 @@ describe('an account at the open-order limit', () => {
     assert.equal(ws.closed, null, `the session was closed: ${JSON.stringify(ws.closed)}`);
     assert.equal((await status()).slow_disconnects, d0, 'no session was dropped as a slow reader');
     await ws.close();
+  });
+
+  // History keeps an account's newest 2,000 closed orders and an instrument's newest 1,000 trades; the pushes of a
+  // command that closed or traded more than that were read from there, and the first ones were lost.
+  it('one command that fills 2,500 makers or cancels 2,100 orders: every trade and every order update is pushed', { timeout: 120_000 }, async () => {
+    const maker = await venue.createAccount({ USD: '1000000' });
+    const taker = await venue.createAccount({ ETH: '10' });
+    const ws = await RawSocket.open(venue.wsUser);
+    await ws.auth(maker);
+    const market = await RawSocket.open(venue.wsMarket);
+    const place = async (count, tag) => {
+      for (let start = 0; start < count; start += 500) {
+        const replies = await Promise.all(Array.from({ length: Math.min(500, count - start) }, (_, k) => ws.request(
+          { method: 'private/create-order', nonce: Date.now(), params: { instrument_name: 'ETH_USD', side: 'BUY',
+            type: 'LIMIT', price: String(1000 + ((start + k) % 500)), quantity: '0.001', client_oid: `${tag}-${start + k}` } },
+          { timeoutMs: 30_000 })));
+        for (const r of replies) assert.equal(r.code, 0, JSON.stringify(r));
+      }
+    };
+    await place(2500, 'swept');
+    for (const [socket, channel] of [[ws, 'user.order.ETH_USD'], [market, 'trade.ETH_USD']]) {
+      const sub = await socket.request({ method: 'subscribe', params: { channels: [channel] }, nonce: Date.now() });
+      assert.equal(sub.code, 0, JSON.stringify(sub).slice(0, 300));
+      await socket.next((m) => m.result?.subscription === channel, { timeoutMs: 30_000, what: `${channel} snapshot` });
+    }
+    const pushed = (socket, channel, pred) => socket.messages.filter((m) => m.result?.subscription === channel)
+      .slice(1).flatMap((m) => m.result.data).filter(pred);
+    const sell = await privateCall(venue, taker, 'private/create-order',
+      { instrument_name: 'ETH_USD', side: 'SELL', type: 'MARKET', quantity: '2.5' });
+    assert.equal(isCode(sell, 'the sweep'), 0, sell.text);
+    await eventually(async () => pushed(market, 'trade.ETH_USD', () => true).length >= 2500,
+      { timeoutMs: 30_000, what: '2,500 trades on trade.ETH_USD' });
+    assert.equal(new Set(pushed(market, 'trade.ETH_USD', () => true).map((t) => t.d)).size, 2500);
+    await eventually(async () => pushed(ws, 'user.order.ETH_USD', (o) => o.status === 'FILLED').length >= 2500,
+      { timeoutMs: 30_000, what: '2,500 FILLED user.order pushes' });
+
+    await place(2100, 'cancelled');
+    const cancel = await ws.request({ method: 'private/cancel-all-orders', nonce: Date.now(), params: {} });
+    assert.equal(cancel.code, 0, JSON.stringify(cancel));
+    await eventually(async () => pushed(ws, 'user.order.ETH_USD', (o) => o.status === 'CANCELED').length >= 2100,
+      { timeoutMs: 30_000, what: '2,100 CANCELED user.order pushes' });
+    const cancelled = pushed(ws, 'user.order.ETH_USD', (o) => o.status === 'CANCELED').map((o) => o.client_oid);
+    assert.deepEqual(new Set(cancelled), new Set(Array.from({ length: 2100 }, (_, i) => `cancelled-${i}`)));
+    await ws.close();
+    await market.close();
   });
 });
 

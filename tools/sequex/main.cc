@@ -1,6 +1,7 @@
 // sequex: the operator's command line. See docs/journal.md for the journal and snapshot subcommands and
 // docs/server.md for the ones that talk to a running sequexd (account, deposit, withdraw, instrument, status).
 #include <fmt/core.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "server/config.h"
 
 static int Main(int argc, char** argv) {
+  umask(077);  // a snapshot it writes holds the API secrets, as the journal does: its user's alone, as sequexd's
   CLI::App app{"sequex: the Sequex operator tool"};
   app.require_subcommand(1);
   int rc = 0;

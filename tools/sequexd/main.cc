@@ -6,6 +6,7 @@
 // Exit: 0 after SIGINT/SIGTERM, 2 when it cannot start (bad config, recovery failed, port taken).
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -35,6 +36,9 @@ static int Main(int argc, char** argv) {
   if (!listen.empty()) config->listen = listen;
   if (!admin_listen.empty()) config->admin_listen = admin_listen;
 
+  // The data folder holds the API secrets in clear (the journal) and the admin token: whatever this process
+  // creates is its user's alone, from the moment it exists (a token written 0644 and then chmod-ed was readable).
+  umask(077);
   // Thousands of client sockets: use every descriptor the hard limit allows.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
