@@ -153,11 +153,7 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
                                        " created, but a deposit failed; its credentials are in result");
         }
         w.Key("result");
-        w.BeginObject();
-        w.UintField("account_id", account.value());
-        w.StringField("api_key", key);
-        w.StringField("api_secret", secret);
-        w.EndObject();
+        WriteCredentials(w, account, key, secret);
         w.EndObject();
         out->Send(MakeMessage(w.Release()), HttpStatusFor(failed));
       };

@@ -223,6 +223,14 @@ void WriteCandle(api::JsonWriter& w, const Candle& c, const InstrumentInfo& inst
   w.EndObject();
 }
 
+void WriteCredentials(api::JsonWriter& w, AccountId account, std::string_view api_key, std::string_view api_secret) {
+  w.BeginObject();
+  w.UintField("account_id", account.value());
+  w.StringField("api_key", api_key);
+  w.StringField("api_secret", api_secret);
+  w.EndObject();
+}
+
 void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& inst) {
   w.BeginObject();
   w.StringField("symbol", inst.symbol);

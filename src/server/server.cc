@@ -18,6 +18,7 @@
 #include "common/thread_name.h"
 #include "journal/command_codec.h"
 #include "journal/journal_reader.h"
+#include "server/api_format.h"
 #include "snapshot/recovery.h"
 
 namespace sequex::server {
@@ -426,11 +427,7 @@ bool Server::StartDemo(std::string* error) {
         *error = "cannot create a demo trader";
         return false;
       }
-      w.BeginObject();
-      w.UintField("account_id", trader.value());
-      w.StringField("api_key", key);
-      w.StringField("api_secret", secret);
-      w.EndObject();
+      WriteCredentials(w, trader, key, secret);
     }
     w.EndArray();
     w.EndObject();
