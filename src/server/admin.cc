@@ -1,5 +1,6 @@
 #include "server/admin.h"
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -52,6 +53,50 @@ bool ParseAccount(const Params& p, AccountId* out) {
   return true;
 }
 
+// "permissions": ["read", "trade"] (both when absent). Sends the error and returns false if the list is bad.
+bool ParsePermissions(const Params& p, const std::shared_ptr<Outbox>& out, uint8_t* permissions) {
+  bool bad_type = false;
+  *permissions = kPermissionRead | kPermissionTrade;
+  if (const std::optional<std::vector<std::string>> perms = p.List("permissions", &bad_type)) {
+    *permissions = 0;
+    for (const std::string& s : *perms) {
+      if (s == "read") {
+        *permissions |= kPermissionRead;
+      } else if (s == "trade") {
+        *permissions |= kPermissionTrade;
+      } else {
+        SendError(out, kInvalidArgument, "permissions are read and trade");
+        return false;
+      }
+    }
+    if (*permissions == 0) {
+      SendError(out, kInvalidArgument, "a key needs a permission");
+      return false;
+    }
+  }
+  if (bad_type) SendError(out, kInvalidArgument, "permissions must be a list");
+  return !bad_type;
+}
+
+// A new key and secret (RandomToken) with `permissions`.
+ApiCredential NewCredential(uint8_t permissions, std::string* key, std::string* secret) {
+  ApiCredential c;
+  *key = RandomToken(24);
+  *secret = RandomToken(32);
+  std::memcpy(c.key, key->data(), key->size());
+  std::memcpy(c.secret, secret->data(), secret->size());
+  c.permissions = permissions;
+  return c;
+}
+
+std::optional<InstrumentStatus> ParseInstrumentStatus(std::string_view s) {
+  for (const InstrumentStatus status : {InstrumentStatus::kTrading, InstrumentStatus::kHalted,
+                                        InstrumentStatus::kCancelOnly, InstrumentStatus::kPostOnly}) {
+    if (s == ToString(status)) return status;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string RandomToken(size_t length) {
@@ -87,6 +132,13 @@ void AdminService::Handle(const std::string& op, const std::string& body, const 
   if (op == "instrument/add") return AddInstrument(params, out);
   if (op == "instrument/halt") return SetStatus(params, InstrumentStatus::kHalted, out);
   if (op == "instrument/resume") return SetStatus(params, InstrumentStatus::kTrading, out);
+  if (op == "instrument/status") {
+    const std::optional<InstrumentStatus> status = ParseInstrumentStatus(params.Text("status").value_or(""));
+    if (!status) return SendError(out, kInvalidArgument, "status is TRADING, HALTED, CANCEL_ONLY or POST_ONLY");
+    return SetStatus(params, *status, out);
+  }
+  if (op == "key/create") return CreateKey(params, out);
+  if (op == "key/revoke") return RevokeKey(params, out);
   if (op == "status") return Status(out);
   SendError(out, kMethodNotFound, "unknown admin operation " + op);
 }
@@ -113,28 +165,13 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
     }
   }
   if (bad_type) return SendError(out, kInvalidArgument, "deposits must be a list of {asset, amount}");
-  uint8_t permissions = kPermissionRead | kPermissionTrade;
-  if (const std::optional<std::vector<std::string>> perms = p.List("permissions", &bad_type)) {
-    permissions = 0;
-    for (const std::string& s : *perms) {
-      if (s == "read") {
-        permissions |= kPermissionRead;
-      } else if (s == "trade") {
-        permissions |= kPermissionTrade;
-      } else {
-        return SendError(out, kInvalidArgument, "permissions are read and trade");
-      }
-    }
-    if (permissions == 0) return SendError(out, kInvalidArgument, "a key needs a permission");
-  }
-  if (bad_type) return SendError(out, kInvalidArgument, "permissions must be a list");
+  uint8_t permissions = 0;
+  if (!ParsePermissions(p, out, &permissions)) return;
 
   sequex::CreateAccount create;
-  const std::string key = RandomToken(24);
-  const std::string secret = RandomToken(32);
-  std::memcpy(create.credential.key, key.data(), key.size());
-  std::memcpy(create.credential.secret, secret.data(), secret.size());
-  create.credential.permissions = permissions;
+  std::string key;
+  std::string secret;
+  create.credential = NewCredential(permissions, &key, &secret);
   Gateway* gateway = gateway_;
   const auto create_and_fund = [out, key, secret, deposits, gateway, create]() {
     const uint32_t submitted = gateway->Submit(create, [out, key, secret, deposits, gateway](const Outcome& o) {
@@ -297,6 +334,47 @@ void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>&
   }
 }
 
+void AdminService::CreateKey(const Params& p, const std::shared_ptr<Outbox>& out) {
+  AccountId account{};
+  if (!ParseAccount(p, &account)) return SendError(out, kInvalidArgument, "account_id must be a positive integer");
+  uint8_t permissions = 0;
+  if (!ParsePermissions(p, out, &permissions)) return;
+  std::string key;
+  std::string secret;
+  const SetApiKey set{account, NewCredential(permissions, &key, &secret)};
+  const uint32_t s = gateway_->Submit(set, [out, account, key, secret](const Outcome& o) {
+    const uint32_t c = OutcomeCode(o);
+    // The engine refuses a key for an account that does not exist, or for the fee account.
+    if (c != kOk) return SendError(out, c, c == 210 ? "no account " + std::to_string(account.value()) : "");
+    api::JsonWriter w;
+    WriteCredentials(w, account, key, secret);
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
+void AdminService::RevokeKey(const Params& p, const std::shared_ptr<Outbox>& out) {
+  const std::string key = p.Text("api_key").value_or("");
+  const KeyEntry* entry = gateway_->directory()->keys()->Find(key);
+  if (entry == nullptr) return SendError(out, kInvalidArgument, "no such API key");
+  SetApiKey revoke{entry->account, {}};
+  std::memcpy(revoke.credential.key, key.data(), key.size());  // a found key is 8..31 characters
+  const AccountId account = entry->account;
+  const uint32_t s = gateway_->Submit(revoke, [out, account, key](const Outcome& o) {
+    const uint32_t c = OutcomeCode(o);
+    // Refused only if another revoke of the same key came first.
+    if (c != kOk) return SendError(out, c, "no such API key");
+    api::JsonWriter w;
+    w.BeginObject();
+    w.UintField("account_id", account.value());
+    w.StringField("api_key", key);
+    w.BoolField("revoked", true);
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
 void AdminService::SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out) {
   const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
   const InstrumentInfo* inst = catalog->FindInstrument(p.Text("symbol").value_or(""));
@@ -328,7 +406,8 @@ void AdminService::Status(const std::shared_ptr<Outbox>& out) {
     w.UintField("accounts", p.engine().AccountIds().size());
     w.UintField("open_orders", p.engine().OpenOrderCount());
     w.UintField("instruments", p.catalog().instruments().size());
-    w.UintField("state_hash", p.engine().StateHash());
+    // 16 hex digits, as `sequex journal verify` prints it: a JSON number past 2^53 loses digits in most clients.
+    w.StringField("state_hash", fmt::format("{:016x}", p.engine().StateHash()));
     w.IntField("http_sessions", counters->http.load());
     w.IntField("websocket_sessions", counters->websocket.load());
     w.UintField("subscriptions", p.subscriptions());

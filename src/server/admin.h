@@ -1,6 +1,7 @@
-// AdminService: the operator's endpoint (docs/server.md): accounts and API keys, deposits and withdrawals,
-// instruments and halts, status. Every change is a sequenced, journaled command, so a replica or a restart has it
-// too. Authenticated by the bearer token the server writes to DATA/admin.token; the listener is loopback-only.
+// AdminService: the operator's endpoint (docs/server.md): accounts and API keys (made, added, revoked), deposits
+// and withdrawals, instruments and their status, status. Every change is a sequenced, journaled command, so a replica
+// or a restart has it too. Authenticated by the bearer token the server writes to DATA/admin.token; the listener is
+// loopback-only.
 #pragma once
 
 #include <memory>
@@ -27,6 +28,8 @@ class AdminService {
   void Transfer(const Params& p, bool deposit, const std::shared_ptr<Outbox>& out);
   void AddInstrument(const Params& p, const std::shared_ptr<Outbox>& out);
   void SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out);
+  void CreateKey(const Params& p, const std::shared_ptr<Outbox>& out);
+  void RevokeKey(const Params& p, const std::shared_ptr<Outbox>& out);
   void Status(const std::shared_ptr<Outbox>& out);
 
   Gateway* gateway_;

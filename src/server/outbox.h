@@ -19,6 +19,9 @@ class Outbox {
   virtual ~Outbox() = default;
   // http_status: the HTTP status of a REST reply; WebSocket sessions ignore it.
   virtual void Send(Message message, unsigned http_status = 200) = 0;
+  // The API key this outbox's session authenticated with was revoked (or lost the read permission): a session
+  // that keeps state for that key ends. Any thread.
+  virtual void Revoke() {}
 };
 
 inline Message MakeMessage(std::string text) { return std::make_shared<const std::string>(std::move(text)); }

@@ -156,7 +156,10 @@ void Publisher::Fold(const Command& command, std::span<const Event> events, bool
     catalog_ = VenueCatalog::Build(*mirror_, maker_rate_, taker_rate_);
     directory_->Publish(catalog_);
   }
-  if (effects_.keys_changed && live) directory_->Publish(KeyTable::Build(*mirror_));
+  if (effects_.keys_changed && live) {
+    directory_->Publish(KeyTable::Build(*mirror_));
+    RevokeUserSubscriptions();
+  }
   if (!live) return;
   for (InstrumentId id : effects_.instruments) ChannelsOf(id).dirty = true;
   for (const TradeRecord& t : effects_.trades) {
@@ -449,15 +452,36 @@ uint32_t Publisher::CheckChannel(std::string_view channel, const VenueCatalog& c
   return kBadChannel;
 }
 
-uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::string& channel, AccountId account) {
+bool Publisher::KeyMayRead(AccountId account, std::string_view api_key) const {
+  const std::optional<ApiKeyView> key = mirror_->FindApiKey(api_key);
+  return key && key->account == account && (key->credential.permissions & kPermissionRead) != 0;
+}
+
+// A revoked key's private pushes stop at once, and its sessions end: the client learns at its next request or
+// reconnect, which a silent stop of the pushes would not tell it.
+void Publisher::RevokeUserSubscriptions() {
+  for (auto it = user_subscriptions_.begin(); it != user_subscriptions_.end();) {
+    std::erase_if(it->second, [&](const UserSubscription& s) {
+      if (KeyMayRead(AccountId{it->first}, s.api_key)) return false;
+      if (const std::shared_ptr<Outbox> o = s.outbox.lock()) o->Revoke();
+      return true;
+    });
+    it = it->second.empty() ? user_subscriptions_.erase(it) : std::next(it);
+  }
+}
+
+uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::string& channel, AccountId account,
+                              const std::string& api_key) {
   constexpr uint32_t kBadChannel = 40003;  // the API's "invalid channel"/"bad params" family
   const TimeNs now = projection_.last_time();
   if (StartsWith(channel, "user.")) {
-    if (account.value() == 0) return 40101;
+    // Checked here too: the key may have been revoked between the session's check and this task.
+    if (account.value() == 0 || !KeyMayRead(account, api_key)) return 40101;
     UserSubscription s;
     s.outbox = outbox;
     s.key = outbox.get();
     s.channel = channel;
+    s.api_key = api_key;
     std::string_view rest;
     if (StartsWith(channel, "user.order")) {
       s.kind = UserKind::kOrder;

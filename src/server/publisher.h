@@ -92,9 +92,11 @@ class Publisher {
   [[nodiscard]] TimeNs now() const { return projection_.last_time(); }
   // 0 if `channel` names a channel of this venue (any thread: reads only the catalog), else an API error code.
   [[nodiscard]] static uint32_t CheckChannel(std::string_view channel, const VenueCatalog& catalog, bool authenticated);
-  // Subscribes `outbox` to a channel and sends its first message (snapshot). `account` for user.* channels.
-  // Returns 0 or an API error code.
-  uint32_t Subscribe(const std::shared_ptr<Outbox>& outbox, const std::string& channel, AccountId account);
+  // Subscribes `outbox` to a channel and sends its first message (snapshot). For user.* channels, `account` and the
+  // `api_key` the session authenticated with: the key must still be the account's, with the read permission, and
+  // when it stops being so the subscription ends and the outbox is revoked. Returns 0 or an API error code.
+  uint32_t Subscribe(const std::shared_ptr<Outbox>& outbox, const std::string& channel, AccountId account,
+                     const std::string& api_key = {});
   void Unsubscribe(const Outbox* outbox, const std::string& channel);
   void UnsubscribeAll(const Outbox* outbox);
   [[nodiscard]] size_t subscriptions() const;
@@ -142,6 +144,7 @@ class Publisher {
     std::weak_ptr<Outbox> outbox;
     const Outbox* key = nullptr;
     std::string channel;
+    std::string api_key;
     UserKind kind = UserKind::kOrder;
     InstrumentId instrument = kAllInstruments;
   };
@@ -151,6 +154,8 @@ class Publisher {
   void Handle(CompletionRecord& record);
   void Fold(const Command& command, std::span<const Event> events, bool live);
   void PushUser(const CommandEffects& effects);
+  void RevokeUserSubscriptions();
+  [[nodiscard]] bool KeyMayRead(AccountId account, std::string_view api_key) const;
   void FlushMarketData();
   void SaveHistory();
   void PublishBook(BookChannel& book, const BookDepth& depth, TimeNs now);

@@ -51,9 +51,15 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
   }
 
   void Deliver(Message message, unsigned /*http_status*/) override {
-    asio::dispatch(ws_.get_executor(),
-                   [self = shared_from_this(), m = std::move(message)]() mutable { self->Enqueue(std::move(m)); });
+    asio::dispatch(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
+      if (!m) return self->CloseRevoked();
+      self->Enqueue(std::move(m));
+    });
   }
+
+  // Through the delivery queue as an empty message, behind the pushes already queued for this session (Delivery
+  // keeps each session's order): the client gets what was sent before the revocation, then a close frame.
+  void Revoke() override { context_->delivery->Push(shared_from_this(), nullptr, 0); }
 
  private:
   void DoRead() {
@@ -97,6 +103,7 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     if (env.method.rfind("private/", 0) == 0) {
       if (!user_) return Reply(id, env.method, kMethodNotFound, "private methods are on the user socket");
       if (!caller_) return Reply(id, env.method, kUnauthorized, "not authenticated");
+      if (!RefreshCaller()) return Reply(id, env.method, kUnauthorized, "API key revoked");
       if (!env.has_id) return Reply(id, env.method, kInvalidArgument, "id is required");
       return gateway.HandlePrivate(env, *caller_, shared_from_this());
     }
@@ -124,6 +131,9 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     for (const std::string& c : *channels) {
       if (subscribe) {
         // Private pushes are reads: a key without the read permission gets none, as its queries are refused.
+        if (c.starts_with("user.") && caller_ && !RefreshCaller()) {
+          return Reply(id, env.method, kUnauthorized, "API key revoked");
+        }
         if (c.starts_with("user.") && caller_ && (caller_->permissions & kPermissionRead) == 0) {
           return Reply(id, env.method, kUnauthorized, "key may not read: " + c);
         }
@@ -150,14 +160,18 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     Reply(id, env.method, kOk);
     if (changed.empty()) return;
     const AccountId account = caller_ ? caller_->account : AccountId{0};
+    const std::string api_key = caller_ ? caller_->api_key : std::string();
     Publisher* publisher = context_->gateway->publisher();
-    const bool posted = publisher->Post([self = shared_from_this(), publisher, changed, subscribe, account]() {
+    const bool posted = publisher->Post([self = shared_from_this(), publisher, changed, subscribe, account, api_key]() {
       for (const std::string& c : changed) {
         if (!subscribe) {
           publisher->Unsubscribe(self.get(), c);
-        } else if (publisher->Subscribe(self, c, account) != kOk) {
+        } else if (const uint32_t code = publisher->Subscribe(self, c, account, api_key); code == 40101) {
+          // The key was revoked between the check above and this task.
+          self->Send(MakeMessage(Gateway::Reply(-1, "subscribe", code, "API key revoked: " + c)));
+        } else if (code != kOk) {
           // Only an instrument removed between the check and now: unreachable with today's commands.
-          self->Send(MakeMessage(Gateway::Reply(-1, "subscribe", 40003, "invalid channel " + c)));
+          self->Send(MakeMessage(Gateway::Reply(-1, "subscribe", code, "invalid channel " + c)));
         }
       }
     });
@@ -170,7 +184,7 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
   // must get it whole, with the pushes and replies that queue behind it. A second one waiting at the same time
   // means the client asks faster than it reads: it is disconnected like any slow reader.
   void Enqueue(Message m) {
-    if (closed_) return;
+    if (closed_ || revoked_) return;
     const uint64_t limit = context_->gateway->config().max_outbound_bytes;
     const bool outside_limit = m->size() > limit && !oversized_queued_;
     if (!outside_limit && queued_bytes_ + m->size() > limit) {
@@ -201,10 +215,36 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
       if (ec) return self->Close();
       if (!self->queue_.empty() && !self->closed_) {
         self->DoWrite();
+      } else if (self->revoked_ && !self->closed_) {
+        self->SendRevokedClose();
       } else {
         self->writing_ = false;
       }
     });
+  }
+
+  // The key this socket authenticated with was revoked: what is queued goes out, then a close frame (1008, policy
+  // violation) that says why, and the socket closes.
+  void CloseRevoked() {
+    if (closed_ || revoked_) return;
+    revoked_ = true;
+    if (!writing_) SendRevokedClose();
+  }
+
+  void SendRevokedClose() {
+    writing_ = true;
+    ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "API key revoked"),
+                    [self = shared_from_this()](beast::error_code) { self->Close(); });
+  }
+
+  // A socket authenticates once, but its key may since have been revoked or had its permissions changed: each
+  // private request and user.* subscription takes the key's current entry. False (and caller_ kept) if it is gone.
+  bool RefreshCaller() {
+    const std::shared_ptr<const KeyTable> keys = context_->gateway->directory()->keys();
+    const KeyEntry* key = keys->Find(caller_->api_key);
+    if (key == nullptr || key->account != caller_->account) return false;
+    caller_->permissions = key->permissions;
+    return true;
   }
 
   void ScheduleHeartbeat() {
@@ -254,6 +294,7 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
   bool oversized_queued_ = false;
   bool writing_ = false;
   bool closed_ = false;
+  bool revoked_ = false;  // a close frame follows what is queued; nothing more is queued
   int64_t heartbeat_id_ = 0;
   bool awaiting_heartbeat_ = false;
   std::set<std::string> channels_;

@@ -521,6 +521,93 @@ describe('the user socket and its key', () => {
   });
 });
 
+describe('API keys the operator adds and revokes', () => {
+  it('key/create adds a working key; key/revoke ends its sessions and refuses it, across a restart', T, async () => {
+    const srv = await Server.start();
+    const sockets = [];
+    try {
+      const acct = await srv.createAccount(FUNDED);
+      const added = await srv.admin('key/create', { account_id: acct.account_id });
+      assert.equal(added.code, 0, JSON.stringify(added));
+      const second = added.result;
+      assert.equal(second.account_id, acct.account_id);
+      assert.notEqual(second.api_key, acct.api_key);
+      assert.equal((await privateCall(srv, second, 'private/get-open-orders')).json.code, 0, 'the new key works');
+
+      const subscribed = await RawSocket.open(srv.wsUser);
+      const idle = await RawSocket.open(srv.wsUser);
+      sockets.push(subscribed, idle);
+      await subscribed.auth(second);
+      await idle.auth(second);
+      const sub = await subscribed.request({ method: 'subscribe', params: { channels: ['user.order'] }, nonce: Date.now() });
+      assert.equal(sub.code, 0, JSON.stringify(sub));
+
+      const revoked = await srv.admin('key/revoke', { api_key: second.api_key });
+      assert.deepEqual(revoked, { code: 0, result: { account_id: acct.account_id, api_key: second.api_key, revoked: true } });
+      const closed = await subscribed.closedPromise;
+      assert.equal(closed.code, 1008, `the subscribed socket is closed as a policy violation: ${JSON.stringify(closed)}`);
+      assert.match(closed.reason, /revoked/);
+      const late = await idle.request({ method: 'private/get-open-orders', nonce: Date.now(), params: {} });
+      assert.equal(late.code, 40101, `a socket authenticated before the revoke: ${JSON.stringify(late)}`);
+      const lateSub = await idle.request({ method: 'subscribe', params: { channels: ['user.balance'] }, nonce: Date.now() });
+      assert.equal(lateSub.code, 40101, JSON.stringify(lateSub));
+      assert.equal((await privateCall(srv, second, 'private/get-open-orders')).json.code, 40101, 'REST refuses it');
+      assert.equal((await privateCall(srv, acct, 'private/get-open-orders')).json.code, 0, "the account's first key still works");
+      assert.equal((await srv.admin('key/revoke', { api_key: second.api_key })).code, 40004, 'revoked once only');
+      assert.equal((await srv.admin('key/create', { account_id: 999999 })).code, 210, 'no such account');
+      assert.equal((await srv.admin('key/create', { account_id: acct.account_id, permissions: ['fly'] })).code, 40004);
+
+      // The operator tool: a read-only key, which may query but not trade, then revoked.
+      const { stdout } = await srv.cli('key', 'create', '--account', String(acct.account_id), '--read-only');
+      const reader = JSON.parse(stdout.trim());
+      assert.equal((await privateCall(srv, reader, 'private/user-balance')).json.code, 0);
+      const order = await privateCall(srv, reader, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1000', quantity: '0.01' });
+      assert.equal(order.json.code, 40101, `a read-only key cannot trade: ${JSON.stringify(order)}`);
+      await srv.cli('key', 'revoke', reader.api_key);
+      assert.equal((await privateCall(srv, reader, 'private/user-balance')).json.code, 40101);
+
+      await srv.restart({ kill9: true });
+      assert.equal((await privateCall(srv, second, 'private/get-open-orders')).json.code, 40101, 'still revoked after a restart');
+      assert.equal((await privateCall(srv, reader, 'private/get-open-orders')).json.code, 40101);
+      assert.equal((await privateCall(srv, acct, 'private/get-open-orders')).json.code, 0);
+    } finally {
+      for (const s of sockets) await s.close();
+      await srv.dispose();
+    }
+  });
+
+  it('instrument status: CANCEL_ONLY takes cancels only, POST_ONLY only post-only orders, TRADING all', T, async () => {
+    const acct = await server.createAccount(FUNDED);
+    const limit = (price, execInst) => privateCall(server, acct, 'private/create-order', {
+      instrument_name: 'SOL_USD', side: 'BUY', type: 'LIMIT', price, quantity: '1', ...(execInst ? { exec_inst: execInst } : {}) });
+    const resting = await limit('150');
+    assert.equal(resting.json.code, 0, JSON.stringify(resting.json));
+    const tradable = async () => (await get(server, '/exchange/v1/public/get-instruments')).json.result.data
+      .find((i) => i.symbol === 'SOL_USD').tradable;
+    try {
+      await server.cli('instrument', 'status', 'SOL_USD', 'CANCEL_ONLY');
+      assert.equal(await tradable(), false);
+      assert.equal((await limit('150')).json.code, 208, 'no new order while cancel-only');
+      const cancel = await privateCall(server, acct, 'private/cancel-order', { order_id: resting.json.result.order_id });
+      assert.equal(cancel.json.code, 0, `cancels are taken: ${JSON.stringify(cancel.json)}`);
+
+      const reply = await server.admin('instrument/status', { symbol: 'SOL_USD', status: 'POST_ONLY' });
+      assert.deepEqual(reply, { code: 0, result: { symbol: 'SOL_USD', status: 'POST_ONLY' } });
+      assert.equal(await tradable(), true);
+      assert.equal((await limit('150')).json.code, 208, 'a plain limit order is refused while post-only');
+      assert.equal((await limit('150', ['POST_ONLY'])).json.code, 0, 'a post-only order is taken');
+
+      assert.equal((await server.admin('instrument/status', { symbol: 'SOL_USD', status: 'OPEN' })).code, 40004);
+      await assert.rejects(server.cli('instrument', 'status', 'SOL_USD', 'OPEN'), 'the tool checks the status too');
+    } finally {
+      await server.cli('instrument', 'status', 'SOL_USD', 'TRADING');
+    }
+    assert.equal((await limit('150')).json.code, 0, 'trading again');
+    await privateCall(server, acct, 'private/cancel-all-orders', { instrument_name: 'SOL_USD' });
+  });
+});
+
 describe('the operator endpoint', () => {
   const adminRaw = async (op, body) => {
     const endpoint = (await fs.readFile(path.join(server.dataDir, 'admin.endpoint'), 'utf8')).trim();
@@ -574,6 +661,23 @@ describe('the operator endpoint', () => {
     const two = await Promise.all(['NEWA_USD', 'NEWB_USD'].map((symbol) => server.admin('instrument/add',
       { symbol, base: 'SOL', quote: 'USD', price_tick: '0.001', qty_tick: '0.01' })));
     assert.deepEqual(two.map((r) => r.code), [0, 0], `two different symbols at once: ${JSON.stringify(two)}`);
+  });
+
+  it('status gives the state hash as the journal tool does: 16 hex digits, equal after a stop', T, async () => {
+    const srv = await Server.start();
+    try {
+      const acct = await srv.createAccount();
+      const placed = await privateCall(srv, acct, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1000', quantity: '0.01' });
+      assert.equal(placed.json.code, 0, JSON.stringify(placed.json));
+      const hash = (await srv.admin('status')).result.state_hash;
+      assert.match(hash, /^[0-9a-f]{16}$/, `state_hash ${JSON.stringify(hash)}`);
+      await srv.stop();
+      const verify = JSON.parse((await srv.cli('journal', 'verify', srv.dataDir)).stdout.trim().split('\n').pop());
+      assert.equal(verify.state_hash, hash, JSON.stringify(verify));
+    } finally {
+      await srv.dispose();
+    }
   });
 
   it("what the server writes into its data folder is its user's alone", T, async () => {

@@ -143,12 +143,34 @@ int InstrumentAdd(const AdminOptions& o, const std::string& symbol, const std::s
   return Call(o, "instrument/add", std::string(w.view()));
 }
 
-int InstrumentStatus(const AdminOptions& o, const std::string& symbol, bool halt) {
+int InstrumentStatus(const AdminOptions& o, const std::string& symbol, const std::string& status) {
   api::JsonWriter w;
   w.BeginObject();
   w.StringField("symbol", symbol);
+  w.StringField("status", status);
   w.EndObject();
-  return Call(o, halt ? "instrument/halt" : "instrument/resume", std::string(w.view()));
+  return Call(o, "instrument/status", std::string(w.view()));
+}
+
+int KeyCreate(const AdminOptions& o, uint64_t account, bool read_only) {
+  api::JsonWriter w;
+  w.BeginObject();
+  w.UintField("account_id", account);
+  w.Key("permissions");
+  w.BeginArray();
+  w.String("read");
+  if (!read_only) w.String("trade");
+  w.EndArray();
+  w.EndObject();
+  return Call(o, "key/create", std::string(w.view()));
+}
+
+int KeyRevoke(const AdminOptions& o, const std::string& api_key) {
+  api::JsonWriter w;
+  w.BeginObject();
+  w.StringField("api_key", api_key);
+  w.EndObject();
+  return Call(o, "key/revoke", std::string(w.view()));
 }
 
 int Status(const AdminOptions& o) { return Call(o, "status", "{}"); }

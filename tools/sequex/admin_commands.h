@@ -17,7 +17,11 @@ int AccountCreate(const AdminOptions& o, const std::vector<std::string>& deposit
 int Transfer(const AdminOptions& o, bool deposit, uint64_t account, const std::string& asset_amount);
 int InstrumentAdd(const AdminOptions& o, const std::string& symbol, const std::string& base, const std::string& quote,
                   const std::string& price_tick, const std::string& qty_tick, const std::string& min_qty);
-int InstrumentStatus(const AdminOptions& o, const std::string& symbol, bool halt);
+// status: TRADING, HALTED (cancels the book), CANCEL_ONLY or POST_ONLY.
+int InstrumentStatus(const AdminOptions& o, const std::string& symbol, const std::string& status);
+// Another API key for an existing account; revoking one ends the sessions authenticated with it.
+int KeyCreate(const AdminOptions& o, uint64_t account, bool read_only);
+int KeyRevoke(const AdminOptions& o, const std::string& api_key);
 int Status(const AdminOptions& o);
 
 }  // namespace sequex::tools

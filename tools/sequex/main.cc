@@ -114,7 +114,18 @@ static int Main(int argc, char** argv) {
     t->add_flag("--json", admin.json, "JSON output (the default)");
     t->callback([&, is_deposit] { rc = sequex::tools::Transfer(admin, is_deposit, account_id, asset_amount); });
   }
-  CLI::App* instrument = app.add_subcommand("instrument", "add, halt or resume an instrument");
+  CLI::App* key = app.add_subcommand("key", "more API keys for an account, and revoking one");
+  key->require_subcommand(1);
+  CLI::App* key_create = key->add_subcommand("create", "a new API key for an existing account");
+  key_create->add_option("--account", account_id, "account id")->required();
+  key_create->add_flag("--read-only", read_only, "the key may read but not trade");
+  key_create->add_flag("--json", admin.json, "print {account_id, api_key, api_secret} as JSON (the default output)");
+  key_create->callback([&] { rc = sequex::tools::KeyCreate(admin, account_id, read_only); });
+  std::string api_key;
+  CLI::App* key_revoke = key->add_subcommand("revoke", "revoke an API key: its sessions end, its requests fail");
+  key_revoke->add_option("api_key", api_key, "the key")->required();
+  key_revoke->callback([&] { rc = sequex::tools::KeyRevoke(admin, api_key); });
+  CLI::App* instrument = app.add_subcommand("instrument", "add an instrument, or set its status");
   instrument->require_subcommand(1);
   std::string symbol, base, quote, price_tick, qty_tick, min_qty;
   CLI::App* add = instrument->add_subcommand("add", "define a spot instrument");
@@ -129,8 +140,15 @@ static int Main(int argc, char** argv) {
     CLI::App* s = instrument->add_subcommand(halt ? "halt" : "resume",
                                              halt ? "halt trading (cancels the book)" : "resume trading");
     s->add_option("symbol", symbol, "instrument")->required();
-    s->callback([&, halt] { rc = sequex::tools::InstrumentStatus(admin, symbol, halt); });
+    s->callback([&, halt] { rc = sequex::tools::InstrumentStatus(admin, symbol, halt ? "HALTED" : "TRADING"); });
   }
+  std::string status;
+  CLI::App* set_status = instrument->add_subcommand("status", "set an instrument's status");
+  set_status->add_option("symbol", symbol, "instrument")->required();
+  set_status->add_option("status", status, "TRADING, HALTED (cancels the book), CANCEL_ONLY or POST_ONLY")
+      ->required()
+      ->check(CLI::IsMember({"TRADING", "HALTED", "CANCEL_ONLY", "POST_ONLY"}));
+  set_status->callback([&] { rc = sequex::tools::InstrumentStatus(admin, symbol, status); });
   app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
 
   CLI11_PARSE(app, argc, argv);
