@@ -47,12 +47,14 @@ class CycleClock {
 // Number with thousands separators, for the human-readable summary.
 [[nodiscard]] std::string Grouped(uint64_t n);
 
-// The median of `values` (the upper one of an even count): what each subcommand's "run":"median" line reports
-// for --runs R > 1. `values` must not be empty.
+// The median of `values` (of an even count, the mean of the middle two): what each subcommand's "run":"median"
+// line reports for --runs R > 1. `values` must not be empty.
 template <typename T>
 [[nodiscard]] T Median(std::vector<T> values) {
   std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
+  const size_t n = values.size();
+  if (n % 2 == 1) return values[n / 2];
+  return static_cast<T>(values[n / 2 - 1] + (values[n / 2] - values[n / 2 - 1]) / 2);  // an even count: the middle two
 }
 
 // The median of one field over several runs' results: MedianOf(runs, &RunResult::p50_ns).

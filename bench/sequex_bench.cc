@@ -11,6 +11,7 @@
 //
 // Results go to stdout, one JSON object per line; progress and generator statistics go to stderr.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -266,6 +267,23 @@ static int Main(int argc, char** argv) {
     for (const auto& i : w.instruments) prepared.symbols.push_back(i.symbol);
     prepared.stream = sequex::workload::Translate(w);
     for (const std::string& a : prepared.stream.adjustments) std::fprintf(stderr, "note: %s\n", a.c_str());
+    if (prepared.stream.commands.size() == prepared.stream.warmup_commands) {
+      std::fprintf(stderr, "%s: nothing to measure: no command after the W line (or no order command at all)\n",
+                   prepared.name.c_str());
+      return 1;
+    }
+    // Each book's price ladder is mapped when it is defined (1 MiB, docs/engine.md), and --baseline builds a second
+    // venue beside the engine: a flow with tens of thousands of books is refused here, not killed for memory later.
+    const uint64_t ladders = uint64_t{w.instruments.size()} << 20;
+    const uint64_t ram = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
+    if (ram > 0 && ladders > ram / 2) {
+      std::fprintf(stderr,
+                   "%s: %zu books need %.1f GiB for their price ladders (1 MiB a book), over half of this machine's "
+                   "%.1f GiB\n",
+                   prepared.name.c_str(), w.instruments.size(), double(ladders) / (1 << 30),
+                   double(ram) / (1 << 30));
+      return 1;
+    }
     w = {};  // the engine only needs the commands; free the records before timing
     return sequex::bench::RunEngineBench(prepared, engine_options);
   }

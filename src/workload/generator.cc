@@ -323,11 +323,18 @@ class Generator {
   void EmitStale(uint16_t bi, RecordKind kind) {
     Record r;
     r.kind = kind;
-    if (!books_[bi].model.RecentlyEnded(rng_.Next(), &r.account, &r.ref)) {
+    uint32_t account = 0;
+    if (books_[bi].model.RecentlyEnded(rng_.Next(), &account, &r.ref)) {
+      r.account = account;
+    } else {
       r.account = PickAccount();
       r.ref = next_ref_[r.account]++;
     }
-    if (kind == RecordKind::kAmend) r.price = books_[bi].fair;
+    // Both numbers, as the README's M line has them (the order is not open: any size does).
+    if (kind == RecordKind::kAmend) {
+      r.price = books_[bi].fair;
+      r.qty = 1;
+    }
     w_.records.push_back(r);
     ++stats_->stale;
   }
@@ -342,6 +349,7 @@ class Generator {
     r.account = o.account;
     r.ref = o.ref;
     r.price = price;
+    r.qty = o.qty;  // unchanged: the README's M line gives both numbers
     w_.records.push_back(r);
     const BookModel::Result res = b.model.AmendPrice(slot, price);
     if (res.rejected) ++stats_->model_rejects;
@@ -354,6 +362,7 @@ class Generator {
     r.kind = RecordKind::kAmend;
     r.account = o.account;
     r.ref = o.ref;
+    r.price = o.price;                                      // unchanged
     r.qty = o.filled + rng_.Between(1, o.remaining() - 1);  // the new total: still above what filled
     w_.records.push_back(r);
     books_[bi].model.AmendQty(slot, r.qty);

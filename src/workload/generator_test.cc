@@ -11,7 +11,7 @@ namespace sequex::workload {
 namespace {
 
 // FNV-1a of the text of the default standard workload cut to 1,000 + 1,000 commands and 50 accounts.
-constexpr uint64_t kPinnedDigest = 12395805804455261525ull;
+constexpr uint64_t kPinnedDigest = 13744117791921422758ull;  // since M lines carry both numbers (2026-12-07)
 
 GeneratorOptions Small(WorkloadKind kind, uint64_t seed) {
   GeneratorOptions o;
@@ -117,11 +117,13 @@ struct Mix {
 
 Mix CountMix(const Workload& w) {
   std::map<std::string, uint64_t> n;
+  std::map<std::pair<uint64_t, uint64_t>, int64_t> price_of;  // (account, ref) -> the order's price now
   Mix mix;
   for (const Record& r : w.records) {
     std::string k;
     switch (r.kind) {
       case RecordKind::kNew:
+        price_of[{r.account, r.ref}] = r.price;
         k = r.market                                   ? "market"
             : r.tif == TimeInForce::kImmediateOrCancel ? "ioc"
             : r.tif == TimeInForce::kFillOrKill        ? "fok"
@@ -131,9 +133,12 @@ Mix CountMix(const Workload& w) {
       case RecordKind::kCancel:
         k = "cancel";
         break;
-      case RecordKind::kAmend:
-        k = r.qty != 0 ? "amend_qty" : "amend_price";
-        break;
+      case RecordKind::kAmend: {
+        // Both numbers are written (the README's M line): a quantity amend keeps the order's price.
+        int64_t& price = price_of[{r.account, r.ref}];
+        k = r.price == price ? "amend_qty" : "amend_price";
+        price = r.price;
+      } break;
       case RecordKind::kCancelAll:
         k = "cancel_all";
         break;

@@ -9,9 +9,12 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace sequex::workload {
 namespace {
@@ -85,6 +88,26 @@ class Parser {
   }
 
   Workload& workload() { return w_; }
+  void set_line(size_t line) { line_ = line; }
+
+  // "ref is unique per account over the whole file" (README): an N line that reuses one would make the C and M
+  // lines naming it ambiguous, so the file is refused at the second one.
+  std::optional<ParseError> CheckRefs() {
+    std::sort(refs_.begin(), refs_.end(), [](const RefUse& a, const RefUse& b) {
+      return std::tie(a.account, a.ref, a.line) < std::tie(b.account, b.ref, b.line);
+    });
+    std::optional<ParseError> first;  // the reuse that comes first in the file
+    for (size_t i = 1; i < refs_.size(); ++i) {
+      const RefUse& a = refs_[i - 1];
+      const RefUse& b = refs_[i];
+      if (a.account != b.account || a.ref != b.ref || (first && first->line <= b.line)) continue;
+      first = ParseError{b.line, fmt::format("ref {} of account {} is used again (first on line {}): refs are unique "
+                                             "per account over the whole file",
+                                             b.ref, b.account, a.line)};
+    }
+    refs_.clear();
+    return first;
+  }
 
  private:
   static std::string Arity(const Tokens& t, size_t want, const char* usage) {
@@ -95,8 +118,19 @@ class Parser {
     return std::string("bad ") + field + " '" + std::string(value) + "'";
   }
 
-  std::string AccountField(std::string_view s, Record* r) {
-    return ParseInt(s, &r->account) ? std::string() : Bad("account", s);
+  static std::string AccountField(std::string_view s, Record* r) {
+    if (!ParseInt(s, &r->account)) return Bad("account", s);
+    if (r->account == 0) return "bad account '0': accounts are integers from 1";
+    return {};
+  }
+  static std::string RefField(std::string_view s, Record* r) {
+    return ParseInt(s, &r->ref) ? std::string() : Bad("ref", s) + " (refs are integers from 0 to 2^64-1)";
+  }
+  // An M line's new price or quantity: '-' (unchanged) is 0, a 0 is kAmendToZero.
+  static bool AmendValue(std::string_view s, int64_t* out) {
+    if (!OptionalInt(s, out)) return false;
+    if (*out == 0 && s != "-") *out = kAmendToZero;
+    return true;
   }
   // '-' means "none / unchanged" and is stored as 0.
   static bool OptionalInt(std::string_view s, int64_t* out) {
@@ -199,8 +233,9 @@ class Parser {
     }
     if (!OptionalInt(t.items[7], &r.price)) return Bad("price", t.items[7]);
     if (!ParseInt(t.items[8], &r.qty)) return Bad("quantity", t.items[8]);
-    if (!ParseInt(t.items[9], &r.ref)) return Bad("ref", t.items[9]);
+    if (auto e = RefField(t.items[9], &r); !e.empty()) return e;
     w_.records.push_back(r);
+    refs_.push_back(RefUse{r.account, r.ref, line_});
     return {};
   }
 
@@ -209,7 +244,7 @@ class Parser {
     Record r;
     r.kind = RecordKind::kCancel;
     if (auto e = AccountField(t.items[1], &r); !e.empty()) return e;
-    if (!ParseInt(t.items[2], &r.ref)) return Bad("ref", t.items[2]);
+    if (auto e = RefField(t.items[2], &r); !e.empty()) return e;
     w_.records.push_back(r);
     return {};
   }
@@ -219,9 +254,9 @@ class Parser {
     Record r;
     r.kind = RecordKind::kAmend;
     if (auto e = AccountField(t.items[1], &r); !e.empty()) return e;
-    if (!ParseInt(t.items[2], &r.ref)) return Bad("ref", t.items[2]);
-    if (!OptionalInt(t.items[3], &r.price)) return Bad("new price", t.items[3]);
-    if (!OptionalInt(t.items[4], &r.qty)) return Bad("new quantity", t.items[4]);
+    if (auto e = RefField(t.items[2], &r); !e.empty()) return e;
+    if (!AmendValue(t.items[3], &r.price)) return Bad("new price", t.items[3]);
+    if (!AmendValue(t.items[4], &r.qty)) return Bad("new quantity", t.items[4]);
     w_.records.push_back(r);
     return {};
   }
@@ -244,9 +279,17 @@ class Parser {
     return {};
   }
 
+  struct RefUse {
+    uint64_t account = 0;
+    uint64_t ref = 0;
+    size_t line = 0;
+  };
+
   Workload w_;
   std::unordered_map<std::string, uint16_t> assets_;
   std::unordered_map<std::string, uint16_t> symbols_;
+  std::vector<RefUse> refs_;  // every N line's (account, ref)
+  size_t line_ = 0;
   bool seen_warmup_end_ = false;
 };
 
@@ -319,10 +362,12 @@ std::variant<Workload, ParseError> ParseWorkload(std::string_view text) {
     }
     const size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
+    parser.set_line(line_no);
     std::string error = parser.ParseLine(line);
     if (!error.empty()) return ParseError{line_no, std::move(error)};
   }
   if (line_no == 0) return ParseError{1, "empty file: the first line must be '" + std::string(kHeader) + "'"};
+  if (std::optional<ParseError> reused = parser.CheckRefs()) return std::move(*reused);
   return std::move(parser.workload());
 }
 
@@ -490,11 +535,11 @@ std::vector<int> ExtraDecimals(const Workload& w) {
 }
 
 // sequexd numbers accounts densely from 1; the engine's account table holds them in chunks of 4,096 ids, and the
-// benchmark presizes it up to the highest id. A flow whose account numbers are sparse (say, ten thousand 32-bit user
-// ids) keeps their order but is renumbered 1, 2, ...; account 0, the venue's fee account, stays 0. Returns an empty
-// map when the numbers are dense already.
-std::unordered_map<uint32_t, uint32_t> DenseAccounts(const Workload& w) {
-  std::vector<uint32_t> ids;
+// benchmark presizes it up to the highest id. A flow whose account numbers are sparse (say, ten thousand 64-bit user
+// ids) keeps their order but is renumbered 1, 2, ... Returns an empty map when the numbers are dense already (then
+// the highest is far below 2^32).
+std::unordered_map<uint64_t, uint32_t> DenseAccounts(const Workload& w) {
+  std::vector<uint64_t> ids;
   for (const Record& r : w.records) {
     if (r.kind == RecordKind::kDeposit || r.kind == RecordKind::kNew || r.kind == RecordKind::kCancel ||
         r.kind == RecordKind::kAmend || r.kind == RecordKind::kCancelAll) {
@@ -503,12 +548,50 @@ std::unordered_map<uint32_t, uint32_t> DenseAccounts(const Workload& w) {
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  if (ids.empty() || uint64_t{ids.back()} <= 2 * uint64_t{ids.size()} + kDenseAccountSlack) return {};
-  std::unordered_map<uint32_t, uint32_t> dense;
+  if (ids.empty() || ids.back() <= 2 * uint64_t{ids.size()} + kDenseAccountSlack) return {};
+  std::unordered_map<uint64_t, uint32_t> dense;
   dense.reserve(ids.size());
   uint32_t next = 1;
-  for (uint32_t id : ids) dense[id] = id == 0 ? 0 : next++;
+  for (uint64_t id : ids) dense[id] = id == 0 ? 0 : next++;
   return dense;
+}
+
+// The engine takes asset codes of [A-Z0-9] and symbols of [A-Z0-9_-]; names in a flow are labels, so one it would
+// not take is upper-cased, its other characters dropped (codes) or made '_' (symbols), and made unique by its
+// position where that collides or leaves nothing. Returns the names to use, in definition order.
+std::vector<std::string> EngineNames(const std::vector<std::string>& names, bool symbols, int* renamed) {
+  const auto allowed = [symbols](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (symbols && (c == '_' || c == '-'));
+  };
+  std::set<std::string> taken;
+  for (const std::string& n : names) {
+    if (!n.empty() && std::all_of(n.begin(), n.end(), allowed)) taken.insert(n);
+  }
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  *renamed = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& n = names[i];
+    if (!n.empty() && std::all_of(n.begin(), n.end(), allowed)) {
+      out.push_back(n);
+      continue;
+    }
+    std::string name;
+    for (char c : n) {
+      const char up = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      if (allowed(up)) {
+        name.push_back(up);
+      } else if (symbols) {
+        name.push_back('_');
+      }
+    }
+    if (name.empty() || taken.contains(name)) name = fmt::format("{}{}", symbols ? "S" : "A", i + 1);
+    while (taken.contains(name)) name.append(symbols ? "_" : "0");  // only if the file itself uses such names
+    taken.insert(name);
+    out.push_back(std::move(name));
+    ++*renamed;
+  }
+  return out;
 }
 
 }  // namespace
@@ -525,17 +608,36 @@ CommandStream Translate(const Workload& workload) {
         "of each instrument it quotes is a whole number of its smallest units",
         asset.code, asset.decimals + extra[a], asset.decimals));
   }
-  const std::unordered_map<uint32_t, uint32_t> dense = DenseAccounts(workload);
+  const std::unordered_map<uint64_t, uint32_t> dense = DenseAccounts(workload);
   if (!dense.empty()) {
     out.adjustments.push_back(
         fmt::format("the flow's {} account numbers are sparse: they are renumbered from 1, in "
                     "the same order",
                     dense.size()));
   }
-  const auto account = [&](uint32_t id) {
-    if (dense.empty()) return AccountId(id);
+  const auto account = [&](uint64_t id) {
+    if (dense.empty()) return AccountId(static_cast<uint32_t>(id));
     return AccountId(dense.at(id));
   };
+  std::vector<std::string> codes;
+  for (const AssetDef& a : workload.assets) codes.push_back(a.code);
+  std::vector<std::string> symbols;
+  for (const InstrumentDef& i : workload.instruments) symbols.push_back(i.symbol);
+  int renamed_codes = 0;
+  int renamed_symbols = 0;
+  codes = EngineNames(codes, false, &renamed_codes);
+  symbols = EngineNames(symbols, true, &renamed_symbols);
+  if (renamed_codes + renamed_symbols > 0) {
+    out.adjustments.push_back(fmt::format(
+        "{} asset codes and {} symbols are renamed for the engine (assets are [A-Z0-9], symbols [A-Z0-9_-])",
+        renamed_codes, renamed_symbols));
+  }
+  size_t no_minimum = 0;
+  for (const InstrumentDef& i : workload.instruments) no_minimum += i.min_lots == 0 ? 1 : 0;
+  if (no_minimum > 0) {
+    out.adjustments.push_back(
+        fmt::format("{} instruments have min_lots 0 (no minimum): the engine's least, 1 lot, is used", no_minimum));
+  }
   const auto scaled = [&](size_t asset, int64_t amount) {
     return Amount(asset < extra.size() ? ScaledUp(amount, extra[asset]).value_or(amount) : amount);
   };
@@ -553,7 +655,7 @@ CommandStream Translate(const Workload& workload) {
         auto& d = command.body.emplace<DefineAsset>();
         d.asset = AssetId(static_cast<uint16_t>(r.index + 1));
         d.decimals = static_cast<uint8_t>(workload.assets[r.index].decimals + extra[r.index]);
-        CopyName(workload.assets[r.index].code, d.code, sizeof d.code);
+        CopyName(codes[r.index], d.code, sizeof d.code);
         break;
       }
       case RecordKind::kInstrument: {
@@ -564,8 +666,8 @@ CommandStream Translate(const Workload& workload) {
         d.quote = AssetId(static_cast<uint16_t>(def.quote + 1));
         d.tick_size = scaled(def.quote, def.tick);
         d.lot_size = scaled(def.base, def.lot);
-        d.min_qty = QtyLots(def.min_lots);
-        CopyName(def.symbol, d.symbol, sizeof d.symbol);
+        d.min_qty = QtyLots(def.min_lots == 0 ? 1 : def.min_lots);
+        CopyName(symbols[r.index], d.symbol, sizeof d.symbol);
         break;
       }
       case RecordKind::kDeposit: {
@@ -610,6 +712,23 @@ CommandStream Translate(const Workload& workload) {
       }
       case RecordKind::kWarmupEnd:
         break;
+    }
+  }
+  const bool has_warmup_end = std::any_of(workload.records.begin(), workload.records.end(),
+                                          [](const Record& r) { return r.kind == RecordKind::kWarmupEnd; });
+  if (!has_warmup_end) {
+    // Without a W line nothing is warm-up, but the venue's set-up (definitions and funding) is no order flow.
+    const auto first_order = std::find_if(out.commands.begin(), out.commands.end(), [](const Command& c) {
+      return !std::holds_alternative<DefineAsset>(c.body) && !std::holds_alternative<DefineInstrument>(c.body) &&
+             !std::holds_alternative<Deposit>(c.body);
+    });
+    out.warmup_commands = static_cast<size_t>(first_order - out.commands.begin());
+    if (out.warmup_commands > 0 && first_order != out.commands.end()) {
+      out.adjustments.push_back(
+          fmt::format("the flow has no W line: its {} set-up commands before the first order command are not measured",
+                      out.warmup_commands));
+    } else {
+      out.warmup_commands = 0;
     }
   }
   return out;

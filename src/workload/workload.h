@@ -17,8 +17,12 @@
 //   M <account> <ref> <new_price_ticks|-> <new_qty_lots|->   new_qty is the new TOTAL quantity; '-' = unchanged
 //   X <account> <symbol|*>
 //   W                                                      end of warm-up (at most once)
-// Names must be defined by an earlier A / I line; everything else about the values (ranges, funds, whether an
-// order is open) is the engine's to judge, so a workload can carry hostile or stale commands on purpose.
+// Names must be defined by an earlier A / I line; accounts are 1 .. 2^64-1; refs are integers 0 .. 2^64-1, unique
+// per account over the whole file (a second N line with one is refused, naming both lines). Everything else about
+// the values (ranges, funds, whether an order is open) is the engine's to judge, so a workload can carry hostile or
+// stale commands on purpose. The README's M line has no '-': its two numbers are the new price and the new total
+// quantity, so a 0 there is a value, refused by the engine as the API refuses it (an amend to price 0 or
+// quantity 0). '-' is this reader's extension; `gen` writes both numbers.
 //
 // Errors are values: a malformed line yields a ParseError with its 1-based line number; nothing here throws.
 #pragma once
@@ -38,6 +42,8 @@ namespace sequex::workload {
 inline constexpr std::string_view kHeader = "# sequex-workload 1";
 // Record::index for an X line with '*' (every instrument).
 inline constexpr uint16_t kAllBooks = 0xFFFF;
+// Record::price / qty of an M line whose file text is 0 ('-', unchanged, is stored as 0).
+inline constexpr int64_t kAmendToZero = -1;
 
 struct AssetDef {
   std::string code;  // at most 15 characters (DefineAsset::code)
@@ -64,7 +70,8 @@ enum class RecordKind : uint8_t { kAsset, kInstrument, kDeposit, kNew, kCancel, 
 //   kNew:        account, index = instrument index, side, market, tif, post_only, price (ticks; 0 = '-'),
 //                qty (lots), ref.
 //   kCancel:     account, ref.
-//   kAmend:      account, ref, price = new price (0 = unchanged), qty = new total lots (0 = unchanged).
+//   kAmend:      account, ref, price = new price (0 = unchanged), qty = new total lots (0 = unchanged). A 0 in
+//                the file is stored as -1 (kAmendToZero): a value no order can take, which the engine refuses.
 //   kCancelAll:  account, index = instrument index or kAllBooks.
 struct Record {
   RecordKind kind = RecordKind::kWarmupEnd;
@@ -73,7 +80,7 @@ struct Record {
   TimeInForce tif = TimeInForce::kGoodTillCancel;
   bool post_only = false;
   uint16_t index = 0;
-  uint32_t account = 0;
+  uint64_t account = 0;  // as the file numbers it; Translate makes the engine's ids dense
   int64_t price = 0;
   int64_t qty = 0;
   uint64_t ref = 0;
@@ -110,7 +117,9 @@ void AppendRecordText(const Workload& workload, const Record& record, std::strin
 // (one command per simulated microsecond, the clock the burst workload is defined on).
 struct CommandStream {
   std::vector<Command> commands;
-  size_t warmup_commands = 0;  // commands before the W line; 0 when there is none
+  // Commands before the W line. With no W line, the definitions and deposits before the first order command (the
+  // venue's set-up), and an adjustment says so.
+  size_t warmup_commands = 0;
   // What Translate changed so that the engine can run the flow as written, one sentence each (none for the
   // generated workloads).
   std::vector<std::string> adjustments;
@@ -131,8 +140,11 @@ inline constexpr uint64_t kDenseAccountSlack = 4096;
 //   just enough more decimals (7 here) and every amount of it (deposits, the tick, lots where it is the base) is
 //   multiplied to match: prices in ticks and sizes in lots are unchanged. Not done where the decimals would pass 18
 //   or an amount would no longer fit; the engine then rejects the instrument.
-// - Account numbers that are sparse (beyond kDenseAccountSlack) are renumbered 1, 2, ... in ascending order, 0 (the
-//   fee account) staying 0: the engine's account table, like sequexd's account ids, is dense.
+// - Account numbers that are sparse (beyond kDenseAccountSlack) or past 32 bits are renumbered 1, 2, ... in
+//   ascending order: the engine's account table, like sequexd's account ids, is dense.
+// - Names the engine does not take (assets are [A-Z0-9], symbols [A-Z0-9_-]: `btc/usd`, `usdt`) are upper-cased,
+//   other characters dropped (assets) or made '_' (symbols), made unique where that collides; names are labels in a
+//   flow. And min_lots 0 (no minimum) is 1, the engine's least.
 [[nodiscard]] CommandStream Translate(const Workload& workload);
 
 // The client_oid the translation gives an order reference.

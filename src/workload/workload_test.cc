@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/engine.h"
 #include "workload/rng.h"
 
 namespace sequex::workload {
@@ -87,7 +88,9 @@ TEST(WorkloadTest, ShouldNameTheLineOfEveryMalformedRecord) {
       "I BTC_USD BTC USD 1 1 1",                  // symbol twice
       "D -1 USD 5",                               // negative account
       "D 1 USD 5x",                               // trailing junk
-      "D 99999999999 USD 5",                      // account overflow
+      "D 99999999999999999999 USD 5",             // account overflow
+      "D 0 USD 5",                                // accounts are from 1
+      "C 1 x7",                                   // a ref is an integer
       "N 1 ETH_USD B L GTC - 1 1 1",              // unknown symbol
       "N 1 BTC_USD X L GTC - 1 1 1",              // side
       "N 1 BTC_USD B Q GTC - 1 1 1",              // type
@@ -203,6 +206,7 @@ TEST(WorkloadTest, ShouldGiveAQuoteAssetTheDecimalsThatMakeOneTickOfOneLotWhole)
                         "I BTC_USD BTC USD 1 1000 1\n"
                         "D 1 USD 250\n"
                         "D 1 BTC 100000000\n"
+                        "W\n"
                         "N 1 BTC_USD B L GTC - 5000000 7 1\n"));
   EXPECT_EQ(std::get<DefineAsset>(s.commands[0].body).decimals, 8);
   EXPECT_EQ(std::get<DefineAsset>(s.commands[1].body).decimals, 7);
@@ -338,7 +342,7 @@ TEST(WorkloadTest, ShouldScaleRandomVenuesExactlyOrNotAtAll) {
   EXPECT_GT(scaled_venues, 200u);  // the random venues do exercise the scaling
 }
 
-TEST(WorkloadTest, ShouldRenumberSparseAccountsInOrderKeepingTheFeeAccount) {
+TEST(WorkloadTest, ShouldRenumberSparseAccountsInOrder) {
   const CommandStream s =
       Translate(ParseOk("# sequex-workload 1\n"
                         "A USD 2\n"
@@ -346,14 +350,15 @@ TEST(WorkloadTest, ShouldRenumberSparseAccountsInOrderKeepingTheFeeAccount) {
                         "I BTC_USD BTC USD 100 1000000 1\n"
                         "D 4000000000 USD 1\n"
                         "D 7 USD 1\n"
-                        "D 0 USD 1\n"
+                        "D 18446744073709551615 USD 1\n"
                         "N 4000000000 BTC_USD B L GTC - 30000 5 1\n"
                         "C 7 1\n"
                         "M 4000000000 1 30001 -\n"
-                        "X 7 *\n"));
+                        "X 7 *\n"
+                        "W\n"));
   EXPECT_EQ(std::get<Deposit>(s.commands[3].body).account, AccountId(2));
   EXPECT_EQ(std::get<Deposit>(s.commands[4].body).account, AccountId(1));
-  EXPECT_EQ(std::get<Deposit>(s.commands[5].body).account, AccountId(0));
+  EXPECT_EQ(std::get<Deposit>(s.commands[5].body).account, AccountId(3));  // 64-bit ids too
   EXPECT_EQ(std::get<PlaceOrder>(s.commands[6].body).account, AccountId(2));
   EXPECT_EQ(std::get<CancelOrder>(s.commands[7].body).account, AccountId(1));
   EXPECT_EQ(std::get<AmendOrder>(s.commands[8].body).account, AccountId(2));
@@ -369,6 +374,80 @@ TEST(WorkloadTest, ShouldRenumberSparseAccountsInOrderKeepingTheFeeAccount) {
 TEST(WorkloadTest, ShouldGiveClientOidsTheDecimalRef) {
   EXPECT_EQ(RefToClientOid(0).view(), "0");
   EXPECT_EQ(RefToClientOid(18446744073709551615ull).view(), "18446744073709551615");
+}
+
+constexpr std::string_view kVenue =
+    "# sequex-workload 1\nA USD 2\nA BTC 8\nI BTC_USD BTC USD 100 1000000 1\nD 1 USD 100000000\n";
+
+TEST(WorkloadTest, ShouldPassAnAmendToZeroToTheEngineAsAValueItRefuses) {
+  // The README's M line has two numbers; 0 is one of them, not "unchanged" ('-' is this reader's extension).
+  const Workload w = ParseOk(std::string(kVenue) + "M 1 1 101 0\nM 1 1 0 3\nM 1 1 - 3\nM 1 1 101 -\n");
+  const CommandStream s = Translate(w);
+  const auto amend = [&](size_t i) { return std::get<AmendOrder>(s.commands[i].body); };
+  EXPECT_EQ(amend(4).new_price, PriceTicks(101));
+  EXPECT_EQ(amend(4).new_qty, QtyLots(kAmendToZero));
+  EXPECT_EQ(amend(5).new_price, PriceTicks(kAmendToZero));
+  EXPECT_EQ(amend(5).new_qty, QtyLots(3));
+  EXPECT_EQ(amend(6).new_price, PriceTicks(0));  // '-': unchanged
+  EXPECT_EQ(amend(7).new_qty, QtyLots(0));
+  EXPECT_EQ(ParseOk(FormatWorkload(w)), w);  // and it round-trips
+
+  Engine engine;
+  for (size_t i = 0; i < 4; ++i) engine.Apply(s.commands[i]);
+  PlaceOrder place;
+  place.account = AccountId(1);
+  place.instrument = InstrumentId(1);
+  place.side = Side::kBuy;
+  place.type = OrderType::kLimit;
+  place.price = PriceTicks(100);
+  place.qty = QtyLots(5);
+  place.client_oid = RefToClientOid(1);
+  ASSERT_TRUE(std::holds_alternative<AcceptedEvent>(engine.Apply(Command{5, 5000, place})[0]));
+  for (size_t i = 4; i < 6; ++i) {
+    Command c = s.commands[i];
+    c.seq = i + 2;
+    const auto events = engine.Apply(c);
+    const auto* rejected = std::get_if<RejectedEvent>(&events[0]);
+    ASSERT_NE(rejected, nullptr) << i;
+    EXPECT_EQ(rejected->reason, i == 4 ? RejectReason::kInvalidOrderQty : RejectReason::kInvalidPrice);
+  }
+}
+
+TEST(WorkloadTest, ShouldRefuseARefUsedTwiceByOneAccountNamingTheLine) {
+  const ParseError e = ParseFails(std::string(kVenue) +
+                                  "N 1 BTC_USD B L GTC - 100 1 7\n"
+                                  "N 2 BTC_USD B L GTC - 100 1 7\n"  // another account: fine
+                                  "C 1 7\n"
+                                  "N 1 BTC_USD S L GTC - 200 1 007\n");  // the same ref, written otherwise
+  EXPECT_EQ(e.line, 9u) << e.ToString();
+  EXPECT_NE(e.message.find("first on line 6"), std::string::npos) << e.message;
+}
+
+TEST(WorkloadTest, ShouldRenameNamesTheEngineDoesNotTakeAndTakeMinLotsZeroAsOne) {
+  const CommandStream s =
+      Translate(ParseOk("# sequex-workload 1\nA usd 2\nA btc.x 8\nA USD 2\nI btc/usd btc.x usd 100 1000000 0\nI "
+                        "BTC_USD btc.x USD 100 1000000 1\n"));
+  EXPECT_EQ(std::string(std::get<DefineAsset>(s.commands[0].body).code), "A1");  // "USD" is another asset's
+  EXPECT_EQ(std::string(std::get<DefineAsset>(s.commands[1].body).code), "BTCX");
+  EXPECT_EQ(std::string(std::get<DefineAsset>(s.commands[2].body).code), "USD");
+  const auto& renamed = std::get<DefineInstrument>(s.commands[3].body);
+  EXPECT_EQ(std::string(renamed.symbol), "S1");  // "BTC_USD" is the other instrument's
+  EXPECT_EQ(renamed.min_qty, QtyLots(1));
+  EXPECT_EQ(std::string(std::get<DefineInstrument>(s.commands[4].body).symbol), "BTC_USD");
+  EXPECT_EQ(s.adjustments.size(), 2u);
+  Engine engine;
+  for (const Command& c : s.commands) {
+    for (const Event& e : engine.Apply(c)) EXPECT_FALSE(std::holds_alternative<RejectedEvent>(e)) << c.seq;
+  }
+}
+
+TEST(WorkloadTest, ShouldLeaveTheSetUpOutOfTheMeasuredPartWhenThereIsNoW) {
+  const CommandStream s = Translate(ParseOk(std::string(kVenue) + "N 1 BTC_USD B L GTC - 100 1 1\nD 1 USD 5\n"));
+  EXPECT_EQ(s.warmup_commands, 4u);
+  ASSERT_EQ(s.adjustments.size(), 1u);
+  EXPECT_NE(s.adjustments[0].find("no W line"), std::string::npos);
+  EXPECT_EQ(Translate(ParseOk(std::string(kVenue) + "W\nN 1 BTC_USD B L GTC - 100 1 1\n")).warmup_commands, 4u);
+  EXPECT_EQ(Translate(ParseOk(std::string(kVenue))).warmup_commands, 0u);  // set-up only: nothing to measure
 }
 
 }  // namespace
