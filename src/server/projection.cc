@@ -97,6 +97,19 @@ int64_t CandleStartMs(int tf_index, int64_t time_ms) {
   return DaysFromCivil(year, month) * 1440 * kMinuteMs;
 }
 
+void Projection::AdoptOpenOrders(const Engine& mirror) {
+  for (const AccountId account : mirror.AccountIds()) {
+    for (const OrderView& v : mirror.OpenOrders(account)) {
+      OrderRecord r;
+      r.view = v;
+      r.update_time = v.created_time;
+      open_[v.order_id.value()] = r;
+      open_by_account_[account.value()][v.order_id.value()] = v.order_id;
+      last_time_ = std::max(last_time_, v.created_time);
+    }
+  }
+}
+
 OrderRecord* Projection::Touch(AccountId account, OrderId id, CommandEffects* effects) {
   AddUnique(&effects->orders, account, id);
   const auto it = open_.find(id.value());

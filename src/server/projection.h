@@ -119,6 +119,11 @@ class Projection {
   [[nodiscard]] Ticker TickerOf(InstrumentId instrument, TimeNs now) const;
   [[nodiscard]] TimeNs last_time() const { return last_time_; }
 
+  // History that starts at a recovered state (the journal before it pruned away) starts with that state's open
+  // orders, read from `mirror`: they are current state, so they are listed, found, amended, cancelled and pushed as
+  // any other; what happened to them before is not known.
+  void AdoptOpenOrders(const Engine& mirror);
+
   // The whole projection as little-endian bytes (docs/server.md, "History snapshots"), and back. The same
   // projection always gives the same bytes. Load replaces this projection; on false (`error` says why) it is empty.
   [[nodiscard]] std::string Save() const;

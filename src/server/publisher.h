@@ -75,6 +75,8 @@ class Publisher {
   // one as soon as it starts, so that the next restart does not fold the same commands again.
   void EnableHistorySnapshots(journal::Env* env, const std::string& dir, uint64_t interval, SeqNo last_seq,
                               SeqNo history_seq);
+  // Before Start, when history starts at the mirror's state (Projection::AdoptOpenOrders).
+  void AdoptOpenOrders() { projection_.AdoptOpenOrders(*mirror_); }
   // After replay: publishes the catalog and keys to the directory.
   void PublishDirectory();
 

@@ -178,6 +178,7 @@ bool Server::Recover(std::string* error) {
       return false;
     }
     publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
+    publisher_->AdoptOpenOrders();
     Log("the journal starts after seq " + std::to_string(history_seq + 1) + ": order and trade history before seq " +
         std::to_string(recovered_seq_ + 1) + " is not available");
   } else if (!scan.status.ok()) {

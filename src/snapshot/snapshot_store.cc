@@ -239,7 +239,14 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
     if (!s.ok()) return s;
     ++removed_snaps;
   }
-  const SeqNo covered = snaps[first_kept].meta.seq;
+  SeqNo covered = snaps[first_kept].meta.seq;
+  // sequexd's order and trade history restarts from its newest history snapshot and the commands after it, so
+  // those stay too; without a history snapshot the history of a server on this folder will start at `covered`.
+  std::vector<SnapshotInfo> histories;
+  s = ListHistorySnapshots(env, dir, &histories);
+  if (!s.ok()) return s;
+  const bool history_bound = !histories.empty() && histories.back().meta.seq < covered;
+  if (history_bound) covered = histories.back().meta.seq;
   std::vector<std::string> names;
   s = env->ListDir(dir, &names);
   if (!s.ok()) return s;
@@ -261,7 +268,10 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
   }
   s = env->SyncDir(dir);
   *report = "removed " + std::to_string(removed_snaps) + " snapshot(s) and " + std::to_string(removed_segments) +
-            " segment(s); oldest snapshot kept covers seq " + std::to_string(covered);
+            " segment(s); " +
+            (history_bound ? "the commands after history snapshot seq " + std::to_string(covered) + " are kept"
+                           : "oldest snapshot kept covers seq " + std::to_string(covered)) +
+            (histories.empty() ? "; no history snapshot: a server's order and trade history now starts there" : "");
   return s;
 }
 

@@ -234,6 +234,42 @@ TEST(SnapshotTest, ShouldRecoverFromSnapshotPlusJournalTailWithTheSameHash) {
   EXPECT_EQ(pruned.engine->StateHash(), engine.StateHash());
 }
 
+// sequexd folds the commands after its newest history snapshot into its order and trade history: retention keeps
+// them, however new the engine snapshots are (before, a prune left the history to start at the engine snapshot).
+TEST(SnapshotTest, ShouldPruneNoSegmentTheNewestHistorySnapshotStillNeeds) {
+  TempDir dir;
+  const auto cmds = SmallFlow(4000);
+  Env* env = Env::Default();
+  journal::Status s;
+  auto w = journal::JournalWriter::Open(env, dir.path(), {.segment_bytes = 32 << 10}, {}, &s);
+  ASSERT_TRUE(s.ok());
+  Engine engine;
+  SeqNo history_seq = 0;
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    ASSERT_TRUE(w->AppendCommand(cmds[i]).ok());
+    (void)engine.Apply(cmds[i]);
+    if (i + 1 == 1000) {
+      history_seq = cmds[i].seq;
+      ASSERT_TRUE(WriteHistorySnapshot(env, dir.path(), {cmds[i].seq, cmds[i].time, engine.StateHash()},
+                                       engine.SaveSnapshot(), "history")
+                      .ok());
+    }
+    if ((i + 1) % 1000 == 0) {
+      ASSERT_TRUE(w->Sync().ok());
+      ASSERT_TRUE(
+          WriteSnapshot(env, dir.path(), {cmds[i].seq, cmds[i].time, engine.StateHash()}, engine.SaveSnapshot()).ok());
+    }
+  }
+  ASSERT_TRUE(w->Close().ok());
+  std::string report;
+  ASSERT_TRUE(Prune(env, dir.path(), 1, &report).ok());
+  journal::JournalScan scan = journal::ScanJournal(env, dir.path(), nullptr);
+  ASSERT_TRUE(scan.status.ok()) << scan.status.ToString();
+  EXPECT_GT(scan.first_seq, 1u) << report;               // segments before the history snapshot went
+  EXPECT_LE(scan.first_seq, history_seq + 1) << report;  // the ones after it stayed
+  EXPECT_NE(report.find("history snapshot"), std::string::npos) << report;
+}
+
 // A data folder holding a snapshot and no command after it (a journal pruned, or restored from a backup) restarts;
 // the writer then creates the segment that continues after the snapshot, with its header and nothing else, and a
 // stop before the first command must not keep the next start from recovering ("the journal ends at seq 0").
