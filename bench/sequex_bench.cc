@@ -280,8 +280,7 @@ static int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "%s: %zu books need %.1f GiB for their price ladders (1 MiB a book), over half of this machine's "
                    "%.1f GiB\n",
-                   prepared.name.c_str(), w.instruments.size(), double(ladders) / (1 << 30),
-                   double(ram) / (1 << 30));
+                   prepared.name.c_str(), w.instruments.size(), double(ladders) / (1 << 30), double(ram) / (1 << 30));
       return 1;
     }
     w = {};  // the engine only needs the commands; free the records before timing
