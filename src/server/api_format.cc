@@ -42,7 +42,7 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
     w.StringField("limit_price", inst->FormatPrice(o.price));
     const __int128 value = static_cast<__int128>(o.price.value()) * o.qty.value() * inst->tick_value.value();
     w.StringField("order_value",
-                  o.type == OrderType::kMarket && o.qty.value() == 0
+                  IsMarketLike(o.type) && o.qty.value() == 0  // by notional (a stop-market buy too)
                       ? inst->FormatQuoteAmount(o.notional)
                       : inst->FormatQuoteAmount(Amount{value > kMaxAmount ? kMaxAmount : static_cast<int64_t>(value)}));
     w.StringField("avg_price", inst->FormatAveragePrice(o.cum_notional, o.filled));
@@ -55,7 +55,9 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
   }
   w.StringField("maker_fee_rate", catalog.maker_rate());
   w.StringField("taker_fee_rate", catalog.taker_rate());
-  w.StringField("status", ToString(o.status));
+  // A stop waiting for its trigger is open: ACTIVE, as the reference reports resting orders ("CCXT maps
+  // ACTIVE->open"; NEW it leaves unmapped, so a client filtering on open orders would miss it).
+  w.StringField("status", ToString(o.status == OrderStatus::kNew ? OrderStatus::kActive : o.status));
   w.StringField("update_user_id", std::to_string(o.account.value()));
   w.StringField("order_date", IsoDate(o.created_time));
   w.IntField("create_time", Ms(o.created_time));

@@ -92,6 +92,7 @@ std::shared_ptr<const VenueCatalog> VenueCatalog::Build(const Engine& engine, st
     info.lot_size = v->definition.lot_size;
     info.tick_value = v->tick_value;
     info.min_qty = v->definition.min_qty;
+    info.price_band_bps = v->definition.price_band_bps;
     info.status = v->definition.status;
     c->instrument_by_symbol_.emplace(info.symbol, c->instruments_.size());
     c->instruments_.push_back(std::move(info));

@@ -133,6 +133,13 @@ std::string ErrorText(uint32_t code) {
   }
 }
 
+namespace {
+// A query answers for the time it is asked: `t` is the snapshot's time, and a ticker's 24 hours end now, not at the
+// last command (a quiet venue's book is not hours old). Never before the last command's time (the sequencer's stamp,
+// from the same clock).
+TimeNs QueryTime(const Publisher& p) { return std::max<TimeNs>(p.now(), static_cast<TimeNs>(Gateway::NowNs())); }
+}  // namespace
+
 uint64_t Gateway::NowNs() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -441,13 +448,20 @@ uint32_t Gateway::BuildPlaceOrder(const Params& p, const VenueCatalog& catalog, 
     if (!inst->ParseQty(*qty, &out->qty) || out->qty.value() <= 0) {
       return ApiErrorCode(RejectReason::kInvalidOrderQty);
     }
-  } else if (notional && out->type == OrderType::kMarket && out->side == Side::kBuy) {
+  } else if (notional && IsMarketLike(out->type) && out->side == Side::kBuy) {  // a stop-market buy too
     if (!inst->ParseQuoteAmount(*notional, &out->notional) || out->notional.value() <= 0) {
       return ApiErrorCode(RejectReason::kInvalidOrderQty);
     }
   } else {
     *message = "quantity is required";
     return kInvalidArgument;
+  }
+  if (IsStop(out->type) && IsMarketLike(out->type) && out->side == Side::kBuy && out->qty.value() > 0 &&
+      inst->price_band_bps == 0) {
+    // Its hold is quantity x the band's top price when it fires (docs/engine.md); without a band there is none.
+    *message = "a BUY " + std::string(*type) + " by quantity needs a price band on " + inst->symbol +
+               ": give notional (the quote to spend) instead";
+    return ApiErrorCode(RejectReason::kInvalidPrice);
   }
   if (IsMarketLike(out->type)) {
     // A price on a market order is ignored, as the API does.
@@ -867,7 +881,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.BeginArray();
       w.BeginObject();
       WriteBook(w, book.bids, book.asks, *i);
-      w.IntField("t", p.now() / 1'000'000);
+      w.IntField("t", QueryTime(p) / 1'000'000);
       w.EndObject();
       w.EndArray();
       w.EndObject();
@@ -900,9 +914,10 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.BeginObject();
       w.Key("data");
       w.BeginArray();
+      const TimeNs now = QueryTime(p);
       for (const InstrumentInfo& i : p.catalog().instruments()) {
         if (instrument != kAllInstruments && i.id != instrument) continue;
-        WriteTicker(w, i, p.projection().TickerOf(i.id, p.now()), p.engine(), p.now());
+        WriteTicker(w, i, p.projection().TickerOf(i.id, now), p.engine(), now);
       }
       w.EndArray();
       w.EndObject();

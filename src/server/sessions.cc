@@ -41,7 +41,7 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     ws_.read_message_max(config.max_message_bytes);
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
-      self->ScheduleHeartbeat();
+      self->ScheduleHeartbeat(std::chrono::milliseconds(self->context_->gateway->config().heartbeat_interval_ms));
       self->DoRead();
     });
   }
@@ -72,8 +72,10 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     });
   }
 
+  // The reference: "WS errors for requests without `id`: `id:-1`, `method:"ERROR"`" (a client matches replies by id,
+  // so an error echoing the method would look like a push of that method).
   void Reply(int64_t id, std::string_view method, uint32_t code, std::string_view message = {}) {
-    Enqueue(MakeMessage(Gateway::Reply(id, method, code, message)));
+    Enqueue(MakeMessage(Gateway::Reply(id, id == -1 && code != kOk ? "ERROR" : method, code, message)));
   }
 
   void Handle(const std::string& text) {
@@ -247,22 +249,26 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
     return true;
   }
 
-  void ScheduleHeartbeat() {
-    const ServerConfig& config = context_->gateway->config();
-    timer_.expires_after(std::chrono::milliseconds(config.heartbeat_interval_ms));
+  // A heartbeat every heartbeat_interval_ms ("every 30 s"), each answered within heartbeat_timeout_ms: the next one
+  // is due an interval after the last was sent, not after its timeout ran out.
+  void ScheduleHeartbeat(std::chrono::milliseconds delay) {
+    timer_.expires_after(delay);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
+      const ServerConfig& config = self->context_->gateway->config();
+      const auto interval = std::chrono::milliseconds(config.heartbeat_interval_ms);
+      const auto timeout = std::chrono::milliseconds(config.heartbeat_timeout_ms);
       self->heartbeat_id_ = static_cast<int64_t>(Gateway::NowNs() / 1'000'000);
       self->awaiting_heartbeat_ = true;
       self->Enqueue(MakeMessage(Gateway::Reply(self->heartbeat_id_, "public/heartbeat", kOk)));
-      self->timer_.expires_after(std::chrono::milliseconds(self->context_->gateway->config().heartbeat_timeout_ms));
-      self->timer_.async_wait([self](beast::error_code ec2) {
+      self->timer_.expires_after(timeout);
+      self->timer_.async_wait([self, interval, timeout](beast::error_code ec2) {
         if (ec2 || self->closed_) return;
         if (self->awaiting_heartbeat_) {
           self->context_->counters.heartbeat_disconnects.fetch_add(1, std::memory_order_relaxed);
           return self->Close();
         }
-        self->ScheduleHeartbeat();
+        self->ScheduleHeartbeat(interval > timeout ? interval - timeout : std::chrono::milliseconds(0));
       });
     });
   }

@@ -689,6 +689,63 @@ describe('the operator endpoint', () => {
   });
 });
 
+describe("the reference's fine print", () => {
+  it('a waiting stop is ACTIVE, which CCXT reads as open', T, async () => {
+    const acct = await server.createAccount(FUNDED);
+    const raw = await privateCall(server, acct, 'private/create-order', { instrument_name: 'ETH_USD', side: 'SELL',
+      type: 'STOP_LIMIT', price: '1000', quantity: '0.01', ref_price: '1001' });
+    assert.equal(isCode(raw, 'stop'), 0, raw.text);
+    const detail = await privateCall(server, acct, 'private/get-order-detail', { order_id: raw.json.result.order_id });
+    assert.equal(detail.json.result.status, 'ACTIVE', detail.text);
+    const ex = await server.ccxt(acct, CCXT_OPTIONS);
+    const order = await ex.createOrder('ETH/USD', 'limit', 'sell', 0.01, 1000, { triggerPrice: 1001 });
+    const open = await ex.fetchOpenOrders('ETH/USD');
+    const mine = open.filter((o) => o.id === order.id || o.id === raw.json.result.order_id);
+    assert.deepEqual(mine.map((o) => o.status), ['open', 'open'], JSON.stringify(open.map((o) => [o.id, o.status])));
+    await privateCall(server, acct, 'private/cancel-all-orders', { instrument_name: 'ETH_USD' });
+  });
+
+  it('a BUY stop-market takes notional; by quantity without a price band it is 308 saying why', T, async () => {
+    const acct = await server.createAccount(FUNDED);
+    const byNotional = await privateCall(server, acct, 'private/create-order', { instrument_name: 'ETH_USD', side: 'BUY',
+      type: 'STOP_LOSS', notional: '100', ref_price: '9000' });
+    assert.equal(isCode(byNotional, 'by notional'), 0, byNotional.text);
+    const detail = await privateCall(server, acct, 'private/get-order-detail', { order_id: byNotional.json.result.order_id });
+    assert.equal(detail.json.result.order_value, '100', detail.text);
+    const byQty = await privateCall(server, acct, 'private/create-order', { instrument_name: 'ETH_USD', side: 'BUY',
+      type: 'TAKE_PROFIT', quantity: '0.01', ref_price: '100' });
+    assert.equal(byQty.json.code, 308, byQty.text);
+    assert.match(byQty.json.message, /notional/);
+    await privateCall(server, acct, 'private/cancel-all-orders', { instrument_name: 'ETH_USD' });
+  });
+
+  it('a WebSocket error to a request without id is id -1, method ERROR', T, async () => {
+    const ws = await RawSocket.open(server.wsMarket);
+    try {
+      ws.send({ method: 'subscribe', params: { channels: ['book.NOPE.10'] } });
+      const reply = await ws.next((m) => m.id === -1, { what: 'the error' });
+      assert.equal(reply.method, 'ERROR', JSON.stringify(reply));
+      assert.notEqual(reply.code, 0);
+      ws.send({ method: 'foo/bar' });
+      const unknown = await ws.next((m) => m.id === -1, { what: 'the second error' });
+      assert.deepEqual([unknown.method, unknown.code], ['ERROR', 40002], JSON.stringify(unknown));
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('a quiet venue answers get-book and get-tickers with the time of the request', T, async () => {
+    const acct = await server.createAccount(FUNDED);
+    await privateCall(server, acct, 'private/get-open-orders', {});
+    await sleep(2500);  // no command in between
+    const book = await get(server, '/exchange/v1/public/get-book?instrument_name=BTC_USD&depth=10');
+    const tickers = await get(server, '/exchange/v1/public/get-tickers?instrument_name=BTC_USD');
+    const now = Date.now();
+    assert.ok(now - book.json.result.data[0].t < 1000, `book t ${book.json.result.data[0].t}, now ${now}`);
+    for (const t of tickers.json.result.data) assert.ok(now - t.t < 1000, `ticker t ${t.t}, now ${now}`);
+  });
+});
+
 describe('connections past max_connections', () => {
   it('are closed on accept, while those open and the operator are served', T, async () => {
     const srv = await Server.start({ config: tomlSection('server', { max_connections: 4 }) });
@@ -790,6 +847,19 @@ describe('heartbeats', () => {
     hb = await Server.start({ config: tomlSection('websocket', { heartbeat_interval_ms: 500, heartbeat_timeout_ms: 300 }) });
   });
   after(async () => { await hb?.dispose(); });
+
+  it('come every interval, not every interval plus the time allowed to answer', T, async () => {
+    const ws = await RawSocket.open(hb.wsMarket);
+    try {
+      const first = await ws.next((m) => m.method === 'public/heartbeat', { what: 'a heartbeat' });
+      const t0 = Date.now();
+      await ws.next((m) => m.method === 'public/heartbeat' && m.id !== first.id, { what: 'the next heartbeat' });
+      const gap = Date.now() - t0;
+      assert.ok(gap < 700, `heartbeats ${gap} ms apart with heartbeat_interval_ms 500 (timeout 300)`);
+    } finally {
+      await ws.close();
+    }
+  });
 
   it('a client that never answers is disconnected; one that answers stays and is served', T, async () => {
     const account = await hb.createAccount(FUNDED);
