@@ -92,6 +92,7 @@ std::shared_ptr<const VenueCatalog> VenueCatalog::Build(const Engine& engine, st
     info.lot_size = v->definition.lot_size;
     info.tick_value = v->tick_value;
     info.min_qty = v->definition.min_qty;
+    info.min_notional = v->definition.min_notional;
     info.price_band_bps = v->definition.price_band_bps;
     info.status = v->definition.status;
     c->instrument_by_symbol_.emplace(info.symbol, c->instruments_.size());

@@ -33,7 +33,8 @@ struct InstrumentInfo {
   Amount lot_size{};    // base units per lot
   Amount tick_value{};  // quote units of one tick x one lot
   QtyLots min_qty{};
-  uint32_t price_band_bps = 0;  // 0: no band
+  Amount min_notional{};        // quote units; 0 = none
+  uint32_t price_band_bps = 0;  // 0 = no band
   InstrumentStatus status = InstrumentStatus::kTrading;
 
   // Text <-> engine integers. Parse* are false for malformed, negative, off-grid or out-of-range text.

@@ -1,12 +1,17 @@
 #include "server/config.h"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "engine/event.h"
+#include "engine/wallet.h"
 #include "server/default_config_text.h"
 
 namespace sequex::server {
@@ -32,7 +37,8 @@ class Reader {
   void Int(std::string_view table, std::string_view key, T* out, int64_t lo, int64_t hi) {
     const toml::node* n = root_.at_path(std::string(table) + "." + std::string(key)).node();
     if (n == nullptr) return;
-    const std::optional<int64_t> v = n->value<int64_t>();
+    // Exactly a TOML integer: value<int64_t>() would also take 2.0 or true.
+    const std::optional<int64_t> v = n->is_integer() ? n->value_exact<int64_t>() : std::nullopt;
     if (!v || *v < lo || *v > hi) {
       Fail(table, key, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       return;
@@ -42,7 +48,7 @@ class Reader {
   void Str(std::string_view table, std::string_view key, std::string* out) {
     const toml::node* n = root_.at_path(std::string(table) + "." + std::string(key)).node();
     if (n == nullptr) return;
-    const std::optional<std::string> v = n->value<std::string>();
+    const std::optional<std::string> v = n->value_exact<std::string>();
     if (!v) return Fail(table, key, "a string");
     *out = *v;
   }
@@ -84,7 +90,7 @@ bool CheckKnownKeys(const toml::table& root, std::string* error) {
   };
   for (const auto& [key, value] : root) {
     const std::string_view k = key.str();
-    if (k == "asset" || k == "instrument") continue;
+    if (k == "asset" || k == "instrument") continue;  // ReadAssets and ReadInstruments check their entries
     bool found = false;
     for (const auto& [table, keys] : kKnown) {
       if (table != k) continue;
@@ -108,9 +114,191 @@ bool CheckKnownKeys(const toml::table& root, std::string* error) {
   return true;
 }
 
+// One entry of an array of tables ([[asset]], [[instrument]]), named in messages as `asset[2].decimals`: entries
+// are numbered from 1 in the order the file gives them.
+class EntryReader {
+ public:
+  EntryReader(const toml::table& entry, std::string name, std::string* error)
+      : entry_(entry), name_(std::move(name)), error_(error) {}
+
+  // Fails on a key not in `known`: a typo (`decimal = 2`) would otherwise leave the default in force, journaled.
+  void OnlyKeys(std::initializer_list<std::string_view> known) {
+    for (const auto& [key, unused] : entry_) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        return Fail("config: unknown key " + name_ + "." + std::string(key.str()));
+      }
+    }
+  }
+  // A TOML string; `required` fails when absent or empty.
+  void Str(std::string_view key, bool required, std::string* out) {
+    const toml::node* n = entry_.get(key);
+    if (n == nullptr && !required) return;
+    const std::optional<std::string> v = n != nullptr ? n->value_exact<std::string>() : std::nullopt;
+    if (!v || (required && v->empty())) {
+      return Fail("config: " + name_ + "." + std::string(key) + " must be " +
+                  (required ? "a non-empty string" : "a string") + (n == nullptr ? " (it is missing)" : ""));
+    }
+    *out = *v;
+  }
+  template <typename T>
+  void Int(std::string_view key, T* out, int64_t lo, int64_t hi) {
+    const toml::node* n = entry_.get(key);
+    if (n == nullptr) return;
+    const std::optional<int64_t> v = n->is_integer() ? n->value_exact<int64_t>() : std::nullopt;
+    if (!v || *v < lo || *v > hi) {
+      return Fail("config: " + name_ + "." + std::string(key) + " must be an integer in [" + std::to_string(lo) + ", " +
+                  std::to_string(hi) + "]");
+    }
+    *out = static_cast<T>(*v);
+  }
+  void Fail(std::string message) {
+    if (error_->empty()) *error_ = std::move(message);
+  }
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+ private:
+  const toml::table& entry_;
+  std::string name_;
+  std::string* error_;
+};
+
+// The engine's rule for asset codes and symbols (ValidCode in engine.cc): [A-Z0-9], with `_` and `-` in symbols,
+// 1 to max_length characters.
+bool ValidCode(std::string_view text, size_t max_length, bool symbol) {
+  if (text.empty() || text.size() > max_length) return false;
+  return std::all_of(text.begin(), text.end(), [symbol](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || (symbol && (ch == '_' || ch == '-'));
+  });
+}
+
+// `key` must be absent or an array of tables: `[asset]` (one table) or `asset = "XRP"` would otherwise define no
+// asset at all, and the error would then blame the instrument that needs it.
+const toml::array* ArrayOfTables(const toml::table& root, std::string_view key, std::string* error) {
+  const toml::node* n = root.get(key);
+  if (n == nullptr) return nullptr;
+  const toml::array* a = n->as_array();
+  if (a == nullptr || !a->is_array_of_tables()) {
+    if (a == nullptr || !a->empty()) {
+      *error = "config: " + std::string(key) + " must be an array of tables, each written [[" + std::string(key) + "]]";
+    }
+    return nullptr;
+  }
+  return a;
+}
+
+bool ReadAssets(const toml::table& root, std::vector<AssetConfig>* out, std::string* error) {
+  const toml::array* assets = ArrayOfTables(root, "asset", error);
+  if (!error->empty()) return false;
+  if (assets == nullptr) return true;
+  for (size_t i = 0; i < assets->size(); ++i) {
+    EntryReader r(*assets->get(i)->as_table(), "asset[" + std::to_string(i + 1) + "]", error);
+    AssetConfig a;
+    r.OnlyKeys({"code", "decimals"});
+    r.Str("code", /*required=*/true, &a.code);
+    r.Int("decimals", &a.decimals, 0, 18);
+    if (error->empty() && !ValidCode(a.code, sizeof(DefineAsset::code) - 1, /*symbol=*/false)) {
+      r.Fail("config: " + r.name() + ".code must be 1 to 15 of A-Z and 0-9 (\"" + a.code + "\")");
+    }
+    for (size_t j = 0; error->empty() && j < out->size(); ++j) {
+      if ((*out)[j].code == a.code) {
+        r.Fail("config: " + r.name() + " and asset[" + std::to_string(j + 1) + "] both define " + a.code);
+      }
+    }
+    if (!error->empty()) return false;
+    out->push_back(std::move(a));
+  }
+  return true;
+}
+
+bool ReadInstruments(const toml::table& root, std::vector<InstrumentConfig>* out, std::string* error) {
+  const toml::array* instruments = ArrayOfTables(root, "instrument", error);
+  if (!error->empty()) return false;
+  if (instruments == nullptr) return true;
+  for (size_t i = 0; i < instruments->size(); ++i) {
+    EntryReader r(*instruments->get(i)->as_table(), "instrument[" + std::to_string(i + 1) + "]", error);
+    InstrumentConfig c;
+    r.OnlyKeys(
+        {"symbol", "base", "quote", "price_tick", "qty_tick", "min_qty", "min_notional", "price_band_bps", "demo_mid"});
+    r.Str("symbol", /*required=*/true, &c.symbol);
+    r.Str("base", /*required=*/true, &c.base);
+    r.Str("quote", /*required=*/true, &c.quote);
+    r.Str("price_tick", /*required=*/true, &c.price_tick);
+    r.Str("qty_tick", /*required=*/true, &c.qty_tick);
+    r.Str("min_qty", /*required=*/false, &c.min_qty);
+    r.Str("min_notional", /*required=*/false, &c.min_notional);
+    r.Int("price_band_bps", &c.price_band_bps, 0, 10'000);
+    r.Str("demo_mid", /*required=*/false, &c.demo_mid);
+    if (error->empty() && !ValidCode(c.symbol, sizeof(DefineInstrument::symbol) - 1, /*symbol=*/true)) {
+      r.Fail("config: " + r.name() + ".symbol must be 1 to 23 of A-Z, 0-9, _ and - (\"" + c.symbol + "\")");
+    }
+    if (error->empty() && c.base == c.quote) {
+      r.Fail("config: " + r.name() + " (" + c.symbol + "): base and quote must be two different assets");
+    }
+    for (size_t j = 0; error->empty() && j < out->size(); ++j) {
+      if ((*out)[j].symbol == c.symbol) {
+        r.Fail("config: " + r.name() + " and instrument[" + std::to_string(j + 1) + "] both define " + c.symbol);
+      }
+    }
+    if (!error->empty()) return false;
+    out->push_back(std::move(c));
+  }
+  return true;
+}
+
+uint64_t PhysicalMemoryBytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return UINT64_MAX;  // unknown: nothing to compare with
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+}
+
+uint64_t RoundUpPow2(uint64_t n) { return n <= 1 ? 1 : uint64_t{1} << (64 - __builtin_clzll(n - 1)); }
+uint64_t RoundUp(uint64_t n, uint64_t unit) { return (n + unit - 1) / unit * unit; }
+
+std::string GiB(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / double{1 << 30});
+  return text;
+}
+
 }  // namespace
 
 std::string_view DefaultConfigText() { return kDefaultConfigText; }
+
+// What Engine's constructor takes for each size (engine.cc, Engine::Impl): the order pool (whole chunks of 65,536
+// orders) and their links, the id index (four 8-byte entries per order, a power of two, and its spill table), the
+// client_oid index (as many), the account chunks (4,096 accounts each), the (account, instrument) lists, their index
+// (two 16-byte entries each, a power of two) and blocks, one 1 MiB book per expected instrument, the event buffer,
+// and the small memory reserved up front. server_test checks it against Engine::MemoryBytes().
+uint64_t EstimatedEngineBytes(const EngineConfig& config) {
+  const uint64_t orders = config.expected_orders;
+  const uint64_t pooled = orders >= OrderPool::kChunkSize ? RoundUp(orders, OrderPool::kChunkSize) : orders;
+  const uint64_t order_bytes = pooled * (sizeof(Order) + sizeof(OrderLinks)) + 2 * RoundUpPow2(4 * orders) * 8 +
+                               RoundUpPow2(std::max<uint64_t>(64, 4 * orders / 32)) * 16;
+  const uint64_t account_bytes = RoundUp(config.expected_accounts, 4096) * sizeof(Account);
+  const uint64_t lists = config.expected_account_books;
+  const uint64_t list_bytes = lists * sizeof(AccountBook) + RoundUpPow2(2 * lists) * 16 +
+                              (lists / AccountBookBlock::kLists + std::min<uint64_t>(config.expected_accounts, lists)) *
+                                  sizeof(AccountBookBlock);
+  const uint64_t book_bytes = uint64_t{config.expected_books} << 20;
+  // The event buffer (4,096 events), the scratch list of one account's open orders, and 64 KiB for the small
+  // tables (assets, fee tiers, the lists of chunks).
+  const uint64_t fixed_bytes = uint64_t{4096} * sizeof(Event) + (uint64_t{64} << 10) +
+                               std::min<uint64_t>(config.max_open_orders_per_account, orders) * sizeof(uint32_t);
+  return order_bytes + account_bytes + list_bytes + book_bytes + fixed_bytes + config.reserved_small_memory;
+}
+
+std::string EngineMemoryProblem(const EngineConfig& config, uint64_t physical_bytes) {
+  const uint64_t both = 2 * EstimatedEngineBytes(config);
+  if (both <= physical_bytes) return {};
+  return "config: [engine] expected_orders = " + std::to_string(config.expected_orders) +
+         ", expected_accounts = " + std::to_string(config.expected_accounts) +
+         ", expected_account_books = " + std::to_string(config.expected_account_books) +
+         ", expected_books = " + std::to_string(config.expected_books) +
+         " and reserved_small_memory_mib = " + std::to_string(config.reserved_small_memory >> 20) + " need about " +
+         GiB(both) + " for the engine and the publisher's mirror, more than this machine's " + GiB(physical_bytes) +
+         " of memory: lower them";
+}
 
 bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port) {
   const size_t colon = text.rfind(':');
@@ -130,6 +318,12 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   try {
     root = toml::parse(DefaultConfigText(), std::string_view("default_config.toml"));
     if (!path.empty()) {
+      // An ifstream opens a directory and reads it as an empty file, which would start the venue on the defaults.
+      std::error_code ec;
+      if (std::filesystem::is_directory(path, ec)) {
+        *error = "config: cannot read " + path + ": it is a directory";
+        return std::nullopt;
+      }
       std::ifstream in(path);
       if (!in) {
         *error = "config: cannot read " + path;
@@ -137,6 +331,10 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
       }
       std::stringstream text;
       text << in.rdbuf();
+      if (in.bad()) {
+        *error = "config: cannot read " + path;
+        return std::nullopt;
+      }
       const toml::table over = toml::parse(std::string_view(text.str()), std::string_view(path));
       MergeOver(root, over);
     }
@@ -181,7 +379,7 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   r.Bool("demo", "market_maker", &c.demo_market_maker);
   r.Int("demo", "accounts", &c.demo_accounts, 0, 1000);
   r.Int("demo", "seed", &c.demo_seed, 0, INT64_MAX);
-  // Bounded so that a typo cannot ask for more memory than a machine has (2^25 lists is 1.5 GB per engine).
+  // Bounded for the types; what they add up to is checked against the machine's memory below.
   r.Int("engine", "expected_orders", &c.engine.expected_orders, 1, 1 << 25);
   r.Int("engine", "expected_accounts", &c.engine.expected_accounts, 1, 1 << 24);
   r.Int("engine", "expected_account_books", &c.engine.expected_account_books, 1, 1 << 25);
@@ -191,44 +389,10 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   c.engine.reserved_small_memory = small_memory_mib << 20;
   if (!r.ok()) return std::nullopt;
 
-  if (const toml::array* assets = root["asset"].as_array()) {
-    for (const toml::node& n : *assets) {
-      const toml::table* t = n.as_table();
-      AssetConfig a;
-      if (t == nullptr || !(*t)["code"].value<std::string>()) {
-        *error = "config: every [[asset]] needs a code";
-        return std::nullopt;
-      }
-      a.code = *(*t)["code"].value<std::string>();
-      a.decimals = static_cast<int>((*t)["decimals"].value_or(int64_t{8}));
-      if (a.decimals < 0 || a.decimals > 18) {
-        *error = "config: asset " + a.code + ": decimals must be in [0, 18]";
-        return std::nullopt;
-      }
-      c.assets.push_back(a);
-    }
-  }
-  if (const toml::array* instruments = root["instrument"].as_array()) {
-    for (const toml::node& n : *instruments) {
-      const toml::table* t = n.as_table();
-      if (t == nullptr) {
-        *error = "config: [[instrument]] must be a table";
-        return std::nullopt;
-      }
-      InstrumentConfig i;
-      i.symbol = (*t)["symbol"].value_or(std::string());
-      i.base = (*t)["base"].value_or(std::string());
-      i.quote = (*t)["quote"].value_or(std::string());
-      i.price_tick = (*t)["price_tick"].value_or(std::string());
-      i.qty_tick = (*t)["qty_tick"].value_or(std::string());
-      i.min_qty = (*t)["min_qty"].value_or(std::string());
-      i.demo_mid = (*t)["demo_mid"].value_or(std::string());
-      if (i.symbol.empty() || i.base.empty() || i.quote.empty() || i.price_tick.empty() || i.qty_tick.empty()) {
-        *error = "config: instrument '" + i.symbol + "' needs symbol, base, quote, price_tick and qty_tick";
-        return std::nullopt;
-      }
-      c.instruments.push_back(i);
-    }
+  if (!ReadAssets(root, &c.assets, error) || !ReadInstruments(root, &c.instruments, error)) return std::nullopt;
+  if (std::string problem = EngineMemoryProblem(c.engine, PhysicalMemoryBytes()); !problem.empty()) {
+    *error = std::move(problem);
+    return std::nullopt;
   }
   return c;
 }

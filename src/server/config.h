@@ -16,19 +16,22 @@
 
 namespace sequex::server {
 
+// One [[asset]]. Journaled as a DefineAsset at the first start that lacks it; fixed for the venue's life after.
 struct AssetConfig {
-  std::string code;
-  int decimals = 8;
+  std::string code;  // [A-Z0-9], 1..15 characters
+  int decimals = 8;  // 0..18
 };
 
 struct InstrumentConfig {
   std::string symbol;
   std::string base;
   std::string quote;
-  std::string price_tick;  // decimal text, quote units
-  std::string qty_tick;    // decimal text, base units
-  std::string min_qty;     // decimal text, base units; empty = one qty tick
-  std::string demo_mid;    // the demo market maker's starting mid price; empty = not quoted
+  std::string price_tick;       // decimal text, quote units
+  std::string qty_tick;         // decimal text, base units
+  std::string min_qty;          // decimal text, base units; empty = one qty tick
+  std::string min_notional;     // decimal text, quote units; empty = none
+  uint32_t price_band_bps = 0;  // limit prices farther than this from the last trade are refused; 0 = no band
+  std::string demo_mid;         // the demo market maker's starting mid price; empty = not quoted
 };
 
 struct RateLimitConfig {
@@ -83,8 +86,16 @@ struct ServerConfig {
 [[nodiscard]] std::string_view DefaultConfigText();
 
 // Reads the default, then `path` over it when non-empty. nullopt and *error on an unreadable file, bad TOML, an
-// unknown key or a value out of range.
+// unknown key, a value of the wrong type or out of range, an asset code or symbol given twice, or [engine] sizes
+// whose two engines would need more memory than the machine has.
 [[nodiscard]] std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::string* error);
+
+// Bytes one engine built with `config` takes at start-up, roughly: its pre-sized tables, books and reserved small
+// memory (docs/server.md, "[engine]"). sequexd builds two (the sequencer's and the publisher's mirror).
+[[nodiscard]] uint64_t EstimatedEngineBytes(const EngineConfig& config);
+
+// Empty when two engines sized by `config` fit in `physical_bytes`; otherwise the error naming the keys.
+[[nodiscard]] std::string EngineMemoryProblem(const EngineConfig& config, uint64_t physical_bytes);
 
 // Splits "host:port"; false if malformed.
 [[nodiscard]] bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port);

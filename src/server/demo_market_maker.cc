@@ -1,11 +1,20 @@
 #include "server/demo_market_maker.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/thread_name.h"
 #include "workload/rng.h"
 
 namespace sequex::server {
+
+int64_t DemoDepositUnits(int64_t whole, int decimals) {
+  int64_t units = std::min(whole, kMaxDemoDeposit);
+  for (int i = 0; i < decimals; ++i) {
+    if (__builtin_mul_overflow(units, int64_t{10}, &units) || units > kMaxDemoDeposit) return kMaxDemoDeposit;
+  }
+  return units;
+}
 
 DemoMarketMaker::DemoMarketMaker(Gateway* gateway, AccountId maker, AccountId taker, std::vector<DemoQuote> quotes,
                                  uint64_t seed)

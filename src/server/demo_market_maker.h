@@ -12,6 +12,12 @@
 
 namespace sequex::server {
 
+// Units of an asset with `decimals` for a demo deposit of `whole` whole units (> 0), or kMaxDemoDeposit if that is
+// more: an asset of 10 or more decimals cannot hold a billion whole units in 64 bits, so it gets what fits, never a
+// wrapped (or negative) amount. A sixteenth of the engine's largest amount leaves room for what trading adds.
+inline constexpr int64_t kMaxDemoDeposit = kMaxAmount / 16;
+[[nodiscard]] int64_t DemoDepositUnits(int64_t whole, int decimals);
+
 struct DemoQuote {
   InstrumentId instrument{};
   PriceTicks mid{};

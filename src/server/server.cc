@@ -10,6 +10,7 @@
 #include <future>
 #include <iostream>
 #include <limits>
+#include <new>
 #include <random>
 #include <sstream>
 
@@ -254,73 +255,22 @@ Server::RestoredHistory Server::RestoreHistory(journal::Env* env, SeqNo max_seq)
   return restored;
 }
 
-bool Server::Bootstrap(std::string* error) {
-  // Definitions the configuration asks for and the state does not have yet (first start, or added to the
-  // config since): each a journaled command.
-  std::shared_ptr<const VenueCatalog> catalog = directory_.catalog();
-  uint16_t next_asset = 1;
-  for (const AssetInfo& a : catalog->assets()) next_asset = std::max<uint16_t>(next_asset, a.id.value() + 1);
-  for (const AssetConfig& a : config_.assets) {
-    if (catalog->FindAsset(a.code) != nullptr) continue;
-    DefineAsset d;
-    d.asset = AssetId{next_asset++};
-    d.decimals = static_cast<uint8_t>(a.decimals);
-    if (a.code.size() >= sizeof d.code) {
-      *error = "asset code too long: " + a.code;
-      return false;
-    }
-    std::memcpy(d.code, a.code.data(), a.code.size());
+bool Server::Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::string* error) {
+  for (const DefineAsset& d : plan.assets) {
     if (const uint32_t code = SubmitAndWait(d); code != kOk) {
-      *error = "cannot define asset " + a.code + ": code " + std::to_string(code);
+      *error = "cannot define asset " + std::string(d.code) + ": code " + std::to_string(code);
       return false;
     }
   }
-  catalog = directory_.catalog();
-  uint16_t next_instrument = 1;
-  for (const InstrumentInfo& i : catalog->instruments()) {
-    next_instrument = std::max<uint16_t>(next_instrument, i.id.value() + 1);
-  }
-  for (const InstrumentConfig& ic : config_.instruments) {
-    if (catalog->FindInstrument(ic.symbol) != nullptr) continue;
-    const AssetInfo* base = catalog->FindAsset(ic.base);
-    const AssetInfo* quote = catalog->FindAsset(ic.quote);
-    if (base == nullptr || quote == nullptr || ic.symbol.size() >= sizeof(DefineInstrument::symbol)) {
-      *error = "instrument " + ic.symbol + ": unknown base/quote or symbol too long";
-      return false;
-    }
-    DefineInstrument d;
-    d.instrument = InstrumentId{next_instrument++};
-    d.base = base->id;
-    d.quote = quote->id;
-    int64_t tick = 0, lot = 0, min = 0;
-    if (!api::ParseScaled(ic.price_tick, quote->decimals, kMaxAmount, &tick) || tick <= 0 ||
-        !api::ParseScaled(ic.qty_tick, base->decimals, kMaxAmount, &lot) || lot <= 0) {
-      *error = "instrument " + ic.symbol + ": price_tick / qty_tick not positive decimals of the assets";
-      return false;
-    }
-    d.tick_size = Amount{tick};
-    d.lot_size = Amount{lot};
-    if (!ic.min_qty.empty()) {
-      if (!api::ParseScaled(ic.min_qty, base->decimals, kMaxAmount, &min) || min <= 0 || min % lot != 0) {
-        *error = "instrument " + ic.symbol + ": min_qty must be a multiple of qty_tick";
-        return false;
-      }
-      d.min_qty = QtyLots{min / lot};
-    }
-    std::memcpy(d.symbol, ic.symbol.data(), ic.symbol.size());
+  for (const DefineInstrument& d : plan.instruments) {
     if (const uint32_t code = SubmitAndWait(d); code != kOk) {
-      *error = "cannot define instrument " + ic.symbol + ": code " + std::to_string(code) +
-               " (one price tick x one qty tick must be a whole unit of the quote asset)";
+      *error = "cannot define instrument " + std::string(d.symbol) + ": code " + std::to_string(code) + " (" +
+               DefineInstrumentRejection(code) + ")";
       return false;
     }
   }
   // The fee tier too, whenever the state's differs from the config's: a first start killed between its
   // definitions and this would otherwise leave the venue charging nothing at every later start.
-  SetFeeTier tier;
-  if (!RateToPpm(config_.maker_rate, &tier.maker_ppm) || !RateToPpm(config_.taker_rate, &tier.taker_ppm)) {
-    *error = "fees: maker_rate / taker_rate must be decimals with at most 6 places";
-    return false;
-  }
   if (tier.maker_ppm != recovered_fee_tier_.maker_ppm || tier.taker_ppm != recovered_fee_tier_.taker_ppm) {
     if (const uint32_t code = SubmitAndWait(tier); code != kOk) {
       *error = "cannot set the fee tier: code " + std::to_string(code);
@@ -334,11 +284,10 @@ bool Server::StartDemo(std::string* error) {
   const std::string path = config_.data_dir + "/demo-accounts.json";
   AccountId maker{}, taker{};
   std::shared_ptr<const VenueCatalog> catalog = directory_.catalog();
-  // `whole_units` of USD and `others` of every other asset.
+  // `whole_units` of USD and `others` of every other asset, or what fits (DemoDepositUnits).
   const auto fund = [&](AccountId account, int64_t whole_units, int64_t others) {
     for (const AssetInfo& a : catalog->assets()) {
-      int64_t amount = a.code == "USD" ? whole_units : others;
-      for (int i = 0; i < a.decimals; ++i) amount *= 10;
+      const int64_t amount = DemoDepositUnits(a.code == "USD" ? whole_units : others, a.decimals);
       if (SubmitAndWait(Deposit{account, a.id, Amount{amount}}) != kOk) return false;
     }
     return true;
@@ -463,13 +412,45 @@ bool Server::StartDemo(std::string* error) {
 }
 
 bool Server::Start(std::string* error) {
-  if (!Recover(error)) return false;
+  // The engines are built here, at the [engine] sizes: the load's estimate keeps those within the machine's memory,
+  // but what is free may be less.
+  try {
+    if (!Recover(error)) return false;
+  } catch (const std::bad_alloc&) {
+    *error = "out of memory while building the engine and its mirror for the [engine] sizes (about " +
+             std::to_string(2 * EstimatedEngineBytes(config_.engine) >> 20) +
+             " MiB): lower expected_orders, expected_accounts, expected_account_books, expected_books or "
+             "reserved_small_memory_mib";
+    return false;
+  }
+  // Everything that can refuse this start is checked before its first command, so that a refused start leaves the
+  // venue as it was: the definitions against the recovered state, the fees, the endpoints (bound, too).
+  const std::optional<DefinitionPlan> plan = PlanDefinitions(config_, *directory_.catalog(), error);
+  if (!plan) return false;
+  SetFeeTier tier;
+  if (!RateToPpm(config_.maker_rate, &tier.maker_ppm)) {
+    *error = "config: fees.maker_rate must be a decimal in [0, 1] with at most 6 places";
+    return false;
+  }
+  if (!RateToPpm(config_.taker_rate, &tier.taker_ppm)) {
+    *error = "config: fees.taker_rate must be a decimal in [0, 1] with at most 6 places";
+    return false;
+  }
+  const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);
+  const std::optional<tcp::endpoint> admin_listen = Endpoint(config_.admin_listen);
+  if (!listen) {
+    *error = "listen must be IP:PORT with a port in [0, 65535] (\"" + config_.listen + "\")";
+    return false;
+  }
+  if (!admin_listen) {
+    *error = "admin_listen must be IP:PORT with a port in [0, 65535] (\"" + config_.admin_listen + "\")";
+    return false;
+  }
+  if (!admin_listen->address().is_loopback()) {
+    *error = "admin_listen must be a loopback address";
+    return false;
+  }
   gateway_ = std::make_unique<Gateway>(config_, &directory_, sequencer_.get(), publisher_.get());
-  publisher_->Start();
-  sequencer_->Start();
-  started_ = true;
-  if (!Bootstrap(error)) return false;
-
   const std::string token = RandomToken(64);
   admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
   edge_.gateway = gateway_.get();
@@ -483,16 +464,7 @@ bool Server::Start(std::string* error) {
   }
   edge_.admin = [this](const std::string& op, const std::string& body, const std::string& bearer,
                        const std::shared_ptr<Outbox>& out) { admin_->Handle(op, body, bearer, out); };
-  const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);
-  const std::optional<tcp::endpoint> admin_listen = Endpoint(config_.admin_listen);
-  if (!listen || !admin_listen) {
-    *error = "listen / admin_listen must be IP:PORT";
-    return false;
-  }
-  if (!admin_listen->address().is_loopback()) {
-    *error = "admin_listen must be a loopback address";
-    return false;
-  }
+  // Bound now, accepting once the I/O threads run (after the definitions): a port in use refuses the start here.
   try {
     const tcp::endpoint http = StartListener(io_, *listen, &edge_, /*admin=*/false);
     const tcp::endpoint admin = StartListener(io_, *admin_listen, &edge_, /*admin=*/true);
@@ -502,6 +474,12 @@ bool Server::Start(std::string* error) {
     *error = std::string("cannot listen: ") + e.what();
     return false;
   }
+
+  publisher_->Start();
+  sequencer_->Start();
+  started_ = true;
+  for (const std::string& note : plan->notes) Log(note);
+  if (!Bootstrap(*plan, tier, error)) return false;
   if (!WriteFileAtomic(config_.data_dir + "/admin.token", token + "\n", 0600) ||
       !WriteFileAtomic(config_.data_dir + "/admin.endpoint", admin_endpoint_ + "\n", 0644)) {
     *error = "cannot write the admin files in " + config_.data_dir;

@@ -20,6 +20,7 @@
 #include "server/admin.h"
 #include "server/catalog.h"
 #include "server/config.h"
+#include "server/definitions.h"
 #include "server/delivery.h"
 #include "server/demo_market_maker.h"
 #include "server/gateway.h"
@@ -49,7 +50,8 @@ class Server {
     std::vector<std::string> log;
   };
   [[nodiscard]] RestoredHistory RestoreHistory(journal::Env* env, SeqNo max_seq);
-  bool Bootstrap(std::string* error);
+  // Journals what `plan` (checked whole beforehand) defines, and the fee tier `tier` where the state's differs.
+  bool Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::string* error);
   bool StartDemo(std::string* error);
   // Blocks until the command is applied; returns its events' reject code (0 = done). Startup only.
   uint32_t SubmitAndWait(CommandBody body, std::vector<Event>* events = nullptr);

@@ -10,6 +10,8 @@
 #include "engine/engine_test_util.h"
 #include "server/catalog.h"
 #include "server/config.h"
+#include "server/definitions.h"
+#include "server/demo_market_maker.h"
 #include "server/params.h"
 #include "server/projection.h"
 #include "server/publisher.h"
@@ -107,6 +109,210 @@ TEST(ServerConfig, RejectsUnknownKeysBadTypesAndRanges) {
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[journal]\nprewritten_segments = 1\n"), &error));
   EXPECT_FALSE(LoadServerConfig(WriteTemp("this is not toml ["), &error));
   EXPECT_FALSE(LoadServerConfig("/nonexistent/config.toml", &error));
+}
+
+TEST(ServerConfig, TopLevelIntegersMustBeTomlIntegers) {
+  std::string error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nio_threads = true\n"), &error));
+  EXPECT_NE(error.find("server.io_threads must be an integer"), std::string::npos) << error;
+  error.clear();
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nio_threads = 2.0\n"), &error));
+  EXPECT_NE(error.find("server.io_threads must be an integer"), std::string::npos) << error;
+}
+
+// A short venue read over the default: USD with `usd_keys` (and its code), BTC, and BTC_USD with `instrument_extra`.
+std::string ShortVenue(const std::string& usd_keys, const std::string& instrument_extra) {
+  return "[[asset]]\ncode = \"USD\"\n" + usd_keys + "\n[[asset]]\ncode = \"BTC\"\n\n" +
+         "[[instrument]]\nsymbol = \"BTC_USD\"\nbase = \"BTC\"\nquote = \"USD\"\nprice_tick = \"0.01\"\n" +
+         "qty_tick = \"0.0001\"\n" + instrument_extra + "\n";
+}
+
+TEST(ServerConfig, AssetAndInstrumentKeysAreCheckedForTypeRangeAndName) {
+  std::string error;
+  const std::optional<ServerConfig> good = LoadServerConfig(WriteTemp(ShortVenue("decimals = 2", "")), &error);
+  ASSERT_TRUE(good) << error;
+  ASSERT_EQ(good->assets.size(), 2u);
+  EXPECT_EQ(good->assets[0].decimals, 2);
+  EXPECT_EQ(good->assets[1].decimals, 8);  // the default
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {ShortVenue("decimals = \"2\"", ""), "asset[1].decimals must be an integer in [0, 18]"},
+      {ShortVenue("decimals = 6.5", ""), "asset[1].decimals must be an integer in [0, 18]"},
+      {ShortVenue("decimals = true", ""), "asset[1].decimals must be an integer in [0, 18]"},
+      {ShortVenue("decimals = 4294967298", ""), "asset[1].decimals must be an integer in [0, 18]"},
+      {ShortVenue("decimal = 2", ""), "unknown key asset[1].decimal"},
+      {ShortVenue("", "min_qty = 0.5"), "instrument[1].min_qty must be a string"},
+      {ShortVenue("", "min_notional = 100"), "instrument[1].min_notional must be a string"},
+      {ShortVenue("", "price_band_bps = \"500\""), "instrument[1].price_band_bps must be an integer in [0, 10000]"},
+      {ShortVenue("", "price_band_bps = 10001"), "instrument[1].price_band_bps must be an integer in [0, 10000]"},
+      {ShortVenue("", "min_qyt = \"1\""), "unknown key instrument[1].min_qyt"},
+      {"[[asset]]\ncode = \"usd\"\n", "asset[1].code must be 1 to 15 of A-Z and 0-9"},
+      {"[asset]\ncode = \"XRP\"\n", "asset must be an array of tables"},
+      {"asset = \"XRP\"\n", "asset must be an array of tables"},
+      {"instrument = [1, 2]\n", "instrument must be an array of tables"},
+      {"[[instrument]]\nsymbol = \"BTC_USD\"\n", "instrument[1].base must be a non-empty string (it is missing)"},
+      {"[[instrument]]\nsymbol = \"btc usd\"\nbase = \"BTC\"\nquote = \"USD\"\nprice_tick = \"1\"\nqty_tick = \"1\"\n",
+       "instrument[1].symbol must be 1 to 23 of A-Z, 0-9, _ and -"},
+  };
+  for (const auto& [text, message] : refused) {
+    error.clear();
+    EXPECT_FALSE(LoadServerConfig(WriteTemp(text), &error)) << text;
+    EXPECT_NE(error.find(message), std::string::npos) << text << "\n -> " << error;
+  }
+}
+
+TEST(ServerConfig, ReadsThePriceBandAndTheMinimumNotional) {
+  std::string error;
+  const std::optional<ServerConfig> c =
+      LoadServerConfig(WriteTemp(ShortVenue("", "price_band_bps = 500\nmin_notional = \"10.5\"")), &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->instruments[0].price_band_bps, 500u);
+  EXPECT_EQ(c->instruments[0].min_notional, "10.5");
+}
+
+TEST(ServerConfig, RefusesAnAssetCodeOrASymbolGivenTwice) {
+  std::string error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp(ShortVenue("", "") + "[[asset]]\ncode = \"USD\"\n"), &error));
+  EXPECT_NE(error.find("asset[3] and asset[1] both define USD"), std::string::npos) << error;
+  error.clear();
+  EXPECT_FALSE(LoadServerConfig(
+      WriteTemp(ShortVenue("", "") + "[[instrument]]\nsymbol = \"BTC_USD\"\nbase = \"BTC\"\nquote = \"USD\"\n"
+                                     "price_tick = \"1\"\nqty_tick = \"0.01\"\n"),
+      &error));
+  EXPECT_NE(error.find("instrument[2] and instrument[1] both define BTC_USD"), std::string::npos) << error;
+}
+
+TEST(ServerConfig, RefusesADirectoryAsTheConfigFile) {
+  std::string error;
+  EXPECT_FALSE(LoadServerConfig(::testing::TempDir(), &error));
+  EXPECT_NE(error.find("cannot read"), std::string::npos) << error;
+}
+
+TEST(ServerConfig, RefusesEngineSizesTheMachineCannotHold) {
+  std::string error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[engine]\nexpected_orders = 33554432\nexpected_accounts = 16777216\n"
+                                          "expected_account_books = 33554432\nexpected_books = 65535\n"
+                                          "reserved_small_memory_mib = 65536\n"),
+                                &error));
+  EXPECT_NE(error.find("config: [engine] expected_orders = 33554432"), std::string::npos) << error;
+  EXPECT_NE(error.find("more than this machine's"), std::string::npos) << error;
+  // Each alone at its maximum, on a machine of 8 GiB.
+  constexpr uint64_t k8GiB = uint64_t{8} << 30;
+  EngineConfig defaults;
+  EXPECT_EQ(EngineMemoryProblem(defaults, k8GiB), "");
+  for (const auto& set : std::vector<void (*)(EngineConfig*)>{
+           [](EngineConfig* c) { c->expected_orders = 1u << 25; },
+           [](EngineConfig* c) { c->expected_books = 0xFFFF; },
+           [](EngineConfig* c) { c->reserved_small_memory = size_t{1} << 36; },
+       }) {
+    EngineConfig c;
+    set(&c);
+    EXPECT_NE(EngineMemoryProblem(c, k8GiB), "");
+  }
+  // The estimate is not below what an engine of that size holds.
+  EngineConfig sized;
+  sized.expected_orders = 1u << 17;
+  sized.expected_accounts = 8192;
+  sized.expected_account_books = 1u << 16;
+  sized.expected_books = 2;
+  const Engine engine(sized);
+  EXPECT_GE(EstimatedEngineBytes(sized), engine.MemoryBytes());
+  EXPECT_LE(EstimatedEngineBytes(sized), 2 * engine.MemoryBytes());
+}
+
+// The state of Venue::Setup (BTC 8 decimals, USD 2; BTC_USD tick 1.00, lot 0.01) and a config read over it.
+class Definitions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    v_.Setup();
+    state_ = VenueCatalog::Build(v_.engine(), "0", "0");
+  }
+  std::optional<DefinitionPlan> Plan(const std::string& toml) {
+    error_.clear();
+    const std::optional<ServerConfig> c = LoadServerConfig(WriteTemp(toml), &error_);
+    EXPECT_TRUE(c) << error_;
+    return c ? PlanDefinitions(*c, *state_, &error_) : std::nullopt;
+  }
+  static std::string Assets(int usd_decimals) {
+    return "[[asset]]\ncode = \"BTC\"\n[[asset]]\ncode = \"USD\"\ndecimals = " + std::to_string(usd_decimals) +
+           "\n[[asset]]\ncode = \"ETH\"\n";
+  }
+  static std::string Instrument(const std::string& symbol, const std::string& base, const std::string& ticks) {
+    return "[[instrument]]\nsymbol = \"" + symbol + "\"\nbase = \"" + base + "\"\nquote = \"USD\"\n" + ticks + "\n";
+  }
+  sequex::testing::Venue v_;
+  std::shared_ptr<const VenueCatalog> state_;
+  std::string error_;
+};
+
+TEST_F(Definitions, DefinesWhatTheStateLacksAndNotesWhatOnlyTheStateHas) {
+  const std::optional<DefinitionPlan> plan =
+      Plan(Assets(2) + Instrument("ETH_USD", "ETH",
+                                  "price_tick = \"0.01\"\nqty_tick = \"1\"\n"
+                                  "min_notional = \"5\"\nprice_band_bps = 500\ndemo_mid = \"3000\""));
+  ASSERT_TRUE(plan) << error_;
+  ASSERT_EQ(plan->assets.size(), 1u);
+  EXPECT_STREQ(plan->assets[0].code, "ETH");
+  EXPECT_EQ(plan->assets[0].asset.value(), 3);  // after the state's 1 and 2
+  ASSERT_EQ(plan->instruments.size(), 1u);
+  const DefineInstrument& eth = plan->instruments[0];
+  EXPECT_EQ(eth.base.value(), 3);
+  EXPECT_EQ(eth.tick_size.value(), 1);           // 0.01 USD of 2 decimals
+  EXPECT_EQ(eth.lot_size.value(), 100'000'000);  // 1 ETH of 8
+  EXPECT_EQ(eth.min_notional.value(), 500);
+  EXPECT_EQ(eth.price_band_bps, 500u);
+  ASSERT_EQ(plan->notes.size(), 1u);  // BTC_USD: in the state, not in this config
+  EXPECT_NE(plan->notes[0].find("instrument BTC_USD is in the state"), std::string::npos);
+}
+
+TEST_F(Definitions, RefusesWhatTheEngineWouldRefuseBeforeAnythingIsJournaled) {
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {Instrument("X_USD", "XRP", "price_tick = \"1\"\nqty_tick = \"1\""), "base XRP is not an asset"},
+      {Instrument("ETH_USD", "ETH", "price_tick = \"0.001\"\nqty_tick = \"1\""), "price_tick \"0.001\""},
+      {Instrument("ETH_USD", "ETH", "price_tick = \"0.01\"\nqty_tick = \"0.0000001\""),
+       "one price tick x one qty tick must be a whole unit of USD"},
+      {Instrument("ETH_USD", "ETH", "price_tick = \"0.01\"\nqty_tick = \"1\"\nmin_qty = \"1.5\""),
+       "min_qty \"1.5\" must be a positive multiple"},
+      {Instrument("ETH_USD", "ETH", "price_tick = \"0.01\"\nqty_tick = \"1\"\nmin_notional = \"0.001\""),
+       "min_notional \"0.001\""},
+      {Instrument("ETH_USD", "ETH", "price_tick = \"0.05\"\nqty_tick = \"1\"\ndemo_mid = \"3000.01\""),
+       "demo_mid \"3000.01\" must be a positive price on the grid"},
+  };
+  for (const auto& [instrument, message] : refused) {
+    EXPECT_FALSE(Plan(Assets(2) + instrument)) << instrument;
+    EXPECT_NE(error_.find(message), std::string::npos) << instrument << "\n -> " << error_;
+  }
+}
+
+TEST_F(Definitions, RefusesAConfigThatChangesADefinitionOfTheState) {
+  EXPECT_FALSE(Plan(Assets(8)));
+  EXPECT_NE(error_.find("asset USD: decimals is 2 in the state, 8 in the config"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("make the config match the state, or remove the entry"), std::string::npos) << error_;
+  const std::string btc = "price_tick = \"1\"\nqty_tick = \"0.01\"";
+  EXPECT_TRUE(Plan(Assets(2) + Instrument("BTC_USD", "BTC", btc))) << error_;
+  EXPECT_TRUE(Plan(Assets(2) + Instrument("BTC_USD", "BTC", btc + "\nmin_qty = \"0.01\""))) << error_;
+  const std::vector<std::pair<std::string, std::string>> changed = {
+      {Instrument("BTC_USD", "BTC", "price_tick = \"2\"\nqty_tick = \"0.01\""),
+       "price_tick is 1 in the state, 2 in the config"},
+      {Instrument("BTC_USD", "BTC", "price_tick = \"1\"\nqty_tick = \"0.1\""),
+       "qty_tick is 0.01 in the state, 0.1 in the config"},
+      {Instrument("BTC_USD", "BTC", btc + "\nmin_qty = \"0.02\""), "min_qty is 0.01 in the state, 0.02 in the config"},
+      {Instrument("BTC_USD", "ETH", btc), "base is BTC in the state, ETH in the config"},
+      {Instrument("BTC_USD", "BTC", btc + "\nprice_band_bps = 100"),
+       "price_band_bps is 0 in the state, 100 in the config"},
+  };
+  for (const auto& [instrument, message] : changed) {
+    EXPECT_FALSE(Plan(Assets(2) + instrument)) << instrument;
+    EXPECT_NE(error_.find("instrument BTC_USD: " + message), std::string::npos) << instrument << "\n -> " << error_;
+  }
+}
+
+TEST(DemoFunding, GivesWhatFitsAndNeverWraps) {
+  EXPECT_EQ(DemoDepositUnits(100'000, 8), 10'000'000'000'000);
+  EXPECT_EQ(DemoDepositUnits(1'000'000'000, 8), 100'000'000'000'000'000);
+  EXPECT_EQ(DemoDepositUnits(1'000'000'000, 12), kMaxDemoDeposit);  // 10^21 units: more than 64 bits hold
+  EXPECT_EQ(DemoDepositUnits(100'000, 17), kMaxDemoDeposit);
+  EXPECT_EQ(DemoDepositUnits(1'000'000'000, 18), kMaxDemoDeposit);
+  EXPECT_EQ(DemoDepositUnits(10, 0), 10);
 }
 
 TEST(Params, KeepsNumberTextAndReadsArraysAndObjects) {

@@ -3,13 +3,13 @@
 // abrupt disconnects, and kill -9 with recovery of every acknowledged order.
 
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Server, eventually, sleep, tomlSection, watchUntil } from './lib/server.mjs';
+import { SEQUEXD, Server, eventually, sleep, tomlSection, watchUntil } from './lib/server.mjs';
 import { RawSocket, get, nextId, paramString, post, privateCall, sign, signedBody } from './lib/raw.mjs';
 import { FUNDED, CCXT_OPTIONS, balances } from './lib/helpers.mjs';
 import { buyHold, decimal, units } from './lib/venue.mjs';
@@ -1401,6 +1401,125 @@ describe('a restart on a pruned journal', () => {
         { what: 'cancel-all cancels the adopted orders' });
       const history = await privateCall(srv, maker, 'private/get-order-history', { instrument_name: 'BTC_USD' });
       assert.deepEqual(history.json.result.data.map((o) => o.status).sort(), ['CANCELED', 'CANCELED', 'FILLED'], history.text);
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
+// A start the config refuses must stop before its first command: definitions, accounts, deposits and the fee tier
+// are journaled for good, so a refused start that had journaled some would still have changed the venue.
+describe('start-up checks come before anything is journaled', () => {
+  const VENUE = '[[asset]]\ncode = "USD"\n[[asset]]\ncode = "BTC"\n';
+  const BTC_USD = '[[instrument]]\nsymbol = "BTC_USD"\nbase = "BTC"\nquote = "USD"\nprice_tick = "0.01"\nqty_tick = "0.00001"\n';
+  // Runs sequexd to its exit (or kills it after 10 s, when it started after all): { status, stderr }.
+  const refusedStart = async (dataDir, { config, args = [], demo = false }) => {
+    const argv = ['--data-dir', dataDir];
+    for (const flag of ['--listen', '--admin-listen']) if (!args.includes(flag)) argv.push(flag, '127.0.0.1:0');
+    if (!demo) argv.push('--no-demo');
+    if (config !== undefined) {
+      const configPath = `${dataDir}.toml`;
+      await fs.writeFile(configPath, config);
+      argv.push('--config', configPath);
+    }
+    const r = spawnSync(SEQUEXD, [...argv, ...args], { encoding: 'utf8', timeout: 10_000 });
+    return { status: r.status, stderr: r.stderr };
+  };
+  const expectRefused = async (dataDir, options, message) => {
+    const r = await refusedStart(dataDir, options);
+    assert.equal(r.status, 2, `exit status 2 expected, got ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  };
+
+  it('a refused start leaves the journal empty: fees, endpoints, demo_mid, a later bad instrument', T, async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
+    try {
+      await expectRefused(dataDir, { config: '[fees]\nmaker_rate = "-0.0001"\n' }, /maker_rate/);
+      await expectRefused(dataDir, { args: ['--listen', '127.0.0.1:99999'] }, /listen must be IP:PORT/);
+      await expectRefused(dataDir, { args: ['--admin-listen', '0.0.0.0:0'] }, /admin_listen must be a loopback/);
+      await expectRefused(dataDir, { demo: true, config: `${VENUE}${BTC_USD}demo_mid = "60000.001"\n` },
+        /instrument BTC_USD: demo_mid/);
+      const later = `${BTC_USD}[[instrument]]\nsymbol = "XX_USD"\nbase = "NOPE"\nquote = "USD"\nprice_tick = "0.01"\nqty_tick = "0.01"\n`;
+      await expectRefused(dataDir, { config: VENUE + later }, /instrument XX_USD: /);
+      const srv = await Server.start({ dataDir });
+      try {
+        assert.match(srv.stderrTail, /recovered to seq 0 /, 'no refused start journaled a command');
+      } finally {
+        await srv.dispose();
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+      await fs.rm(`${dataDir}.toml`, { force: true });
+    }
+  });
+
+  it('a restart whose config changes a definition is refused, naming it; one added at runtime is kept', T, async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
+    try {
+      let srv = await Server.start({ dataDir });
+      const added = await srv.admin('instrument/add',
+        { symbol: 'BTC_ETH', base: 'BTC', quote: 'ETH', price_tick: '0.0001', qty_tick: '0.0001' });
+      assert.equal(added.code, 0, JSON.stringify(added));
+      await srv.stop();
+      await expectRefused(dataDir, { config: '[[asset]]\ncode = "USD"\ndecimals = 2\n' },
+        /asset USD: decimals is 8 in the state, 2 in the config\. .*make the config match the state, or remove the entry/);
+      const btc = (ticks) => `[[instrument]]\nsymbol = "BTC_USD"\nbase = "BTC"\nquote = "USD"\n${ticks}\n`;
+      await expectRefused(dataDir, { config: btc('price_tick = "0.1"\nqty_tick = "0.00001"') },
+        /instrument BTC_USD: price_tick is 0\.01 in the state, 0\.1 in the config/);
+      await expectRefused(dataDir, { config: btc('price_tick = "0.01"\nqty_tick = "0.00001"\nmin_qty = "0.001"') },
+        /instrument BTC_USD: min_qty is 0\.00001 in the state, 0\.001 in the config/);
+      srv = await Server.start({ dataDir });
+      try {
+        assert.match(srv.stderrTail, /instrument BTC_ETH is in the state, not in the config: kept/);
+        const inst = await get(srv, '/exchange/v1/public/get-instruments');
+        assert.ok(inst.json.result.data.some((i) => i.symbol === 'BTC_ETH'), 'the instrument added at runtime is there');
+      } finally {
+        await srv.dispose();
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+      await fs.rm(`${dataDir}.toml`, { force: true });
+    }
+  });
+
+  // price_band_bps and min_notional were read from no [[instrument]] and silently dropped: the engine then refused
+  // every buy stop-market by quantity (it needs a band) and took orders of any notional.
+  it('an [[instrument]] price_band_bps and min_notional reach the engine', T, async () => {
+    const srv = await Server.start({ config: `${VENUE}${BTC_USD}price_band_bps = 1000\nmin_notional = "10"\n` });
+    try {
+      const account = await srv.createAccount({ USD: '100000', BTC: '10' });
+      const small = await privateCall(srv, account, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.0001' });
+      assert.equal(small.json?.code, 415, `3 USD is below the minimum notional: ${small.text}`);
+      await sleep(40);
+      const stop = await privateCall(srv, account, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'BUY', type: 'STOP_LOSS', quantity: '0.01', ref_price: '31000' });
+      assert.equal(stop.json?.code, 0, `a buy stop-market by quantity is taken where there is a band: ${stop.text}`);
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('a directory as --config is refused, not read as an empty file', T, async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
+    try {
+      await expectRefused(dataDir, { args: ['--config', os.tmpdir()] }, /config: cannot read .*: it is a directory/);
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  // 100,000 USD of 17 decimals is 10^22 units, past 64 bits: the deposit wrapped to a negative amount, the engine
+  // refused it and the demo could not start.
+  it('demo funding of an asset with 17 decimals gives what fits instead of wrapping', T, async () => {
+    const config = `[demo]\nmarket_maker = false\naccounts = 1\n[[asset]]\ncode = "USD"\ndecimals = 17\n[[asset]]\ncode = "BTC"\n${BTC_USD}`;
+    const srv = await Server.start({ demo: true, config });
+    try {
+      const trader = JSON.parse(await fs.readFile(path.join(srv.dataDir, 'demo-accounts.json'), 'utf8')).traders[0];
+      const r = await privateCall(srv, trader, 'private/user-balance', {});
+      assert.equal(r.json?.code, 0, r.text);
+      const usd = r.json.result.data[0].position_balances.find((b) => b.instrument_name === 'USD');
+      assert.equal(usd.quantity, '2.88230376151711744', '2^58 units, a sixteenth of the engine\'s largest amount');
     } finally {
       await srv.dispose();
     }

@@ -1,0 +1,40 @@
+// Definitions: what the configuration's [[asset]] and [[instrument]] lists ask of the venue's state, worked out and
+// checked whole before sequexd journals anything. Definitions are journaled and fixed for the venue's life, so a
+// start whose config cannot be met (an unknown base, a tick the engine would refuse, a changed definition) must be
+// refused before its first command, or a refused start would still have changed the venue.
+//
+//   std::optional<DefinitionPlan> plan = PlanDefinitions(config, *directory.catalog(), &error);
+//   if (!plan) { print(error); exit(2); }
+//   for (const DefineAsset& d : plan->assets) Submit(d);        // then plan->instruments
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/command.h"
+#include "server/catalog.h"
+#include "server/config.h"
+
+namespace sequex::server {
+
+struct DefinitionPlan {
+  // What the state lacks, in config order, with the ids they are to take: assets first (instruments name them).
+  std::vector<DefineAsset> assets;
+  std::vector<DefineInstrument> instruments;
+  // For the log: definitions the state has and the config does not (instrument/add made them, or the config
+  // dropped them). Not an error: they stay as they are.
+  std::vector<std::string> notes;
+};
+
+// nullopt and *error when an entry cannot be defined as the engine would (unknown base or quote, a tick or size off
+// the assets' grids or out of range, one tick x one lot not a whole unit of the quote asset, a demo_mid off the price
+// grid) or differs from the state's definition of the same code or symbol. `state` is the recovered catalog.
+[[nodiscard]] std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const VenueCatalog& state,
+                                                            std::string* error);
+
+// Why the engine refused a DefineInstrument with reject `code`, for the start-up error.
+[[nodiscard]] std::string DefineInstrumentRejection(uint32_t code);
+
+}  // namespace sequex::server
