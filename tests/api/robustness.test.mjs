@@ -1351,7 +1351,8 @@ describe('a restart on a pruned journal', () => {
   // the server no journal to fold its history from: it starts at the recovered state. Its open orders were then
   // missing from every query (get-open-orders empty, detail 40401, cancel-all cancelling nothing) while they traded.
   it('keeps the open orders listed, found, amended, cancelled and pushed; history starts there', T, async () => {
-    const srv = await Server.start({ config: tomlSection('journal', { segment_bytes: 4096 }) });
+    const srv = await Server.start({ config: tomlSection('journal', { segment_bytes: 4096 }) +
+      tomlSection('rate_limits', { order_per_100ms: 1_000_000, other_private_per_100ms: 1_000_000 }) });
     try {
       const maker = await srv.createAccount(FUNDED);
       const taker = await srv.createAccount(FUNDED);
