@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "journal/data_dir_lock.h"
 #include "journal/journal_format.h"
 #include "snapshot/snapshot_store.h"
 
@@ -41,6 +42,9 @@ PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_c
                            const PipelineOptions& options) {
   PipelineResult result;
   journal::Env* env = journal::Env::Default();
+  // Held while it runs (declared before the writer, so released after it is closed): wiping a live server's
+  // journal, or writing one beside it, would cost the server its commands.
+  std::unique_ptr<journal::DataDirLock> lock;
   std::unique_ptr<journal::JournalWriter> writer;
   if (options.durability == Durability::kJournal) {
     if (options.data_dir.empty()) {
@@ -48,6 +52,7 @@ PipelineResult RunPipeline(const std::vector<Command>& commands, size_t warmup_c
       return result;
     }
     journal::Status s = env->CreateDir(options.data_dir);
+    if (s.ok()) s = journal::DataDirLock::Acquire(options.data_dir, &lock);
     std::vector<std::string> names;
     if (s.ok()) s = env->ListDir(options.data_dir, &names);
     for (const std::string& n : names) {

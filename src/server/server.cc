@@ -18,6 +18,7 @@
 #include "api/json_writer.h"
 #include "common/thread_name.h"
 #include "journal/command_codec.h"
+#include "journal/data_dir_lock.h"
 #include "journal/journal_reader.h"
 #include "server/api_format.h"
 #include "snapshot/recovery.h"
@@ -91,6 +92,12 @@ bool Server::Recover(std::string* error) {
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) {
     *error = "cannot create " + config_.data_dir + ": " + ec.message();
+    return false;
+  }
+  // Before anything in the folder is read or written: a second server on it would continue the journal from where
+  // it recovered, beside the first, and one of the two's acknowledged commands would be lost at the next start.
+  if (const journal::Status locked = journal::DataDirLock::Acquire(config_.data_dir, &data_dir_lock_); !locked.ok()) {
+    *error = locked.message();
     return false;
   }
   // The client_oid index's hash is keyed afresh at every start, so that no client can learn where its client_oids

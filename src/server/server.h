@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "journal/data_dir_lock.h"
 #include "journal/journal_writer.h"
 #include "sequencer/sequencer.h"
 #include "server/admin.h"
@@ -58,6 +59,8 @@ class Server {
 
   ServerConfig config_;
   bool demo_;
+  // Held from before recovery until the server is destroyed, after everything below that writes the folder.
+  std::unique_ptr<journal::DataDirLock> data_dir_lock_;
   Directory directory_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Publisher> publisher_;

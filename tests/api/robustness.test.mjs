@@ -1527,6 +1527,84 @@ describe('start-up checks come before anything is journaled', () => {
   });
 });
 
+describe('one process at a time on a data folder', () => {
+  // sequexd locks its data folder (DATA/LOCK) from before recovery until it exits; the tool's subcommands that write
+  // or remove files there take the same lock. Two servers on one folder each continued the journal from where they
+  // recovered, and a restart kept only one's acknowledged commands.
+  const inUse = (dir) => new RegExp(`data dir ${dir} is in use by another process \\(pid (\\d+)\\)`);
+  const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').pop());
+  const balanceCode = async (srv, account) => {
+    await sleep(40);
+    return isCode(await privateCall(srv, account, 'private/user-balance', {}), 'user-balance');
+  };
+
+  it('a second sequexd on the folder is refused, and the first keeps serving with its admin files', T, async () => {
+    const srv = await Server.start();
+    try {
+      const adminFiles = async () => Promise.all(['admin.token', 'admin.endpoint'].map(
+        (f) => fs.readFile(path.join(srv.dataDir, f), 'utf8')));
+      const before = await adminFiles();
+      const first = await srv.createAccount();
+      const second = new Server({ dataDir: srv.dataDir });
+      try {
+        await assert.rejects(second.launch(), /exited before its ready line \(code 2/, 'the second server started');
+        const m = await eventually(() => inUse(srv.dataDir).exec(second.stderrTail), { what: 'the refusal' });
+        assert.equal(Number(m[1]), srv.pid, 'the message names the running server');
+      } finally {
+        await second.stop();
+      }
+      assert.deepEqual(await adminFiles(), before, 'admin.token and admin.endpoint are the first server\'s');
+      assert.equal((await srv.admin('status')).code, 0, 'the operator still reaches the first server');
+      const later = await srv.createAccount();
+      await srv.restart();
+      assert.equal(await balanceCode(srv, first), 0, 'an account made before the refusal is there after a restart');
+      assert.equal(await balanceCode(srv, later), 0, 'and one made after it');
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('the tool refuses to cut, snapshot or prune the folder of a running server; verify still works', T, async () => {
+    const srv = await Server.start();
+    try {
+      const account = await srv.createAccount();
+      for (const args of [['journal', 'truncate', srv.dataDir, '--at-seq', '2'],
+        ['snapshot', 'take', '--data-dir', srv.dataDir], ['snapshot', 'prune', '--data-dir', srv.dataDir, '--keep', '0']]) {
+        await assert.rejects(srv.cli(...args), inUse(srv.dataDir), args.join(' '));
+      }
+      const verify = lastJson((await srv.cli('journal', 'verify', srv.dataDir)).stdout);
+      assert.equal(verify.ok, true, JSON.stringify(verify));
+      assert.equal(verify.state_hash, (await srv.admin('status')).result.state_hash, 'verify read what the server holds');
+      await srv.cli('snapshot', 'list', '--data-dir', srv.dataDir);
+      await srv.cli('journal', 'stats', srv.dataDir);
+      // Nothing was cut: the server acknowledges on, and a restart recovers its commands, the account included.
+      const later = await srv.createAccount();
+      await srv.restart();
+      assert.equal(await balanceCode(srv, account), 0, 'the account the refused cut would have removed');
+      assert.equal(await balanceCode(srv, later), 0, 'the account made after it');
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('after kill -9 a new server starts on the folder; once it stops the tool may write there', T, async () => {
+    const srv = await Server.start();
+    try {
+      const account = await srv.createAccount();
+      const killed = srv.pid;
+      await srv.restart({ kill9: true });
+      assert.notEqual(srv.pid, killed);
+      assert.equal((await fs.readFile(path.join(srv.dataDir, 'LOCK'), 'utf8')).trim(), String(srv.pid));
+      assert.equal(await balanceCode(srv, account), 0);
+      await srv.stop();
+      const take = lastJson((await srv.cli('snapshot', 'take', '--data-dir', srv.dataDir)).stdout);
+      assert.equal(take.ok, true, JSON.stringify(take));
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
 describe('crash and restart', () => {
   it('kill -9 after acknowledgements: every acknowledged order, trade and balance is there after restart', T, async () => {
     // Snapshots every few commands, so the restarts load one, by an engine sized past one order-pool chunk (an

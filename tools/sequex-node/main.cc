@@ -7,7 +7,8 @@
 //   ACK <client-ref> <seq>        the command is durable and applied
 //   REFUSED <client-ref>          not journalable (bad bytes or enum out of range); no seq
 //   FAILED <client-ref>           the journal failed; not durable, not applied (the node then exits 3)
-// Recovery log lines and errors go to stderr. Exit: 0 at end of input, 2 recovery failed, 3 journal failed.
+// Recovery log lines and errors go to stderr. Exit: 0 at end of input, 2 recovery failed or DIR in use by another
+// process (journal/data_dir_lock.h), 3 journal failed.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -16,6 +17,7 @@
 
 #include "common/guarded_main.h"
 #include "journal/command_codec.h"
+#include "journal/data_dir_lock.h"
 #include "journal/journal_writer.h"
 #include "sequencer/sequencer.h"
 #include "snapshot/recovery.h"
@@ -73,8 +75,16 @@ static int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   sequex::journal::Env* env = sequex::journal::Env::Default();
+  // Held until exit, as sequexd holds its folder: recovery cuts a torn tail and the writer continues the journal.
+  std::unique_ptr<sequex::journal::DataDirLock> lock;
+  sequex::journal::Status s = env->CreateDir(dir);
+  if (s.ok()) s = sequex::journal::DataDirLock::Acquire(dir, &lock);
+  if (!s.ok()) {
+    std::fprintf(stderr, "sequex-node: %s\n", s.message().c_str());
+    return 2;
+  }
   sequex::snapshot::RecoveryResult r;
-  sequex::journal::Status s = sequex::snapshot::Recover(env, dir, sequex::EngineConfig{}, {}, &r);
+  s = sequex::snapshot::Recover(env, dir, sequex::EngineConfig{}, {}, &r);
   for (const std::string& line : r.log) std::fprintf(stderr, "recovery: %s\n", line.c_str());
   if (!s.ok()) {
     std::fprintf(stderr, "recovery failed: %s\n", s.ToString().c_str());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end test of the operator tool's journal and snapshot subcommands on a journal that `sequex-bench pipeline`
 # writes: verify, replay (whole journal and from a snapshot, with and without sequexd's [engine] table), stats,
-# dump, snapshot take/list/verify; a bad --config and a flipped byte must fail with a message, never a crash.
+# dump, snapshot take/list/verify; a bad --config and a flipped byte must fail with a message, never a crash; the
+# writing subcommands are refused while another process holds the data dir's lock.
 #   journal_cli_test.sh SEQUEX SEQUEX_BENCH WORK_DIR
 set -euo pipefail
 sequex=$1 bench=$2 work=$3
@@ -54,6 +55,35 @@ line=$("$sequex" journal replay "$dir" --from-snapshot --config "$work/sized.tom
 [ "$(field snapshot_seq "$line")" = "$commands" ] || fail "replay --from-snapshot started at: $line"
 
 [ "$("$sequex" journal dump "$dir" | wc -l)" = "$commands" ] || fail "dump line count"
+
+# One writer at a time (journal/data_dir_lock.h). While another process holds DIR/LOCK, as a running sequexd does,
+# the subcommands that write or remove files are refused at once and change nothing; those that only read still
+# work. flock(1) takes the same flock(2) lock; -F: the locked descriptor is held by the process $! names, alone.
+contents() { (cd "$dir" && md5sum journal-*.seg snapshot-*); }
+before=$(contents)
+flock -F "$dir/LOCK" sleep 300 &
+holder=$!
+trap 'kill -9 $holder 2>/dev/null || true' EXIT
+while flock -n "$dir/LOCK" true; do sleep 0.05; done
+for args in "journal truncate $dir --at-seq 2" "snapshot take --data-dir $dir" \
+  "snapshot prune --data-dir $dir --keep 0"; do
+  set +e
+  out=$(timeout 10 "$sequex" $args 2>&1)
+  rc=$?
+  set -e
+  [ $rc = 1 ] && grep -q "data dir $dir is in use by another process" <<<"$out" ||
+    fail "$args beside a holder: rc $rc: $out"
+done
+[ "$(contents)" = "$before" ] || fail "a refused subcommand changed the data dir"
+[ "$(field ok "$("$sequex" journal verify "$dir")")" = true ] || fail "verify beside a holder"
+[ "$(field ok "$("$sequex" journal stats "$dir")")" = true ] || fail "stats beside a holder"
+"$sequex" snapshot verify --data-dir "$dir" >/dev/null || fail "snapshot verify beside a holder"
+[ "$("$sequex" snapshot list --data-dir "$dir" | grep -c '"valid":true')" = 1 ] || fail "snapshot list beside a holder"
+# kill -9 leaves no stale lock: the kernel drops it with the holder's descriptor.
+kill -9 $holder
+wait $holder || true
+take=$("$sequex" snapshot take --data-dir "$dir") || fail "snapshot take after the holder was killed: $take"
+[ "$(cat "$dir/LOCK")" != "" ] || fail "no pid in $dir/LOCK"
 
 # A configuration the server would refuse is refused here too, with the server's message, before any work.
 printf '[engine]\nexpected_orders = 0\n' >"$work/bad.toml"

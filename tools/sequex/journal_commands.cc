@@ -7,6 +7,7 @@
 
 #include "journal/byte_io.h"
 #include "journal/command_codec.h"
+#include "journal/data_dir_lock.h"
 #include "journal/journal_reader.h"
 #include "snapshot/recovery.h"
 #include "snapshot/snapshot_store.h"
@@ -36,6 +37,17 @@ std::string Quote(std::string_view s) {
 std::string Hex(uint64_t v) { return fmt::format("\"{:016x}\"", v); }
 
 Env* DefaultEnv() { return Env::Default(); }
+
+// The subcommands that write or remove files in the data dir hold its lock while they run, as sequexd holds it while
+// it runs: a cut or a prune under a live server makes the records it then writes corruption, or removes what it
+// reads. Refused at once, with the JSON error line the subcommand prints for any failure and the message on stderr.
+bool LockDataDir(const std::string& dir, std::unique_ptr<journal::DataDirLock>* lock) {
+  const Status s = journal::DataDirLock::Acquire(dir, lock);
+  if (s.ok()) return true;
+  fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
+  fmt::print(stderr, "sequex: {}\n", s.message());
+  return false;
+}
 
 }  // namespace
 
@@ -154,6 +166,8 @@ int JournalStats(const std::string& dir) {
 }
 
 int JournalTruncate(const std::string& dir, uint64_t at_seq, bool drop_newer_snapshots) {
+  std::unique_ptr<journal::DataDirLock> lock;
+  if (!LockDataDir(dir, &lock)) return 1;
   std::string report;
   // A snapshot at or past the cut holds commands the cut removes, and a restart refuses a snapshot newer than the
   // journal's end. Removing it loses those commands for good, so that takes the operator's word for it.
@@ -180,9 +194,11 @@ int JournalTruncate(const std::string& dir, uint64_t at_seq, bool drop_newer_sna
 }
 
 int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
+  std::unique_ptr<journal::DataDirLock> lock;
+  if (!LockDataDir(dir, &lock)) return 1;
   snapshot::RecoveryResult r;
-  // Only reads the journal: the server may be writing it, and a batch it is writing looks like a torn tail until its
-  // length word lands. Cutting that "tail" would lose commands the server then acknowledges.
+  // Only reads the journal: a torn tail is the server's next recovery's to cut (and log); the snapshot is of the
+  // state at the last complete record.
   snapshot::RecoveryOptions read_only;
   read_only.truncate_torn_tail = false;
   Status s = snapshot::Recover(DefaultEnv(), dir, engine, read_only, &r);
@@ -229,6 +245,8 @@ int SnapshotList(const std::string& dir, const EngineConfig& engine) { return Li
 int SnapshotVerify(const std::string& dir, const EngineConfig& engine) { return ListOrVerify(dir, true, engine); }
 
 int SnapshotPrune(const std::string& dir, size_t keep) {
+  std::unique_ptr<journal::DataDirLock> lock;
+  if (!LockDataDir(dir, &lock)) return 1;
   std::string report;
   const Status s = snapshot::Prune(DefaultEnv(), dir, keep, &report);
   fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
