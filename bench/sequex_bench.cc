@@ -22,6 +22,7 @@
 
 #include "api_bench.h"
 #include "common/guarded_main.h"
+#include "common/plain_decimal_option.h"
 #include "engine_bench.h"
 #include "loopback_bench.h"
 #include "memory_bench.h"
@@ -229,6 +230,7 @@ static int Main(int argc, char** argv) {
   loopback_cmd->add_option("--reply-bytes", loopback.reply_bytes)->capture_default_str();
   loopback_cmd->add_option("--runs", loopback.runs)->check(CLI::Range(1, 1000))->capture_default_str();
 
+  sequex::RequirePlainDecimalIntegers(app);
   CLI11_PARSE(app, argc, argv);
 
   if (api_cmd->parsed()) return sequex::bench::RunApiBench(api);

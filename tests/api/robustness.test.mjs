@@ -1605,6 +1605,43 @@ describe('one process at a time on a data folder', () => {
   });
 });
 
+describe('the operator tool reads integers in decimal', () => {
+  // CLI11 read an integer option with strtoull(..., 0): --account 010 credited account 8, 0x10 account 16, " 9"
+  // account 9, and -1 was 2^64-1. Now anything but plain decimal digits is refused, naming the option.
+  it('--account 010, 0x10, " 9", -1 and +9 are refused with a message, and no account is credited', T, async () => {
+    const srv = await Server.start();
+    try {
+      const made = {};
+      for (let i = 0; i < 16; ++i) {
+        const r = await srv.admin('account/create', {});
+        assert.equal(r.code, 0, JSON.stringify(r));
+        made[r.result.account_id] = r.result;
+      }
+      for (const id of [8, 9, 16]) assert.ok(made[id], `account ${id} made: ${Object.keys(made)}`);
+      const usd = async (id) => {
+        await sleep(40);
+        const r = await privateCall(srv, made[id], 'private/user-balance', {});
+        assert.equal(isCode(r, 'user-balance'), 0, r.text);
+        return r.json.result.data[0].position_balances.find((b) => b.instrument_name === 'USD')?.quantity ?? '0';
+      };
+      for (const bad of ['010', '0x10', ' 9', '9 ', '-1', '+9', '08']) {
+        const message = `--account: '${bad}' is not a plain decimal number`;
+        for (const args of [['deposit', '--account', bad, 'USD=1'], ['withdraw', '--account', bad, 'USD=1'],
+          ['key', 'create', '--account', bad]]) {
+          const err = await srv.cli(...args).then(() => null, (e) => e);
+          assert.ok(err, `${args.join(' ')} was accepted`);
+          assert.ok(err.message.includes(message), `${args.join(' ')}: ${err.message}`);
+        }
+      }
+      for (const id of [8, 9, 16]) assert.equal(await usd(id), '0', `account ${id} was credited`);
+      await srv.cli('deposit', '--account', '8', 'USD=1');
+      assert.equal(Number(await usd(8)), 1, 'a decimal id names its account');
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
 describe('crash and restart', () => {
   it('kill -9 after acknowledgements: every acknowledged order, trade and balance is there after restart', T, async () => {
     // Snapshots every few commands, so the restarts load one, by an engine sized past one order-pool chunk (an

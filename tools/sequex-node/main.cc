@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/guarded_main.h"
+#include "common/plain_decimal_option.h"
 #include "journal/command_codec.h"
 #include "journal/data_dir_lock.h"
 #include "journal/journal_writer.h"
@@ -72,6 +73,7 @@ static int Main(int argc, char** argv) {
   app.add_option("--max-batch", max_batch, "commands per group commit, at most");
   app.add_option("--segment-bytes", segment_bytes, "journal segment size (pre-written, then rolled)")
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 34));
+  sequex::RequirePlainDecimalIntegers(app);
   CLI11_PARSE(app, argc, argv);
 
   sequex::journal::Env* env = sequex::journal::Env::Default();

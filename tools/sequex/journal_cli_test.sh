@@ -2,7 +2,7 @@
 # End to end test of the operator tool's journal and snapshot subcommands on a journal that `sequex-bench pipeline`
 # writes: verify, replay (whole journal and from a snapshot, with and without sequexd's [engine] table), stats,
 # dump, snapshot take/list/verify; a bad --config and a flipped byte must fail with a message, never a crash; the
-# writing subcommands are refused while another process holds the data dir's lock.
+# writing subcommands are refused while another process holds the data dir's lock; integer options are decimal.
 #   journal_cli_test.sh SEQUEX SEQUEX_BENCH WORK_DIR
 set -euo pipefail
 sequex=$1 bench=$2 work=$3
@@ -84,6 +84,28 @@ kill -9 $holder
 wait $holder || true
 take=$("$sequex" snapshot take --data-dir "$dir") || fail "snapshot take after the holder was killed: $take"
 [ "$(cat "$dir/LOCK")" != "" ] || fail "no pid in $dir/LOCK"
+
+# Integer options are plain decimal digits (common/plain_decimal_option.h): CLI11 alone read "020" as octal 16 and
+# "0x10" as 16, took " 9" and "+9", and made "-1" 2^64-1. Each is refused, naming the option, before any work.
+before=$(contents)
+for bad in 020 0x10 " 9" "9 " +9 -1 99999999999999999999; do
+  for args in "journal|truncate|$dir|--drop-newer-snapshots|--at-seq" "snapshot|prune|--data-dir|$dir|--keep"; do
+    IFS='|' read -r -a argv <<<"$args"
+    set +e
+    out=$("$sequex" "${argv[@]}" "$bad" 2>&1)
+    rc=$?
+    set -e
+    option=${argv[${#argv[@]} - 1]}
+    [ $rc != 0 ] && grep -qF -- "$option: '$bad' is " <<<"$out" || fail "${argv[*]} '$bad': rc $rc: $out"
+  done
+done
+[ "$(contents)" = "$before" ] || fail "a refused number changed the data dir"
+set +e
+out=$("$bench" gen --workload standard --commands 010 --out "$work/never.txt" 2>&1)
+rc=$?
+set -e
+[ $rc != 0 ] && grep -qF -- "--commands: '010' is not a plain decimal number" <<<"$out" ||
+  fail "sequex-bench --commands 010: rc $rc: $out"
 
 # A configuration the server would refuse is refused here too, with the server's message, before any work.
 printf '[engine]\nexpected_orders = 0\n' >"$work/bad.toml"

@@ -8,6 +8,7 @@
 
 #include "admin_commands.h"
 #include "common/guarded_main.h"
+#include "common/plain_decimal_option.h"
 #include "journal_commands.h"
 #include "server/config.h"
 
@@ -151,6 +152,8 @@ static int Main(int argc, char** argv) {
   set_status->callback([&] { rc = sequex::tools::InstrumentStatus(admin, symbol, status); });
   app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
 
+  // An account id or a seq read as octal or hex names another account or cuts the journal elsewhere.
+  sequex::RequirePlainDecimalIntegers(app);
   CLI11_PARSE(app, argc, argv);
   return rc;
 }

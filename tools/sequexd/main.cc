@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "common/guarded_main.h"
+#include "common/plain_decimal_option.h"
 #include "server/server.h"
 
 static int Main(int argc, char** argv) {
@@ -24,6 +25,7 @@ static int Main(int argc, char** argv) {
   app.add_option("--listen", listen, "API address, HOST:PORT (default 127.0.0.1:8080; port 0 = any free port)");
   app.add_option("--admin-listen", admin_listen, "operator endpoint, loopback HOST:PORT (default 127.0.0.1:0)");
   app.add_flag("--no-demo", no_demo, "default instruments, but no market maker and no demo accounts");
+  sequex::RequirePlainDecimalIntegers(app);  // none today: an integer flag added later is read as decimal
   CLI11_PARSE(app, argc, argv);
 
   std::string error;
