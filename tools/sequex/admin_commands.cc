@@ -92,6 +92,15 @@ bool SplitAssetAmount(const std::string& text, std::string* asset, std::string* 
   return true;
 }
 
+// "permissions": ["read", "trade"], or ["read"] for a key that may not trade.
+void WritePermissions(api::JsonWriter& w, bool read_only) {
+  w.Key("permissions");
+  w.BeginArray();
+  w.String("read");
+  if (!read_only) w.String("trade");
+  w.EndArray();
+}
+
 }  // namespace
 
 int AccountCreate(const AdminOptions& o, const std::vector<std::string>& deposits, bool read_only) {
@@ -108,11 +117,7 @@ int AccountCreate(const AdminOptions& o, const std::vector<std::string>& deposit
     w.EndObject();
   }
   w.EndArray();
-  w.Key("permissions");
-  w.BeginArray();
-  w.String("read");
-  if (!read_only) w.String("trade");
-  w.EndArray();
+  WritePermissions(w, read_only);
   w.EndObject();
   return Call(o, "account/create", std::string(w.view()));
 }
@@ -156,11 +161,7 @@ int KeyCreate(const AdminOptions& o, uint64_t account, bool read_only) {
   api::JsonWriter w;
   w.BeginObject();
   w.UintField("account_id", account);
-  w.Key("permissions");
-  w.BeginArray();
-  w.String("read");
-  if (!read_only) w.String("trade");
-  w.EndArray();
+  WritePermissions(w, read_only);
   w.EndObject();
   return Call(o, "key/create", std::string(w.view()));
 }
