@@ -15,6 +15,7 @@
 
 #include "bench_util.h"
 #include "common/latency_histogram.h"
+#include "common/physical_memory.h"
 
 namespace sequex::bench {
 namespace {
@@ -164,8 +165,7 @@ Result MedianRun(const std::vector<Result>& runs) {
 
 int RunMemoryBench(const MemoryBenchOptions& o) {
   // Half of this machine's memory at most: the buffer is touched in full, and the cycle's order takes 1/16 more.
-  const uint64_t physical =
-      uint64_t{static_cast<unsigned long>(sysconf(_SC_PHYS_PAGES))} * static_cast<unsigned long>(sysconf(_SC_PAGESIZE));
+  const uint64_t physical = PhysicalMemoryBytes();
   const uint64_t max_mib = std::min<uint64_t>(physical / 2 >> 20, 64u << 10);  // and 32-bit line numbers
   const bool pages_ok = o.pages == "huge" || o.pages == "small" || o.pages == "both";
   const bool mib_ok =

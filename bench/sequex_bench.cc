@@ -22,6 +22,7 @@
 
 #include "api_bench.h"
 #include "common/guarded_main.h"
+#include "common/physical_memory.h"
 #include "common/plain_decimal_option.h"
 #include "engine_bench.h"
 #include "loopback_bench.h"
@@ -277,7 +278,7 @@ static int Main(int argc, char** argv) {
     // Each book's price ladder is mapped when it is defined (1 MiB, docs/engine.md), and --baseline builds a second
     // venue beside the engine: a flow with tens of thousands of books is refused here, not killed for memory later.
     const uint64_t ladders = uint64_t{w.instruments.size()} << 20;
-    const uint64_t ram = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
+    const uint64_t ram = sequex::PhysicalMemoryBytes();
     if (ram > 0 && ladders > ram / 2) {
       std::fprintf(stderr,
                    "%s: %zu books need %.1f GiB for their price ladders (1 MiB a book), over half of this machine's "

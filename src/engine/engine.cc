@@ -27,9 +27,7 @@ namespace sequex {
 bool ValidCode(const char* s, size_t max, bool allow_sep) {
   size_t n = 0;
   for (; n < max && s[n] != 0; ++n) {
-    const char ch = s[n];
-    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || (allow_sep && (ch == '_' || ch == '-'));
-    if (!ok) return false;
+    if (!IsNameChar(s[n], allow_sep)) return false;
   }
   return n > 0 && n < max;  // non-empty and NUL-terminated inside the field
 }

@@ -44,6 +44,12 @@ enum class CancelReason : uint8_t {
 
 inline constexpr uint8_t kOrderFlagPostOnly = 1;
 
+// A character of an asset code ([A-Z0-9]) or of a symbol (also '_' and '-'), as DefineAsset and DefineInstrument
+// take them.
+[[nodiscard]] constexpr bool IsNameChar(char c, bool symbol) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (symbol && (c == '_' || c == '-'));
+}
+
 [[nodiscard]] constexpr bool IsStop(OrderType t) { return t >= OrderType::kStopLoss; }
 [[nodiscard]] constexpr bool IsMarketLike(OrderType t) {
   return t == OrderType::kMarket || t == OrderType::kStopLoss || t == OrderType::kTakeProfit;

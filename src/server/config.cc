@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/physical_memory.h"
 #include "engine/event.h"
 #include "engine/wallet.h"
 #include "server/default_config_text.h"
@@ -166,9 +167,7 @@ class EntryReader {
 // 1 to max_length characters.
 bool ValidCode(std::string_view text, size_t max_length, bool symbol) {
   if (text.empty() || text.size() > max_length) return false;
-  return std::all_of(text.begin(), text.end(), [symbol](char ch) {
-    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || (symbol && (ch == '_' || ch == '-'));
-  });
+  return std::all_of(text.begin(), text.end(), [symbol](char ch) { return IsNameChar(ch, symbol); });
 }
 
 // `key` must be absent or an array of tables: `[asset]` (one table) or `asset = "XRP"` would otherwise define no
@@ -245,11 +244,10 @@ bool ReadInstruments(const toml::table& root, std::vector<InstrumentConfig>* out
   return true;
 }
 
-uint64_t PhysicalMemoryBytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES);
-  const long page_size = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return UINT64_MAX;  // unknown: nothing to compare with
-  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+// Unknown: nothing to compare with.
+uint64_t MachineMemoryOrUnbounded() {
+  const uint64_t bytes = PhysicalMemoryBytes();
+  return bytes == 0 ? UINT64_MAX : bytes;
 }
 
 uint64_t RoundUpPow2(uint64_t n) { return n <= 1 ? 1 : uint64_t{1} << (64 - __builtin_clzll(n - 1)); }
@@ -390,7 +388,7 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   if (!r.ok()) return std::nullopt;
 
   if (!ReadAssets(root, &c.assets, error) || !ReadInstruments(root, &c.instruments, error)) return std::nullopt;
-  if (std::string problem = EngineMemoryProblem(c.engine, PhysicalMemoryBytes()); !problem.empty()) {
+  if (std::string problem = EngineMemoryProblem(c.engine, MachineMemoryOrUnbounded()); !problem.empty()) {
     *error = std::move(problem);
     return std::nullopt;
   }

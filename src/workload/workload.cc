@@ -560,9 +560,7 @@ std::unordered_map<uint64_t, uint32_t> DenseAccounts(const Workload& w) {
 // not take is upper-cased, its other characters dropped (codes) or made '_' (symbols), and made unique by its
 // position where that collides or leaves nothing. Returns the names to use, in definition order.
 std::vector<std::string> EngineNames(const std::vector<std::string>& names, bool symbols, int* renamed) {
-  const auto allowed = [symbols](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (symbols && (c == '_' || c == '-'));
-  };
+  const auto allowed = [symbols](char c) { return IsNameChar(c, symbols); };
   std::set<std::string> taken;
   for (const std::string& n : names) {
     if (!n.empty() && std::all_of(n.begin(), n.end(), allowed)) taken.insert(n);
