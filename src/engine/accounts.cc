@@ -138,4 +138,6 @@ std::vector<AccountId> Engine::AccountIds() const {
   return out;
 }
 
+AccountId Engine::FeeAccount() const { return impl_->config_.fee_account; }
+
 }  // namespace sequex

@@ -214,6 +214,7 @@ class Engine {
   [[nodiscard]] std::optional<ApiKeyView> FindApiKey(std::string_view key) const;
   [[nodiscard]] std::vector<ApiKeyView> ApiKeys() const;      // every registered key, sorted by key
   [[nodiscard]] std::vector<AccountId> AccountIds() const;    // every account (fee account included), ascending
+  [[nodiscard]] AccountId FeeAccount() const;                 // where fees go (EngineConfig::fee_account)
   [[nodiscard]] Amount NetDeposits(AssetId asset) const;      // deposits - withdrawals
   [[nodiscard]] SetFeeTier FeeTierRates(uint8_t tier) const;  // the tier's rates (0/0 for a tier past 15)
   [[nodiscard]] size_t OpenOrderCount() const;

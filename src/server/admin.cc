@@ -97,6 +97,42 @@ std::optional<InstrumentStatus> ParseInstrumentStatus(std::string_view s) {
   return std::nullopt;
 }
 
+// The optional limits of instrument/add and instrument/alter, onto `d` (whose tick and lot are set): min_qty (a
+// positive multiple of the lot), min_notional (quote, 0 = none), price_band_bps (0..10,000, 0 = no band) and
+// reference_price (the band's reference until the first trade; 0 = none). Empty, or what is wrong.
+std::string ApplyInstrumentLimits(const Params& p, const AssetInfo& base, const AssetInfo& quote, DefineInstrument* d) {
+  const int64_t lot = d->lot_size.value();
+  const int64_t tick = d->tick_size.value();
+  if (const std::optional<std::string> min = p.Text("min_qty")) {
+    int64_t m = 0;
+    if (!api::ParseScaled(*min, base.decimals, kMaxAmount, &m) || m <= 0 || m % lot != 0 || m / lot >= kMaxQtyLots) {
+      return "min_qty must be a positive multiple of qty_tick";
+    }
+    d->min_qty = QtyLots{m / lot};
+  }
+  if (const std::optional<std::string> min = p.Text("min_notional")) {
+    int64_t m = 0;
+    if (!api::ParseScaled(*min, quote.decimals, kMaxAmount - 1, &m)) {
+      return "min_notional must be a decimal of " + quote.code + " (0 or more, at most " +
+             std::to_string(quote.decimals) + " places)";
+    }
+    d->min_notional = Amount{m};
+  }
+  if (const std::optional<std::string> band = p.Text("price_band_bps")) {
+    int64_t b = 0;
+    if (!api::ParseScaled(*band, 0, 10'000, &b)) return "price_band_bps must be an integer from 0 to 10000";
+    d->price_band_bps = static_cast<uint32_t>(b);
+  }
+  if (const std::optional<std::string> ref = p.Text("reference_price")) {
+    int64_t r = 0;
+    if (!api::ParseScaled(*ref, quote.decimals, kMaxAmount, &r) || r % tick != 0 || r / tick >= kMaxPriceTicks) {
+      return "reference_price must be 0 or a price on the grid of price_tick";
+    }
+    d->reference_price = PriceTicks{r / tick};
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string RandomToken(size_t length) {
@@ -130,6 +166,7 @@ void AdminService::Handle(const std::string& op, const std::string& body, const 
   if (op == "deposit") return Transfer(params, true, out);
   if (op == "withdraw") return Transfer(params, false, out);
   if (op == "instrument/add") return AddInstrument(params, out);
+  if (op == "instrument/alter") return AlterInstrument(params, out);
   if (op == "instrument/halt") return SetStatus(params, InstrumentStatus::kHalted, out);
   if (op == "instrument/resume") return SetStatus(params, InstrumentStatus::kTrading, out);
   if (op == "instrument/status") {
@@ -137,6 +174,8 @@ void AdminService::Handle(const std::string& op, const std::string& body, const 
     if (!status) return SendError(out, kInvalidArgument, "status is TRADING, HALTED, CANCEL_ONLY or POST_ONLY");
     return SetStatus(params, *status, out);
   }
+  if (op == "fees/balances") return FeeBalances(out);
+  if (op == "fees/withdraw") return WithdrawFees(params, out);
   if (op == "key/create") return CreateKey(params, out);
   if (op == "key/revoke") return RevokeKey(params, out);
   if (op == "status") return Status(out);
@@ -234,6 +273,33 @@ void AdminService::CreateAccount(const Params& p, const std::shared_ptr<Outbox>&
 void AdminService::Transfer(const Params& p, bool deposit, const std::shared_ptr<Outbox>& out) {
   AccountId account{};
   if (!ParseAccount(p, &account)) return SendError(out, kInvalidArgument, "account_id must be a positive integer");
+  MoveFunds(p, account, deposit, out);
+}
+
+// The fee account is not an account_id of deposit / withdraw (those are the clients' accounts, from 1): its own
+// operations take its funds out, so that a mistyped id can never reach it.
+void AdminService::WithdrawFees(const Params& p, const std::shared_ptr<Outbox>& out) {
+  MoveFunds(p, gateway_->publisher()->engine().FeeAccount(), /*deposit=*/false, out);
+}
+
+void AdminService::FeeBalances(const std::shared_ptr<Outbox>& out) {
+  Gateway* gateway = gateway_;
+  const bool posted = gateway_->publisher()->Post([out, gateway] {
+    Publisher& p = *gateway->publisher();
+    api::JsonWriter w;
+    w.BeginObject();
+    w.UintField("account_id", p.engine().FeeAccount().value());
+    w.Key("balances");
+    w.BeginArray();
+    for (const AssetInfo& asset : p.catalog().assets()) WriteBalanceOf(w, p.engine(), p.engine().FeeAccount(), asset);
+    w.EndArray();
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (!posted) SendError(out, kTooManyRequests, "server busy");
+}
+
+void AdminService::MoveFunds(const Params& p, AccountId account, bool deposit, const std::shared_ptr<Outbox>& out) {
   const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
   const std::optional<std::string> code = p.Text("asset");
   const AssetInfo* asset = code ? catalog->FindAsset(*code) : nullptr;
@@ -286,12 +352,8 @@ void AdminService::AddInstrument(const Params& p, const std::shared_ptr<Outbox>&
   d.quote = quote->id;
   d.tick_size = Amount{tick};
   d.lot_size = Amount{lot};
-  if (const std::optional<std::string> min = p.Text("min_qty")) {
-    int64_t m = 0;
-    if (!api::ParseScaled(*min, base->decimals, kMaxAmount, &m) || m <= 0 || m % lot != 0) {
-      return SendError(out, kInvalidArgument, "min_qty must be a positive multiple of qty_tick");
-    }
-    d.min_qty = QtyLots{m / lot};
+  if (const std::string problem = ApplyInstrumentLimits(p, *base, *quote, &d); !problem.empty()) {
+    return SendError(out, kInvalidArgument, problem);
   }
   std::memcpy(d.symbol, symbol.data(), symbol.size());
   {
@@ -375,22 +437,92 @@ void AdminService::RevokeKey(const Params& p, const std::shared_ptr<Outbox>& out
   if (s != kOk) SendError(out, s, "server busy");
 }
 
+bool AdminService::ClaimChange(const std::string& symbol, const std::shared_ptr<Outbox>& out) {
+  std::lock_guard lock(adding_->mu);
+  if (adding_->changing.insert(symbol).second) return true;
+  SendError(out, kTooManyRequests, "another change of " + symbol + " is in flight: send it again once answered");
+  return false;
+}
+
+std::function<void()> AdminService::ReleaseChange(const std::string& symbol) const {
+  return [adding = adding_, symbol] {
+    std::lock_guard lock(adding->mu);
+    adding->changing.erase(symbol);
+  };
+}
+
 void AdminService::SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out) {
   const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
   const InstrumentInfo* inst = catalog->FindInstrument(p.Text("symbol").value_or(""));
   if (inst == nullptr) return SendError(out, 209, "unknown symbol");
   const std::string symbol = inst->symbol;
-  const uint32_t s = gateway_->Submit(SetInstrumentStatus{inst->id, status}, [out, symbol, status](const Outcome& o) {
-    const uint32_t c = OutcomeCode(o);
-    if (c != kOk) return SendError(out, c, {});
-    api::JsonWriter w;
-    w.BeginObject();
-    w.StringField("symbol", symbol);
-    w.StringField("status", ToString(status));
-    w.EndObject();
-    SendResult(out, w.view());
+  if (!ClaimChange(symbol, out)) return;
+  const std::function<void()> release = ReleaseChange(symbol);
+  const uint32_t s =
+      gateway_->Submit(SetInstrumentStatus{inst->id, status}, [out, symbol, status, release](const Outcome& o) {
+        release();
+        const uint32_t c = OutcomeCode(o);
+        if (c != kOk) return SendError(out, c, {});
+        api::JsonWriter w;
+        w.BeginObject();
+        w.StringField("symbol", symbol);
+        w.StringField("status", ToString(status));
+        w.EndObject();
+        SendResult(out, w.view());
+      });
+  if (s != kOk) {
+    release();
+    SendError(out, s, "server busy");
+  }
+}
+
+// An alter is a whole definition: the engine takes its status and reference price too. So it is built from the
+// mirror's definition on the publisher thread, and a status change or another alter of the same symbol is refused
+// while it is in flight: one could not otherwise tell which status the alter would write back.
+void AdminService::AlterInstrument(const Params& p, const std::shared_ptr<Outbox>& out) {
+  const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
+  const InstrumentInfo* inst = catalog->FindInstrument(p.Text("symbol").value_or(""));
+  if (inst == nullptr) return SendError(out, 209, "unknown symbol");
+  if (!p.Has("min_qty") && !p.Has("min_notional") && !p.Has("price_band_bps") && !p.Has("reference_price")) {
+    return SendError(out, kInvalidArgument, "give min_qty, min_notional, price_band_bps or reference_price");
+  }
+  const std::string symbol = inst->symbol;
+  const InstrumentId id = inst->id;
+  if (!ClaimChange(symbol, out)) return;
+  const std::function<void()> release = ReleaseChange(symbol);
+  Gateway* gateway = gateway_;
+  const bool posted = gateway_->publisher()->Post([out, p, id, release, gateway] {
+    const Publisher& publisher = *gateway->publisher();
+    const std::optional<InstrumentView> view = publisher.engine().Instrument(id);
+    const InstrumentInfo* info = publisher.catalog().FindInstrument(id);
+    if (!view || info == nullptr) {
+      release();
+      return SendError(out, 209, "unknown symbol");
+    }
+    DefineInstrument d = view->definition;
+    if (const std::string problem = ApplyInstrumentLimits(p, info->base, info->quote, &d); !problem.empty()) {
+      release();
+      return SendError(out, kInvalidArgument, problem);
+    }
+    const uint32_t s = gateway->Submit(d, [out, id, release](const Outcome& o) {
+      release();
+      const uint32_t c = OutcomeCode(o);
+      if (c != kOk) return SendError(out, c, {});
+      const InstrumentInfo* altered = o.publisher->catalog().FindInstrument(id);
+      if (altered == nullptr) return SendError(out, kInternal, {});
+      api::JsonWriter w;
+      WriteInstrument(w, *altered);
+      SendResult(out, w.view());
+    });
+    if (s != kOk) {
+      release();
+      SendError(out, s, "server busy");
+    }
   });
-  if (s != kOk) SendError(out, s, "server busy");
+  if (!posted) {
+    release();
+    SendError(out, kTooManyRequests, "server busy");
+  }
 }
 
 void AdminService::Status(const std::shared_ptr<Outbox>& out) {

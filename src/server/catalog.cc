@@ -94,6 +94,7 @@ std::shared_ptr<const VenueCatalog> VenueCatalog::Build(const Engine& engine, st
     info.min_qty = v->definition.min_qty;
     info.min_notional = v->definition.min_notional;
     info.price_band_bps = v->definition.price_band_bps;
+    info.reference_price = v->definition.reference_price;
     info.status = v->definition.status;
     c->instrument_by_symbol_.emplace(info.symbol, c->instruments_.size());
     c->instruments_.push_back(std::move(info));

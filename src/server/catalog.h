@@ -33,8 +33,9 @@ struct InstrumentInfo {
   Amount lot_size{};    // base units per lot
   Amount tick_value{};  // quote units of one tick x one lot
   QtyLots min_qty{};
-  Amount min_notional{};        // quote units; 0 = none
-  uint32_t price_band_bps = 0;  // 0 = no band
+  Amount min_notional{};         // quote units; 0 = none
+  uint32_t price_band_bps = 0;   // 0 = no band
+  PriceTicks reference_price{};  // the band's reference until the first trade; 0 = none
   InstrumentStatus status = InstrumentStatus::kTrading;
 
   // Text <-> engine integers. Parse* are false for malformed, negative, off-grid or out-of-range text.

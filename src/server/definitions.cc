@@ -78,31 +78,43 @@ bool BuildDefinition(const InstrumentConfig& ic, const AssetInfo& base, const As
   return true;
 }
 
-// Where `want` (from the config) differs from `have` (the state's definition): "price_tick is 0.01 in the state,
-// 0.1 in the config; ...". Empty when they are the same.
-std::string Differences(const InstrumentInfo& have, const DefineInstrument& want, const AssetInfo& base,
-                        const AssetInfo& quote, const InstrumentConfig& ic) {
-  std::string out;
-  const auto note = [&out](std::string_view key, const std::string& state, const std::string& config,
-                           std::string_view config_note = {}) {
+// "price_tick is 0.01 in the state, 0.1 in the config; ..." for `key`s whose texts differ.
+class DifferenceList {
+ public:
+  void Note(std::string_view key, const std::string& state, const std::string& config,
+            std::string_view config_note = {}) {
     if (state == config) return;
-    out += (out.empty() ? "" : "; ") + std::string(key) + " is " + state + " in the state, " + config +
-           std::string(config_note) + " in the config";
-  };
-  note("base", have.base.code, base.code);
-  note("quote", have.quote.code, quote.code);
-  if (have.base.code != base.code || have.quote.code != quote.code) return out;  // the sizes are in other units
-  note("price_tick", have.PriceTickText(), api::FormatScaled(want.tick_size.value(), quote.decimals));
-  note("qty_tick", have.QtyTickText(), api::FormatScaled(want.lot_size.value(), base.decimals));
-  if (have.lot_size == want.lot_size) {
-    note("min_qty", have.FormatQty(have.min_qty),
-         api::FormatScaled(want.min_qty.value() * want.lot_size.value(), base.decimals),
-         ic.min_qty.empty() ? " (one qty tick, as no min_qty is given)" : "");
+    text_ += (text_.empty() ? "" : "; ") + std::string(key) + " is " + state + " in the state, " + config +
+             std::string(config_note) + " in the config";
   }
-  note("min_notional", api::FormatScaled(have.min_notional.value(), quote.decimals),
-       api::FormatScaled(want.min_notional.value(), quote.decimals));
-  note("price_band_bps", std::to_string(have.price_band_bps), std::to_string(want.price_band_bps));
-  return out;
+  [[nodiscard]] const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// Where `want` (from the config) differs from `have` (the state's definition) in what fixes the instrument's units:
+// its assets and ticks. Empty when they are the same.
+std::string FixedDifferences(const InstrumentInfo& have, const DefineInstrument& want, const AssetInfo& base,
+                             const AssetInfo& quote) {
+  DifferenceList d;
+  d.Note("base", have.base.code, base.code);
+  d.Note("quote", have.quote.code, quote.code);
+  if (have.base.code != base.code || have.quote.code != quote.code) return d.text();  // the sizes are in other units
+  d.Note("price_tick", have.PriceTickText(), api::FormatScaled(want.tick_size.value(), quote.decimals));
+  d.Note("qty_tick", have.QtyTickText(), api::FormatScaled(want.lot_size.value(), base.decimals));
+  return d.text();
+}
+
+// Where they differ in the limits the engine alters in place (min_qty, min_notional, price_band_bps). The assets and
+// ticks are the same (FixedDifferences is empty).
+std::string LimitDifferences(const InstrumentInfo& have, const DefineInstrument& want, const InstrumentConfig& ic) {
+  DifferenceList d;
+  d.Note("min_qty", have.FormatQty(have.min_qty), have.FormatQty(want.min_qty),
+         ic.min_qty.empty() ? " (one qty tick, as no min_qty is given)" : "");
+  d.Note("min_notional", have.FormatQuoteAmount(have.min_notional), have.FormatQuoteAmount(want.min_notional));
+  d.Note("price_band_bps", std::to_string(have.price_band_bps), std::to_string(want.price_band_bps));
+  return d.text();
 }
 
 }  // namespace
@@ -157,9 +169,18 @@ std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const 
     DefineInstrument d;
     if (!BuildDefinition(ic, base->second, quote->second, &d, error)) return std::nullopt;
     if (const InstrumentInfo* have = state.FindInstrument(ic.symbol)) {
-      if (const std::string diff = Differences(*have, d, base->second, quote->second, ic); !diff.empty()) {
+      if (const std::string diff = FixedDifferences(*have, d, base->second, quote->second); !diff.empty()) {
         *error = "instrument " + ic.symbol + ": " + diff + kCannotChange;
         return std::nullopt;
+      }
+      // The limits follow the config, as the fee tier does: an alter of the same instrument that keeps what the
+      // config does not set (its status, the band's reference price).
+      if (const std::string diff = LimitDifferences(*have, d, ic); !diff.empty()) {
+        d.instrument = have->id;
+        d.status = have->status;
+        d.reference_price = have->reference_price;
+        plan.instruments.push_back(d);
+        plan.notes.push_back("instrument " + ic.symbol + ": " + diff + ": altered to the config's");
       }
       continue;
     }

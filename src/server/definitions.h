@@ -1,7 +1,9 @@
 // Definitions: what the configuration's [[asset]] and [[instrument]] lists ask of the venue's state, worked out and
-// checked whole before sequexd journals anything. Definitions are journaled and fixed for the venue's life, so a
-// start whose config cannot be met (an unknown base, a tick the engine would refuse, a changed definition) must be
-// refused before its first command, or a refused start would still have changed the venue.
+// checked whole before sequexd journals anything. An asset's decimals and an instrument's assets and ticks are
+// journaled and fixed for the venue's life, so a start whose config cannot be met (an unknown base, a tick the engine
+// would refuse, changed ticks) must be refused before its first command, or a refused start would still have changed
+// the venue. An instrument's limits (min_qty, min_notional, price_band_bps) follow the config: a changed one is an
+// alter of the instrument.
 //
 //   std::optional<DefinitionPlan> plan = PlanDefinitions(config, *directory.catalog(), &error);
 //   if (!plan) { print(error); exit(2); }
@@ -21,16 +23,18 @@ namespace sequex::server {
 
 struct DefinitionPlan {
   // What the state lacks, in config order, with the ids they are to take: assets first (instruments name them).
+  // `instruments` also holds the alters of instruments whose limits the config changes (their ids are the state's).
   std::vector<DefineAsset> assets;
   std::vector<DefineInstrument> instruments;
   // For the log: definitions the state has and the config does not (instrument/add made them, or the config
-  // dropped them). Not an error: they stay as they are.
+  // dropped them; not an error: they stay as they are), and the limits the config alters.
   std::vector<std::string> notes;
 };
 
 // nullopt and *error when an entry cannot be defined as the engine would (unknown base or quote, a tick or size off
 // the assets' grids or out of range, one tick x one lot not a whole unit of the quote asset, a demo_mid off the price
-// grid) or differs from the state's definition of the same code or symbol. `state` is the recovered catalog.
+// grid) or fixes other units than the state's definition of the same code or symbol (an asset's decimals, an
+// instrument's assets or ticks). `state` is the recovered catalog.
 [[nodiscard]] std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const VenueCatalog& state,
                                                             std::string* error);
 

@@ -295,15 +295,50 @@ TEST_F(Definitions, RefusesAConfigThatChangesADefinitionOfTheState) {
        "price_tick is 1 in the state, 2 in the config"},
       {Instrument("BTC_USD", "BTC", "price_tick = \"1\"\nqty_tick = \"0.1\""),
        "qty_tick is 0.01 in the state, 0.1 in the config"},
-      {Instrument("BTC_USD", "BTC", btc + "\nmin_qty = \"0.02\""), "min_qty is 0.01 in the state, 0.02 in the config"},
       {Instrument("BTC_USD", "ETH", btc), "base is BTC in the state, ETH in the config"},
-      {Instrument("BTC_USD", "BTC", btc + "\nprice_band_bps = 100"),
-       "price_band_bps is 0 in the state, 100 in the config"},
   };
   for (const auto& [instrument, message] : changed) {
     EXPECT_FALSE(Plan(Assets(2) + instrument)) << instrument;
     EXPECT_NE(error_.find("instrument BTC_USD: " + message), std::string::npos) << instrument << "\n -> " << error_;
   }
+}
+
+// The limits are no part of an instrument's units: a config that changes them alters the instrument (it was refused
+// like a changed tick, though the engine alters them in place). What the config does not set stays the state's.
+TEST_F(Definitions, AltersTheLimitsTheConfigChangesAndKeepsTheStatesStatusAndReference) {
+  v_.Do(SetInstrumentStatus{sequex::testing::kBtcUsd, InstrumentStatus::kCancelOnly});
+  DefineInstrument with_reference = v_.engine().Instrument(sequex::testing::kBtcUsd)->definition;
+  with_reference.reference_price = PriceTicks{60'000};
+  with_reference.status = InstrumentStatus::kCancelOnly;
+  v_.Do(with_reference);
+  state_ = VenueCatalog::Build(v_.engine(), "0", "0");
+  const std::string btc = "price_tick = \"1\"\nqty_tick = \"0.01\"";
+  std::optional<DefinitionPlan> plan = Plan(Assets(2) + Instrument("BTC_USD", "BTC", btc));
+  ASSERT_TRUE(plan) << error_;
+  EXPECT_TRUE(plan->instruments.empty()) << "the same limits: nothing to alter";
+  plan = Plan(Assets(2) +
+              Instrument("BTC_USD", "BTC", btc + "\nmin_qty = \"0.02\"\nmin_notional = \"5\"\nprice_band_bps = 100"));
+  ASSERT_TRUE(plan) << error_;
+  ASSERT_EQ(plan->instruments.size(), 1u);
+  const DefineInstrument& alter = plan->instruments[0];
+  EXPECT_EQ(alter.instrument, sequex::testing::kBtcUsd);
+  EXPECT_EQ(alter.min_qty.value(), 2);
+  EXPECT_EQ(alter.min_notional.value(), 500);
+  EXPECT_EQ(alter.price_band_bps, 100u);
+  EXPECT_EQ(alter.status, InstrumentStatus::kCancelOnly);
+  EXPECT_EQ(alter.reference_price.value(), 60'000);
+  ASSERT_FALSE(plan->notes.empty());
+  EXPECT_NE(plan->notes[0].find("instrument BTC_USD: min_qty is 0.01 in the state, 0.02 in the config; min_notional "
+                                "is 0 in the state, 5 in the config; price_band_bps is 0 in the state, 100 in the "
+                                "config: altered to the config's"),
+            std::string::npos)
+      << plan->notes[0];
+  const std::vector<Event> events = v_.Do(alter);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<DoneEvent>(events[0])) << "the engine takes the alter";
+  const DefineInstrument after = v_.engine().Instrument(sequex::testing::kBtcUsd)->definition;
+  EXPECT_EQ(after.status, InstrumentStatus::kCancelOnly);
+  EXPECT_EQ(after.price_band_bps, 100u);
 }
 
 TEST(DemoFunding, GivesWhatFitsAndNeverWraps) {

@@ -689,6 +689,100 @@ describe('the operator endpoint', () => {
   });
 });
 
+describe("the venue's fees and instrument limits, by the operator", () => {
+  const feeUsd = async (srv) => {
+    const r = await srv.admin('fees/balances');
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.equal(r.result.account_id, 0);
+    return r.result.balances.find((b) => b.asset === 'USD');
+  };
+
+  // The fee account took every fee and no operation could take them out: deposit and withdraw refuse account 0
+  // (a client's mistyped id must never reach the venue's money), and nothing else named it.
+  it('the fees earned are seen and withdrawn, from their own operations only, across a restart', T, async () => {
+    const srv = await Server.start();
+    try {
+      assert.deepEqual(await feeUsd(srv), { account_id: 0, asset: 'USD', available: '0', held: '0' });
+      const maker = await srv.createAccount(FUNDED);
+      const taker = await srv.createAccount(FUNDED);
+      const order = (acct, side) => privateCall(srv, acct, 'private/create-order',
+        { instrument_name: 'BTC_USD', side, type: 'LIMIT', price: '30000', quantity: '1' });
+      assert.equal((await order(maker, 'SELL')).json.code, 0);
+      assert.equal((await order(taker, 'BUY')).json.code, 0);
+      // 30,000 USD traded: the taker pays 0.05 % (15), the maker 0.025 % (7.5).
+      await eventually(async () => (await feeUsd(srv)).available === '22.5', { what: 'the fees of the trade' });
+
+      const out = await srv.admin('fees/withdraw', { asset: 'USD', amount: '20' });
+      assert.deepEqual(out, { code: 0, result: { account_id: 0, asset: 'USD', available: '2.5', held: '0' } });
+      assert.equal((await srv.admin('fees/withdraw', { asset: 'USD', amount: '2.51' })).code, 306, 'not more than earned');
+      assert.equal((await srv.admin('fees/withdraw', { asset: 'USD', amount: '-1' })).code, 40004);
+      assert.equal((await srv.admin('fees/withdraw', { asset: 'USD', amount: '0' })).code, 40004);
+      assert.equal((await srv.admin('fees/withdraw', { asset: 'NOPE', amount: '1' })).code, 211);
+      for (const op of ['withdraw', 'deposit']) {
+        const r = await srv.admin(op, { account_id: 0, asset: 'USD', amount: '1' });
+        assert.equal(r.code, 40004, `${op} to account 0: ${JSON.stringify(r)}`);
+      }
+      const { stdout } = await srv.cli('fees', 'withdraw', 'USD=2.5');
+      assert.equal(JSON.parse(stdout.trim()).available, '0');
+      const listed = JSON.parse((await srv.cli('fees', 'balances')).stdout.trim());
+      assert.ok(listed.balances.every((b) => b.available === '0' && b.held === '0'), JSON.stringify(listed));
+      assert.deepEqual(listed.balances.map((b) => b.asset).sort(), ['BTC', 'ETH', 'SOL', 'USD']);
+
+      await srv.restart({ kill9: true });
+      assert.equal((await feeUsd(srv)).available, '0', 'the withdrawals are journaled');
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('instrument/add takes a band, its reference and a minimum notional; instrument/alter changes them', T, async () => {
+    const srv = await Server.start();
+    try {
+      const acct = await srv.createAccount(FUNDED);
+      const added = await srv.admin('instrument/add', { symbol: 'SOL_BTC', base: 'SOL', quote: 'BTC',
+        price_tick: '0.000001', qty_tick: '0.01', min_notional: '0.001', price_band_bps: 500, reference_price: '0.002' });
+      assert.equal(added.code, 0, JSON.stringify(added));
+      const buy = async (price, quantity) => {
+        await sleep(40);
+        return (await privateCall(srv, acct, 'private/create-order',
+          { instrument_name: 'SOL_BTC', side: 'BUY', type: 'LIMIT', price, quantity })).json.code;
+      };
+      assert.equal(await buy('0.0025', '1'), 312, 'above the band around the reference before any trade');
+      assert.equal(await buy('0.0018', '1'), 313, 'below it');
+      assert.equal(await buy('0.002', '0.1'), 415, 'below the minimum notional');
+      assert.equal(await buy('0.002', '1'), 0);
+
+      assert.equal((await srv.admin('instrument/status', { symbol: 'SOL_BTC', status: 'CANCEL_ONLY' })).code, 0);
+      const altered = await srv.admin('instrument/alter', { symbol: 'SOL_BTC', price_band_bps: '0', min_notional: '0' });
+      assert.equal(altered.code, 0, JSON.stringify(altered));
+      assert.equal(altered.result.tradable, false, 'an alter keeps the status');
+      assert.equal(await buy('0.0025', '0.1'), 208, 'still cancel-only');
+      assert.equal((await srv.admin('instrument/status', { symbol: 'SOL_BTC', status: 'TRADING' })).code, 0);
+      assert.equal(await buy('0.0025', '0.1'), 0, 'no band and no minimum notional any more');
+
+      const refused = [
+        [{ symbol: 'SOL_BTC' }, 40004], [{ symbol: 'NOPE_USD', price_band_bps: '1' }, 209],
+        [{ symbol: 'SOL_BTC', price_band_bps: '10001' }, 40004], [{ symbol: 'SOL_BTC', price_band_bps: '-1' }, 40004],
+        [{ symbol: 'SOL_BTC', reference_price: '0.0000001' }, 40004], [{ symbol: 'SOL_BTC', min_qty: '0.001' }, 40004],
+        [{ symbol: 'SOL_BTC', min_notional: 'x' }, 40004],
+      ];
+      for (const [body, code] of refused) {
+        assert.equal((await srv.admin('instrument/alter', body)).code, code, JSON.stringify(body));
+      }
+      const { stdout } = await srv.cli('instrument', 'alter', 'SOL_BTC', '--min-qty', '0.02', '--price-band-bps', '100');
+      assert.equal(JSON.parse(stdout.trim()).min_quantity, '0.02');
+      assert.equal(await buy('0.002', '0.01'), 315, 'below the new minimum quantity');
+
+      await srv.restart({ kill9: true });
+      const inst = (await get(srv, '/exchange/v1/public/get-instruments')).json.result.data.find((i) => i.symbol === 'SOL_BTC');
+      assert.equal(inst.min_quantity, '0.02', 'the alters are journaled');
+      assert.equal(await buy('0.0025', '0.1'), 312, 'the band of 1 % around the reference, which nothing traded to replace');
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
 describe("the reference's fine print", () => {
   it('a waiting stop is ACTIVE, which CCXT reads as open', T, async () => {
     const acct = await server.createAccount(FUNDED);
@@ -1454,7 +1548,7 @@ describe('start-up checks come before anything is journaled', () => {
     }
   });
 
-  it('a restart whose config changes a definition is refused, naming it; one added at runtime is kept', T, async () => {
+  it('a restart whose config changes ticks is refused, naming them; limits are altered; one added at runtime is kept', T, async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
     try {
       let srv = await Server.start({ dataDir });
@@ -1467,10 +1561,20 @@ describe('start-up checks come before anything is journaled', () => {
       const btc = (ticks) => `[[instrument]]\nsymbol = "BTC_USD"\nbase = "BTC"\nquote = "USD"\n${ticks}\n`;
       await expectRefused(dataDir, { config: btc('price_tick = "0.1"\nqty_tick = "0.00001"') },
         /instrument BTC_USD: price_tick is 0\.01 in the state, 0\.1 in the config/);
-      await expectRefused(dataDir, { config: btc('price_tick = "0.01"\nqty_tick = "0.00001"\nmin_qty = "0.001"') },
-        /instrument BTC_USD: min_qty is 0\.00001 in the state, 0\.001 in the config/);
+      // The limits are no part of the units: the config's alter the instrument, and a later config alters it back.
+      srv = await Server.start({ dataDir, config: btc('price_tick = "0.01"\nqty_tick = "0.00001"\nmin_qty = "0.001"') });
+      const minQty = async () => (await get(srv, '/exchange/v1/public/get-instruments')).json.result.data
+        .find((i) => i.symbol === 'BTC_USD').min_quantity;
+      try {
+        assert.match(srv.stderrTail,
+          /instrument BTC_USD: min_qty is 0\.00001 in the state, 0\.001 in the config: altered to the config's/);
+        assert.equal(await minQty(), '0.001');
+      } finally {
+        await srv.stop();
+      }
       srv = await Server.start({ dataDir });
       try {
+        assert.equal(await minQty(), '0.00001', "the embedded config's min_qty again");
         assert.match(srv.stderrTail, /instrument BTC_ETH is in the state, not in the config: kept/);
         const inst = await get(srv, '/exchange/v1/public/get-instruments');
         assert.ok(inst.json.result.data.some((i) => i.symbol === 'BTC_ETH'), 'the instrument added at runtime is there');

@@ -134,8 +134,19 @@ int Transfer(const AdminOptions& o, bool deposit, uint64_t account, const std::s
   return Call(o, deposit ? "deposit" : "withdraw", std::string(w.view()));
 }
 
+namespace {
+
+void WriteLimits(api::JsonWriter& w, const InstrumentLimits& limits) {
+  if (!limits.min_qty.empty()) w.StringField("min_qty", limits.min_qty);
+  if (!limits.min_notional.empty()) w.StringField("min_notional", limits.min_notional);
+  if (!limits.price_band_bps.empty()) w.StringField("price_band_bps", limits.price_band_bps);
+  if (!limits.reference_price.empty()) w.StringField("reference_price", limits.reference_price);
+}
+
+}  // namespace
+
 int InstrumentAdd(const AdminOptions& o, const std::string& symbol, const std::string& base, const std::string& quote,
-                  const std::string& price_tick, const std::string& qty_tick, const std::string& min_qty) {
+                  const std::string& price_tick, const std::string& qty_tick, const InstrumentLimits& limits) {
   api::JsonWriter w;
   w.BeginObject();
   w.StringField("symbol", symbol);
@@ -143,9 +154,18 @@ int InstrumentAdd(const AdminOptions& o, const std::string& symbol, const std::s
   w.StringField("quote", quote);
   w.StringField("price_tick", price_tick);
   w.StringField("qty_tick", qty_tick);
-  if (!min_qty.empty()) w.StringField("min_qty", min_qty);
+  WriteLimits(w, limits);
   w.EndObject();
   return Call(o, "instrument/add", std::string(w.view()));
+}
+
+int InstrumentAlter(const AdminOptions& o, const std::string& symbol, const InstrumentLimits& limits) {
+  api::JsonWriter w;
+  w.BeginObject();
+  w.StringField("symbol", symbol);
+  WriteLimits(w, limits);
+  w.EndObject();
+  return Call(o, "instrument/alter", std::string(w.view()));
 }
 
 int InstrumentStatus(const AdminOptions& o, const std::string& symbol, const std::string& status) {
@@ -175,5 +195,18 @@ int KeyRevoke(const AdminOptions& o, const std::string& api_key) {
 }
 
 int Status(const AdminOptions& o) { return Call(o, "status", "{}"); }
+
+int FeeBalances(const AdminOptions& o) { return Call(o, "fees/balances", "{}"); }
+
+int FeeWithdraw(const AdminOptions& o, const std::string& asset_amount) {
+  std::string asset, amount;
+  if (!SplitAssetAmount(asset_amount, &asset, &amount)) return 2;
+  api::JsonWriter w;
+  w.BeginObject();
+  w.StringField("asset", asset);
+  w.StringField("amount", amount);
+  w.EndObject();
+  return Call(o, "fees/withdraw", std::string(w.view()));
+}
 
 }  // namespace sequex::tools

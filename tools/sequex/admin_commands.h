@@ -15,13 +15,22 @@ struct AdminOptions {
 // ASSET=AMOUNT pairs, amounts in human units ("BTC=1.5").
 int AccountCreate(const AdminOptions& o, const std::vector<std::string>& deposits, bool read_only);
 int Transfer(const AdminOptions& o, bool deposit, uint64_t account, const std::string& asset_amount);
+// An instrument's optional limits, as decimal text ("" = not given): see docs/server.md, instrument/add.
+struct InstrumentLimits {
+  std::string min_qty, min_notional, price_band_bps, reference_price;
+};
 int InstrumentAdd(const AdminOptions& o, const std::string& symbol, const std::string& base, const std::string& quote,
-                  const std::string& price_tick, const std::string& qty_tick, const std::string& min_qty);
+                  const std::string& price_tick, const std::string& qty_tick, const InstrumentLimits& limits);
+// Changes the given limits of an instrument; the rest of its definition (and its status) stays.
+int InstrumentAlter(const AdminOptions& o, const std::string& symbol, const InstrumentLimits& limits);
 // status: TRADING, HALTED (cancels the book), CANCEL_ONLY or POST_ONLY.
 int InstrumentStatus(const AdminOptions& o, const std::string& symbol, const std::string& status);
 // Another API key for an existing account; revoking one ends the sessions authenticated with it.
 int KeyCreate(const AdminOptions& o, uint64_t account, bool read_only);
 int KeyRevoke(const AdminOptions& o, const std::string& api_key);
 int Status(const AdminOptions& o);
+// The fee account's balance of every asset, and a withdrawal from it (the venue takes its fees out).
+int FeeBalances(const AdminOptions& o);
+int FeeWithdraw(const AdminOptions& o, const std::string& asset_amount);
 
 }  // namespace sequex::tools

@@ -1,5 +1,5 @@
-// sequex: the operator's command line. See docs/journal.md for the journal and snapshot subcommands and
-// docs/server.md for the ones that talk to a running sequexd (account, deposit, withdraw, instrument, status).
+// sequex: the operator's command line. See docs/journal.md for the journal and snapshot subcommands, and
+// docs/server.md for those that talk to a running sequexd (account, key, deposit, withdraw, fees, instrument, status).
 #include <fmt/core.h>
 #include <sys/stat.h>
 
@@ -126,17 +126,29 @@ static int Main(int argc, char** argv) {
   CLI::App* key_revoke = key->add_subcommand("revoke", "revoke an API key: its sessions end, its requests fail");
   key_revoke->add_option("api_key", api_key, "the key")->required();
   key_revoke->callback([&] { rc = sequex::tools::KeyRevoke(admin, api_key); });
-  CLI::App* instrument = app.add_subcommand("instrument", "add an instrument, or set its status");
+  CLI::App* instrument = app.add_subcommand("instrument", "add an instrument, alter its limits, or set its status");
   instrument->require_subcommand(1);
-  std::string symbol, base, quote, price_tick, qty_tick, min_qty;
+  std::string symbol, base, quote, price_tick, qty_tick;
+  sequex::tools::InstrumentLimits limits;
+  const auto add_limit_options = [&limits](CLI::App* c) {
+    c->add_option("--min-qty", limits.min_qty, "minimum quantity, a multiple of the qty tick (default one qty tick)");
+    c->add_option("--min-notional", limits.min_notional, "minimum price x quantity, in quote units (0 = none)");
+    c->add_option("--price-band-bps", limits.price_band_bps,
+                  "refuse limit prices farther than this from the last trade, in 1/100 % (0 = no band)");
+    c->add_option("--reference-price", limits.reference_price, "the band's reference until the first trade");
+  };
   CLI::App* add = instrument->add_subcommand("add", "define a spot instrument");
   add->add_option("symbol", symbol, "e.g. XRP_USD")->required();
   add->add_option("--base", base, "base asset code")->required();
   add->add_option("--quote", quote, "quote asset code")->required();
   add->add_option("--price-tick", price_tick, "price tick, in quote units, e.g. 0.0001")->required();
   add->add_option("--qty-tick", qty_tick, "quantity tick, in base units, e.g. 0.1")->required();
-  add->add_option("--min-qty", min_qty, "minimum quantity (default one qty tick)");
-  add->callback([&] { rc = sequex::tools::InstrumentAdd(admin, symbol, base, quote, price_tick, qty_tick, min_qty); });
+  add_limit_options(add);
+  add->callback([&] { rc = sequex::tools::InstrumentAdd(admin, symbol, base, quote, price_tick, qty_tick, limits); });
+  CLI::App* alter = instrument->add_subcommand("alter", "change an instrument's limits (its other terms are fixed)");
+  alter->add_option("symbol", symbol, "instrument")->required();
+  add_limit_options(alter);
+  alter->callback([&] { rc = sequex::tools::InstrumentAlter(admin, symbol, limits); });
   for (const bool halt : {true, false}) {
     CLI::App* s = instrument->add_subcommand(halt ? "halt" : "resume",
                                              halt ? "halt trading (cancels the book)" : "resume trading");
@@ -151,6 +163,14 @@ static int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"TRADING", "HALTED", "CANCEL_ONLY", "POST_ONLY"}));
   set_status->callback([&] { rc = sequex::tools::InstrumentStatus(admin, symbol, status); });
   app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
+  CLI::App* fees = app.add_subcommand("fees", "the fees the venue has earned (the fee account)");
+  fees->require_subcommand(1);
+  fees->add_subcommand("balances", "the fee account's balance of every asset")->callback([&] {
+    rc = sequex::tools::FeeBalances(admin);
+  });
+  CLI::App* fee_withdraw = fees->add_subcommand("withdraw", "take earned fees out of the fee account");
+  fee_withdraw->add_option("amount", asset_amount, "ASSET=AMOUNT, e.g. USD=125.5")->required();
+  fee_withdraw->callback([&] { rc = sequex::tools::FeeWithdraw(admin, asset_amount); });
 
   // An account id or a seq read as octal or hex names another account or cuts the journal elsewhere.
   sequex::RequirePlainDecimalIntegers(app);
