@@ -128,17 +128,49 @@ const AssetInfo* VenueCatalog::FindAsset(AssetId id) const {
 }
 
 std::shared_ptr<const KeyTable> KeyTable::Build(const Engine& engine) {
-  auto t = std::make_shared<KeyTable>();
+  auto bulk = std::make_shared<Bulk>();
   for (const ApiKeyView& k : engine.ApiKeys()) {
-    t->keys_.emplace(std::string(k.credential.key_view()),
-                     KeyEntry{k.account, std::string(k.credential.secret_view()), k.credential.permissions});
+    bulk->emplace(std::string(k.credential.key_view()),
+                  KeyEntry{k.account, std::string(k.credential.secret_view()), k.credential.permissions});
+  }
+  auto t = std::make_shared<KeyTable>();
+  t->size_ = bulk->size();
+  t->bulk_ = std::move(bulk);
+  return t;
+}
+
+std::shared_ptr<const KeyTable> KeyTable::WithKeyFrom(const Engine& engine, std::string_view api_key) const {
+  auto t = std::make_shared<KeyTable>(*this);
+  const bool had = Find(api_key) != nullptr;
+  std::optional<KeyEntry> now;
+  if (const std::optional<ApiKeyView> k = engine.FindApiKey(api_key)) {
+    now = KeyEntry{k->account, std::string(k->credential.secret_view()), k->credential.permissions};
+  }
+  t->size_ = size_ - (had ? 1 : 0) + (now ? 1 : 0);
+  t->changes_.insert_or_assign(std::string(api_key), std::move(now));
+  // Each change copies changes_, each fold the whole bulk: folding once changes_ passes sqrt(bulk) keeps both near
+  // sqrt(N) a change.
+  if (t->changes_.size() >= 64 && t->changes_.size() * t->changes_.size() > t->bulk_->size()) {
+    auto bulk = std::make_shared<Bulk>(*t->bulk_);
+    for (auto& [key, entry] : t->changes_) {
+      if (entry) {
+        bulk->insert_or_assign(key, std::move(*entry));
+      } else {
+        bulk->erase(key);
+      }
+    }
+    t->bulk_ = std::move(bulk);
+    t->changes_.clear();
   }
   return t;
 }
 
 const KeyEntry* KeyTable::Find(std::string_view api_key) const {
-  const auto it = keys_.find(api_key);
-  return it == keys_.end() ? nullptr : &it->second;
+  if (const auto change = changes_.find(api_key); change != changes_.end()) {
+    return change->second ? &*change->second : nullptr;
+  }
+  const auto it = bulk_->find(api_key);
+  return it == bulk_->end() ? nullptr : &it->second;
 }
 
 }  // namespace sequex::server

@@ -157,8 +157,15 @@ void Publisher::Fold(const Command& command, std::span<const Event> events, bool
     directory_->Publish(catalog_);
   }
   if (effects_.keys_changed && live) {
-    directory_->Publish(KeyTable::Build(*mirror_));
-    RevokeUserSubscriptions();
+    // Only the command's own key changed. A new account cannot take a key away, so only a SetApiKey (a revoke, or
+    // permissions without read) can end user subscriptions.
+    const auto* set_key = std::get_if<SetApiKey>(&command.body);
+    const auto* created = std::get_if<CreateAccount>(&command.body);
+    const std::string_view key = set_key != nullptr   ? set_key->credential.key_view()
+                                 : created != nullptr ? created->credential.key_view()
+                                                      : std::string_view();
+    if (!key.empty()) directory_->Publish(directory_->keys()->WithKeyFrom(*mirror_, key));
+    if (set_key != nullptr) RevokeUserSubscriptions();
   }
   if (!live) return;
   for (InstrumentId id : effects_.instruments) ChannelsOf(id).dirty = true;

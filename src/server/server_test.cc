@@ -341,6 +341,51 @@ TEST_F(Definitions, AltersTheLimitsTheConfigChangesAndKeepsTheStatesStatusAndRef
   EXPECT_EQ(after.price_band_bps, 100u);
 }
 
+// The key table is published after every key change from the previous one plus that change; it must answer as a
+// table built from the whole state would, through its folds (past 64 changes) too.
+TEST(KeyTable, ShouldAnswerAfterEachChangeAsATableBuiltFromTheWholeState) {
+  sequex::testing::Venue v;
+  std::vector<std::string> keys;
+  const auto credential = [](const std::string& key, uint8_t permissions) {
+    ApiCredential c;
+    std::memcpy(c.key, key.data(), key.size());
+    const std::string secret = "secret-of-" + key;
+    std::memcpy(c.secret, secret.data(), secret.size());
+    c.permissions = permissions;
+    return c;
+  };
+  std::shared_ptr<const KeyTable> table = KeyTable::Build(v.engine());
+  const auto check = [&](const std::string& changed) {
+    table = table->WithKeyFrom(v.engine(), changed);
+    const std::shared_ptr<const KeyTable> whole = KeyTable::Build(v.engine());
+    ASSERT_EQ(table->size(), whole->size()) << "after " << changed;
+    for (const std::string& k : keys) {
+      const KeyEntry* a = table->Find(k);
+      const KeyEntry* b = whole->Find(k);
+      ASSERT_EQ(a == nullptr, b == nullptr) << k << " after " << changed;
+      if (a == nullptr) continue;
+      EXPECT_EQ(a->account, b->account) << k;
+      EXPECT_EQ(a->secret, b->secret) << k;
+      EXPECT_EQ(a->permissions, b->permissions) << k;
+    }
+  };
+  for (int i = 0; i < 300; ++i) {
+    keys.push_back("test-key-" + std::to_string(i));
+    v.Do(CreateAccount{credential(keys.back(), kPermissionRead | kPermissionTrade)});
+    check(keys.back());
+    if (i % 3 == 2) {  // revoke one, or give it another secret and read-only
+      const std::string& k = keys[static_cast<size_t>(i) / 2];
+      const AccountId owner = KeyTable::Build(v.engine())->Find(k) != nullptr
+                                  ? KeyTable::Build(v.engine())->Find(k)->account
+                                  : AccountId{0};
+      if (owner.value() == 0) continue;
+      v.Do(SetApiKey{owner, credential(k, i % 2 == 0 ? 0 : kPermissionRead)});
+      check(k);
+    }
+  }
+  EXPECT_GT(table->size(), 200u);
+}
+
 TEST(DemoFunding, GivesWhatFitsAndNeverWraps) {
   EXPECT_EQ(DemoDepositUnits(100'000, 8), 10'000'000'000'000);
   EXPECT_EQ(DemoDepositUnits(1'000'000'000, 8), 100'000'000'000'000'000);
