@@ -9,7 +9,9 @@
 // Two modes. rate_per_sec == 0: closed loop: the producer offers as fast as the ring accepts, so the latency is the
 // queueing + batching + fsync + apply time under full load (throughput mode). rate_per_sec > 0: open loop: each
 // measured command has an intended send time (start + i / rate) and its latency counts from that intended time, so
-// a stall delays every command behind it in the figures too (no coordinated omission). The warm-up is always fast.
+// a stall delays every command behind it in the figures too (no coordinated omission). The warm-up is always fast,
+// and the first measured command is offered only once the whole warm-up is acknowledged, so that no figure
+// includes draining the warm-up's backlog from the ring.
 // The journal (journal policy) is left in data_dir; existing journal segments and snapshots in it are removed
 // first when wipe_data_dir is set, else a non-empty journal there is an error.
 #pragma once
