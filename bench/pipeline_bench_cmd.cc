@@ -11,25 +11,37 @@
 
 namespace sequex::bench {
 
+std::string PipelineOptionsError(const PipelineBenchOptions& options) {
+  if (options.durability != "memory" && options.durability != "journal") {
+    return "--durability must be memory or journal";
+  }
+  if (options.segments != "prewritten" && options.segments != "plain") return "--segments must be prewritten or plain";
+  // Written so that NaN fails too; a negative rate or inf used to run closed loop, inf printed as "rate":inf.
+  if (!(options.rate >= 0 && options.rate <= kMaxPipelineRate)) {
+    return fmt::format("--rate must be 0 (closed loop) to {:.0f} commands/s", kMaxPipelineRate);
+  }
+  if (options.durability == "journal" && options.data_dir.empty()) {
+    return "--data-dir is required with --durability journal";
+  }
+  return "";
+}
+
 int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOptions& options) {
+  if (const std::string error = PipelineOptionsError(options); !error.empty()) {
+    std::fprintf(stderr, "pipeline: %s\n", error.c_str());
+    return 2;
+  }
+  if (workload.stream.commands.size() == workload.stream.warmup_commands) {
+    std::fprintf(stderr, "pipeline: nothing to measure: --commands is 0\n");
+    return 2;
+  }
   sequencer::PipelineOptions po;
-  if (options.durability == "memory") {
-    po.durability = sequencer::Durability::kMemory;
-  } else if (options.durability == "journal") {
-    po.durability = sequencer::Durability::kJournal;
-  } else {
-    std::fprintf(stderr, "--durability must be memory or journal\n");
-    return 2;
-  }
+  po.durability = options.durability == "memory" ? sequencer::Durability::kMemory : sequencer::Durability::kJournal;
   po.data_dir = options.data_dir;
-  if (options.segments != "prewritten" && options.segments != "plain") {
-    std::fprintf(stderr, "--segments must be prewritten or plain\n");
-    return 2;
-  }
   po.prewritten_segments = options.segments == "prewritten";
   po.rate_per_sec = options.rate;
   const std::string name = "pipeline-" + options.durability;
-  const std::string rate = options.rate > 0 ? fmt::format("{:.0f}", options.rate) : "null";
+  const std::string rate = options.rate > 0 ? fmt::format("{}", options.rate) : "null";
   std::vector<double> ops;
   std::vector<uint64_t> p50, p99, p999, max;
   for (int run = 1; run <= options.runs; ++run) {

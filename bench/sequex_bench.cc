@@ -291,6 +291,14 @@ static int Main(int argc, char** argv) {
   }
 
   if (pipeline_cmd->parsed()) {
+    if (const std::string error = sequex::bench::PipelineOptionsError(pipeline_options); !error.empty()) {
+      std::fprintf(stderr, "pipeline: %s\n", error.c_str());
+      return 2;
+    }
+    if (pipe.commands == 0) {
+      std::fprintf(stderr, "pipeline: nothing to measure: --commands is 0\n");
+      return 2;
+    }
     sequex::workload::Workload w;
     GeneratorStats stats;
     if (!Generate(pipe, &w, &stats)) return 2;
