@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,8 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "journal/command_codec.h"
 #include "journal/journal_reader.h"
@@ -228,6 +231,52 @@ TEST_P(CrashTest, ShouldLoseNothingAcknowledgedAcrossRandomKills) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, CrashTest, ::testing::Range(1, 11));
+
+// Every line but a blank one or a comment gets one answer, in order, so that a client matching answers to lines
+// never waits forever or takes one line's answer for another's; a line past any command's length is refused
+// without being held.
+TEST(NodeInputTest, ShouldAnswerEveryMalformedLineAndRefuseAnOverlongOne) {
+  ::signal(SIGPIPE, SIG_IGN);
+  sequex::testing::TempDir tmp;
+  Node node;
+  node.Start(tmp.path() + "/data");
+  std::string line;
+  ASSERT_TRUE(node.ReadLine(&line));
+  ASSERT_EQ(line.rfind("RECOVERED 0 ", 0), 0u) << line;
+  std::string command;
+  ASSERT_TRUE(journal::EncodeCommandBody(sequex::testing::SetupCommands(1).front(), &command));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"garbage", "REFUSED -"},
+      {"abc " + Hex(command), "REFUSED -"},
+      {"-5 " + Hex(command), "REFUSED -"},
+      {"007 " + Hex(command), "REFUSED -"},
+      {"18446744073709551616 " + Hex(command), "REFUSED -"},
+      {"4", "REFUSED 4"},
+      {"5 zz", "REFUSED 5"},
+      {"6 " + Hex(command) + "\r", "REFUSED 6"},
+      {"7 " + std::string(6u << 20, 'a'), "REFUSED 7"},
+      {"", ""},
+      {"# a comment", ""},
+      {"18446744073709551615 " + Hex(command), "ACK 18446744073709551615 1"},
+  };
+  std::string input;
+  for (const auto& [sent, answer] : cases) input += sent + "\n";
+  std::thread feeder([fd = node.in, input] {
+    size_t off = 0;
+    while (off < input.size()) {
+      const ssize_t w = ::write(fd, input.data() + off, std::min<size_t>(65536, input.size() - off));
+      if (w <= 0) return;
+      off += static_cast<size_t>(w);
+    }
+  });
+  for (const auto& [sent, answer] : cases) {
+    if (answer.empty()) continue;
+    ASSERT_TRUE(node.ReadLine(&line, 20'000)) << "no answer to " << sent.substr(0, 40);
+    EXPECT_EQ(line, answer) << "to " << sent.substr(0, 40);
+  }
+  feeder.join();
+  EXPECT_EQ(node.Wait(), 0);
+}
 
 }  // namespace
 }  // namespace sequex

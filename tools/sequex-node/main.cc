@@ -5,20 +5,26 @@
 // stdout:
 //   RECOVERED <last_seq> <state_hash, 16 hex> <snapshot_seq> <replayed> <torn 0|1>   once, after recovery
 //   ACK <client-ref> <seq>        the command is durable and applied
-//   REFUSED <client-ref>          not journalable (bad bytes or enum out of range); no seq
+//   REFUSED <client-ref>          not journalable (bad bytes or enum out of range, or the line is malformed); no seq
+//   REFUSED -                     the line has no client-ref (plain decimal digits, at most 2^64-1) to answer by
+// Every line but a blank one or a `#` comment gets exactly one answer, and each REFUSED says why on stderr. A line
+// is read up to kMaxLineBytes; the rest of a longer one is skipped, not held, and the line is refused.
 //   FAILED <client-ref>           the journal failed; not durable, not applied (the node then exits 3)
 // Recovery log lines and errors go to stderr. Exit: 0 at end of input, 2 recovery failed or DIR in use by another
 // process (journal/data_dir_lock.h), 3 journal failed.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
-#include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/guarded_main.h"
 #include "common/plain_decimal_option.h"
 #include "journal/command_codec.h"
 #include "journal/data_dir_lock.h"
+#include "journal/journal_format.h"
 #include "journal/journal_writer.h"
 #include "sequencer/sequencer.h"
 #include "snapshot/recovery.h"
@@ -56,6 +62,47 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// The longest line a command can need: its reference, a space, and a record's largest payload in hex.
+constexpr size_t kMaxLineBytes = 20 + 1 + 2 * size_t{sequex::journal::kMaxRecordPayload};
+
+// Reads the next line of stdin into `line`, without its newline, keeping at most kMaxLineBytes of it; `*cut` says
+// whether more was skipped. False at the end of input with nothing read.
+bool ReadLine(std::string* line, bool* cut) {
+  line->clear();
+  *cut = false;
+  int c = 0;
+  bool any = false;
+  while ((c = getc_unlocked(stdin)) != EOF) {
+    any = true;
+    if (c == '\n') return true;
+    if (line->size() < kMaxLineBytes) {
+      line->push_back(static_cast<char>(c));
+    } else {
+      *cut = true;
+    }
+  }
+  return any;
+}
+
+// The line's client-ref, or nothing if its first word is not plain decimal digits within 64 bits.
+std::optional<uint64_t> ParseRef(std::string_view word) {
+  uint64_t ref = 0;
+  if (word.empty() || (word[0] == '0' && word.size() > 1)) return std::nullopt;
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), ref);
+  if (ec != std::errc() || end != word.data() + word.size()) return std::nullopt;
+  return ref;
+}
+
+void Refuse(uint64_t line_number, std::optional<uint64_t> ref, const char* why) {
+  std::fprintf(stderr, "sequex-node: line %llu refused: %s\n", static_cast<unsigned long long>(line_number), why);
+  if (ref) {
+    std::printf("REFUSED %llu\n", static_cast<unsigned long long>(*ref));
+  } else {
+    std::printf("REFUSED -\n");
+  }
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -115,11 +162,25 @@ static int Main(int argc, char** argv) {
 
   std::string line;
   std::string bytes;
-  while (std::getline(std::cin, line)) {
+  bool cut = false;
+  uint64_t line_number = 0;
+  while (ReadLine(&line, &cut)) {
+    ++line_number;
     if (line.empty() || line[0] == '#') continue;
     const size_t sp = line.find(' ');
-    if (sp == std::string::npos) continue;
-    const uint64_t ref = std::strtoull(line.c_str(), nullptr, 10);
+    const std::optional<uint64_t> ref = ParseRef(std::string_view(line).substr(0, sp));
+    if (!ref) {
+      Refuse(line_number, ref, "no client-ref: the line must start with plain decimal digits and a space");
+      continue;
+    }
+    if (sp == std::string::npos) {
+      Refuse(line_number, ref, "no command after the client-ref");
+      continue;
+    }
+    if (cut) {
+      Refuse(line_number, ref, "longer than any command can be");
+      continue;
+    }
     bytes.clear();
     bool ok = (line.size() - sp - 1) % 2 == 0;
     for (size_t i = sp + 1; ok && i + 1 < line.size(); i += 2) {
@@ -127,11 +188,14 @@ static int Main(int argc, char** argv) {
       ok = hi >= 0 && lo >= 0;
       bytes.push_back(static_cast<char>(hi * 16 + lo));
     }
+    if (!ok) {
+      Refuse(line_number, ref, "the command is not an even number of hex digits");
+      continue;
+    }
     sequex::sequencer::Submission sub;
-    sub.client_ref = ref;
-    if (!ok || sequex::journal::DecodeCommandBody(bytes, &sub.body) != sequex::journal::CodecError::kOk) {
-      std::printf("REFUSED %llu\n", static_cast<unsigned long long>(ref));
-      std::fflush(stdout);
+    sub.client_ref = *ref;
+    if (sequex::journal::DecodeCommandBody(bytes, &sub.body) != sequex::journal::CodecError::kOk) {
+      Refuse(line_number, ref, "the bytes are not a command (journal/command_codec.h)");
       continue;
     }
     for (;;) {
