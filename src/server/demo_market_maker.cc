@@ -39,7 +39,13 @@ void DemoMarketMaker::Run() {
   constexpr int kLevels = 5;
   uint64_t round = 0;
   while (running_.load(std::memory_order_acquire)) {
+    const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
     for (DemoQuote& q : quotes_) {
+      // An operator's status holds it off a book: halted or cancel-only, all it would send is refused, and each
+      // refusal is journaled (22 a second a book); post-only takes only post-only limits, so no taker then.
+      const InstrumentInfo* inst = catalog->FindInstrument(q.instrument);
+      const InstrumentStatus status = inst != nullptr ? inst->status : InstrumentStatus::kHalted;
+      if (status == InstrumentStatus::kHalted || status == InstrumentStatus::kCancelOnly) continue;
       // Random walk of the mid, a tick step of 0..1/1000 of the price.
       const int64_t step = std::max<int64_t>(1, q.mid.value() / 1000);
       q.mid = PriceTicks{std::max<int64_t>(step * 2, q.mid.value() + rng.Between(-step, step))};
@@ -54,10 +60,11 @@ void DemoMarketMaker::Run() {
           o.type = OrderType::kLimit;
           o.price = PriceTicks{side == Side::kBuy ? q.mid.value() - offset : q.mid.value() + offset};
           o.qty = QtyLots{q.unit.value() * rng.Between(1, 20)};
+          if (status == InstrumentStatus::kPostOnly) o.flags = kOrderFlagPostOnly;
           (void)gateway_->Submit(o, {});
         }
       }
-      if (round % 4 == 0) {
+      if (round % 4 == 0 && status == InstrumentStatus::kTrading) {
         // A taker crosses the spread with a small IOC, so that there is a tape.
         PlaceOrder t;
         t.account = taker_;

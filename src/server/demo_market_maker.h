@@ -1,7 +1,8 @@
 // DemoMarketMaker: keeps the demo venue alive for a new user — quotes a few levels on each side of every
 // instrument that has a demo_mid, moves its mid on a seeded random walk, and now and then crosses the spread from
 // a second account so that trades, tickers and candles move. It is an ordinary client of the sequencer (its
-// commands are journaled like anyone's); deterministic in what it sends, not in when.
+// commands are journaled like anyone's); deterministic in what it sends, not in when. It leaves alone a book an
+// operator halted or set cancel-only, quotes post-only on a post-only book, and takes again once it trades.
 #pragma once
 
 #include <atomic>

@@ -1440,6 +1440,46 @@ describe('restarts that must keep the venue whole', () => {
   });
 });
 
+describe('the demo market maker', () => {
+  // It re-quoted every book twice a second whatever its status: on a halted or cancel-only book every order and
+  // cancel-all it sent was refused and journaled (22 a second a book, for as long as the halt lasted), and on a
+  // post-only book nothing it sent was accepted, so the book stayed empty.
+  it('leaves a halted or cancel-only book alone, quotes post-only on a post-only one, and quotes again on resume', T,
+    async () => {
+      const srv = await Server.start({ demo: true });
+      try {
+        const book = async () => (await get(srv, '/exchange/v1/public/get-book?instrument_name=BTC_USD&depth=10')).json
+          .result.data[0];
+        const quoted = async () => {
+          const b = await book();
+          return b.bids.length === 5 && b.asks.length === 5;
+        };
+        await eventually(quoted, { what: 'the maker quoting BTC_USD' });
+        const commands = async () => (await srv.cli('journal', 'dump', srv.dataDir)).stdout.trim().split('\n')
+          .map((l) => JSON.parse(l)).filter((r) => r.type === 'command');
+        for (const status of ['HALTED', 'CANCEL_ONLY']) {
+          await srv.cli('instrument', 'status', 'BTC_USD', status);
+          await sleep(2_000);
+          const all = await commands();
+          const at = all.findLastIndex((r) => r.kind === 'SetInstrumentStatus');
+          const id = all[at].fields[0];
+          const after = all.slice(at + 1);
+          const onBook = after.filter((r) => ['PlaceOrder', 'CancelAll'].includes(r.kind) && r.fields[1] === id);
+          // A round already on its way when the status changed may still land: 11 commands at most.
+          assert.ok(onBook.length <= 11, `${onBook.length} maker commands journaled for a ${status} book in 2 s`);
+          assert.ok(after.length > 50, 'the other books are still quoted');
+        }
+        await srv.cli('instrument', 'status', 'BTC_USD', 'POST_ONLY');
+        await eventually(quoted, { what: 'post-only quotes on a POST_ONLY book' });
+        await srv.cli('instrument', 'status', 'BTC_USD', 'HALTED');
+        await srv.cli('instrument', 'status', 'BTC_USD', 'TRADING');
+        await eventually(quoted, { what: 'quotes again after the halt' });
+      } finally {
+        await srv.dispose();
+      }
+    });
+});
+
 describe('a restart on a pruned journal', () => {
   // With no history snapshot yet (a venue younger than snapshot_interval), `snapshot take` and `snapshot prune` leave
   // the server no journal to fold its history from: it starts at the recovered state. Its open orders were then
