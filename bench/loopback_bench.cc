@@ -374,13 +374,14 @@ void PrintLine(const LoopbackBenchOptions& o, const RunResult& r, const std::str
 }  // namespace
 
 int RunLoopbackBench(const LoopbackBenchOptions& o) {
-  if (!(o.rate > 0) || o.connections == 0 || o.connections > 10'000 || !(o.duration_s > 0) || o.warmup_s < 0 ||
-      o.pacing_us < 0 || o.request_bytes < sizeof(uint64_t) || o.reply_bytes < sizeof(uint64_t) ||
-      o.request_bytes > (1u << 20) || o.reply_bytes > (1u << 20) || o.runs < 1 ||
+  // Written so that NaN fails each test: a NaN --warmup died sizing a vector, a NaN or infinite --pacing-us hung.
+  if (!(o.rate > 0) || o.connections == 0 || o.connections > 10'000 || !(o.duration_s > 0) || !(o.warmup_s >= 0) ||
+      !(o.pacing_us >= 0 && o.pacing_us <= 1e6) || o.request_bytes < sizeof(uint64_t) ||
+      o.reply_bytes < sizeof(uint64_t) || o.request_bytes > (1u << 20) || o.reply_bytes > (1u << 20) || o.runs < 1 ||
       o.rate * (o.warmup_s + o.duration_s) > 1e9) {
     std::fprintf(stderr,
-                 "loopback: --rate, --duration and --connections (up to 10,000) must be positive, --warmup and "
-                 "--pacing-us not negative, sizes 8 bytes to 1 MiB, at most 10^9 requests\n");
+                 "loopback: --rate, --duration and --connections (up to 10,000) must be positive, --warmup not "
+                 "negative, --pacing-us 0 to 1,000,000, sizes 8 bytes to 1 MiB, at most 10^9 requests\n");
     return 2;
   }
   std::vector<RunResult> results;
