@@ -33,6 +33,16 @@ void Delivery::Drain() {
   if (again) boost::asio::post(io_, [this] { Drain(); });
 }
 
+void Delivery::Then(std::function<void()> then) {
+  // A target of its own, behind the messages queued before it: the drain keeps the order of every push.
+  struct Callback final : Target {
+    explicit Callback(std::function<void()> then) : f(std::move(then)) {}
+    void Deliver(Message /*message*/, unsigned /*http_status*/) override { f(); }
+    std::function<void()> f;
+  };
+  Push(std::make_shared<Callback>(std::move(then)), nullptr, 0);
+}
+
 void Delivery::Clear() {
   std::vector<Item> dropped;
   const std::lock_guard lock(mutex_);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -34,6 +35,10 @@ class Delivery {
 
   // Any thread. Never blocks on the network and never waits for the I/O threads.
   void Push(std::shared_ptr<Target> to, Message message, unsigned http_status);
+
+  // Any thread. `then` runs on an I/O thread once every message pushed before it has been handed to its session,
+  // so that what it posts to a session's executor runs after them (the graceful stop's close frames).
+  void Then(std::function<void()> then);
 
   // Drops what is still queued (sessions of an I/O context that has stopped).
   void Clear();

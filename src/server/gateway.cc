@@ -107,6 +107,7 @@ unsigned HttpStatusFor(uint32_t code) {
   if (code == kUnauthorized || code == kInvalidNonce || code == 40103 || code == 40104) return 401;
   if (code == kMethodNotFound) return 404;
   if (code == kInternal) return 500;
+  if (code == kShuttingDown) return 503;
   return 400;
 }
 
@@ -128,6 +129,8 @@ std::string ErrorText(uint32_t code) {
       return "TOO_MANY_REQUESTS";
     case kInternal:
       return "ERR_INTERNAL";
+    case kShuttingDown:
+      return "SYSTEM_MAINTENANCE";
     default:
       return std::string(RejectReasonName(static_cast<RejectReason>(code)));
   }

@@ -33,6 +33,10 @@ inline constexpr uint32_t kUnauthorized = 40101;
 inline constexpr uint32_t kInvalidNonce = 40102;
 inline constexpr uint32_t kTooManyRequests = 42901;
 inline constexpr uint32_t kInternal = 50001;
+// The server is stopping and takes no more requests (HTTP 503): the reference lists no such code, and this is the
+// one Crypto.com answers while down for maintenance, which CCXT raises as OnMaintenance (ExchangeNotAvailable: a
+// client retries it, elsewhere).
+inline constexpr uint32_t kShuttingDown = 9010001;
 
 [[nodiscard]] unsigned HttpStatusFor(uint32_t code);
 // The code a command's outcome answers with: 0, the engine's reject reason, or the pipeline's failure.

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -516,10 +517,55 @@ void Server::WaitForSignal() {
   Log(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
 }
 
+// Polled, as nothing here is urgent and an idle server has nothing to wait for: the pause is a sigtimedwait, which
+// also takes a second SIGINT / SIGTERM (blocked in every thread, see WaitForSignal) as "stop at once".
+void Server::Drain() {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point deadline = start + std::chrono::milliseconds(config_.shutdown_grace_ms);
+  const SessionCounters& counters = edge_.counters;
+  const auto connections = [&counters] { return counters.http.load() + counters.websocket.load(); };
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  bool signalled = false;
+  const auto wait_for = [&](const auto& done) {
+    const timespec pause{0, 1'000'000};
+    while (!done()) {
+      if (signalled || Clock::now() >= deadline) return false;
+      if (sigtimedwait(&signals, nullptr, &pause) > 0) signalled = true;
+    }
+    return true;
+  };
+  StopAccepting(&edge_);
+  const int64_t requests = edge_.requests_in_flight.load();
+  const int64_t open = connections();
+  // Every reply handed over, the close frames go out behind them (Delivery::Then), and the sessions end.
+  if (wait_for([this] { return edge_.requests_in_flight.load() == 0; })) {
+    delivery_->Then([this] { CloseConnections(&edge_); });
+    wait_for([&connections] { return connections() == 0; });
+  }
+  const int64_t unanswered = edge_.requests_in_flight.load();
+  const int64_t cut = connections();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  std::string line = "drained in " + std::to_string(ms) + " ms: " + std::to_string(requests - unanswered) + " of " +
+                     std::to_string(requests) + " requests in flight answered, " +
+                     std::to_string(edge_.refused_while_draining.load()) + " refused, " +
+                     std::to_string(std::max<int64_t>(0, open - cut)) + " of " + std::to_string(open) +
+                     " connections closed";
+  if (unanswered != 0 || cut != 0) {
+    line += "; " + std::to_string(unanswered) + " requests and " + std::to_string(cut) + " connections cut (" +
+            (signalled ? "a second signal" : "shutdown_grace_ms " + std::to_string(config_.shutdown_grace_ms)) + ")";
+  }
+  Log(line);
+}
+
 void Server::Stop() {
   if (!started_) return;
   started_ = false;
   if (demo_mm_) demo_mm_->Stop();
+  if (!io_threads_.empty()) Drain();
   io_.stop();
   for (std::thread& t : io_threads_) t.join();
   io_threads_.clear();

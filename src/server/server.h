@@ -5,7 +5,7 @@
 //   if (!server.Start(&error)) { print(error); exit(2); }
 //   std::cout << server.ReadyLine();
 //   server.WaitForSignal();   // SIGINT / SIGTERM
-//   server.Stop();            // drains, syncs the journal
+//   server.Stop();            // answers what is in flight, closes the connections, syncs the journal
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -54,6 +54,8 @@ class Server {
   // Journals what `plan` (checked whole beforehand) defines, and the fee tier `tier` where the state's differs.
   bool Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::string* error);
   bool StartDemo(std::string* error);
+  // Answers the requests in flight and closes the connections, within shutdown_grace_ms (docs/server.md, "Stopping").
+  void Drain();
   // Blocks until the command is applied; returns its events' reject code (0 = done). Startup only.
   uint32_t SubmitAndWait(CommandBody body, std::vector<Event>* events = nullptr);
 

@@ -25,22 +25,98 @@ constexpr std::string_view kPublicPrefix = "/exchange/v1/public/";
 constexpr std::string_view kPrivatePrefix = "/exchange/v1/private/";
 constexpr std::string_view kAdminPrefix = "/admin/v1/";
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
+constexpr std::string_view kShuttingDownText = "server shutting down";
 
-class WsSession final : public Outbox, public Delivery::Target, public std::enable_shared_from_this<WsSession> {
+// Stands for a session in one request's reply: the request counts as in flight (EdgeContext::requests_in_flight)
+// until its reply is handed to the session, or until it is dropped unanswered.
+class RequestOutbox final : public Outbox {
+ public:
+  RequestOutbox(EdgeContext* context, std::shared_ptr<Outbox> session)
+      : context_(context), session_(std::move(session)) {}
+  ~RequestOutbox() override { Release(); }
+  RequestOutbox(const RequestOutbox&) = delete;
+  RequestOutbox& operator=(const RequestOutbox&) = delete;
+
+  void Send(Message message, unsigned http_status = 200) override {
+    session_->Send(std::move(message), http_status);
+    Release();
+  }
+  void Revoke() override { session_->Revoke(); }
+
+ private:
+  void Release() {
+    if (!released_.exchange(true, std::memory_order_acq_rel)) context_->requests_in_flight.fetch_sub(1);
+  }
+
+  EdgeContext* context_;
+  std::shared_ptr<Outbox> session_;
+  std::atomic<bool> released_{false};
+};
+
+// The outbox a request's reply goes through; null, with nothing counted, once the edge drains (the request is then
+// refused). The count goes up before the flag is read: see EdgeContext::draining.
+std::shared_ptr<Outbox> BeginRequest(EdgeContext* context, std::shared_ptr<Outbox> session) {
+  context->requests_in_flight.fetch_add(1);
+  if (context->draining.load()) {
+    context->requests_in_flight.fetch_sub(1);
+    context->refused_while_draining.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return std::make_shared<RequestOutbox>(context, std::move(session));
+}
+
+// A member is told of the stop's steps that were taken before it joined, and of the rest by the stopper.
+void Join(EdgeContext* context, const std::shared_ptr<EdgeMember>& member) {
+  bool draining = false;
+  bool closing = false;
+  {
+    const std::lock_guard lock(context->members_mutex);
+    context->members.emplace(member.get(), member);
+    draining = context->draining.load();
+    closing = context->closing;
+  }
+  if (draining) member->OnStopAccepting();
+  if (closing) member->OnCloseConnection();
+}
+
+void Leave(EdgeContext* context, const EdgeMember* member) {
+  const std::lock_guard lock(context->members_mutex);
+  context->members.erase(member);
+}
+
+// Caller holds members_mutex.
+std::vector<std::shared_ptr<EdgeMember>> LiveMembers(const EdgeContext& context) {
+  std::vector<std::shared_ptr<EdgeMember>> live;
+  for (const auto& [key, member] : context.members) {
+    if (std::shared_ptr<EdgeMember> m = member.lock()) live.push_back(std::move(m));
+  }
+  return live;
+}
+
+class WsSession final : public Outbox,
+                        public Delivery::Target,
+                        public EdgeMember,
+                        public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket&& socket, EdgeContext* context, bool user)
       : ws_(std::move(socket)), timer_(ws_.get_executor()), context_(context), user_(user) {
     context_->counters.websocket.fetch_add(1, std::memory_order_relaxed);
   }
-  ~WsSession() override { context_->counters.websocket.fetch_sub(1, std::memory_order_relaxed); }
+  ~WsSession() override {
+    Leave(context_, this);
+    context_->counters.websocket.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   // Beast builds its upgrade response from `request` before async_accept returns, so a reference is enough.
   void Run(const http::request<http::string_body>& request) {
     const ServerConfig& config = context_->gateway->config();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(config.max_message_bytes);
+    Join(context_, shared_from_this());
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
+      self->accepted_ = true;
+      if (self->close_reason_) return self->SendCloseFrame();
       self->ScheduleHeartbeat(std::chrono::milliseconds(self->context_->gateway->config().heartbeat_interval_ms));
       self->DoRead();
     });
@@ -52,8 +128,20 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
 
   void Deliver(Message message, unsigned /*http_status*/) override {
     asio::dispatch(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
-      if (!m) return self->CloseRevoked();
+      if (!m)
+        return self->CloseAfterQueue(websocket::close_reason(websocket::close_code::policy_error, "API key revoked"));
       self->Enqueue(std::move(m));
+    });
+  }
+
+  // Requests that arrive from now on are refused in Handle: nothing to do here.
+  void OnStopAccepting() override {}
+
+  // Through the executor twice: a message already read but whose handler has not yet run (a burst comes in one
+  // read) is handled, and refused, before the close frame.
+  void OnCloseConnection() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()]() {
+      asio::post(self->ws_.get_executor(), [self, handled = self->handled_]() { self->CloseForShutdown(handled); });
     });
   }
 
@@ -68,6 +156,7 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
       std::string text = beast::buffers_to_string(self->buffer_.data());
       self->buffer_.consume(self->buffer_.size());
       self->Handle(text);
+      ++self->handled_;
       if (!self->closed_) self->DoRead();
     });
   }
@@ -88,6 +177,10 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
       if (env.has_id && env.id == heartbeat_id_) awaiting_heartbeat_ = false;
       return;
     }
+    if (context_->draining.load()) {
+      context_->refused_while_draining.fetch_add(1, std::memory_order_relaxed);
+      return Reply(id, env.method, kShuttingDown, kShuttingDownText);
+    }
     if (!gateway.AllowWs(this, user_)) return Reply(id, env.method, kTooManyRequests);
     if (env.method == "public/auth") {
       if (!user_) return Reply(id, env.method, kMethodNotFound, "auth is on the user socket");
@@ -107,7 +200,9 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
       if (!caller_) return Reply(id, env.method, kUnauthorized, "not authenticated");
       if (!RefreshCaller()) return Reply(id, env.method, kUnauthorized, "API key revoked");
       if (!env.has_id) return Reply(id, env.method, kInvalidArgument, "id is required");
-      return gateway.HandlePrivate(env, *caller_, shared_from_this());
+      const std::shared_ptr<Outbox> out = BeginRequest(context_, shared_from_this());
+      if (out == nullptr) return Reply(id, env.method, kShuttingDown, kShuttingDownText);
+      return gateway.HandlePrivate(env, *caller_, out);
     }
     Reply(id, env.method, kMethodNotFound);
   }
@@ -186,7 +281,7 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
   // must get it whole, with the pushes and replies that queue behind it. A second one waiting at the same time
   // means the client asks faster than it reads: it is disconnected like any slow reader.
   void Enqueue(Message m) {
-    if (closed_ || revoked_) return;
+    if (closed_ || close_reason_) return;
     const uint64_t limit = context_->gateway->config().max_outbound_bytes;
     const bool outside_limit = m->size() > limit && !oversized_queued_;
     if (!outside_limit && queued_bytes_ + m->size() > limit) {
@@ -217,26 +312,37 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
       if (ec) return self->Close();
       if (!self->queue_.empty() && !self->closed_) {
         self->DoWrite();
-      } else if (self->revoked_ && !self->closed_) {
-        self->SendRevokedClose();
+      } else if (self->close_reason_ && !self->closed_) {
+        self->SendCloseFrame();
       } else {
         self->writing_ = false;
       }
     });
   }
 
-  // The key this socket authenticated with was revoked: what is queued goes out, then a close frame (1008, policy
-  // violation) that says why, and the socket closes.
-  void CloseRevoked() {
-    if (closed_ || revoked_) return;
-    revoked_ = true;
-    if (!writing_) SendRevokedClose();
+  // What is queued goes out, then a close frame that says why, and the socket closes: the key this socket
+  // authenticated with was revoked (1008, policy violation), or the server is stopping (1001, going away).
+  void CloseAfterQueue(websocket::close_reason reason) {
+    if (closed_ || close_reason_) return;
+    close_reason_ = std::move(reason);
+    if (!writing_ && accepted_) SendCloseFrame();
   }
 
-  void SendRevokedClose() {
+  void SendCloseFrame() {
     writing_ = true;
-    ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "API key revoked"),
-                    [self = shared_from_this()](beast::error_code) { self->Close(); });
+    ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code) { self->Close(); });
+  }
+
+  // While messages are still being handled, or bytes wait on the socket, the close waits one more turn.
+  void CloseForShutdown(uint64_t handled_before) {
+    if (closed_ || close_reason_) return;
+    beast::error_code ec;
+    if (handled_ != handled_before || beast::get_lowest_layer(ws_).socket().available(ec) != 0) {
+      asio::post(ws_.get_executor(),
+                 [self = shared_from_this(), handled = handled_]() { self->CloseForShutdown(handled); });
+      return;
+    }
+    CloseAfterQueue(websocket::close_reason(websocket::close_code::going_away, std::string(kShuttingDownText)));
   }
 
   // A socket authenticates once, but its key may since have been revoked or had its permissions changed: each
@@ -300,13 +406,18 @@ class WsSession final : public Outbox, public Delivery::Target, public std::enab
   bool oversized_queued_ = false;
   bool writing_ = false;
   bool closed_ = false;
-  bool revoked_ = false;  // a close frame follows what is queued; nothing more is queued
+  bool accepted_ = false;                                // the handshake is done: a close frame may be sent
+  std::optional<websocket::close_reason> close_reason_;  // follows what is queued; nothing more is queued
+  uint64_t handled_ = 0;                                 // messages read and handled
   int64_t heartbeat_id_ = 0;
   bool awaiting_heartbeat_ = false;
   std::set<std::string> channels_;
 };
 
-class HttpSession final : public Outbox, public Delivery::Target, public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public Outbox,
+                          public Delivery::Target,
+                          public EdgeMember,
+                          public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, EdgeContext* context, bool admin)
       : stream_(std::move(socket)), context_(context), admin_(admin) {
@@ -318,9 +429,13 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
       peer_loopback_ = peer.address().is_loopback();
     }
   }
-  ~HttpSession() override { context_->counters.http.fetch_sub(1, std::memory_order_relaxed); }
+  ~HttpSession() override {
+    Leave(context_, this);
+    context_->counters.http.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void Run() {
+    Join(context_, shared_from_this());
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()]() { self->DoRead(); });
   }
 
@@ -334,17 +449,44 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
     });
   }
 
+  // A connection waiting for its next request closes, unless one has begun to arrive: that one is read and refused.
+  // One with a request in flight closes after its response (Write).
+  void OnStopAccepting() override {
+    asio::post(stream_.get_executor(), [self = shared_from_this()]() {
+      if (self->reading_) self->stream_.cancel();
+    });
+  }
+
  private:
   void DoRead() {
+    if (context_->draining.load() && !InputWaiting()) return Close();
     parser_.emplace();
     parser_->body_limit(context_->gateway->config().max_message_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(kIdleTimeout);
+    ReadMore();
+  }
+
+  void ReadMore() {
+    reading_ = true;
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
+  // Bytes of a next request: read but not yet parsed, or parsed in part, or waiting on the socket.
+  bool InputWaiting() {
+    beast::error_code ignored;
+    return buffer_.size() != 0 || (reading_ && parser_->got_some()) || stream_.socket().available(ignored) != 0;
+  }
+
   void OnRead(beast::error_code ec) {
+    if (ec == asio::error::operation_aborted && context_->draining.load()) {
+      // Cancelled by OnStopAccepting: a request that has begun to arrive is read whole, and refused.
+      if (InputWaiting()) return ReadMore();
+      reading_ = false;
+      return Close();
+    }
+    reading_ = false;
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
       version_ = 11;
@@ -361,6 +503,11 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
     http::request<http::string_body> request = parser_->release();
     version_ = request.version();
     keep_alive_ = request.keep_alive();
+    // Counted until its reply is handed to this session, so that a stopping server waits for it; or refused.
+    const std::shared_ptr<Outbox> out = BeginRequest(context_, shared_from_this());
+    if (out == nullptr) {
+      return Write(Gateway::Reply(-1, "ERROR", kShuttingDown, kShuttingDownText), HttpStatusFor(kShuttingDown));
+    }
     if (websocket::is_upgrade(request) && !admin_) {
       const std::string_view target(request.target().data(), request.target().size());
       const bool user = target.rfind("/exchange/v1/user", 0) == 0;
@@ -382,15 +529,13 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
       }
       std::string token(request[http::field::authorization]);
       if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
-      return context_->admin(std::string(path.substr(kAdminPrefix.size())), std::move(request.body()), token,
-                             shared_from_this());
+      return context_->admin(std::string(path.substr(kAdminPrefix.size())), std::move(request.body()), token, out);
     }
     if (request.method() == http::verb::get && path.rfind(kPublicPrefix, 0) == 0) {
-      return context_->gateway->HandlePublic(path.substr(kPublicPrefix.size()), query, peer_ip_, shared_from_this());
+      return context_->gateway->HandlePublic(path.substr(kPublicPrefix.size()), query, peer_ip_, out);
     }
     if (request.method() == http::verb::post && path.rfind(kPrivatePrefix, 0) == 0) {
-      return context_->gateway->HandlePrivateRest(path.substr(kPrivatePrefix.size()), request.body(),
-                                                  shared_from_this());
+      return context_->gateway->HandlePrivateRest(path.substr(kPrivatePrefix.size()), request.body(), out);
     }
     Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such endpoint"), 404);
   }
@@ -412,6 +557,7 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
   }
 
   void Write(const std::string& body, unsigned status) {
+    if (context_->draining.load()) keep_alive_ = false;  // the last response: Connection: close
     auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), version_);
     response->set(http::field::server, "sequexd");
     response->set(http::field::content_type, "application/json");
@@ -440,9 +586,10 @@ class HttpSession final : public Outbox, public Delivery::Target, public std::en
   bool peer_loopback_ = false;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool reading_ = false;  // a read for the next request is under way
 };
 
-class Listener : public std::enable_shared_from_this<Listener> {
+class Listener final : public EdgeMember, public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, const tcp::endpoint& endpoint, EdgeContext* context, bool admin)
       : io_(io), acceptor_(asio::make_strand(io)), context_(context), admin_(admin) {
@@ -451,7 +598,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
     acceptor_.bind(endpoint);
     acceptor_.listen(asio::socket_base::max_listen_connections);
   }
+  ~Listener() override { Leave(context_, this); }
   tcp::endpoint local() const { return acceptor_.local_endpoint(); }
+  // The accept under way ends with operation_aborted; a client that connects from now on is refused.
+  void OnStopAccepting() override {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()]() {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
   void Accept() {
     // One I/O thread runs every handler in turn, so a session needs no strand of its own there: its handlers
     // then run as their operations complete, not after a second trip through the scheduler.
@@ -490,8 +645,29 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 tcp::endpoint StartListener(asio::io_context& io, const tcp::endpoint& endpoint, EdgeContext* context, bool admin) {
   auto listener = std::make_shared<Listener>(io, endpoint, context, admin);
+  Join(context, listener);
   listener->Accept();
   return listener->local();
+}
+
+void StopAccepting(EdgeContext* context) {
+  std::vector<std::shared_ptr<EdgeMember>> members;
+  {
+    const std::lock_guard lock(context->members_mutex);
+    context->draining.store(true);
+    members = LiveMembers(*context);
+  }
+  for (const std::shared_ptr<EdgeMember>& m : members) m->OnStopAccepting();
+}
+
+void CloseConnections(EdgeContext* context) {
+  std::vector<std::shared_ptr<EdgeMember>> members;
+  {
+    const std::lock_guard lock(context->members_mutex);
+    context->closing = true;
+    members = LiveMembers(*context);
+  }
+  for (const std::shared_ptr<EdgeMember>& m : members) m->OnCloseConnection();
 }
 
 }  // namespace sequex::server

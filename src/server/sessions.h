@@ -14,7 +14,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "server/delivery.h"
 #include "server/gateway.h"
@@ -34,6 +36,16 @@ struct SessionCounters {
   std::atomic<uint64_t> refused_connections{0};  // closed on accept: max_connections were open
 };
 
+// A listener or a session, as the graceful stop reaches it (StopAccepting, CloseConnections).
+class EdgeMember {
+ public:
+  virtual ~EdgeMember() = default;
+  // Any thread, once: a listener closes; an HTTP connection waiting for its next request closes.
+  virtual void OnStopAccepting() = 0;
+  // Any thread, once, after OnStopAccepting: a WebSocket writes what is queued for it, then a close frame.
+  virtual void OnCloseConnection() {}
+};
+
 struct EdgeContext {
   Gateway* gateway = nullptr;
   AdminHandler admin;
@@ -42,7 +54,24 @@ struct EdgeContext {
   // API connections (HTTP and WebSocket) open at once; one more is closed as soon as it is accepted. The operator's
   // listener is not limited, and the descriptors left under the process's limit stay free for it and for files.
   int64_t max_connections = INT64_MAX;
+
+  // The graceful stop (docs/server.md, "Stopping"). A request counts itself in flight, then reads `draining`
+  // (BeginRequest); the stopper sets `draining`, then waits for the count: one of the two sees the other, so no
+  // request is accepted unnoticed. The count is held until the reply is handed to the session.
+  std::atomic<bool> draining{false};
+  std::atomic<int64_t> requests_in_flight{0};
+  std::atomic<uint64_t> refused_while_draining{0};
+  std::mutex members_mutex;
+  std::unordered_map<const EdgeMember*, std::weak_ptr<EdgeMember>> members;  // guarded by members_mutex
+  bool closing = false;                                                      // guarded by members_mutex
 };
+
+// The graceful stop's first step: `draining` is set, the listeners close, the HTTP connections waiting for a
+// request close; a request that arrives from now on is refused with kShuttingDown. Returns at once.
+void StopAccepting(EdgeContext* context);
+// The second, once no request is in flight and every reply was handed to its session (Delivery::Then): each
+// WebSocket writes what is queued for it, then closes with 1001. HTTP connections close after their last response.
+void CloseConnections(EdgeContext* context);
 
 // Binds `endpoint` and accepts forever on `io`. Returns the bound endpoint (port 0 -> the chosen port), or
 // throws boost::system::system_error if it cannot bind. admin = loopback-only operator endpoint.

@@ -1786,6 +1786,225 @@ describe('the operator tool reads integers in decimal', () => {
   });
 });
 
+describe('a graceful stop (SIGTERM)', () => {
+  const SHUTTING_DOWN = 9010001;
+  const lifted = tomlSection('rate_limits', {
+    order_per_100ms: 1_000_000, other_private_per_100ms: 1_000_000, order_detail_per_100ms: 1_000_000,
+  });
+  const httpRequest = (srv, method, body) => `POST /exchange/v1/${method} HTTP/1.1\r\nHost: ${srv.http}\r\n`
+    + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  // What a new connection to the server's API port meets: 'connected' or the error's code.
+  const connectOutcome = (srv) => new Promise((resolve) => {
+    const [host, port] = srv.http.split(':');
+    const s = net.connect(Number(port), host);
+    s.once('connect', () => { s.destroy(); resolve('connected'); });
+    s.once('error', (e) => resolve(e.code));
+  });
+  const exitWithin = async (srv, ms) => {
+    let timer;
+    const exit = await Promise.race([srv.exited, new Promise((resolve) => { timer = setTimeout(() => resolve(null), ms); })]);
+    clearTimeout(timer);
+    assert.ok(exit, `sequexd still running ${ms} ms after the signal\n${srv.logs()}`);
+    return exit;
+  };
+
+  // One keep-alive HTTP/1.1 connection over `net`, a request at a time. A request is in the kernel when send()
+  // returns (a short write to a connected socket goes out at once), so one sent before a signal reached the server
+  // before it; its promise takes the response, or rejects if the connection ends without one.
+  class RawHttp {
+    static open(srv) {
+      const [host, port] = srv.http.split(':');
+      return new Promise((resolve, reject) => {
+        const s = net.connect(Number(port), host, () => resolve(new RawHttp(s)));
+        s.once('error', reject);
+      });
+    }
+
+    constructor(socket) {
+      this.socket = socket;
+      this.data = '';
+      this.pending = null;
+      this.closed = new Promise((resolve) => {
+        socket.on('close', () => {
+          this.pending?.reject(new Error(`connection closed without a response; got ${JSON.stringify(this.data)}`));
+          this.pending = null;
+          resolve();
+        });
+      });
+      socket.on('error', () => {}); // surfaced through 'close'
+      socket.on('data', (chunk) => { this.data += chunk.toString('latin1'); this.parse(); });
+    }
+
+    // Writes `text` (a request, or its first part) and returns the promise of the response.
+    send(text) {
+      assert.equal(this.pending, null, 'one request at a time');
+      const response = new Promise((resolve, reject) => { this.pending = { resolve, reject }; });
+      this.socket.write(text);
+      return response;
+    }
+
+    parse() {
+      const end = this.data.indexOf('\r\n\r\n');
+      if (end < 0 || !this.pending) return;
+      const [statusLine, ...lines] = this.data.slice(0, end).split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const length = Number(headers['content-length']);
+      if (this.data.length < end + 4 + length) return;
+      const text = this.data.slice(end + 4, end + 4 + length);
+      this.data = this.data.slice(end + 4 + length);
+      const { resolve } = this.pending;
+      this.pending = null;
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, json: JSON.parse(text) });
+    }
+  }
+
+  for (const ioThreads of [1, 3]) it(`answers every order in flight over REST and WebSocket, keeps exactly those answered OK, exits 0 (io_threads ${ioThreads})`, T, async () => {
+    const srv = await Server.start({ config: lifted + tomlSection('server', { io_threads: ioThreads }) });
+    try {
+      const accounts = await Promise.all([1, 2, 3, 4].map(() => srv.createAccount(FUNDED)));
+      let stopping = false;
+      const answers = []; // {client_oid, method, code, via}
+      // Creates an order, then amends it, until the signal; every request must be answered.
+      const loop = async (via, call, tag, account) => {
+        for (let i = 0; !stopping; ++i) {
+          const client_oid = `${tag}-${i}`;
+          const created = await call('private/create-order', {
+            instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '20000.00', quantity: '0.001', client_oid,
+          });
+          answers.push({ client_oid, method: 'create', code: created.code, via, account });
+          if (created.code !== 0 || stopping) continue;
+          const amended = await call('private/amend-order', {
+            order_id: created.result.order_id, new_price: '20001.00', new_quantity: '0.001',
+          });
+          answers.push({ client_oid, method: 'amend', code: amended.code, via });
+        }
+      };
+      const rest = await Promise.all(Array.from({ length: 8 }, () => RawHttp.open(srv)));
+      const sockets = await Promise.all(accounts.map(async (a) => {
+        const ws = await RawSocket.open(srv.wsUser);
+        await ws.auth(a);
+        return ws;
+      }));
+      const loops = [
+        ...rest.map((conn, n) => loop('REST', async (method, params) => {
+          const r = await conn.send(httpRequest(srv, method, JSON.stringify(signedBody(accounts[n % 4], method, params))));
+          assert.equal(r.status, r.json.code === SHUTTING_DOWN ? 503 : 200, JSON.stringify(r));
+          if (r.json.code === SHUTTING_DOWN) assert.equal(r.headers.connection, 'close');
+          return r.json;
+        }, `rest${n}`, accounts[n % 4])),
+        ...sockets.flatMap((ws, n) => [0, 1, 2, 3].map((k) => loop('WS', (method, params) =>
+          ws.request({ method, params, nonce: Date.now() }), `ws${n}-${k}`, accounts[n]))),
+      ];
+      await eventually(() => answers.filter((a) => a.code === 0).length >= 200, { timeoutMs: 20_000, what: '200 answers' });
+      stopping = true;
+      const signalled = Date.now();
+      srv.child.kill('SIGTERM');
+      const exit = await exitWithin(srv, 5_000);
+      assert.equal(exit.code, 0, srv.logs());
+      const elapsed = Date.now() - signalled;
+      await Promise.all(loops); // none rejected: every request had its reply before its connection closed
+      for (const ws of sockets) assert.deepEqual(await ws.closedPromise, { code: 1001, reason: 'server shutting down' });
+      await Promise.all(rest.map((conn) => conn.closed));
+      assert.match(srv.logs(), /drained in \d+ ms: \d+ of \d+ requests in flight answered, \d+ refused, \d+ of \d+ connections closed\n/);
+      assert.deepEqual([...new Set(answers.map((a) => a.code))].filter((c) => c !== 0 && c !== SHUTTING_DOWN), [],
+        'every answer is OK or the draining error');
+
+      await srv.launch();
+      const detail = (a) => privateCall(srv, a.account, 'private/get-order-detail', { client_oid: a.client_oid });
+      const amended = new Map(answers.filter((a) => a.method === 'amend').map((a) => [a.client_oid, a.code]));
+      const creates = answers.filter((a) => a.method === 'create');
+      for (let i = 0; i < creates.length; i += 32) {
+        await Promise.all(creates.slice(i, i + 32).map(async (a) => {
+          const r = await detail(a);
+          if (a.code !== 0) {
+            assert.notEqual(r.json.code, 0, `${a.client_oid} was refused while draining, yet it exists: ${r.text}`);
+            return;
+          }
+          assert.equal(r.json.code, 0, `${a.client_oid} was acknowledged, yet it is gone: ${r.text}`);
+          const price = amended.get(a.client_oid) === 0 ? 20001 : 20000;
+          assert.equal(Number(r.json.result.limit_price), price, `${a.client_oid} (amend answered ${amended.get(a.client_oid)})`);
+        }));
+      }
+      console.log(`graceful stop: ${answers.length} answers (${answers.filter((a) => a.code === SHUTTING_DOWN).length} `
+        + `refused), exit ${elapsed} ms after SIGTERM`);
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('refuses a request that arrives while draining with 503, and a new connection', T, async () => {
+    const srv = await Server.start({ config: tomlSection('server', { shutdown_grace_ms: 20_000 }) });
+    try {
+      const account = await srv.createAccount(FUNDED);
+      const conn = await RawHttp.open(srv);
+      const body = JSON.stringify(signedBody(account, 'private/create-order', {
+        instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '20000.00', quantity: '0.001', client_oid: 'late',
+      }));
+      // Headers and part of the body: the connection is reading a request, so the drain waits for it.
+      const request = httpRequest(srv, 'private/create-order', body);
+      const response = conn.send(request.slice(0, request.length - 20));
+      await sleep(200);
+      srv.child.kill('SIGTERM');
+      await eventually(async () => (await connectOutcome(srv)) === 'ECONNREFUSED', { what: 'a refused connection' });
+      assert.equal(srv.running, true, 'still draining');
+      conn.socket.write(request.slice(request.length - 20));
+      const r = await response;
+      assert.equal(r.status, 503);
+      assert.equal(r.headers.connection, 'close');
+      assert.equal(r.json.code, SHUTTING_DOWN);
+      assert.equal(r.json.message, 'server shutting down');
+      await conn.closed;
+      const exit = await exitWithin(srv, 2_000);
+      assert.equal(exit.code, 0);
+      assert.match(srv.logs(), / 1 refused, /);
+      await srv.launch();
+      const detail = await privateCall(srv, account, 'private/get-order-detail', { client_oid: 'late' });
+      assert.notEqual(detail.json.code, 0, `the refused order exists: ${detail.text}`);
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('an idle server stops at once: WebSockets get 1001, idle keep-alive connections are closed', T, async () => {
+    const srv = await Server.start();
+    try {
+      const market = await RawSocket.open(srv.wsMarket);
+      const conn = await RawHttp.open(srv);
+      const r = await conn.send(`GET /exchange/v1/public/get-instruments HTTP/1.1\r\nHost: ${srv.http}\r\n\r\n`);
+      assert.equal(r.json.code, 0);
+      const signalled = Date.now();
+      srv.child.kill('SIGTERM');
+      const exit = await exitWithin(srv, 1_000);
+      assert.equal(exit.code, 0);
+      assert.ok(Date.now() - signalled < 1_000, 'not the grace');
+      assert.deepEqual(await market.closedPromise, { code: 1001, reason: 'server shutting down' });
+      await conn.closed;
+      assert.equal(conn.data, '', 'nothing after the last response');
+    } finally {
+      await srv.dispose();
+    }
+  });
+
+  it('a second signal stops at once', T, async () => {
+    const srv = await Server.start({ config: tomlSection('server', { shutdown_grace_ms: 60_000 }) });
+    try {
+      const conn = await RawHttp.open(srv);
+      const response = conn.send(`POST /exchange/v1/private/create-order HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{`);
+      response.catch(() => {});
+      await sleep(200);
+      srv.child.kill('SIGTERM');
+      await eventually(async () => (await connectOutcome(srv)) === 'ECONNREFUSED', { what: 'a refused connection' });
+      assert.equal(srv.running, true, 'the drain waits for the request being read');
+      srv.child.kill('SIGINT');
+      const exit = await exitWithin(srv, 2_000);
+      assert.equal(exit.code, 0);
+      assert.match(srv.logs(), /0 of 1 connections closed; 0 requests and 1 connections cut \(a second signal\)/);
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
 describe('crash and restart', () => {
   it('kill -9 after acknowledgements: every acknowledged order, trade and balance is there after restart', T, async () => {
     // Snapshots every few commands, so the restarts load one, by an engine sized past one order-pool chunk (an
