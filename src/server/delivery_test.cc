@@ -56,6 +56,19 @@ TEST(Delivery, ShouldHandOverABurstWithOneWakeUpInTheOrderItWasPushed) {
   EXPECT_EQ(targets[0]->got.back(), "later");
 }
 
+TEST(Delivery, ShouldRunThenAfterEveryMessagePushedBeforeIt) {
+  boost::asio::io_context io(1);
+  Delivery delivery(io);
+  auto target = std::make_shared<Recorder>();
+  std::vector<std::string> seen_by_then;
+  delivery.Push(target, MakeMessage("a"), 200);
+  delivery.Then([&] { seen_by_then = target->got; });
+  delivery.Push(target, MakeMessage("b"), 200);
+  io.poll();
+  EXPECT_EQ(seen_by_then, std::vector<std::string>({"a"}));
+  EXPECT_EQ(target->got, std::vector<std::string>({"a", "b"}));
+}
+
 TEST(Delivery, ShouldDeliverWhatArrivesDuringADrainInADrainOfItsOwn) {
   boost::asio::io_context io(1);
   Delivery delivery(io);

@@ -111,6 +111,20 @@ TEST(ServerConfig, RejectsUnknownKeysBadTypesAndRanges) {
   EXPECT_FALSE(LoadServerConfig("/nonexistent/config.toml", &error));
 }
 
+TEST(ServerConfig, ShouldReadShutdownGraceWithinItsRange) {
+  std::string error;
+  std::optional<ServerConfig> c = LoadServerConfig(WriteTemp("[server]\nlisten = \"127.0.0.1:0\"\n"), &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->shutdown_grace_ms, 5000u);
+  c = LoadServerConfig(WriteTemp("[server]\nshutdown_grace_ms = 0\n"), &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->shutdown_grace_ms, 0u);
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nshutdown_grace_ms = 600001\n"), &error));
+  EXPECT_NE(error.find("server.shutdown_grace_ms"), std::string::npos) << error;
+  EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nshutdown_grace_ms = -1\n"), &error));
+  EXPECT_NE(error.find("server.shutdown_grace_ms"), std::string::npos) << error;
+}
+
 TEST(ServerConfig, TopLevelIntegersMustBeTomlIntegers) {
   std::string error;
   EXPECT_FALSE(LoadServerConfig(WriteTemp("[server]\nio_threads = true\n"), &error));

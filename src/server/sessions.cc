@@ -128,8 +128,7 @@ class WsSession final : public Outbox,
 
   void Deliver(Message message, unsigned /*http_status*/) override {
     asio::dispatch(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
-      if (!m)
-        return self->CloseAfterQueue(websocket::close_reason(websocket::close_code::policy_error, "API key revoked"));
+      if (!m) return self->CloseRevoked();
       self->Enqueue(std::move(m));
     });
   }
@@ -326,6 +325,10 @@ class WsSession final : public Outbox,
     if (closed_ || close_reason_) return;
     close_reason_ = std::move(reason);
     if (!writing_ && accepted_) SendCloseFrame();
+  }
+
+  void CloseRevoked() {
+    CloseAfterQueue(websocket::close_reason(websocket::close_code::policy_error, "API key revoked"));
   }
 
   void SendCloseFrame() {
