@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/decimal.h"
 #include "common/physical_memory.h"
 #include "engine/event.h"
 #include "engine/wallet.h"
@@ -296,6 +297,15 @@ std::string EngineMemoryProblem(const EngineConfig& config, uint64_t physical_by
          " and reserved_small_memory_mib = " + std::to_string(config.reserved_small_memory >> 20) + " need about " +
          GiB(both) + " for the engine and the publisher's mirror, more than this machine's " + GiB(physical_bytes) +
          " of memory: lower them";
+}
+
+bool ParseFeeRate(std::string_view text, bool rebate, int32_t* ppm) {
+  const bool negative = rebate && text.starts_with('-');
+  if (negative) text.remove_prefix(1);
+  int64_t magnitude = 0;
+  if (!api::ParseScaled(text, 6, kMaxFeePpm, &magnitude)) return false;
+  *ppm = static_cast<int32_t>(negative ? -magnitude : magnitude);
+  return true;
 }
 
 bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port) {

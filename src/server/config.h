@@ -98,6 +98,13 @@ struct ServerConfig {
 // Empty when two engines sized by `config` fit in `physical_bytes`; otherwise the error naming the keys.
 [[nodiscard]] std::string EngineMemoryProblem(const EngineConfig& config, uint64_t physical_bytes);
 
+// A fee rate as [fees] and the operator's fees/tier take it ("0.00025": a decimal of at most 6 places) in parts per
+// million, the engine's SetFeeTier unit. At most 0.1, the engine's bound, so that a start never journals its
+// definitions and then has the fee tier refused; at least 0, or with `rebate` (a maker rate set by the operator)
+// -0.1. False, *ppm unchanged, when malformed or out of range.
+[[nodiscard]] bool ParseFeeRate(std::string_view text, bool rebate, int32_t* ppm);
+inline constexpr int32_t kMaxFeePpm = 100'000;
+
 // Splits "host:port"; false if malformed.
 [[nodiscard]] bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port);
 

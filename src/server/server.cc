@@ -15,7 +15,6 @@
 #include <random>
 #include <sstream>
 
-#include "api/decimal.h"
 #include "api/json_writer.h"
 #include "common/thread_name.h"
 #include "journal/command_codec.h"
@@ -54,13 +53,6 @@ std::optional<tcp::endpoint> Endpoint(const std::string& text) {
   const asio::ip::address address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) return std::nullopt;
   return tcp::endpoint(address, port);
-}
-
-bool RateToPpm(const std::string& text, int32_t* out) {
-  int64_t ppm = 0;
-  if (!api::ParseScaled(text, 6, 1'000'000, &ppm)) return false;
-  *out = static_cast<int32_t>(ppm);
-  return true;
 }
 
 }  // namespace
@@ -436,12 +428,12 @@ bool Server::Start(std::string* error) {
   const std::optional<DefinitionPlan> plan = PlanDefinitions(config_, *directory_.catalog(), error);
   if (!plan) return false;
   SetFeeTier tier;
-  if (!RateToPpm(config_.maker_rate, &tier.maker_ppm)) {
-    *error = "config: fees.maker_rate must be a decimal in [0, 1] with at most 6 places";
+  if (!ParseFeeRate(config_.maker_rate, /*rebate=*/false, &tier.maker_ppm)) {
+    *error = "config: fees.maker_rate must be a decimal in [0, 0.1] with at most 6 places";
     return false;
   }
-  if (!RateToPpm(config_.taker_rate, &tier.taker_ppm)) {
-    *error = "config: fees.taker_rate must be a decimal in [0, 1] with at most 6 places";
+  if (!ParseFeeRate(config_.taker_rate, /*rebate=*/false, &tier.taker_ppm)) {
+    *error = "config: fees.taker_rate must be a decimal in [0, 0.1] with at most 6 places";
     return false;
   }
   const std::optional<tcp::endpoint> listen = Endpoint(config_.listen);

@@ -29,6 +29,27 @@ std::string WriteTemp(const std::string& text) {
   return path;
 }
 
+// [fees] and the operator's fees/tier: at most 6 places and within the engine's bounds, so that nothing the engine
+// would refuse passes (a start checks its config before it journals anything); a rebate only where asked for.
+TEST(ServerConfig, ShouldParseFeeRatesWithinTheEnginesBounds) {
+  int32_t ppm = 7;
+  EXPECT_TRUE(ParseFeeRate("0.00025", false, &ppm));
+  EXPECT_EQ(ppm, 250);
+  EXPECT_TRUE(ParseFeeRate("0.1", false, &ppm));
+  EXPECT_EQ(ppm, 100'000);
+  EXPECT_TRUE(ParseFeeRate("-0.0001", true, &ppm));
+  EXPECT_EQ(ppm, -100);
+  EXPECT_TRUE(ParseFeeRate("-0.1", true, &ppm));
+  EXPECT_EQ(ppm, -100'000);
+  for (const std::string_view bad : {"0.100001", "0.5", "1", "0.0000001", "-0.0001", "", "-", "+0.1", "1e-4"}) {
+    EXPECT_FALSE(ParseFeeRate(bad, false, &ppm)) << bad;
+  }
+  for (const std::string_view bad : {"-0.100001", "--0.1", "-", "- 0.1", "-0.0000001"}) {
+    EXPECT_FALSE(ParseFeeRate(bad, true, &ppm)) << bad;
+  }
+  EXPECT_EQ(ppm, -100'000);  // unchanged by the refusals
+}
+
 TEST(ServerConfig, EmbeddedDefaultHasTheDemoVenue) {
   std::string error;
   const std::optional<ServerConfig> c = LoadServerConfig("", &error);

@@ -1570,6 +1570,8 @@ describe('start-up checks come before anything is journaled', () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-api-'));
     try {
       await expectRefused(dataDir, { config: '[fees]\nmaker_rate = "-0.0001"\n' }, /maker_rate/);
+      // Within [0, 1] but past the engine's 0.1: the engine refused the fee tier after the definitions were journaled.
+      await expectRefused(dataDir, { config: '[fees]\ntaker_rate = "0.5"\n' }, /fees\.taker_rate must be a decimal in \[0, 0\.1\]/);
       await expectRefused(dataDir, { args: ['--listen', '127.0.0.1:99999'] }, /listen must be IP:PORT/);
       await expectRefused(dataDir, { args: ['--admin-listen', '0.0.0.0:0'] }, /admin_listen must be a loopback/);
       await expectRefused(dataDir, { demo: true, config: `${VENUE}${BTC_USD}demo_mid = "60000.001"\n` },
