@@ -472,6 +472,8 @@ OrderView Engine::Impl::View(uint32_t slot) const {
   v.held = o.held;
   v.cum_notional = o.cum_notional;
   v.cum_fee = o.cum_fee;
+  v.maker_ppm = o.maker_ppm;
+  v.taker_ppm = o.taker_ppm;
   v.client_oid = o.client_oid;
   v.created_seq = o.created_seq;
   v.created_time = o.created_time;
@@ -874,6 +876,12 @@ SetFeeTier Engine::FeeTierRates(uint8_t tier) const {
     rates.taker_ppm = impl_->fee_tiers_[tier].taker_ppm;
   }
   return rates;
+}
+
+std::optional<uint8_t> Engine::AccountFeeTier(AccountId account) const {
+  const Account* a = impl_->FindAccount(account);
+  if (a == nullptr) return std::nullopt;
+  return a->fee_tier;
 }
 
 size_t Engine::SmallMemoryBytes() const { return impl_->huge_pages_.carved_region_bytes(); }

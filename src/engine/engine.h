@@ -90,6 +90,9 @@ struct OrderView {
   Amount held{};      // funds this order holds right now
   Amount cum_notional{};
   Amount cum_fee{};
+  // The rates it pays for life, in ppm of notional: its account's tier's when it was placed (docs/engine.md, "Fees").
+  int32_t maker_ppm = 0;
+  int32_t taker_ppm = 0;
   ClientOid client_oid{};
   SeqNo created_seq = 0;
   TimeNs created_time = 0;
@@ -217,6 +220,7 @@ class Engine {
   [[nodiscard]] AccountId FeeAccount() const;                 // where fees go (EngineConfig::fee_account)
   [[nodiscard]] Amount NetDeposits(AssetId asset) const;      // deposits - withdrawals
   [[nodiscard]] SetFeeTier FeeTierRates(uint8_t tier) const;  // the tier's rates (0/0 for a tier past 15)
+  [[nodiscard]] std::optional<uint8_t> AccountFeeTier(AccountId account) const;  // nullopt: no such account
   [[nodiscard]] size_t OpenOrderCount() const;
   [[nodiscard]] size_t MemoryBytes() const;  // approximate heap held by engine state
   // Bytes of memory the engine's small allocations have taken so far (EngineConfig::reserved_small_memory): what a

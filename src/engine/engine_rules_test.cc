@@ -455,6 +455,31 @@ TEST_F(RulesTest, ShouldCapARebateAtTheTakerFeeOfTheSameTrade) {
   EXPECT_EQ(v.Bal(0, kUsd).available.value(), 0);
 }
 
+// The server reports each order's rates (and an account's tier) from these queries: an order keeps the rates of
+// its account's tier when it was placed, whatever the tier or the account's place on it becomes.
+TEST_F(RulesTest, ShouldReportTheRatesAnOrderWasPlacedWithAndTheAccountsTier) {
+  v.Do(SetFeeTier{0, 250, 500});
+  v.Do(SetFeeTier{1, -100, 200});
+  EXPECT_EQ(v.engine().AccountFeeTier(AccountId{1}), std::optional<uint8_t>(0));
+  EXPECT_EQ(v.engine().AccountFeeTier(AccountId{999}), std::nullopt);
+  const OrderId on_tier0 = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1)));
+  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kStopLoss, 48'000, 1)));
+  v.Do(SetAccountFeeTier{AccountId{1}, 1});
+  EXPECT_EQ(v.engine().AccountFeeTier(AccountId{1}), std::optional<uint8_t>(1));
+  const OrderId on_tier1 = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1)));
+  v.Do(SetFeeTier{1, 0, 300});
+  v.Do(SetFeeTier{0, 0, 0});
+  const auto rates = [&](OrderId id) {
+    const std::optional<OrderView> o = v.engine().FindOrder(AccountId{1}, id);
+    return o ? std::pair(o->maker_ppm, o->taker_ppm) : std::pair(-1, -1);
+  };
+  EXPECT_EQ(rates(on_tier0), std::pair(250, 500));
+  EXPECT_EQ(rates(stop), std::pair(250, 500));
+  EXPECT_EQ(rates(on_tier1), std::pair(-100, 200));
+  ASSERT_EQ(v.engine().OpenOrders(AccountId{1}).size(), 3u);
+  EXPECT_EQ(v.engine().OpenOrders(AccountId{1})[2].maker_ppm, -100);
+}
+
 TEST_F(RulesTest, ShouldCancelEverythingOnHaltAndRefuseNewOrders) {
   v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1));
   v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 48'000, 1));
