@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <map>
 
 #include "api/decimal.h"
@@ -87,6 +88,27 @@ ApiCredential NewCredential(uint8_t permissions, std::string* key, std::string* 
   std::memcpy(c.secret, secret->data(), secret->size());
   c.permissions = permissions;
   return c;
+}
+
+// "tier": 0..15, the engine's fee tiers.
+bool ParseTier(const Params& p, uint8_t* out) {
+  const std::optional<std::string> text = p.Text("tier");
+  if (!text || text->empty() || text->size() > 2) return false;
+  unsigned v = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v > 15) return false;
+  *out = static_cast<uint8_t>(v);
+  return true;
+}
+
+// {"tier","maker_rate","taker_rate"}, rates as [fees] writes them, from parts per million.
+void WriteTierFields(api::JsonWriter& w, const SetFeeTier& rates) {
+  w.UintField("tier", rates.tier);
+  w.StringField("maker_rate", api::FormatScaled(rates.maker_ppm, 6));
+  w.StringField("taker_rate", api::FormatScaled(rates.taker_ppm, 6));
 }
 
 std::optional<InstrumentStatus> ParseInstrumentStatus(std::string_view s) {
@@ -178,6 +200,9 @@ void AdminService::Handle(const std::string& op, const std::string& body, const 
   if (op == "fees/withdraw") return WithdrawFees(params, out);
   if (op == "key/create") return CreateKey(params, out);
   if (op == "key/revoke") return RevokeKey(params, out);
+  if (op == "fees/tier") return SetTier(params, out);
+  if (op == "account/fee-tier") return SetAccountTier(params, out);
+  if (op == "fees") return Fees(params, out);
   if (op == "status") return Status(out);
   SendError(out, kMethodNotFound, "unknown admin operation " + op);
 }
@@ -449,6 +474,90 @@ std::function<void()> AdminService::ReleaseChange(const std::string& symbol) con
     std::lock_guard lock(adding->mu);
     adding->changing.erase(symbol);
   };
+}
+
+void AdminService::SetTier(const Params& p, const std::shared_ptr<Outbox>& out) {
+  SetFeeTier set;
+  if (!ParseTier(p, &set.tier)) return SendError(out, kInvalidArgument, "tier must be an integer in [0, 15]");
+  // As [fees] takes them (ParseFeeRate), and a maker rate may be a rebate: the engine pays it out of the same
+  // trade's taker fee, never more.
+  if (!ParseFeeRate(p.Text("maker_rate").value_or(""), /*rebate=*/true, &set.maker_ppm)) {
+    return SendError(out, kInvalidArgument, "maker_rate must be a decimal in [-0.1, 0.1] with at most 6 places");
+  }
+  if (!ParseFeeRate(p.Text("taker_rate").value_or(""), /*rebate=*/false, &set.taker_ppm)) {
+    return SendError(out, kInvalidArgument, "taker_rate must be a decimal in [0, 0.1] with at most 6 places");
+  }
+  const uint32_t s = gateway_->Submit(set, [out, set](const Outcome& o) {
+    const uint32_t c = OutcomeCode(o);
+    if (c != kOk) return SendError(out, c, {});
+    api::JsonWriter w;
+    w.BeginObject();
+    WriteTierFields(w, set);
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
+void AdminService::SetAccountTier(const Params& p, const std::shared_ptr<Outbox>& out) {
+  AccountId account{};
+  if (!ParseAccount(p, &account)) return SendError(out, kInvalidArgument, "account_id must be a positive integer");
+  uint8_t tier = 0;
+  if (!ParseTier(p, &tier)) return SendError(out, kInvalidArgument, "tier must be an integer in [0, 15]");
+  const uint32_t s = gateway_->Submit(SetAccountFeeTier{account, tier}, [out, account, tier](const Outcome& o) {
+    const uint32_t c = OutcomeCode(o);
+    if (c != kOk) return SendError(out, c, c == 210 ? "no account " + std::to_string(account.value()) : "");
+    api::JsonWriter w;
+    w.BeginObject();
+    w.UintField("account_id", account.value());
+    WriteTierFields(w, o.publisher->engine().FeeTierRates(tier));
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (s != kOk) SendError(out, s, "server busy");
+}
+
+void AdminService::Fees(const Params& p, const std::shared_ptr<Outbox>& out) {
+  std::optional<AccountId> account;
+  if (p.Has("account_id")) {
+    AccountId id{};
+    if (!ParseAccount(p, &id)) return SendError(out, kInvalidArgument, "account_id must be a positive integer");
+    account = id;
+  }
+  const AccountId fee_account = gateway_->config().engine.fee_account;
+  Publisher* publisher = gateway_->publisher();
+  const bool posted = publisher->Post([out, account, fee_account, publisher]() {
+    const Engine& state = publisher->engine();
+    api::JsonWriter w;
+    w.BeginObject();
+    if (account) {
+      const std::optional<uint8_t> tier = state.AccountFeeTier(*account);
+      if (!tier) return SendError(out, 210, "no account " + std::to_string(account->value()));
+      w.UintField("account_id", account->value());
+      WriteTierFields(w, state.FeeTierRates(*tier));
+    } else {
+      // The tiers in use: tier 0, and every other that has rates or accounts. O(accounts), on the publisher thread,
+      // as status's count is.
+      std::array<uint64_t, 16> accounts{};
+      for (const AccountId id : state.AccountIds()) {
+        if (id != fee_account) ++accounts[state.AccountFeeTier(id).value_or(0)];
+      }
+      w.Key("tiers");
+      w.BeginArray();
+      for (size_t tier = 0; tier < accounts.size(); ++tier) {
+        const SetFeeTier rates = state.FeeTierRates(static_cast<uint8_t>(tier));
+        if (tier != 0 && accounts[tier] == 0 && rates.maker_ppm == 0 && rates.taker_ppm == 0) continue;
+        w.BeginObject();
+        WriteTierFields(w, rates);
+        w.UintField("accounts", accounts[tier]);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+    SendResult(out, w.view());
+  });
+  if (!posted) SendError(out, kTooManyRequests, "server busy");
 }
 
 void AdminService::SetStatus(const Params& p, InstrumentStatus status, const std::shared_ptr<Outbox>& out) {

@@ -1,7 +1,8 @@
 // AdminService: the operator's endpoint (docs/server.md): accounts and API keys (made, added, revoked), deposits
-// and withdrawals, the fee account's balances and their withdrawal, instruments (added, altered) and their status,
-// status. Every change is a sequenced, journaled command, so a replica or a restart has it too. Authenticated by the
-// bearer token the server writes to DATA/admin.token; the listener is loopback-only.
+// and withdrawals, the fee account's balances and their withdrawal, fee tiers and the accounts on them, instruments
+// (added, altered) and their status, status. Every change is a sequenced, journaled command, so a replica or a
+// restart has it too. Authenticated by the bearer token the server writes to DATA/admin.token; the listener is
+// loopback-only.
 #pragma once
 
 #include <functional>
@@ -39,6 +40,9 @@ class AdminService {
   [[nodiscard]] std::function<void()> ReleaseChange(const std::string& symbol) const;
   void CreateKey(const Params& p, const std::shared_ptr<Outbox>& out);
   void RevokeKey(const Params& p, const std::shared_ptr<Outbox>& out);
+  void SetTier(const Params& p, const std::shared_ptr<Outbox>& out);
+  void SetAccountTier(const Params& p, const std::shared_ptr<Outbox>& out);
+  void Fees(const Params& p, const std::shared_ptr<Outbox>& out);
   void Status(const std::shared_ptr<Outbox>& out);
 
   Gateway* gateway_;

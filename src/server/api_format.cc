@@ -53,8 +53,10 @@ void WriteOrder(api::JsonWriter& w, const OrderRecord& r, const VenueCatalog& ca
     w.StringField("instrument_name", inst->symbol);
     if (IsStop(o.type)) w.StringField("ref_price", inst->FormatPrice(o.trigger_price));
   }
-  w.StringField("maker_fee_rate", catalog.maker_rate());
-  w.StringField("taker_fee_rate", catalog.taker_rate());
+  // The order's own rates, fixed when it was placed: a later fee change leaves them (and what it was charged) as
+  // they were.
+  w.StringField("maker_fee_rate", api::FormatScaled(o.maker_ppm, 6));
+  w.StringField("taker_fee_rate", api::FormatScaled(o.taker_ppm, 6));
   // A stop waiting for its trigger is open: ACTIVE, as the reference reports resting orders ("CCXT maps
   // ACTIVE->open"; NEW it leaves unmapped, so a client filtering on open orders would miss it).
   w.StringField("status", ToString(o.status == OrderStatus::kNew ? OrderStatus::kActive : o.status));

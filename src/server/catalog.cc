@@ -73,8 +73,7 @@ std::string InstrumentInfo::QtyTickText() const { return api::FormatScaled(lot_s
 int InstrumentInfo::PriceDecimals() const { return DecimalsOf(PriceTickText()); }
 int InstrumentInfo::QtyDecimals() const { return DecimalsOf(QtyTickText()); }
 
-std::shared_ptr<const VenueCatalog> VenueCatalog::Build(const Engine& engine, std::string maker_rate,
-                                                        std::string taker_rate) {
+std::shared_ptr<const VenueCatalog> VenueCatalog::Build(const Engine& engine) {
   auto c = std::make_shared<VenueCatalog>();
   for (AssetId id : engine.AssetIds()) {
     c->asset_by_code_.emplace(AssetOf(engine, id).code, c->assets_.size());
@@ -99,8 +98,6 @@ std::shared_ptr<const VenueCatalog> VenueCatalog::Build(const Engine& engine, st
     c->instrument_by_symbol_.emplace(info.symbol, c->instruments_.size());
     c->instruments_.push_back(std::move(info));
   }
-  c->maker_rate_ = std::move(maker_rate);
-  c->taker_rate_ = std::move(taker_rate);
   return c;
 }
 

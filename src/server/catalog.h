@@ -57,8 +57,7 @@ struct InstrumentInfo {
 class VenueCatalog {
  public:
   // Reads every asset and instrument of `engine` (the publisher's mirror).
-  static std::shared_ptr<const VenueCatalog> Build(const Engine& engine, std::string maker_rate,
-                                                   std::string taker_rate);
+  static std::shared_ptr<const VenueCatalog> Build(const Engine& engine);
 
   [[nodiscard]] const InstrumentInfo* FindInstrument(std::string_view symbol) const;
   [[nodiscard]] const InstrumentInfo* FindInstrument(InstrumentId id) const;
@@ -66,16 +65,12 @@ class VenueCatalog {
   [[nodiscard]] const AssetInfo* FindAsset(AssetId id) const;
   [[nodiscard]] const std::vector<InstrumentInfo>& instruments() const { return instruments_; }  // by id
   [[nodiscard]] const std::vector<AssetInfo>& assets() const { return assets_; }                 // by id
-  [[nodiscard]] const std::string& maker_rate() const { return maker_rate_; }
-  [[nodiscard]] const std::string& taker_rate() const { return taker_rate_; }
 
  private:
   std::vector<InstrumentInfo> instruments_;
   std::vector<AssetInfo> assets_;
   std::map<std::string, size_t, std::less<>> instrument_by_symbol_;
   std::map<std::string, size_t, std::less<>> asset_by_code_;
-  std::string maker_rate_;
-  std::string taker_rate_;
 };
 
 struct KeyEntry {

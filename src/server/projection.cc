@@ -135,6 +135,12 @@ void Projection::Apply(const Command& command, std::span<const Event> events, co
       v.status = IsStop(a->type) ? OrderStatus::kNew : OrderStatus::kActive;
       v.created_seq = command.seq;
       v.created_time = command.time;
+      // The engine gave the order its account's tier's rates as it placed it, and nothing has changed the tier
+      // since: the mirror has applied this command only. An order that traded away at once is never read from
+      // the mirror, so they are taken here.
+      const SetFeeTier rates = mirror.FeeTierRates(mirror.AccountFeeTier(a->account).value_or(0));
+      v.maker_ppm = rates.maker_ppm;
+      v.taker_ppm = rates.taker_ppm;
       if (place != nullptr) {
         v.tif = place->tif;
         v.flags = place->flags;
@@ -370,7 +376,8 @@ Ticker Projection::TickerOf(InstrumentId instrument, TimeNs now) const {
 
 // --- Save / Load -------------------------------------------------------------------------------------------------
 // Format: magic "SQXPROJ1", u32 version, i64 last_time, then the sections below, then u64 XXH3-64 of every
-// preceding byte. Counts are u32; records are written field by field.
+// preceding byte. Counts are u32; records are written field by field. Version 2 ends each order record with the
+// order's i32 maker_ppm and i32 taker_ppm; version 1 (read, never written) has no rates.
 //   open:        n x order record, ascending by order id
 //   closed:      u32 accounts, per account (ascending): u32 account, u32 k, k x order record (newest first)
 //   trades:      u32 accounts, per account (ascending): u32 account, u32 k, k x trade record (newest first)
@@ -382,7 +389,8 @@ using journal::ByteReader;
 using journal::ByteWriter;
 
 constexpr char kProjectionMagic[8] = {'S', 'Q', 'X', 'P', 'R', 'O', 'J', '1'};
-constexpr uint32_t kProjectionVersion = 1;
+constexpr uint32_t kProjectionVersion = 2;
+constexpr uint32_t kProjectionVersionWithoutRates = 1;
 constexpr size_t kChecksumBytes = 8;
 
 void PutOid(ByteWriter& w, const ClientOid& oid) {
@@ -428,9 +436,12 @@ void PutOrderRecord(ByteWriter& w, const OrderRecord& rec) {
   w.I64(rec.update_time);
   w.U8(static_cast<uint8_t>(rec.cancel_reason));
   w.U8(rec.cancelled ? 1 : 0);
+  w.I32(o.maker_ppm);
+  w.I32(o.taker_ppm);
 }
 
-bool GetOrderRecord(ByteReader& r, OrderRecord* rec) {
+// `version` 1 leaves the rates to the caller.
+bool GetOrderRecord(ByteReader& r, uint32_t version, OrderRecord* rec) {
   OrderView& o = rec->view;
   o.order_id = OrderId{r.U64()};
   o.account = AccountId{r.U32()};
@@ -455,7 +466,14 @@ bool GetOrderRecord(ByteReader& r, OrderRecord* rec) {
   if (!GetEnum(r, CancelReason::kTriggerFailed, &rec->cancel_reason)) return false;
   const uint8_t cancelled = r.U8();
   rec->cancelled = cancelled == 1;
-  return cancelled <= 1 && r.ok();
+  if (cancelled > 1) return false;
+  if (version != kProjectionVersionWithoutRates) {
+    o.maker_ppm = r.I32();
+    o.taker_ppm = r.I32();
+    // The engine's bounds (SetFeeTier): nothing else could have placed an order.
+    if (o.maker_ppm < -100'000 || o.maker_ppm > 100'000 || o.taker_ppm < 0 || o.taker_ppm > 100'000) return false;
+  }
+  return r.ok();
 }
 
 void PutTradeRecord(ByteWriter& w, const TradeRecord& t) {
@@ -560,7 +578,7 @@ std::string Projection::Save() const {
   return out;
 }
 
-bool Projection::Load(std::string_view bytes, std::string* error) {
+bool Projection::Load(std::string_view bytes, const Engine& state, std::string* error) {
   *this = Projection{};
   const auto fail = [&](const std::string& why) {
     *this = Projection{};
@@ -576,16 +594,27 @@ bool Projection::Load(std::string_view bytes, std::string* error) {
   if (r.View(sizeof kProjectionMagic) != std::string_view(kProjectionMagic, sizeof kProjectionMagic)) {
     return fail("bad magic");
   }
-  if (const uint32_t version = r.U32(); version != kProjectionVersion) {
+  const uint32_t version = r.U32();
+  if (version != kProjectionVersion && version != kProjectionVersionWithoutRates) {
     return fail("unsupported version " + std::to_string(version));
   }
+  // What a version-1 order was charged is not known. Its open orders' rates are in `state`; for a closed order,
+  // tier 0's rates are the likeliest: the only tier sequexd set before operators could set tiers.
+  const SetFeeTier tier0 = state.FeeTierRates(0);
+  const auto without_rates = [&](OrderView* o, bool open) {
+    if (version != kProjectionVersionWithoutRates) return;
+    const std::optional<OrderView> now = open ? state.FindOrder(o->account, o->order_id) : std::nullopt;
+    o->maker_ppm = now ? now->maker_ppm : tier0.maker_ppm;
+    o->taker_ppm = now ? now->taker_ppm : tier0.taker_ppm;
+  };
   last_time_ = r.I64();
   constexpr size_t kMinOrderBytes = 100, kMinTradeBytes = 64, kMinCandleBytes = 48, kMinMinuteBytes = 56;
   uint32_t n = 0;
   if (!GetCount(r, kMinOrderBytes, SIZE_MAX, &n)) return fail("bad open-order count");
   for (uint32_t i = 0; i < n; ++i) {
     OrderRecord rec;
-    if (!GetOrderRecord(r, &rec)) return fail("bad open order");
+    if (!GetOrderRecord(r, version, &rec)) return fail("bad open order");
+    without_rates(&rec.view, /*open=*/true);
     const uint64_t id = rec.view.order_id.value();
     open_by_account_[rec.view.account.value()][id] = rec.view.order_id;
     if (!open_.emplace(id, rec).second) return fail("open order listed twice");
@@ -597,7 +626,8 @@ bool Projection::Load(std::string_view bytes, std::string* error) {
     if (!records.empty() || !GetCount(r, kMinOrderBytes, kOrderHistory, &k)) return fail("bad order history");
     records.resize(k);
     for (OrderRecord& rec : records) {
-      if (!GetOrderRecord(r, &rec)) return fail("bad closed order");
+      if (!GetOrderRecord(r, version, &rec)) return fail("bad closed order");
+      without_rates(&rec.view, /*open=*/false);
     }
   }
   if (!GetCount(r, 8, SIZE_MAX, &n)) return fail("bad account count");

@@ -25,7 +25,7 @@
 namespace sequex::server {
 
 struct OrderRecord {
-  OrderView view;  // status, filled, cum_notional, cum_fee as last known
+  OrderView view;  // status, filled, cum_notional, cum_fee as last known; maker_ppm, taker_ppm as placed
   TimeNs update_time = 0;
   CancelReason cancel_reason = CancelReason::kUserRequest;
   bool cancelled = false;
@@ -126,8 +126,10 @@ class Projection {
 
   // The whole projection as little-endian bytes (docs/server.md, "History snapshots"), and back. The same
   // projection always gives the same bytes. Load replaces this projection; on false (`error` says why) it is empty.
+  // `state` is the engine state the bytes were saved with: a version-1 projection, whose orders have no rates,
+  // gives its open orders theirs from `state` and its closed orders `state`'s tier-0 rates.
   [[nodiscard]] std::string Save() const;
-  bool Load(std::string_view bytes, std::string* error);
+  bool Load(std::string_view bytes, const Engine& state, std::string* error);
 
  private:
   struct MinuteBucket {

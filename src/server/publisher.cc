@@ -90,13 +90,8 @@ Message EndPush(api::JsonWriter& w) {
 
 }  // namespace
 
-Publisher::Publisher(std::unique_ptr<Engine> mirror, Directory* directory, std::string maker_rate,
-                     std::string taker_rate)
-    : mirror_(std::move(mirror)),
-      directory_(directory),
-      maker_rate_(std::move(maker_rate)),
-      taker_rate_(std::move(taker_rate)),
-      catalog_(VenueCatalog::Build(*mirror_, maker_rate_, taker_rate_)) {}
+Publisher::Publisher(std::unique_ptr<Engine> mirror, Directory* directory)
+    : mirror_(std::move(mirror)), directory_(directory), catalog_(VenueCatalog::Build(*mirror_)) {}
 
 Publisher::~Publisher() { Stop(); }
 
@@ -117,7 +112,9 @@ void Publisher::Replay(const Command& command) {
   Fold(command, events, /*live=*/false);
 }
 
-bool Publisher::RestoreProjection(std::string_view bytes, std::string* error) { return projection_.Load(bytes, error); }
+bool Publisher::RestoreProjection(std::string_view bytes, std::string* error) {
+  return projection_.Load(bytes, *mirror_, error);
+}
 
 void Publisher::EnableHistorySnapshots(journal::Env* env, const std::string& dir, uint64_t interval, SeqNo last_seq,
                                        SeqNo history_seq) {
@@ -144,7 +141,7 @@ void Publisher::SaveHistory() {
 }
 
 void Publisher::PublishDirectory() {
-  catalog_ = VenueCatalog::Build(*mirror_, maker_rate_, taker_rate_);
+  catalog_ = VenueCatalog::Build(*mirror_);
   directory_->Publish(catalog_);
   directory_->Publish(KeyTable::Build(*mirror_));
 }
@@ -153,7 +150,7 @@ void Publisher::Fold(const Command& command, std::span<const Event> events, bool
   projection_.Apply(command, events, *mirror_, &effects_);
   applied_.fetch_add(1, std::memory_order_relaxed);
   if (effects_.catalog_changed && live) {
-    catalog_ = VenueCatalog::Build(*mirror_, maker_rate_, taker_rate_);
+    catalog_ = VenueCatalog::Build(*mirror_);
     directory_->Publish(catalog_);
   }
   if (effects_.keys_changed && live) {

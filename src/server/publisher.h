@@ -58,7 +58,7 @@ template <typename E>
 
 class Publisher {
  public:
-  Publisher(std::unique_ptr<Engine> mirror, Directory* directory, std::string maker_rate, std::string taker_rate);
+  Publisher(std::unique_ptr<Engine> mirror, Directory* directory);
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
@@ -167,7 +167,6 @@ class Publisher {
 
   std::unique_ptr<Engine> mirror_;
   Directory* directory_;
-  std::string maker_rate_, taker_rate_;
   std::shared_ptr<const VenueCatalog> catalog_;
   Projection projection_;
   CommandEffects effects_;

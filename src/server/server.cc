@@ -141,8 +141,7 @@ bool Server::Recover(std::string* error) {
   const SeqNo history_seq = history.seq;
   if (history.publisher != nullptr) publisher_ = std::move(history.publisher);
   if (publisher_ == nullptr) {
-    publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(config_.engine), &directory_, config_.maker_rate,
-                                             config_.taker_rate);
+    publisher_ = std::make_unique<Publisher>(std::make_unique<Engine>(config_.engine), &directory_);
   }
   bool pruned = false;
   uint64_t folded = 0;
@@ -178,7 +177,7 @@ bool Server::Recover(std::string* error) {
       *error = "mirror: " + load_error;
       return false;
     }
-    publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
+    publisher_ = std::make_unique<Publisher>(std::move(mirror), &directory_);
     publisher_->AdoptOpenOrders();
     Log("the journal starts after seq " + std::to_string(history_seq + 1) + ": order and trade history before seq " +
         std::to_string(recovered_seq_ + 1) + " is not available");
@@ -239,8 +238,7 @@ Server::RestoredHistory Server::RestoreHistory(journal::Env* env, SeqNo max_seq)
         snapshot::ReadHistorySnapshot(env, config_.data_dir, it->name, config_.engine, &info, &mirror, &history);
     std::string error;
     if (s.ok()) {
-      auto publisher =
-          std::make_unique<Publisher>(std::move(mirror), &directory_, config_.maker_rate, config_.taker_rate);
+      auto publisher = std::make_unique<Publisher>(std::move(mirror), &directory_);
       if (publisher->RestoreProjection(history.bytes, &error)) {
         restored.seq = info.meta.seq;
         restored.publisher = std::move(publisher);

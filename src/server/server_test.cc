@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "engine/engine_test_util.h"
+#include "journal/byte_io.h"
 #include "server/catalog.h"
 #include "server/config.h"
 #include "server/definitions.h"
@@ -259,7 +260,7 @@ class Definitions : public ::testing::Test {
  protected:
   void SetUp() override {
     v_.Setup();
-    state_ = VenueCatalog::Build(v_.engine(), "0", "0");
+    state_ = VenueCatalog::Build(v_.engine());
   }
   std::optional<DefinitionPlan> Plan(const std::string& toml) {
     error_.clear();
@@ -509,7 +510,7 @@ TEST(Params, QueryStringsAreDecoded) {
 TEST(Catalog, ConvertsTextToTicksAndLotsExactly) {
   Venue v;
   v.Setup();  // BTC 8 decimals, USD 2; tick 1.00 USD, lot 0.01 BTC
-  const std::shared_ptr<const VenueCatalog> c = VenueCatalog::Build(v.engine(), "0.001", "0.002");
+  const std::shared_ptr<const VenueCatalog> c = VenueCatalog::Build(v.engine());
   const InstrumentInfo* i = c->FindInstrument("BTC_USD");
   ASSERT_NE(i, nullptr);
   PriceTicks price;
@@ -602,13 +603,13 @@ TEST(Projection, ShouldFollowTheSameCommandsToTheSameBytesOnceRestoredFromItsSav
   const size_t half = stream.commands.size() / 2;
 
   Directory whole_directory, restored_directory;
-  Publisher whole(std::make_unique<Engine>(), &whole_directory, "0.00025", "0.0005");
+  Publisher whole(std::make_unique<Engine>(), &whole_directory);
   for (size_t i = 0; i < half; ++i) whole.Replay(stream.commands[i]);
   const std::string saved = whole.projection().Save();
   std::string error;
   std::unique_ptr<Engine> mirror = Engine::LoadSnapshot(whole.engine().SaveSnapshot(), EngineConfig{}, &error);
   ASSERT_NE(mirror, nullptr) << error;
-  Publisher restored(std::move(mirror), &restored_directory, "0.00025", "0.0005");
+  Publisher restored(std::move(mirror), &restored_directory);
   ASSERT_TRUE(restored.RestoreProjection(saved, &error)) << error;
   EXPECT_EQ(restored.projection().Save(), saved);
 
@@ -644,25 +645,139 @@ TEST(Projection, ShouldRefuseDamagedOrHostileBytesAndStayEmpty) {
   const std::string saved = projection.Save();
   Projection loaded;
   std::string error;
-  ASSERT_TRUE(loaded.Load(saved, &error)) << error;
+  ASSERT_TRUE(loaded.Load(saved, v.engine(), &error)) << error;
   ASSERT_EQ(loaded.OpenOrders(AccountId{1}).size(), 1u);
 
   for (size_t i = 0; i < saved.size(); i += 7) {
     std::string damaged = saved;
     damaged[i] = static_cast<char>(damaged[i] ^ 0x40);
-    EXPECT_FALSE(loaded.Load(damaged, &error)) << "byte " << i;
+    EXPECT_FALSE(loaded.Load(damaged, v.engine(), &error)) << "byte " << i;
     EXPECT_TRUE(loaded.OpenOrders(AccountId{1}).empty());
   }
-  EXPECT_FALSE(loaded.Load(saved.substr(0, saved.size() - 1), &error));
-  EXPECT_FALSE(loaded.Load("", &error));
+  EXPECT_FALSE(loaded.Load(saved.substr(0, saved.size() - 1), v.engine(), &error));
+  EXPECT_FALSE(loaded.Load("", v.engine(), &error));
   // A checksum that matches, over an open-order count far past what the bytes hold: refused, nothing allocated.
   std::string hostile = saved.substr(0, saved.size() - 8);
   const size_t open_count_at = 8 + 4 + 8;
   for (size_t k = 0; k < 4; ++k) hostile[open_count_at + k] = static_cast<char>(0xff);
   const uint64_t sum = XXH3_64bits(hostile.data(), hostile.size());
   for (int k = 0; k < 8; ++k) hostile.push_back(static_cast<char>(sum >> (8 * k)));
-  EXPECT_FALSE(loaded.Load(hostile, &error));
+  EXPECT_FALSE(loaded.Load(hostile, v.engine(), &error));
   EXPECT_EQ(error, "projection: bad open-order count");
+}
+
+// An order reports the rates of its account's tier when it was placed: the projection takes them at acceptance (an
+// order that trades away at once is never read from the mirror), later tier changes leave them, and a history
+// snapshot keeps them.
+TEST(Projection, ShouldRecordTheRatesOfTheTierAnOrderWasPlacedOn) {
+  Venue v;
+  v.Setup();
+  v.Fund(1, 10'000'000, 100'000'000);
+  v.Fund(2, 10'000'000, 100'000'000);
+  Projection projection;
+  CommandEffects effects;
+  SeqNo seq = 100;
+  const auto apply = [&](CommandBody body) {
+    const Command c{++seq, static_cast<TimeNs>(seq) * 1'000, body};
+    projection.Apply(c, v.engine().Apply(c), v.engine(), &effects);
+  };
+  apply(SetFeeTier{0, 250, 500});
+  apply(SetFeeTier{1, -100, 200});
+  apply(SetAccountFeeTier{AccountId{2}, 1});
+  apply(Venue::Limit(1, Side::kSell, 20'000, 10, TimeInForce::kGoodTillCancel, "ask"));
+  apply(Venue::Limit(2, Side::kBuy, 20'000, 10, TimeInForce::kImmediateOrCancel, "take"));
+  apply(Venue::Limit(2, Side::kBuy, 19'000, 10, TimeInForce::kGoodTillCancel, "bid"));
+  apply(SetFeeTier{1, 0, 300});
+  apply(SetFeeTier{0, 0, 0});
+  apply(SetAccountFeeTier{AccountId{2}, 0});
+  const auto rates = [](const Projection& p, uint32_t account, std::string_view oid) {
+    const OrderRecord* r = p.FindByClientOid(AccountId{account}, oid);
+    return r == nullptr ? std::pair(-1, -1) : std::pair(r->view.maker_ppm, r->view.taker_ppm);
+  };
+  ASSERT_EQ(projection.OpenOrders(AccountId{2}).size(), 1u);
+  ASSERT_NE(projection.ClosedOrders(AccountId{1}), nullptr);
+  EXPECT_EQ(rates(projection, 1, "ask"), std::pair(250, 500));
+  EXPECT_EQ(rates(projection, 2, "take"), std::pair(-100, 200));
+  EXPECT_EQ(rates(projection, 2, "bid"), std::pair(-100, 200));
+
+  Projection loaded;
+  std::string error;
+  ASSERT_TRUE(loaded.Load(projection.Save(), v.engine(), &error)) << error;
+  EXPECT_EQ(loaded.Save(), projection.Save());
+  EXPECT_EQ(rates(loaded, 1, "ask"), std::pair(250, 500));
+  EXPECT_EQ(rates(loaded, 2, "take"), std::pair(-100, 200));
+  EXPECT_EQ(rates(loaded, 2, "bid"), std::pair(-100, 200));
+}
+
+// Version 1 of the history snapshot, as sequexd wrote it before orders kept their rates (no rates in the records).
+void PutVersion1Order(journal::ByteWriter& w, const OrderView& o, TimeNs update_time) {
+  w.U64(o.order_id.value());
+  w.U32(o.account.value());
+  w.U16(o.instrument.value());
+  for (const uint8_t e : {static_cast<uint8_t>(o.side), static_cast<uint8_t>(o.type), static_cast<uint8_t>(o.tif),
+                          static_cast<uint8_t>(o.status), o.flags}) {
+    w.U8(e);
+  }
+  for (const int64_t x : {o.price.value(), o.trigger_price.value(), o.qty.value(), o.filled.value(), o.notional.value(),
+                          o.held.value(), o.cum_notional.value(), o.cum_fee.value()}) {
+    w.I64(x);
+  }
+  w.U8(0);  // client_oid: none
+  w.U64(o.created_seq);
+  w.I64(o.created_time);
+  w.I64(update_time);
+  w.U8(0);  // cancel reason
+  w.U8(0);  // not cancelled
+}
+
+// A version-1 history snapshot still loads: its open orders take their rates from the engine state saved with it,
+// its closed ones that state's tier 0's (what they were charged is not in it); it is saved again as version 2.
+TEST(Projection, ShouldLoadAVersion1SnapshotTakingTheRatesFromTheState) {
+  Venue v;
+  v.Setup();
+  v.Fund(1, 10'000'000, 100'000'000);
+  v.Do(SetFeeTier{0, 250, 500});
+  v.Do(SetFeeTier{1, -100, 200});
+  v.Do(SetAccountFeeTier{AccountId{1}, 1});
+  const OrderId open_id = testing::AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 19'000, 10)));
+  v.Do(SetFeeTier{0, 1000, 2000});
+  const std::optional<OrderView> open = v.engine().FindOrder(AccountId{1}, open_id);
+  ASSERT_TRUE(open);
+  OrderView closed = *open;
+  closed.order_id = OrderId{open_id.value() + 100};
+  closed.status = OrderStatus::kFilled;
+
+  std::string bytes;
+  journal::ByteWriter w(&bytes);
+  w.Raw("SQXPROJ1", 8);
+  w.U32(1);
+  w.I64(5'000);
+  w.U32(1);  // open orders
+  PutVersion1Order(w, *open, 5'000);
+  w.U32(1);  // accounts with closed orders
+  w.U32(1);
+  w.U32(1);
+  PutVersion1Order(w, closed, 5'000);
+  w.U32(0);  // accounts with trades
+  w.U32(0);  // instruments
+  w.U64(XXH3_64bits(bytes.data(), bytes.size()));
+
+  Projection p;
+  std::string error;
+  ASSERT_TRUE(p.Load(bytes, v.engine(), &error)) << error;
+  const OrderRecord* o = p.FindOrder(AccountId{1}, open_id);
+  const OrderRecord* c = p.FindOrder(AccountId{1}, closed.order_id);
+  ASSERT_NE(o, nullptr);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(std::pair(o->view.maker_ppm, o->view.taker_ppm), std::pair(-100, 200));
+  EXPECT_EQ(std::pair(c->view.maker_ppm, c->view.taker_ppm), std::pair(1000, 2000));
+  const std::string again = p.Save();
+  EXPECT_EQ(journal::LoadLe(again.data() + 8, 4), 2u);
+  Projection reloaded;
+  ASSERT_TRUE(reloaded.Load(again, v.engine(), &error)) << error;
+  EXPECT_EQ(reloaded.Save(), again);
+  bytes[8] = 3;  // a version it does not know
+  EXPECT_FALSE(p.Load(bytes, v.engine(), &error));
 }
 
 TEST(Projection, CandleBoundariesIncludeCalendarMonths) {

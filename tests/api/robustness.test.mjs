@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { SEQUEXD, Server, eventually, sleep, tomlSection, watchUntil } from './lib/server.mjs';
 import { RawSocket, get, nextId, paramString, post, privateCall, sign, signedBody } from './lib/raw.mjs';
 import { FUNDED, CCXT_OPTIONS, balances } from './lib/helpers.mjs';
-import { buyHold, decimal, units } from './lib/venue.mjs';
+import { MAKER_PPM, TAKER_PPM, buyHold, decimal, fee, notional, units } from './lib/venue.mjs';
 
 const T = { timeout: 60_000 };
 
@@ -2002,6 +2002,125 @@ describe('a graceful stop (SIGTERM)', () => {
       assert.equal(exit.code, 0);
       assert.match(srv.logs(), /0 of 1 connections closed; 0 requests and 1 connections cut \(a second signal\)/);
     } finally {
+      await srv.dispose();
+    }
+  });
+});
+
+
+// The engine had fee tiers, but no operator could give an account one, and every order reported the venue's
+// current tier-0 rates (the config's): after a fee change and a restart, closed orders showed rates they were never
+// charged.
+describe('fee tiers per account', () => {
+  it('an account on a cheaper tier is charged its rates, and its orders keep reporting them across a fee change', T, async () => {
+    const limits = tomlSection('rate_limits', { order_per_100ms: 1_000_000, other_private_per_100ms: 1_000_000,
+      order_detail_per_100ms: 1_000_000, history_per_second: 1_000_000 });
+    // A history snapshot every few commands: the restart reads the orders' rates back from one.
+    const journal = tomlSection('journal', { snapshot_interval: 4 });
+    const srv = await Server.start({ config: limits + journal });
+    const ws = [];
+    try {
+      const a = await srv.createAccount(FUNDED);
+      const b = await srv.createAccount(FUNDED);
+      const call = async (account, method, params) => {
+        const r = await privateCall(srv, account, method, params);
+        assert.equal(isCode(r, method), 0, `${method} ${JSON.stringify(params)}: ${r.text}`);
+        return r.json.result;
+      };
+      const place = (account, side, price, tif) => call(account, 'private/create-order', { instrument_name: 'BTC_USD',
+        side, type: 'LIMIT', price, quantity: '0.01', ...(tif ? { time_in_force: tif } : {}) });
+      const rates = (o) => [o.maker_fee_rate, o.taker_fee_rate];
+      const usdOf = async (account) => {
+        const usd = (await call(account, 'private/user-balance', {})).data[0].position_balances
+          .find((p) => p.instrument_name === 'USD');
+        return { total: units(usd.quantity), used: units(usd.reserved_qty) };
+      };
+
+      // Validated as the config's [fees] are (a decimal of at most 6 places, at most 0.1), a maker rebate allowed.
+      for (const [body, message] of [
+        [{ tier: 16, maker_rate: '0', taker_rate: '0' }, /tier/],
+        [{ tier: -1, maker_rate: '0', taker_rate: '0' }, /tier/],
+        [{ tier: 1, maker_rate: '0.0001', taker_rate: '-0.0001' }, /taker_rate/],
+        [{ tier: 1, maker_rate: '0.0001', taker_rate: '0.2' }, /taker_rate/],
+        [{ tier: 1, maker_rate: '0.0000001', taker_rate: '0.0002' }, /maker_rate/],
+        [{ tier: 1, maker_rate: '-0.2', taker_rate: '0.0002' }, /maker_rate/],
+        [{ tier: 1, taker_rate: '0.0002' }, /maker_rate/],
+      ]) {
+        const r = await srv.admin('fees/tier', body);
+        assert.equal(r.code, 40004, `${JSON.stringify(body)}: ${JSON.stringify(r)}`);
+        assert.match(r.message, message);
+      }
+      const { stdout } = await srv.cli('fees', 'tier', '1', '--maker', '-0.0001', '--taker', '0.0002');
+      assert.deepEqual(JSON.parse(stdout.trim()), { tier: 1, maker_rate: '-0.0001', taker_rate: '0.0002' });
+      assert.equal((await srv.admin('account/fee-tier', { account_id: 999999, tier: 1 })).code, 210);
+      assert.equal((await srv.admin('account/fee-tier', { account_id: b.account_id, tier: 16 })).code, 40004);
+      const put = await srv.cli('account', 'fee-tier', '--account', String(b.account_id), '1');
+      assert.deepEqual(JSON.parse(put.stdout.trim()), { account_id: b.account_id, tier: 1, maker_rate: '-0.0001',
+        taker_rate: '0.0002' });
+
+      const user = await RawSocket.open(srv.wsUser);
+      ws.push(user);
+      await user.auth(b);
+      const sub = await user.request({ method: 'subscribe', params: { channels: ['user.order.BTC_USD'] }, nonce: Date.now() });
+      assert.equal(sub.code, 0, JSON.stringify(sub));
+
+      // B makes (a rebate of 1 bp) and takes (2 bp); A pays tier 0's 2.5 and 5 bp.
+      const bSell = await place(b, 'SELL', '30000');
+      const aBuy = await place(a, 'BUY', '30000', 'IMMEDIATE_OR_CANCEL');
+      const aSell = await place(a, 'SELL', '30001');
+      const bBuy = await place(b, 'BUY', '30001', 'IMMEDIATE_OR_CANCEL');
+      const bRest = await place(b, 'BUY', '20000');
+      const pushed = await user.next((m) => m.result?.channel === 'user.order' &&
+        m.result.data.some((o) => o.order_id === bRest.order_id), { what: "the resting order's push" });
+      assert.deepEqual(rates(pushed.result.data.find((o) => o.order_id === bRest.order_id)), ['-0.0001', '0.0002']);
+
+      const n1 = notional('30000', '0.01');
+      const n2 = notional('30001', '0.01');
+      const usd = units(FUNDED.USD);
+      const expectedB = usd + n1 + fee(n1, 100n) - n2 - fee(n2, 200n);
+      const expectedA = usd - n1 - fee(n1, TAKER_PPM) + n2 - fee(n2, MAKER_PPM);
+      await eventually(async () => (await usdOf(b)).total === expectedB && (await usdOf(a)).total === expectedA,
+        { what: `B's USD ${decimal(expectedB)}, A's ${decimal(expectedA)}` });
+      assert.equal((await usdOf(b)).used, notional('20000', '0.01') + fee(notional('20000', '0.01'), 200n),
+        "B's open buy holds its tier's highest rate");
+      const bTrades = (await call(b, 'private/get-trades', { instrument_name: 'BTC_USD' })).data;
+      assert.deepEqual(bTrades.map((t) => [t.order_id, t.taker_side, t.fees]).sort(), [
+        [bSell.order_id, 'MAKER', decimal(fee(n1, 100n))],
+        [bBuy.order_id, 'TAKER', decimal(-fee(n2, 200n))],
+      ].sort());
+
+      const detail = async (account, order) => call(account, 'private/get-order-detail', { order_id: order.order_id });
+      const check = async (when, tier0) => {
+        for (const [account, order, expected] of [[b, bSell, ['-0.0001', '0.0002']], [b, bBuy, ['-0.0001', '0.0002']],
+          [a, aBuy, tier0], [a, aSell, tier0], [b, bRest, ['-0.0001', '0.0002']]]) {
+          assert.deepEqual(rates(await detail(account, order)), expected, `${when}: detail of ${order.order_id}`);
+        }
+        const history = (await call(b, 'private/get-order-history', { instrument_name: 'BTC_USD' })).data;
+        assert.deepEqual(history.map(rates), [['-0.0001', '0.0002'], ['-0.0001', '0.0002']], `${when}: B's history`);
+        const aHistory = (await call(a, 'private/get-order-history', { instrument_name: 'BTC_USD' })).data;
+        assert.deepEqual(aHistory.map(rates), [tier0, tier0], `${when}: A's history`);
+        const open = (await call(b, 'private/get-open-orders', { instrument_name: 'BTC_USD' })).data;
+        assert.deepEqual(open.map(rates), [['-0.0001', '0.0002']], `${when}: B's open order`);
+      };
+      await check('before the restart', ['0.00025', '0.0005']);
+
+      // Tier 0 changed by the config: the next start journals it, leaves tier 1 and B's place on it alone, and the
+      // orders placed before keep the rates they were charged.
+      srv.options.config = `${limits}${journal}[fees]\nmaker_rate = "0.001"\ntaker_rate = "0.002"\n`;
+      await srv.restart();
+      assert.match(srv.stderrTail, /history: restored from history-/);
+      await check('after the restart', ['0.00025', '0.0005']);
+      const fees = await srv.admin('fees');
+      assert.deepEqual(fees, { code: 0, result: { tiers: [
+        { tier: 0, maker_rate: '0.001', taker_rate: '0.002', accounts: 1 },
+        { tier: 1, maker_rate: '-0.0001', taker_rate: '0.0002', accounts: 1 },
+      ] } });
+      const { stdout: shown } = await srv.cli('fees', 'show', '--account', String(b.account_id));
+      assert.deepEqual(JSON.parse(shown.trim()), { account_id: b.account_id, tier: 1, maker_rate: '-0.0001', taker_rate: '0.0002' });
+      assert.deepEqual(rates(await detail(a, await place(a, 'BUY', '20000'))), ['0.001', '0.002'], 'a new order of A: new tier 0');
+      assert.deepEqual(rates(await detail(b, await place(b, 'BUY', '20000'))), ['-0.0001', '0.0002'], 'B stays on tier 1');
+    } finally {
+      for (const s of ws) await s.close();
       await srv.dispose();
     }
   });

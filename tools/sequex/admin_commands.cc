@@ -194,6 +194,33 @@ int KeyRevoke(const AdminOptions& o, const std::string& api_key) {
   return Call(o, "key/revoke", std::string(w.view()));
 }
 
+int FeesTier(const AdminOptions& o, uint64_t tier, const std::string& maker_rate, const std::string& taker_rate) {
+  api::JsonWriter w;
+  w.BeginObject();
+  w.UintField("tier", tier);
+  w.StringField("maker_rate", maker_rate);
+  w.StringField("taker_rate", taker_rate);
+  w.EndObject();
+  return Call(o, "fees/tier", std::string(w.view()));
+}
+
+int AccountFeeTier(const AdminOptions& o, uint64_t account, uint64_t tier) {
+  api::JsonWriter w;
+  w.BeginObject();
+  w.UintField("account_id", account);
+  w.UintField("tier", tier);
+  w.EndObject();
+  return Call(o, "account/fee-tier", std::string(w.view()));
+}
+
+int FeesShow(const AdminOptions& o, uint64_t account) {
+  api::JsonWriter w;
+  w.BeginObject();
+  if (account != 0) w.UintField("account_id", account);
+  w.EndObject();
+  return Call(o, "fees", std::string(w.view()));
+}
+
 int Status(const AdminOptions& o) { return Call(o, "status", "{}"); }
 
 int FeeBalances(const AdminOptions& o) { return Call(o, "fees/balances", "{}"); }

@@ -162,10 +162,25 @@ static int Main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"TRADING", "HALTED", "CANCEL_ONLY", "POST_ONLY"}));
   set_status->callback([&] { rc = sequex::tools::InstrumentStatus(admin, symbol, status); });
-  app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
-  CLI::App* fees = app.add_subcommand("fees", "the fees the venue has earned (the fee account)");
+  uint64_t tier = 0;
+  CLI::App* account_tier = account->add_subcommand("fee-tier", "put an account on a fee tier (its next orders pay it)");
+  account_tier->add_option("--account", account_id, "account id")->required();
+  account_tier->add_option("tier", tier, "fee tier, 0 to 15")->required();
+  account_tier->callback([&] { rc = sequex::tools::AccountFeeTier(admin, account_id, tier); });
+  CLI::App* fees = app.add_subcommand("fees", "fee tiers (set one's rates, show those in use) and the fees earned");
   fees->require_subcommand(1);
-  fees->add_subcommand("balances", "the fee account's balance of every asset")->callback([&] {
+  std::string maker_rate, taker_rate;
+  CLI::App* fees_tier = fees->add_subcommand("tier", "set a fee tier's rates (orders placed after it pay them)");
+  fees_tier->add_option("tier", tier, "fee tier, 0 to 15")->required();
+  fees_tier->add_option("--maker", maker_rate, "maker rate, e.g. 0.00025; negative is a rebate, e.g. -0.0001")
+      ->required();
+  fees_tier->add_option("--taker", taker_rate, "taker rate, e.g. 0.0005")->required();
+  fees_tier->callback([&] { rc = sequex::tools::FeesTier(admin, tier, maker_rate, taker_rate); });
+  CLI::App* fees_show = fees->add_subcommand("show", "the tiers in use and their accounts, or one account's tier");
+  fees_show->add_option("--account", account_id, "show this account's tier");
+  fees_show->callback([&] { rc = sequex::tools::FeesShow(admin, account_id); });
+  app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
+  fees->add_subcommand("balances", "the fees earned: the fee account's balance of every asset")->callback([&] {
     rc = sequex::tools::FeeBalances(admin);
   });
   CLI::App* fee_withdraw = fees->add_subcommand("withdraw", "take earned fees out of the fee account");
