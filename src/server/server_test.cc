@@ -347,7 +347,7 @@ TEST_F(Definitions, AltersTheLimitsTheConfigChangesAndKeepsTheStatesStatusAndRef
   with_reference.reference_price = PriceTicks{60'000};
   with_reference.status = InstrumentStatus::kCancelOnly;
   v_.Do(with_reference);
-  state_ = VenueCatalog::Build(v_.engine(), "0", "0");
+  state_ = VenueCatalog::Build(v_.engine());
   const std::string btc = "price_tick = \"1\"\nqty_tick = \"0.01\"";
   std::optional<DefinitionPlan> plan = Plan(Assets(2) + Instrument("BTC_USD", "BTC", btc));
   ASSERT_TRUE(plan) << error_;
