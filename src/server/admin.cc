@@ -655,6 +655,7 @@ void AdminService::Status(const std::shared_ptr<Outbox>& out) {
     w.UintField("slow_disconnects", counters->slow_disconnects.load());
     w.UintField("heartbeat_disconnects", counters->heartbeat_disconnects.load());
     w.UintField("refused_connections", counters->refused_connections.load());
+    w.UintField("refused_per_ip", counters->refused_per_ip.load());
     w.StringField("durability", durable ? "journal" : "memory");
     w.EndObject();
     SendResult(out, w.view());

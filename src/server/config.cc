@@ -77,7 +77,9 @@ class Reader {
 // Every key the server understands; anything else is a typo worth refusing.
 bool CheckKnownKeys(const toml::table& root, std::string* error) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKnown = {
-      {"server", {"listen", "admin_listen", "data_dir", "io_threads", "max_connections", "shutdown_grace_ms"}},
+      {"server",
+       {"listen", "admin_listen", "data_dir", "io_threads", "max_connections", "max_connections_per_ip",
+        "shutdown_grace_ms"}},
       {"journal", {"durability", "checkpoint_interval", "snapshot_interval", "segment_bytes", "prewritten_segments"}},
       {"websocket",
        {"heartbeat_interval_ms", "heartbeat_timeout_ms", "max_outbound_bytes", "max_message_bytes", "max_channels"}},
@@ -361,6 +363,7 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   r.Str("server", "data_dir", &c.data_dir);
   r.Int("server", "io_threads", &c.io_threads, 1, 64);
   r.Int("server", "max_connections", &c.max_connections, 1, 1'000'000);
+  r.Int("server", "max_connections_per_ip", &c.max_connections_per_ip, 1, 1'000'000);
   r.Int("server", "shutdown_grace_ms", &c.shutdown_grace_ms, 0, 600'000);
   std::string durability = "journal";
   r.Str("journal", "durability", &durability);

@@ -49,8 +49,9 @@ struct ServerConfig {
   std::string admin_listen = "127.0.0.1:0";
   std::string data_dir = "data";
   uint32_t io_threads = 1;
-  uint32_t max_connections = 10'000;   // API connections at once (the descriptor limit may lower it)
-  uint32_t shutdown_grace_ms = 5'000;  // the graceful stop's bound (docs/server.md, "Stopping")
+  uint32_t max_connections = 10'000;      // API connections at once (the descriptor limit may lower it)
+  uint32_t max_connections_per_ip = 200;  // of them, from one remote IP address
+  uint32_t shutdown_grace_ms = 5'000;     // the graceful stop's bound (docs/server.md, "Stopping")
 
   bool durable = true;  // journal: fsync before ack; false = memory (benchmarks only)
   uint64_t checkpoint_interval = 100'000;

@@ -460,6 +460,7 @@ bool Server::Start(std::string* error) {
     const auto room = static_cast<int64_t>(files.rlim_cur) - 256;
     edge_.max_connections = std::max<int64_t>(1, std::min<int64_t>(edge_.max_connections, room));
   }
+  edge_.max_connections_per_ip = config_.max_connections_per_ip;
   edge_.admin = [this](const std::string& op, const std::string& body, const std::string& bearer,
                        const std::shared_ptr<Outbox>& out) { admin_->Handle(op, body, bearer, out); };
   // Bound now, accepting once the I/O threads run (after the definitions): a port in use refuses the start here.

@@ -73,6 +73,26 @@ TEST(ServerConfig, ReadsTheJournalSegmentKeys) {
   EXPECT_FALSE(c->prewritten_segments);
 }
 
+TEST(ServerConfig, ReadsTheConnectionCapsAndBoundsThem) {
+  std::string error;
+  const std::optional<ServerConfig> defaults = LoadServerConfig("", &error);
+  ASSERT_TRUE(defaults) << error;
+  EXPECT_EQ(defaults->max_connections, 10'000u);
+  EXPECT_EQ(defaults->max_connections_per_ip, 200u) << "the embedded default_config.toml and config.h agree";
+  const std::optional<ServerConfig> c = LoadServerConfig(WriteTemp("[server]\nmax_connections_per_ip = 3\n"), &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->max_connections_per_ip, 3u);
+  EXPECT_EQ(c->max_connections, 10'000u);
+  for (const char* bad : {"0", "-1", "1000001", "\"100\"", "1.5"}) {
+    error.clear();
+    EXPECT_FALSE(LoadServerConfig(WriteTemp(std::string("[server]\nmax_connections_per_ip = ") + bad + "\n"), &error))
+        << bad;
+    EXPECT_NE(error.find("server.max_connections_per_ip must be an integer in [1, 1000000]"), std::string::npos)
+        << error;
+  }
+  EXPECT_TRUE(LoadServerConfig(WriteTemp("[server]\nmax_connections_per_ip = 1000000\n"), &error)) << error;
+}
+
 TEST(ServerConfig, ReadsTheEngineSizesAndBoundsThem) {
   std::string error;
   const std::optional<ServerConfig> defaults = LoadServerConfig("", &error);

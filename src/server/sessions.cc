@@ -98,8 +98,8 @@ class WsSession final : public Outbox,
                         public EdgeMember,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(tcp::socket&& socket, EdgeContext* context, bool user)
-      : ws_(std::move(socket)), timer_(ws_.get_executor()), context_(context), user_(user) {
+  WsSession(tcp::socket&& socket, ConnectionsPerAddress::Slot slot, EdgeContext* context, bool user)
+      : ws_(std::move(socket)), timer_(ws_.get_executor()), context_(context), user_(user), slot_(std::move(slot)) {
     context_->counters.websocket.fetch_add(1, std::memory_order_relaxed);
   }
   ~WsSession() override {
@@ -389,6 +389,7 @@ class WsSession final : public Outbox,
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
+    slot_.Release();  // the descriptor is closed; the session itself may live on until the publisher lets it go
     // Keeps this session alive until the publisher has dropped its subscriptions (no address reuse in between).
     (void)context_->gateway->publisher()->Post(
         [self = shared_from_this()]() { self->context_->gateway->publisher()->UnsubscribeAll(self.get()); });
@@ -415,6 +416,7 @@ class WsSession final : public Outbox,
   int64_t heartbeat_id_ = 0;
   bool awaiting_heartbeat_ = false;
   std::set<std::string> channels_;
+  ConnectionsPerAddress::Slot slot_;  // its address's place, from the HTTP session it was upgraded from
 };
 
 class HttpSession final : public Outbox,
@@ -422,8 +424,9 @@ class HttpSession final : public Outbox,
                           public EdgeMember,
                           public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, EdgeContext* context, bool admin)
-      : stream_(std::move(socket)), context_(context), admin_(admin) {
+  // `slot`: the peer address's place; empty on the operator's listener, which is not counted.
+  HttpSession(tcp::socket&& socket, ConnectionsPerAddress::Slot slot, EdgeContext* context, bool admin)
+      : stream_(std::move(socket)), context_(context), admin_(admin), slot_(std::move(slot)) {
     context_->counters.http.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
@@ -517,7 +520,7 @@ class HttpSession final : public Outbox,
       const bool market = target.rfind("/exchange/v1/market", 0) == 0;
       if (!user && !market) return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such socket"), 404);
       stream_.expires_never();
-      std::make_shared<WsSession>(stream_.release_socket(), context_, user)->Run(request);
+      std::make_shared<WsSession>(stream_.release_socket(), std::move(slot_), context_, user)->Run(request);
       return;
     }
     const std::string_view target(request.target().data(), request.target().size());
@@ -578,6 +581,7 @@ class HttpSession final : public Outbox,
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.socket().close(ignored);
+    slot_.Release();
   }
 
   beast::tcp_stream stream_;
@@ -590,6 +594,7 @@ class HttpSession final : public Outbox,
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool reading_ = false;  // a read for the next request is under way
+  ConnectionsPerAddress::Slot slot_;
 };
 
 class Listener final : public EdgeMember, public std::enable_shared_from_this<Listener> {
@@ -617,15 +622,8 @@ class Listener final : public EdgeMember, public std::enable_shared_from_this<Li
                                                ? asio::any_io_executor(io_.get_executor())
                                                : asio::make_strand(io_);
     acceptor_.async_accept(executor, [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      SessionCounters& counters = self->context_->counters;
-      if (!ec && !self->admin_ &&
-          counters.http.load(std::memory_order_relaxed) + counters.websocket.load(std::memory_order_relaxed) >=
-              self->context_->max_connections) {
-        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
-        s.close(ec);
-      } else if (!ec) {
-        s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<HttpSession>(std::move(s), self->context_, self->admin_)->Run();
+      if (!ec) {
+        self->Admit(std::move(s));
       } else if (ec == asio::error::operation_aborted) {
         return;
       } else {
@@ -638,6 +636,33 @@ class Listener final : public EdgeMember, public std::enable_shared_from_this<Li
   }
 
  private:
+  // Serves `s`, or closes it at once: past max_connections, or past max_connections_per_ip for its address (each
+  // counted apart in status). The operator's listener is limited by neither.
+  void Admit(tcp::socket s) {
+    EdgeContext& context = *context_;
+    SessionCounters& counters = context.counters;
+    beast::error_code ec;
+    ConnectionsPerAddress::Slot slot;
+    if (!admin_) {
+      if (counters.http.load(std::memory_order_relaxed) + counters.websocket.load(std::memory_order_relaxed) >=
+          context.max_connections) {
+        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+        s.close(ec);
+        return;
+      }
+      const tcp::endpoint peer = s.remote_endpoint(ec);
+      if (ec) return;  // the client is gone already: nobody to serve or count (the socket closes with `s`)
+      slot = context.per_ip.TryAcquire(peer.address(), context.max_connections_per_ip);
+      if (!slot.held()) {
+        counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
+        s.close(ec);
+        return;
+      }
+    }
+    s.set_option(tcp::no_delay(true), ec);
+    std::make_shared<HttpSession>(std::move(s), std::move(slot), context_, admin_)->Run();
+  }
+
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   EdgeContext* context_;

@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "server/connection_slots.h"
 #include "server/delivery.h"
 #include "server/gateway.h"
 #include "server/outbox.h"
@@ -34,6 +35,7 @@ struct SessionCounters {
   std::atomic<uint64_t> slow_disconnects{0};
   std::atomic<uint64_t> heartbeat_disconnects{0};
   std::atomic<uint64_t> refused_connections{0};  // closed on accept: max_connections were open
+  std::atomic<uint64_t> refused_per_ip{0};       // closed on accept: its address had max_connections_per_ip open
 };
 
 // A listener or a session, as the graceful stop reaches it (StopAccepting, CloseConnections).
@@ -54,6 +56,10 @@ struct EdgeContext {
   // API connections (HTTP and WebSocket) open at once; one more is closed as soon as it is accepted. The operator's
   // listener is not limited, and the descriptors left under the process's limit stay free for it and for files.
   int64_t max_connections = INT64_MAX;
+  // The same, per remote IP address (an IPv4-mapped IPv6 address counts as the IPv4 one): one address cannot take
+  // every place. Each API session holds its address's Slot from accept until it closes.
+  int64_t max_connections_per_ip = INT64_MAX;
+  ConnectionsPerAddress per_ip;
 
   // The graceful stop (docs/server.md, "Stopping"). A request counts itself in flight, then reads `draining`
   // (BeginRequest); the stopper sets `draining`, then waits for the count: one of the two sees the other, so no

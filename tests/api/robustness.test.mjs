@@ -868,6 +868,137 @@ describe('connections past max_connections', () => {
   });
 });
 
+describe('connections past max_connections_per_ip', () => {
+  // Loopback clients from 127.0.0.1, and one from 127.0.0.2 (Linux routes all of 127/8 to lo) for another address.
+  // Short heartbeats so that the server also drops a socket itself within the test; two I/O threads so that places
+  // are taken and given back from both.
+  const CAP = 3;
+  const config = tomlSection('server', { max_connections_per_ip: CAP, io_threads: 2 })
+    + tomlSection('websocket', { heartbeat_interval_ms: 300, heartbeat_timeout_ms: 200 });
+  let srv;
+  before(async () => { srv = await Server.start({ config }); });
+  after(async () => { await srv?.dispose(); });
+
+  const status = async () => (await srv.admin('status')).result;
+  const tryOpen = (options) => RawSocket.open(srv.wsMarket, options).catch(() => null);
+  // A raw HTTP exchange on its own connection; resolves with what came back ('' if closed without a reply).
+  // halfClose: the client sends its end of the stream after the bytes.
+  const rawHttp = (bytes, { keepOpen = false, halfClose = false } = {}) => new Promise((resolve) => {
+    const [h, p] = srv.http.split(':');
+    const s = net.connect(Number(p), h, () => (halfClose ? s.end(bytes) : s.write(bytes)));
+    let got = '';
+    s.on('data', (d) => {
+      got += d;
+      if (keepOpen && got.includes('\r\n\r\n')) resolve({ got, socket: s });
+    });
+    s.on('error', () => {});
+    s.on('close', () => resolve({ got, socket: null }));
+  });
+  const GET = 'GET /exchange/v1/public/get-instruments HTTP/1.1\r\nHost: x\r\n';
+  // Every place given back: no API session left open (http_sessions also counts the operator's, this status
+  // request's own), so the address has all CAP again.
+  const idle = () => eventually(async () => {
+    const st = await status();
+    return st.http_sessions <= 1 && st.websocket_sessions === 0;
+  }, { what: 'no API session left' });
+
+  it('the cap holds for one address, the next is closed and counted, a place comes back when one closes', T, async () => {
+    const sockets = [];
+    try {
+      const before = await status();
+      assert.equal(before.refused_per_ip, 0, JSON.stringify(before));
+      sockets.push(await RawSocket.open(srv.wsMarket), await RawSocket.open(srv.wsUser));
+      const keepAlive = await rawHttp(`${GET}\r\n`, { keepOpen: true });  // HTTP connections count too
+      assert.match(keepAlive.got, /^HTTP\/1.1 200/);
+      for (const s of sockets) {
+        const reply = await s.request({ method: 'public/get-instruments' });
+        assert.notEqual(reply.code, undefined, 'each of the three is served');
+      }
+      assert.equal(await tryOpen(), null, 'a fourth WebSocket from the same address is closed');
+      assert.equal((await rawHttp(`${GET}Connection: close\r\n\r\n`)).got, '', 'so is a fourth HTTP connection');
+      const refused = await status();
+      assert.equal(refused.refused_per_ip, 2, JSON.stringify(refused));
+      assert.equal(refused.refused_connections, 0, 'the total cap is counted apart');
+
+      const other = await tryOpen({ wsOptions: { localAddress: '127.0.0.2' } });
+      assert.ok(other, 'another address is served');
+      sockets.push(other);
+      const reply = await other.request({ method: 'subscribe', params: { channels: ['ticker.BTC_USD'] } });
+      assert.equal(reply.code, 0, JSON.stringify(reply).slice(0, 200));
+
+      keepAlive.socket.destroy();
+      await eventually(async () => {
+        const s = await tryOpen();
+        if (s) sockets.push(s);
+        return s !== null;
+      }, { what: 'a place after one closed' });
+      assert.equal(await tryOpen(), null, 'and only that one');
+    } finally {
+      for (const s of sockets) await s.close();
+    }
+  });
+
+  it('every way a connection ends gives its place back', T, async () => {
+    await idle();
+    for (let round = 0; round < 5; round++) {
+      // A WebSocket closed by the client, one reset by the client, one the server drops for a missed heartbeat.
+      await (await RawSocket.open(srv.wsMarket)).close();
+      await (await RawSocket.open(srv.wsUser)).terminate();
+      const silent = await RawSocket.open(srv.wsMarket, { answerHeartbeats: false });
+      await Promise.race([silent.closedPromise, sleep(5_000)]);
+      assert.ok(silent.closed, 'the server closes a socket that misses its heartbeat');
+      // HTTP: a reply then close, a request the server refuses (400 and close), one cut short by the client, an
+      // upgrade to an unknown socket path (404), and a keep-alive connection reset by the client.
+      assert.match((await rawHttp(`${GET}Connection: close\r\n\r\n`)).got, /^HTTP\/1.1 200/);
+      assert.match((await rawHttp('NOT HTTP AT ALL\r\n\r\n')).got, /^HTTP\/1.1 400/);
+      const nope = await rawHttp('GET /exchange/v1/nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n'
+        + 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      { keepOpen: true });
+      assert.match(nope.got, /^HTTP\/1.1 404/);
+      nope.socket?.destroy();
+      const cut = await rawHttp('POST /exchange/v1/private/x HTTP/1.1\r\nContent-Le', { halfClose: true });
+      assert.equal(cut.got, '', 'a request cut short gets no reply');
+      const open = await rawHttp(`${GET}\r\n`, { keepOpen: true });
+      open.socket.destroy();
+    }
+    await idle();
+    const sockets = [];
+    try {
+      for (let i = 0; i < CAP; i++) {
+        const s = await tryOpen();
+        assert.ok(s, `connection ${i + 1} of ${CAP} after the cycles`);
+        sockets.push(s);
+      }
+      assert.equal(await tryOpen(), null, 'and no more: no place was given back twice');
+    } finally {
+      for (const s of sockets) await s.close();
+    }
+  });
+
+  it('the operator endpoint is not capped', T, async () => {
+    await idle();
+    const sockets = [];
+    const held = [];
+    try {
+      for (let i = 0; i < CAP; i++) sockets.push(await RawSocket.open(srv.wsMarket));
+      // More idle connections to the operator's port than the cap, from the same address; it still answers.
+      const [h, p] = srv.adminAddr.split(':');
+      for (let i = 0; i < CAP + 2; i++) {
+        held.push(await new Promise((resolve, reject) => {
+          const s = net.connect(Number(p), h, () => resolve(s));
+          s.on('error', reject);
+        }));
+      }
+      const st = await srv.admin('status');
+      assert.equal(st.code, 0, JSON.stringify(st));
+      assert.equal(st.result.websocket_sessions, CAP, JSON.stringify(st.result));
+    } finally {
+      for (const s of held) s.destroy();
+      for (const s of sockets) await s.close();
+    }
+  });
+});
+
 describe('subscriptions', () => {
   const ALL = [];
   for (const inst of ['BTC_USD', 'ETH_USD', 'SOL_USD', 'ETH_BTC']) {
@@ -1212,10 +1343,14 @@ describe('many connections', () => {
       `this test needs ${N + 200} file descriptors for its own sockets; ulimit -n is ${limit}`);
     const account = await server.createAccount(FUNDED);
     const other = await server.createAccount(FUNDED);
+    // From 25 loopback addresses (Linux routes all of 127/8 to lo), 80 each: many clients, each under the default
+    // max_connections_per_ip (200), as on a venue.
+    const ADDRESSES = 25;
+    const from = (k) => ({ wsOptions: { localAddress: `127.0.0.${10 + (k % ADDRESSES)}` } });
     const sockets = [];
     try {
       for (let i = 0; i < N; i += 200) {
-        const batch = await Promise.all(Array.from({ length: Math.min(200, N - i) }, () => RawSocket.open(server.wsMarket)));
+        const batch = await Promise.all(Array.from({ length: Math.min(200, N - i) }, (_, k) => RawSocket.open(server.wsMarket, from(i + k))));
         sockets.push(...batch);
         await Promise.all(batch.map((s) => s.request({ method: 'subscribe', params: { channels: ['ticker.SOL_USD'] }, nonce: Date.now() }, { timeoutMs: 15_000 })
           .then((r) => assert.equal(r.code, 0, JSON.stringify(r)))));
