@@ -361,8 +361,14 @@ int RunApiBench(const ApiBenchOptions& o) {
     std::fprintf(stderr, "--data-dir: the server's data folder is needed (admin.endpoint, admin.token)\n");
     return 2;
   }
-  if (o.connections == 0 || o.duration_s <= 0 || o.warmup_s < 0 || o.rate < 0) {
-    std::fprintf(stderr, "--connections, --duration must be positive; --warmup, --rate not negative\n");
+  // Written so that NaN fails each test (NaN < 0 is false): a NaN or infinite --duration, --warmup, --rate,
+  // --timeout or --pacing-us went on to the run.
+  const auto within = [](double v, double lo, double hi) { return v >= lo && v <= hi; };
+  if (o.connections == 0 || !(o.duration_s > 0) || !within(o.duration_s, 0, 86'400) || !within(o.warmup_s, 0, 86'400) ||
+      !within(o.rate, 0, 1e9) || !(o.timeout_s > 0) || !within(o.timeout_s, 0, 3'600) || !within(o.pacing_us, 0, 1e6)) {
+    std::fprintf(stderr,
+                 "api: --connections and --duration (up to 86,400 s) must be positive, --warmup 0 to 86,400 s, --rate "
+                 "0 to 10^9, --timeout above 0 up to 3,600 s, --pacing-us 0 to 1,000,000\n");
     return 2;
   }
   if (o.mode == "ws") return RunWs(o);
