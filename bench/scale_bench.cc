@@ -104,12 +104,17 @@ int RunScaleBench(const ScaleOptions& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const uint64_t rss = RssBytes();
   const size_t open = engine.OpenOrderCount();
+  // The shared fields of ../shared/workloads/README.md too: the fill's commands (definitions, deposits, orders)
+  // and their rate, from building the engine on. No command is timed alone: the percentiles are null.
+  const uint64_t commands = uint64_t{o.assets} + o.books + 2 * uint64_t{o.accounts} + o.orders;
   fmt::print(
-      "{{\"bench\":\"scale\",\"books\":{},\"assets\":{},\"accounts\":{},\"orders\":{},\"open_orders\":{},"
-      "\"rejects\":{},\"rss_bytes\":{},\"peak_rss_bytes\":{},\"rss_before_bytes\":{},\"engine_bytes\":{},"
-      "\"rss_bytes_per_order\":{:.1f},\"fill_seconds\":{:.2f},\"git\":{},\"cpu\":{}}}\n",
-      o.books, o.assets, o.accounts, o.orders, open, fill.rejects(), rss, PeakRssBytes(), rss_before,
-      engine.MemoryBytes(),
+      "{{\"bench\":\"scale\",\"workload\":\"scale\",\"commands\":{},\"ops_per_sec\":{:.0f},\"p50_ns\":null,"
+      "\"p99_ns\":null,\"p999_ns\":null,\"max_ns\":null,\"rate\":null,\"books\":{},\"assets\":{},\"accounts\":{},"
+      "\"orders\":{},\"open_orders\":{},\"rejects\":{},\"rss_bytes\":{},\"peak_rss_bytes\":{},"
+      "\"rss_before_bytes\":{},\"engine_bytes\":{},\"rss_bytes_per_order\":{:.1f},\"fill_seconds\":{:.2f},"
+      "\"git\":{},\"cpu\":{}}}\n",
+      commands, seconds > 0 ? static_cast<double>(commands) / seconds : 0.0, o.books, o.assets, o.accounts, o.orders,
+      open, fill.rejects(), rss, PeakRssBytes(), rss_before, engine.MemoryBytes(),
       open == 0 ? 0.0 : static_cast<double>(rss - std::min(rss, rss_before)) / static_cast<double>(open), seconds,
       JsonString(GitCommit()), JsonString(CpuModel()));
   return fill.rejects() == 0 ? 0 : 1;
