@@ -43,7 +43,7 @@ int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOption
   const std::string name = "pipeline-" + options.durability;
   const std::string rate = options.rate > 0 ? fmt::format("{}", options.rate) : "null";
   std::vector<double> ops;
-  std::vector<uint64_t> p50, p99, p999, max;
+  std::vector<uint64_t> p50, p99, p999, max, batches, syncs;
   for (int run = 1; run <= options.runs; ++run) {
     const sequencer::PipelineResult r =
         sequencer::RunPipeline(workload.stream.commands, workload.stream.warmup_commands, po);
@@ -56,6 +56,8 @@ int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOption
     p99.push_back(r.latency.Percentile(99));
     p999.push_back(r.latency.Percentile(99.9));
     max.push_back(r.latency.Max());
+    batches.push_back(r.batches);
+    syncs.push_back(r.syncs);
     std::printf(
         "{\"bench\":%s,\"workload\":%s,\"commands\":%llu,\"ops_per_sec\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
         "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"batches\":%llu,\"syncs\":%llu,"
@@ -70,12 +72,15 @@ int RunPipelineBench(const PreparedWorkload& workload, const PipelineBenchOption
   if (options.runs > 1) {
     std::printf(
         "{\"bench\":%s,\"workload\":%s,\"commands\":%zu,\"ops_per_sec\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,"
-        "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"run\":\"median\"}\n",
+        "\"p999_ns\":%llu,\"max_ns\":%llu,\"rate\":%s,\"git\":%s,\"cpu\":%s,\"batches\":%llu,\"syncs\":%llu,"
+        "\"segments\":%s,\"run\":\"median\"}\n",
         JsonString(name).c_str(), JsonString(workload.name).c_str(),
         workload.stream.commands.size() - workload.stream.warmup_commands, Median(ops),
         static_cast<unsigned long long>(Median(p50)), static_cast<unsigned long long>(Median(p99)),
         static_cast<unsigned long long>(Median(p999)), static_cast<unsigned long long>(Median(max)), rate.c_str(),
-        JsonString(GitCommit()).c_str(), JsonString(CpuModel()).c_str());
+        JsonString(GitCommit()).c_str(), JsonString(CpuModel()).c_str(),
+        static_cast<unsigned long long>(Median(batches)), static_cast<unsigned long long>(Median(syncs)),
+        JsonString(options.segments).c_str());
   }
   return 0;
 }
