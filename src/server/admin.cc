@@ -592,7 +592,8 @@ void AdminService::AlterInstrument(const Params& p, const std::shared_ptr<Outbox
   const std::shared_ptr<const VenueCatalog> catalog = gateway_->directory()->catalog();
   const InstrumentInfo* inst = catalog->FindInstrument(p.Text("symbol").value_or(""));
   if (inst == nullptr) return SendError(out, 209, "unknown symbol");
-  if (!p.Has("min_qty") && !p.Has("min_notional") && !p.Has("price_band_bps") && !p.Has("reference_price")) {
+  // Text, not Has: a limit given as null is no limit, and an alter of nothing would journal the same definition.
+  if (!p.Text("min_qty") && !p.Text("min_notional") && !p.Text("price_band_bps") && !p.Text("reference_price")) {
     return SendError(out, kInvalidArgument, "give min_qty, min_notional, price_band_bps or reference_price");
   }
   const std::string symbol = inst->symbol;

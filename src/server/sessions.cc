@@ -627,9 +627,13 @@ class Listener final : public EdgeMember, public std::enable_shared_from_this<Li
       } else if (ec == asio::error::operation_aborted) {
         return;
       } else {
-        // Out of descriptors or the like: back off briefly rather than spin, and keep accepting.
-        auto timer = std::make_shared<asio::steady_timer>(self->io_, std::chrono::milliseconds(10));
-        return timer->async_wait([self, timer](beast::error_code) { self->Accept(); });
+        // Out of descriptors or the like: back off briefly rather than spin, and keep accepting, unless the stop
+        // closed the acceptor meanwhile. On the acceptor's strand, where OnStopAccepting closes it.
+        auto timer =
+            std::make_shared<asio::steady_timer>(self->acceptor_.get_executor(), std::chrono::milliseconds(10));
+        return timer->async_wait([self, timer](beast::error_code) {
+          if (self->acceptor_.is_open()) self->Accept();
+        });
       }
       self->Accept();
     });

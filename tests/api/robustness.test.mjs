@@ -765,6 +765,7 @@ describe("the venue's fees and instrument limits, by the operator", () => {
         [{ symbol: 'SOL_BTC', price_band_bps: '10001' }, 40004], [{ symbol: 'SOL_BTC', price_band_bps: '-1' }, 40004],
         [{ symbol: 'SOL_BTC', reference_price: '0.0000001' }, 40004], [{ symbol: 'SOL_BTC', min_qty: '0.001' }, 40004],
         [{ symbol: 'SOL_BTC', min_notional: 'x' }, 40004],
+        [{ symbol: 'SOL_BTC', min_qty: null }, 40004],  // a null limit is none: it journaled an alter of nothing
       ];
       for (const [body, code] of refused) {
         assert.equal((await srv.admin('instrument/alter', body)).code, code, JSON.stringify(body));
@@ -2250,6 +2251,8 @@ describe('fee tiers per account', () => {
         { tier: 0, maker_rate: '0.001', taker_rate: '0.002', accounts: 1 },
         { tier: 1, maker_rate: '-0.0001', taker_rate: '0.0002', accounts: 1 },
       ] } });
+      // --account 0 is the fee account's tier, which the endpoint refuses: it printed every tier instead.
+      await assert.rejects(srv.cli('fees', 'show', '--account', '0'), /40004|account/);
       const { stdout: shown } = await srv.cli('fees', 'show', '--account', String(b.account_id));
       assert.deepEqual(JSON.parse(shown.trim()), { account_id: b.account_id, tier: 1, maker_rate: '-0.0001', taker_rate: '0.0002' });
       assert.deepEqual(rates(await detail(a, await place(a, 'BUY', '20000'))), ['0.001', '0.002'], 'a new order of A: new tier 0');

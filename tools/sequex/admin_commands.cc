@@ -213,10 +213,10 @@ int AccountFeeTier(const AdminOptions& o, uint64_t account, uint64_t tier) {
   return Call(o, "account/fee-tier", std::string(w.view()));
 }
 
-int FeesShow(const AdminOptions& o, uint64_t account) {
+int FeesShow(const AdminOptions& o, std::optional<uint64_t> account) {
   api::JsonWriter w;
   w.BeginObject();
-  if (account != 0) w.UintField("account_id", account);
+  if (account) w.UintField("account_id", *account);
   w.EndObject();
   return Call(o, "fees", std::string(w.view()));
 }

@@ -2,6 +2,7 @@
 // endpoint's address and bearer token are read from the data folder (admin.endpoint, admin.token).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,10 @@ int InstrumentStatus(const AdminOptions& o, const std::string& symbol, const std
 int KeyCreate(const AdminOptions& o, uint64_t account, bool read_only);
 int KeyRevoke(const AdminOptions& o, const std::string& api_key);
 // A fee tier's rates (decimals as [fees] takes them; a negative maker rate is a rebate), an account's tier, and
-// what is in use (every tier with rates or accounts, or one account's tier when `account` is not 0).
+// what is in use (every tier with rates or accounts, or one account's tier when `account` is given).
 int FeesTier(const AdminOptions& o, uint64_t tier, const std::string& maker_rate, const std::string& taker_rate);
 int AccountFeeTier(const AdminOptions& o, uint64_t account, uint64_t tier);
-int FeesShow(const AdminOptions& o, uint64_t account);
+int FeesShow(const AdminOptions& o, std::optional<uint64_t> account);  // nullopt: every tier in use
 int Status(const AdminOptions& o);
 // The fee account's balance of every asset, and a withdrawal from it (the venue takes its fees out).
 int FeeBalances(const AdminOptions& o);

@@ -178,7 +178,11 @@ static int Main(int argc, char** argv) {
   fees_tier->callback([&] { rc = sequex::tools::FeesTier(admin, tier, maker_rate, taker_rate); });
   CLI::App* fees_show = fees->add_subcommand("show", "the tiers in use and their accounts, or one account's tier");
   fees_show->add_option("--account", account_id, "show this account's tier");
-  fees_show->callback([&] { rc = sequex::tools::FeesShow(admin, account_id); });
+  // Asked for by its presence, not by a value: --account 0 is the fee account's tier (refused), not every tier.
+  fees_show->callback([&] {
+    rc = sequex::tools::FeesShow(
+        admin, fees_show->count("--account") != 0 ? std::optional<uint64_t>(account_id) : std::nullopt);
+  });
   app.add_subcommand("status", "the running server's counters")->callback([&] { rc = sequex::tools::Status(admin); });
   fees->add_subcommand("balances", "the fees earned: the fee account's balance of every asset")->callback([&] {
     rc = sequex::tools::FeeBalances(admin);
