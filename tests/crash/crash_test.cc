@@ -253,7 +253,9 @@ TEST_P(CrashTest, ShouldLoseNothingAcknowledgedAcrossRandomKills) {
   // Not vacuous: most kills must land while acknowledged commands stream out, and recovery must have used a
   // snapshot, or the checks above hold of a node that never acknowledged or never snapshotted anything.
   EXPECT_GE(shard.mid_stream_kills, static_cast<uint64_t>(rounds) / 2);
-  if (rounds >= 5) EXPECT_GT(shard.snapshot_recoveries, 0u);
+  if (rounds >= 5) {
+    EXPECT_GT(shard.snapshot_recoveries, 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, CrashTest, ::testing::Range(1, 11));
