@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 export SEQUEX_WERROR=ON
 jobs=$(nproc)
 
-stage() { printf '\n==== %s ====\n' "$*"; }
+# Each stage's heading says how long the run has taken so far, so a slow CI run shows which stage grew.
+started=$SECONDS
+stage() { printf '\n==== %s (at %d s) ====\n' "$*" $((SECONDS - started)); }
 
 stage "release build"
 cmake --preset release >/dev/null
@@ -61,3 +63,5 @@ stage "API robustness against the ASan+UBSan server"
 ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   SEQUEXD="$PWD/build/asan/bin/sequexd" SEQUEX_CLI="$PWD/build/asan/bin/sequex" \
   node --test --test-concurrency=1 tests/api/robustness.test.mjs tests/api/ccxt_errors.test.mjs
+
+stage "done"
