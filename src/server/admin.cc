@@ -10,6 +10,7 @@
 #include "api/decimal.h"
 #include "api/json_writer.h"
 #include "server/api_format.h"
+#include "server/definitions.h"
 
 namespace sequex::server {
 namespace {
@@ -170,8 +171,9 @@ std::string RandomToken(size_t length) {
   return out;
 }
 
-AdminService::AdminService(Gateway* gateway, const SessionCounters* counters, std::string token)
-    : gateway_(gateway), counters_(counters), token_(std::move(token)) {}
+AdminService::AdminService(Gateway* gateway, const SessionCounters* counters, std::string token,
+                           std::function<void(const std::string&)> log)
+    : gateway_(gateway), counters_(counters), token_(std::move(token)), log_(std::move(log)) {}
 
 void AdminService::Handle(const std::string& op, const std::string& body, const std::string& token,
                           const std::shared_ptr<Outbox>& out) {
@@ -487,12 +489,18 @@ void AdminService::SetTier(const Params& p, const std::shared_ptr<Outbox>& out) 
   if (!ParseFeeRate(p.Text("taker_rate").value_or(""), /*rebate=*/false, &set.taker_ppm)) {
     return SendError(out, kInvalidArgument, "taker_rate must be a decimal in [0, 0.1] with at most 6 places");
   }
-  const uint32_t s = gateway_->Submit(set, [out, set](const Outcome& o) {
+  // Told when made, not only logged by the start that undoes it: the operator may not be the one who restarts.
+  const std::string warning = FeeTierResetWarning(gateway_->config(), set);
+  const uint32_t s = gateway_->Submit(set, [out, set, warning, log = log_](const Outcome& o) {
     const uint32_t c = OutcomeCode(o);
     if (c != kOk) return SendError(out, c, {});
     api::JsonWriter w;
     w.BeginObject();
     WriteTierFields(w, set);
+    if (!warning.empty()) {
+      w.StringField("warning", warning);
+      log("fees/tier: " + warning);
+    }
     w.EndObject();
     SendResult(out, w.view());
   });
@@ -601,7 +609,7 @@ void AdminService::AlterInstrument(const Params& p, const std::shared_ptr<Outbox
   if (!ClaimChange(symbol, out)) return;
   const std::function<void()> release = ReleaseChange(symbol);
   Gateway* gateway = gateway_;
-  const bool posted = gateway_->publisher()->Post([out, p, id, release, gateway] {
+  const bool posted = gateway_->publisher()->Post([out, p, id, release, gateway, log = log_] {
     const Publisher& publisher = *gateway->publisher();
     const std::optional<InstrumentView> view = publisher.engine().Instrument(id);
     const InstrumentInfo* info = publisher.catalog().FindInstrument(id);
@@ -614,14 +622,23 @@ void AdminService::AlterInstrument(const Params& p, const std::shared_ptr<Outbox
       release();
       return SendError(out, kInvalidArgument, problem);
     }
-    const uint32_t s = gateway->Submit(d, [out, id, release](const Outcome& o) {
+    const uint32_t s = gateway->Submit(d, [out, id, release, gateway, log](const Outcome& o) {
       release();
       const uint32_t c = OutcomeCode(o);
       if (c != kOk) return SendError(out, c, {});
       const InstrumentInfo* altered = o.publisher->catalog().FindInstrument(id);
       if (altered == nullptr) return SendError(out, kInternal, {});
+      // From the instrument as altered: an alter of the reference price alone still warns of limits an earlier
+      // alter left off the config's, since the next start resets those just the same.
+      const std::string warning = InstrumentResetWarning(gateway->config(), *altered);
       api::JsonWriter w;
-      WriteInstrument(w, *altered);
+      w.BeginObject();
+      WriteInstrumentFields(w, *altered);
+      if (!warning.empty()) {
+        w.StringField("warning", warning);
+        log("instrument/alter: " + warning);
+      }
+      w.EndObject();
       SendResult(out, w.view());
     });
     if (s != kOk) {

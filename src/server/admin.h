@@ -21,7 +21,9 @@ namespace sequex::server {
 
 class AdminService {
  public:
-  AdminService(Gateway* gateway, const SessionCounters* counters, std::string token);
+  // `log` writes one line of the server's log (a warning the operator was also answered with).
+  AdminService(Gateway* gateway, const SessionCounters* counters, std::string token,
+               std::function<void(const std::string&)> log);
   void Handle(const std::string& op, const std::string& body, const std::string& token,
               const std::shared_ptr<Outbox>& out);
 
@@ -48,6 +50,7 @@ class AdminService {
   Gateway* gateway_;
   const SessionCounters* counters_;
   std::string token_;
+  std::function<void(const std::string&)> log_;
   // instrument/add requests in flight (I/O threads answer concurrently, and the catalog changes only once a
   // definition is applied): their symbols, and the highest instrument id given out, so that two adds never take
   // one id, which would make the second an alter of the first.

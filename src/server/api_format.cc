@@ -237,6 +237,11 @@ void WriteCredentials(api::JsonWriter& w, AccountId account, std::string_view ap
 
 void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& inst) {
   w.BeginObject();
+  WriteInstrumentFields(w, inst);
+  w.EndObject();
+}
+
+void WriteInstrumentFields(api::JsonWriter& w, const InstrumentInfo& inst) {
   w.StringField("symbol", inst.symbol);
   w.StringField("inst_type", "CCY_PAIR");
   w.StringField("display_name", inst.base.code + "/" + inst.quote.code);
@@ -254,7 +259,6 @@ void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& inst) {
   w.StringField("contract_size", "1");
   w.BoolField("margin_buy_enabled", false);
   w.BoolField("margin_sell_enabled", false);
-  w.EndObject();
 }
 
 }  // namespace sequex::server

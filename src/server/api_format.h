@@ -24,6 +24,8 @@ void WriteTicker(api::JsonWriter& w, const InstrumentInfo& instrument, const Tic
                  TimeNs now);
 void WriteCandle(api::JsonWriter& w, const Candle& candle, const InstrumentInfo& instrument);
 void WriteInstrument(api::JsonWriter& w, const InstrumentInfo& instrument);
+// Its fields alone, for an answer that adds its own (instrument/alter's warning).
+void WriteInstrumentFields(api::JsonWriter& w, const InstrumentInfo& instrument);
 // {"account_id","api_key","api_secret"}: what account/create answers and demo-accounts.json lists.
 void WriteCredentials(api::JsonWriter& w, AccountId account, std::string_view api_key, std::string_view api_secret);
 

@@ -202,6 +202,38 @@ std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const 
   return plan;
 }
 
+std::string FeeTierResetWarning(const ServerConfig& config, const SetFeeTier& set) {
+  if (set.tier != 0) return {};
+  SetFeeTier want;
+  // As the start reads them; a config whose rates do not parse never started.
+  if (!ParseFeeRate(config.maker_rate, /*rebate=*/false, &want.maker_ppm) ||
+      !ParseFeeRate(config.taker_rate, /*rebate=*/false, &want.taker_ppm)) {
+    return {};
+  }
+  if (set.maker_ppm == want.maker_ppm && set.taker_ppm == want.taker_ppm) return {};
+  return "[fees] in the config sets tier 0: the next start resets it to maker " + api::FormatScaled(want.maker_ppm, 6) +
+         ", taker " + api::FormatScaled(want.taker_ppm, 6) + "; put the change in the config to keep it";
+}
+
+std::string InstrumentResetWarning(const ServerConfig& config, const InstrumentInfo& have) {
+  const auto ic = std::find_if(config.instruments.begin(), config.instruments.end(),
+                               [&have](const InstrumentConfig& c) { return c.symbol == have.symbol; });
+  if (ic == config.instruments.end()) return {};
+  // The start checked this entry against the state's units, so these hold; were they not to, the next start would
+  // refuse to run rather than alter anything, which is no reset to warn of.
+  DefineInstrument want;
+  std::string error;
+  if (ic->base != have.base.code || ic->quote != have.quote.code ||
+      !BuildDefinition(*ic, have.base, have.quote, &want, &error) ||
+      !FixedDifferences(have, want, have.base, have.quote).empty()) {
+    return {};
+  }
+  const std::string diff = LimitDifferences(have, want, *ic);
+  if (diff.empty()) return {};
+  return "[[instrument]] " + have.symbol + " in the config sets its limits: the next start alters them back (" + diff +
+         "); put the change in the config to keep it";
+}
+
 std::string DefineInstrumentRejection(uint32_t code) {
   switch (static_cast<RejectReason>(code)) {
     case RejectReason::kInvalidCurrency:

@@ -38,6 +38,15 @@ struct DefinitionPlan {
 [[nodiscard]] std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const VenueCatalog& state,
                                                             std::string* error);
 
+// What the next start with `config` will undo of an operator's change, worded for the operator who made it, or empty
+// when that start changes nothing. The config governs tier 0 (`[fees]`) and the limits of its [[instrument]]s: each
+// start sets them back to the config's (PlanDefinitions, Server::Bootstrap), so a fees/tier or instrument/alter that
+// leaves them otherwise lasts only until then.
+//   FeeTierResetWarning: `set` is the tier as fees/tier set it; other tiers than 0 are the operator's.
+//   InstrumentResetWarning: `have` is the instrument as the alter left it; one not in the config is the operator's.
+[[nodiscard]] std::string FeeTierResetWarning(const ServerConfig& config, const SetFeeTier& set);
+[[nodiscard]] std::string InstrumentResetWarning(const ServerConfig& config, const InstrumentInfo& have);
+
 // Why the engine refused a DefineInstrument with reject `code`, for the start-up error.
 [[nodiscard]] std::string DefineInstrumentRejection(uint32_t code);
 

@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 
+#include "api/decimal.h"
 #include "api/json_writer.h"
 #include "common/thread_name.h"
 #include "journal/command_codec.h"
@@ -29,7 +30,8 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-void Log(const std::string& line) { std::cerr << "sequexd: " << line << "\n"; }
+// One write per line: the admin endpoint logs from the publisher thread while others may too.
+void Log(const std::string& line) { std::cerr << "sequexd: " + line + "\n"; }
 
 bool WriteFileAtomic(const std::string& path, const std::string& text, mode_t mode) {
   const std::string tmp = path + ".tmp";
@@ -270,6 +272,11 @@ bool Server::Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::
   // The fee tier too, whenever the state's differs from the config's: a first start killed between its
   // definitions and this would otherwise leave the venue charging nothing at every later start.
   if (tier.maker_ppm != recovered_fee_tier_.maker_ppm || tier.taker_ppm != recovered_fee_tier_.taker_ppm) {
+    const auto rates = [](const SetFeeTier& t) {
+      return "maker " + api::FormatScaled(t.maker_ppm, 6) + ", taker " + api::FormatScaled(t.taker_ppm, 6);
+    };
+    Log("fee tier 0 is " + rates(recovered_fee_tier_) + " in the state, " + rates(tier) +
+        " in the config: set to the config's");
     if (const uint32_t code = SubmitAndWait(tier); code != kOk) {
       *error = "cannot set the fee tier: code " + std::to_string(code);
       return false;
@@ -450,7 +457,7 @@ bool Server::Start(std::string* error) {
   }
   gateway_ = std::make_unique<Gateway>(config_, &directory_, sequencer_.get(), publisher_.get());
   const std::string token = RandomToken(64);
-  admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token);
+  admin_ = std::make_unique<AdminService>(gateway_.get(), &edge_.counters, token, Log);
   edge_.gateway = gateway_.get();
   edge_.delivery = delivery_.get();
   // Past the descriptors the process may open, accept fails for everyone, the operator included: the cap stays far

@@ -397,6 +397,45 @@ TEST_F(Definitions, AltersTheLimitsTheConfigChangesAndKeepsTheStatesStatusAndRef
   EXPECT_EQ(after.price_band_bps, 100u);
 }
 
+// An operator's fees/tier or instrument/alter is warned of exactly when the next start would undo it: tier 0 off the
+// config's [fees], or a configured instrument's limits off its entry (what PlanDefinitions would alter back).
+TEST_F(Definitions, WarnsOfAnOperatorsChangeTheNextStartWouldUndo) {
+  const std::string btc = "price_tick = \"1\"\nqty_tick = \"0.01\"\nmin_qty = \"0.02\"";
+  const std::string toml =
+      Assets(2) + Instrument("BTC_USD", "BTC", btc) + "[fees]\nmaker_rate = \"0.0001\"\ntaker_rate = \"0.0002\"\n";
+  const std::optional<ServerConfig> config = LoadServerConfig(WriteTemp(toml), &error_);
+  ASSERT_TRUE(config) << error_;
+
+  EXPECT_EQ(FeeTierResetWarning(*config, SetFeeTier{0, 100, 200}), "") << "the config's rates";
+  EXPECT_EQ(FeeTierResetWarning(*config, SetFeeTier{3, 0, 0}), "") << "no start touches tier 3";
+  EXPECT_EQ(FeeTierResetWarning(*config, SetFeeTier{0, -100, 200}),
+            "[fees] in the config sets tier 0: the next start resets it to maker 0.0001, taker 0.0002; put the change "
+            "in the config to keep it");
+
+  // The state's BTC_USD has one lot (0.01) as min_qty, the config 0.02: the start would alter it.
+  const InstrumentInfo* have = state_->FindInstrument("BTC_USD");
+  ASSERT_NE(have, nullptr);
+  EXPECT_EQ(InstrumentResetWarning(*config, *have),
+            "[[instrument]] BTC_USD in the config sets its limits: the next start alters them back (min_qty is 0.01 in "
+            "the state, 0.02 in the config); put the change in the config to keep it");
+  std::optional<DefinitionPlan> plan = Plan(toml);
+  ASSERT_TRUE(plan) << error_;
+  EXPECT_EQ(plan->instruments.size(), 1u) << "the alter the warning speaks of";
+  // Not in a config of the assets alone: the instrument is the operator's.
+  const std::optional<ServerConfig> assets_only = LoadServerConfig(WriteTemp(Assets(2)), &error_);
+  ASSERT_TRUE(assets_only) << error_;
+  EXPECT_EQ(InstrumentResetWarning(*assets_only, *have), "");
+
+  DefineInstrument as_configured = v_.engine().Instrument(sequex::testing::kBtcUsd)->definition;
+  as_configured.min_qty = QtyLots{2};
+  v_.Do(as_configured);
+  state_ = VenueCatalog::Build(v_.engine());
+  EXPECT_EQ(InstrumentResetWarning(*config, *state_->FindInstrument("BTC_USD")), "") << "the config's limits";
+  plan = Plan(toml);
+  ASSERT_TRUE(plan) << error_;
+  EXPECT_TRUE(plan->instruments.empty()) << "and no alter at the start";
+}
+
 // The key table is published after every key change from the previous one plus that change; it must answer as a
 // table built from the whole state would, through its folds (past 64 changes) too.
 TEST(KeyTable, ShouldAnswerAfterEachChangeAsATableBuiltFromTheWholeState) {

@@ -782,6 +782,59 @@ describe("the venue's fees and instrument limits, by the operator", () => {
       await srv.dispose();
     }
   });
+
+  // The config governs a listed instrument's limits: the next start alters them back to its own, which nobody told
+  // the operator when they made the alter. Its answer now says so, as does the CLI and the server's log.
+  it('instrument/alter of a configured instrument warns that the next start alters it back; others do not', T, async () => {
+    const srv = await Server.start();
+    try {
+      const minQty = async () => (await get(srv, '/exchange/v1/public/get-instruments')).json.result.data
+        .find((i) => i.symbol === 'BTC_USD').min_quantity;
+      const warned = (line) => srv.stderrTail.split('\n').filter((l) => l.includes(line)).length;
+      const expected = '[[instrument]] BTC_USD in the config sets its limits: the next start alters them back ' +
+        '(min_qty is 0.001 in the state, 0.00001 in the config; price_band_bps is 100 in the state, 0 in the config); ' +
+        'put the change in the config to keep it';
+      const altered = await srv.admin('instrument/alter', { symbol: 'BTC_USD', min_qty: '0.001', price_band_bps: '100' });
+      assert.equal(altered.code, 0, JSON.stringify(altered));
+      assert.equal(altered.result.min_quantity, '0.001');
+      assert.equal(altered.result.warning, expected);
+      await eventually(async () => warned(`sequexd: instrument/alter: ${expected}`) === 1, { what: 'the warning logged' });
+
+      // None where the next start changes nothing: the limits as the config has them (the embedded default's, with
+      // --no-demo too), the reference price alone (no config sets it), an instrument added at runtime.
+      for (const body of [{ symbol: 'BTC_USD', min_qty: '0.00001', price_band_bps: '0' },
+        { symbol: 'BTC_USD', reference_price: '60000' }, { symbol: 'ETH_USD', min_notional: '0' }]) {
+        const r = await srv.admin('instrument/alter', body);
+        assert.equal(r.code, 0, JSON.stringify(r));
+        assert.equal(r.result.warning, undefined, `${JSON.stringify(body)}: ${JSON.stringify(r)}`);
+      }
+      const added = await srv.admin('instrument/add',
+        { symbol: 'SOL_BTC', base: 'SOL', quote: 'BTC', price_tick: '0.000001', qty_tick: '0.01' });
+      assert.equal(added.code, 0, JSON.stringify(added));
+      const own = await srv.admin('instrument/alter', { symbol: 'SOL_BTC', min_qty: '0.1', price_band_bps: '500' });
+      assert.equal(own.code, 0, JSON.stringify(own));
+      assert.equal(own.result.warning, undefined, 'not in the config: the operator\'s to keep');
+      const quiet = await srv.cli('instrument', 'alter', 'ETH_USD', '--min-notional', '0');
+      assert.equal(quiet.stderr, '', 'no warning printed');
+
+      // The CLI prints it to stderr and exits 0 (srv.cli rejects on any other status).
+      const { stdout, stderr } = await srv.cli('instrument', 'alter', 'BTC_USD', '--min-qty', '0.002');
+      assert.equal(JSON.parse(stdout.trim()).min_quantity, '0.002');
+      assert.match(stderr, /^sequex: warning: \[\[instrument\]\] BTC_USD in the config sets its limits: the next start alters them back \(min_qty is 0\.002 in the state, 0\.00001 in the config\); put the change in the config to keep it\n$/);
+      await eventually(async () => warned('sequexd: instrument/alter: [[instrument]] BTC_USD') === 2,
+        { what: 'one log line per change that warned' });
+      assert.equal(warned('SOL_BTC') + warned('ETH_USD'), 0, 'no warning logged for the others');
+
+      // And the next start does what it said.
+      await srv.restart();
+      assert.equal(await minQty(), '0.00001');
+      assert.match(srv.stderrTail, /instrument BTC_USD: min_qty is 0\.002 in the state, 0\.00001 in the config: altered to the config's/);
+      const kept = (await get(srv, '/exchange/v1/public/get-instruments')).json.result.data.find((i) => i.symbol === 'SOL_BTC');
+      assert.equal(kept.min_quantity, '0.1', 'the instrument added at runtime keeps its alter');
+    } finally {
+      await srv.dispose();
+    }
+  });
 });
 
 describe("the reference's fine print", () => {
@@ -2259,6 +2312,55 @@ describe('fee tiers per account', () => {
       assert.deepEqual(rates(await detail(b, await place(b, 'BUY', '20000'))), ['-0.0001', '0.0002'], 'B stays on tier 1');
     } finally {
       for (const s of ws) await s.close();
+      await srv.dispose();
+    }
+  });
+
+  // [fees] is tier 0: every start sets tier 0 back to the config's rates, which nobody told the operator when they
+  // changed it. The answer now says so, as do the CLI and the server's log; other tiers are the operator's alone.
+  it('fees/tier 0 off the config warns that the next start resets it; the same rates and other tiers do not', T, async () => {
+    const srv = await Server.start();
+    try {
+      const tier0 = async () => (await srv.admin('fees')).result.tiers.find((t) => t.tier === 0);
+      const warned = (line) => srv.stderrTail.split('\n').filter((l) => l.includes(line)).length;
+      const reset = (maker, taker) => `[fees] in the config sets tier 0: the next start resets it to maker ${maker}, ` +
+        `taker ${taker}; put the change in the config to keep it`;
+
+      const set = await srv.admin('fees/tier', { tier: 0, maker_rate: '0.001', taker_rate: '0.002' });
+      assert.deepEqual(set, { code: 0, result: { tier: 0, maker_rate: '0.001', taker_rate: '0.002',
+        warning: reset('0.00025', '0.0005') } });
+      await eventually(async () => warned(`sequexd: fees/tier: ${reset('0.00025', '0.0005')}`) === 1,
+        { what: 'the warning logged' });
+      for (const body of [{ tier: 0, maker_rate: '0.00025', taker_rate: '0.0005' },  // the config's: nothing to reset
+        { tier: 0, maker_rate: '0.000250', taker_rate: '0.0005' },                      // the same rate, written longer
+        { tier: 3, maker_rate: '0.001', taker_rate: '0.002' }]) {                       // no start touches tier 3
+        const r = await srv.admin('fees/tier', body);
+        assert.equal(r.code, 0, JSON.stringify(r));
+        assert.equal(r.result.warning, undefined, `${JSON.stringify(body)}: ${JSON.stringify(r)}`);
+      }
+      assert.equal((await srv.cli('fees', 'tier', '2', '--maker', '0', '--taker', '0.0001')).stderr, '');
+
+      const { stdout, stderr } = await srv.cli('fees', 'tier', '0', '--maker', '0.0002', '--taker', '0.0004');
+      assert.deepEqual(JSON.parse(stdout.trim()), { tier: 0, maker_rate: '0.0002', taker_rate: '0.0004',
+        warning: reset('0.00025', '0.0005') });
+      assert.equal(stderr, `sequex: warning: ${reset('0.00025', '0.0005')}\n`);
+      await eventually(async () => warned('sequexd: fees/tier: ') === 2, { what: 'one log line per change that warned' });
+      assert.deepEqual(await tier0(), { tier: 0, maker_rate: '0.0002', taker_rate: '0.0004', accounts: 0 });
+
+      // The next start resets it, as warned; with a config of those rates, setting them warns of nothing, and the
+      // warning names the config the server started with, not the embedded default.
+      await srv.restart();
+      assert.deepEqual(await tier0(), { tier: 0, maker_rate: '0.00025', taker_rate: '0.0005', accounts: 0 });
+      assert.match(srv.stderrTail, /fee tier 0 is maker 0\.0002, taker 0\.0004 in the state, maker 0\.00025, taker 0\.0005 in the config: set to the config's/);
+      srv.options.config = '[fees]\nmaker_rate = "0.0002"\ntaker_rate = "0.0004"\n';
+      await srv.restart();
+      assert.deepEqual(await tier0(), { tier: 0, maker_rate: '0.0002', taker_rate: '0.0004', accounts: 0 });
+      const same = await srv.admin('fees/tier', { tier: 0, maker_rate: '0.0002', taker_rate: '0.0004' });
+      assert.equal(same.code, 0, JSON.stringify(same));
+      assert.equal(same.result.warning, undefined);
+      const back = await srv.admin('fees/tier', { tier: 0, maker_rate: '0.00025', taker_rate: '0.0005' });
+      assert.equal(back.result.warning, reset('0.0002', '0.0004'));
+    } finally {
       await srv.dispose();
     }
   });

@@ -28,7 +28,8 @@ std::string ReadTrimmed(const std::string& path) {
   return s;
 }
 
-// POSTs `body` to /admin/v1/<op>; prints the result (or the error) and returns the exit code.
+// POSTs `body` to /admin/v1/<op>; prints the result (or the error, and a result's warning to stderr) and returns the
+// exit code.
 int Call(const AdminOptions& o, const std::string& op, const std::string& body) {
   const std::string endpoint = ReadTrimmed(o.data_dir + "/admin.endpoint");
   const std::string token = ReadTrimmed(o.data_dir + "/admin.token");
@@ -77,7 +78,12 @@ int Call(const AdminOptions& o, const std::string& op, const std::string& body) 
     return 1;
   }
   simdjson::dom::element result;
-  if (doc["result"].get(result) == simdjson::SUCCESS) std::cout << simdjson::minify(result) << "\n";
+  if (doc["result"].get(result) == simdjson::SUCCESS) {
+    std::cout << simdjson::minify(result) << "\n";
+    // A change the next start undoes (the config governs it): made, so still 0, but the operator must see it.
+    std::string_view warning;
+    if (result["warning"].get(warning) == simdjson::SUCCESS) std::cerr << "sequex: warning: " << warning << "\n";
+  }
   return 0;
 }
 
