@@ -17,6 +17,7 @@
 
 #include "api/decimal.h"
 #include "api/json_writer.h"
+#include "common/stop_signals.h"
 #include "common/thread_name.h"
 #include "journal/command_codec.h"
 #include "journal/data_dir_lock.h"
@@ -506,13 +507,10 @@ std::string Server::ReadyLine() const {
 }
 
 void Server::WaitForSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  const sigset_t set = StopSignals();
   int sig = 0;
   sigwait(&set, &sig);
-  Log(std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+  Log(std::string("stopping on ") + StopSignalName(sig));
 }
 
 // Polled, as nothing here is urgent and an idle server has nothing to wait for: the pause is a sigtimedwait, which
@@ -523,10 +521,7 @@ void Server::Drain() {
   const Clock::time_point deadline = start + std::chrono::milliseconds(config_.shutdown_grace_ms);
   const SessionCounters& counters = edge_.counters;
   const auto connections = [&counters] { return counters.http.load() + counters.websocket.load(); };
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  const sigset_t signals = StopSignals();
   bool signalled = false;
   const auto wait_for = [&](const auto& done) {
     const timespec pause{0, 1'000'000};

@@ -4,7 +4,6 @@
 //
 // Prints "sequexd: ready http=… admin=… data=…" on stdout once it accepts connections; logs go to stderr.
 // Exit: 0 after SIGINT/SIGTERM, 2 when it cannot start (bad config, recovery failed, port taken).
-#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -14,6 +13,7 @@
 
 #include "common/guarded_main.h"
 #include "common/plain_decimal_option.h"
+#include "common/stop_signals.h"
 #include "server/server.h"
 
 static int Main(int argc, char** argv) {
@@ -47,12 +47,8 @@ static int Main(int argc, char** argv) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
-  // SIGINT / SIGTERM are taken by WaitForSignal only: blocked here, before any thread starts, so all inherit it.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // SIGINT / SIGTERM are taken by WaitForSignal and Drain only: blocked here, before any thread starts.
+  sequex::BlockStopSignals();
   std::signal(SIGPIPE, SIG_IGN);
 
   sequex::server::Server server(*config, !no_demo);
