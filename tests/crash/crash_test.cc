@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "journal/command_codec.h"
+#include "journal/journal_format.h"
 #include "journal/journal_reader.h"
 #include "journal/test_commands.h"
 #include "journal/test_util.h"
@@ -43,7 +44,8 @@ struct Node {
   int out = -1;  // its stdout
   std::string buffered;
 
-  void Start(const std::string& dir) {
+  // `log`: where its stderr goes.
+  void Start(const std::string& dir, const std::string& log = "/dev/null") {
     int to_child[2], from_child[2];
     ASSERT_EQ(::pipe(to_child), 0);
     ASSERT_EQ(::pipe(from_child), 0);
@@ -52,8 +54,8 @@ struct Node {
     if (pid == 0) {
       ::dup2(to_child[0], 0);
       ::dup2(from_child[1], 1);
-      const int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 2);
+      const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(err, 2);
       ::close(to_child[1]);
       ::close(from_child[0]);
       ::execl(SEQUEX_NODE_PATH, SEQUEX_NODE_PATH, dir.c_str(), "--checkpoint-interval", "200", "--snapshot-interval",
@@ -86,6 +88,20 @@ struct Node {
       if (n <= 0) return false;
       buffered.append(buf, static_cast<size_t>(n));
     }
+  }
+
+  // Waits for the node to end by itself, its stdin left open (no end of input to stop it), reading what it prints
+  // into `lines` until it closes its stdout.
+  int WaitOpen(std::vector<std::string>* lines) {
+    std::string line;
+    while (ReadLine(&line)) lines->push_back(line);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ::close(in);
+    in = -1;
+    ::close(out);
+    out = -1;
+    return status;
   }
 
   int Wait() {
@@ -304,6 +320,80 @@ TEST(NodeInputTest, ShouldAnswerEveryMalformedLineAndRefuseAnOverlongOne) {
   }
   feeder.join();
   EXPECT_EQ(node.Wait(), 0);
+}
+
+// SIGTERM and SIGINT stop the node as the end of its input would: it stops reading, answers every command it took
+// (each ACK after the sync that made it durable), closes the journal, says so on stderr and exits 0. Sent in the
+// middle of a stream whose input stays open, so nothing but the signal can stop it. Killed by the signal instead,
+// it exited 143 / 130 without a word and left its segment preparation where the signal found it.
+TEST(NodeStopTest, ShouldStopCleanlyOnSigtermAndSigint) {
+  ::signal(SIGPIPE, SIG_IGN);
+  for (const int sig : {SIGTERM, SIGINT}) {
+    const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    SCOPED_TRACE(name);
+    sequex::testing::TempDir tmp;
+    const std::string dir = tmp.path() + "/data";
+    const std::string log = tmp.path() + "/stderr";
+    Node node;
+    node.Start(dir, log);
+    std::string line;
+    ASSERT_TRUE(node.ReadLine(&line));
+    ASSERT_EQ(line.rfind("RECOVERED 0 ", 0), 0u) << line;
+    std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
+    const auto trading = sequex::testing::TradingCommands(7, 20'000, 10, 1);
+    bodies.insert(bodies.end(), trading.begin(), trading.end());
+    std::string input;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      std::string bytes;
+      ASSERT_TRUE(journal::EncodeCommandBody(bodies[i], &bytes));
+      input += std::to_string(i) + " " + Hex(bytes) + "\n";
+    }
+    // Paced (about 40 commands a millisecond, half a second in all), so that the signal comes mid-stream even where
+    // fdatasync costs nothing (tmpfs).
+    std::thread feeder([fd = node.in, input] {
+      for (size_t off = 0; off < input.size();) {
+        const ssize_t w = ::write(fd, input.data() + off, std::min<size_t>(4096, input.size() - off));
+        if (w <= 0) return;  // the node stopped reading and exited
+        off += static_cast<size_t>(w);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    std::vector<std::string> lines;
+    while (lines.size() < 200 && node.ReadLine(&line, 20'000) && !line.empty()) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 200u) << "the node acknowledged too little before the signal";
+    ASSERT_EQ(::kill(node.pid, sig), 0);
+    const int status = node.WaitOpen(&lines);
+    feeder.join();
+    const std::string stderr_text = sequex::testing::ReadAll(log);
+    ASSERT_TRUE(WIFEXITED(status)) << "ended by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                                   << "; stderr: " << stderr_text;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << stderr_text;
+    EXPECT_NE(stderr_text.find(std::string("sequex-node: stopped on ") + name), std::string::npos) << stderr_text;
+    // Answered in order, one ACK per command taken, none refused or failed.
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_EQ(lines[i].rfind("ACK " + std::to_string(i) + " " + std::to_string(i + 1), 0), 0u) << lines[i];
+    }
+    EXPECT_LT(lines.size(), bodies.size()) << "the input ran out before the signal: nothing shows the stop";
+    // The folder is as a normal close leaves it: no segment half prepared, the last one's records synced and whole.
+    const std::string prepared = dir + "/" + std::string(journal::kPreparedSegmentName);
+    uint64_t prepared_bytes = 0;
+    if (Env::Default()->FileExists(prepared)) {
+      ASSERT_TRUE(Env::Default()->FileSize(prepared, &prepared_bytes).ok());
+      EXPECT_EQ(prepared_bytes, 32768u) << "a prepared segment left half written";
+    }
+    Node again;
+    again.Start(dir);
+    ASSERT_TRUE(again.ReadLine(&line));
+    unsigned long long last_seq = 0, snap = 0, replayed = 0;
+    char hash[32] = {};
+    int torn = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "RECOVERED %llu %16s %llu %llu %d", &last_seq, hash, &snap, &replayed, &torn),
+              5)
+        << line;
+    EXPECT_EQ(last_seq, lines.size()) << "every command journaled was acknowledged, and only those";
+    EXPECT_EQ(torn, 0);
+    EXPECT_EQ(again.Wait(), 0);
+  }
 }
 
 }  // namespace
