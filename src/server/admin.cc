@@ -669,6 +669,7 @@ void AdminService::Status(const std::shared_ptr<Outbox>& out) {
     w.StringField("state_hash", fmt::format("{:016x}", p.engine().StateHash()));
     w.IntField("http_sessions", counters->http.load());
     w.IntField("websocket_sessions", counters->websocket.load());
+    w.IntField("admin_sessions", counters->admin.load());
     w.UintField("subscriptions", p.subscriptions());
     w.UintField("slow_disconnects", counters->slow_disconnects.load());
     w.UintField("heartbeat_disconnects", counters->heartbeat_disconnects.load());

@@ -520,7 +520,9 @@ void Server::Drain() {
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + std::chrono::milliseconds(config_.shutdown_grace_ms);
   const SessionCounters& counters = edge_.counters;
-  const auto connections = [&counters] { return counters.http.load() + counters.websocket.load(); };
+  const auto connections = [&counters] {
+    return counters.http.load() + counters.websocket.load() + counters.admin.load();
+  };
   const sigset_t signals = StopSignals();
   bool signalled = false;
   const auto wait_for = [&](const auto& done) {

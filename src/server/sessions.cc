@@ -426,8 +426,12 @@ class HttpSession final : public Outbox,
  public:
   // `slot`: the peer address's place; empty on the operator's listener, which is not counted.
   HttpSession(tcp::socket&& socket, ConnectionsPerAddress::Slot slot, EdgeContext* context, bool admin)
-      : stream_(std::move(socket)), context_(context), admin_(admin), slot_(std::move(slot)) {
-    context_->counters.http.fetch_add(1, std::memory_order_relaxed);
+      : stream_(std::move(socket)),
+        context_(context),
+        admin_(admin),
+        open_(admin ? context->counters.admin : context->counters.http),
+        slot_(std::move(slot)) {
+    open_.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -437,7 +441,7 @@ class HttpSession final : public Outbox,
   }
   ~HttpSession() override {
     Leave(context_, this);
-    context_->counters.http.fetch_sub(1, std::memory_order_relaxed);
+    open_.fetch_sub(1, std::memory_order_relaxed);
   }
 
   void Run() {
@@ -594,6 +598,8 @@ class HttpSession final : public Outbox,
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool reading_ = false;  // a read for the next request is under way
+  // Where it counts itself: an operator's connection apart from the API's, so that it takes none of their places.
+  std::atomic<int64_t>& open_;
   ConnectionsPerAddress::Slot slot_;
 };
 

@@ -30,8 +30,9 @@ using AdminHandler =
     std::function<void(std::string op, std::string body, std::string bearer_token, std::shared_ptr<Outbox> out)>;
 
 struct SessionCounters {
-  std::atomic<int64_t> http{0};
+  std::atomic<int64_t> http{0};  // API connections (max_connections counts these two)
   std::atomic<int64_t> websocket{0};
+  std::atomic<int64_t> admin{0};  // the operator's, apart: they take no API place
   std::atomic<uint64_t> slow_disconnects{0};
   std::atomic<uint64_t> heartbeat_disconnects{0};
   std::atomic<uint64_t> refused_connections{0};  // closed on accept: max_connections were open
@@ -54,7 +55,8 @@ struct EdgeContext {
   SessionCounters counters;
   Delivery* delivery = nullptr;  // how other threads' messages reach the sessions
   // API connections (HTTP and WebSocket) open at once; one more is closed as soon as it is accepted. The operator's
-  // listener is not limited, and the descriptors left under the process's limit stay free for it and for files.
+  // listener is neither limited nor counted (counters.admin), and the descriptors left under the process's limit
+  // stay free for it and for files.
   int64_t max_connections = INT64_MAX;
   // The same, per remote IP address (an IPv4-mapped IPv6 address counts as the IPv4 one): one address cannot take
   // every place. Each API session holds its address's Slot from accept until it closes.

@@ -920,6 +920,41 @@ describe('connections past max_connections', () => {
       await srv.dispose();
     }
   });
+
+  it('the operator\'s connections take none of the places, and status counts them apart', T, async () => {
+    const CAP = 4;
+    const srv = await Server.start({ config: tomlSection('server', { max_connections: CAP }) });
+    const held = [];
+    const sockets = [];
+    try {
+      // Idle connections to the operator's port, more than the cap, open first.
+      const [h, p] = srv.adminAddr.split(':');
+      for (let i = 0; i < CAP + 2; i++) {
+        held.push(await new Promise((resolve, reject) => {
+          const s = net.connect(Number(p), h, () => resolve(s));
+          s.on('error', reject);
+        }));
+      }
+      // Answered through a connection accepted after them: they are all open on the server's side.
+      assert.equal((await srv.admin('status')).code, 0);
+      for (let i = 0; i < CAP; i++) {
+        const s = await RawSocket.open(srv.wsMarket).catch(() => null);
+        assert.ok(s, `API connection ${i + 1} of ${CAP} while ${CAP + 2} operator connections are open`);
+        sockets.push(s);
+      }
+      await assert.rejects(RawSocket.open(srv.wsMarket), 'one more API connection is closed');
+      const st = await srv.admin('status');
+      assert.equal(st.code, 0, 'the operator is still served');
+      assert.equal(st.result.websocket_sessions, CAP, JSON.stringify(st.result));
+      assert.equal(st.result.http_sessions, 0, `API connections only: ${JSON.stringify(st.result)}`);
+      assert.ok(st.result.admin_sessions >= CAP + 2, JSON.stringify(st.result));
+      assert.equal(st.result.refused_connections, 1, JSON.stringify(st.result));
+    } finally {
+      for (const s of held) s.destroy();
+      for (const s of sockets) await s.close();
+      await srv.dispose();
+    }
+  });
 });
 
 describe('connections past max_connections_per_ip', () => {
@@ -949,11 +984,11 @@ describe('connections past max_connections_per_ip', () => {
     s.on('close', () => resolve({ got, socket: null }));
   });
   const GET = 'GET /exchange/v1/public/get-instruments HTTP/1.1\r\nHost: x\r\n';
-  // Every place given back: no API session left open (http_sessions also counts the operator's, this status
-  // request's own), so the address has all CAP again.
+  // Every place given back: no API session left open (the operator's, this status request's own, count apart), so
+  // the address has all CAP again.
   const idle = () => eventually(async () => {
     const st = await status();
-    return st.http_sessions <= 1 && st.websocket_sessions === 0;
+    return st.http_sessions === 0 && st.websocket_sessions === 0;
   }, { what: 'no API session left' });
 
   it('the cap holds for one address, the next is closed and counted, a place comes back when one closes', T, async () => {
