@@ -396,5 +396,45 @@ TEST(NodeStopTest, ShouldStopCleanlyOnSigtermAndSigint) {
   }
 }
 
+// A node started with its stdin closed has no input: it ends at once, as at the end of input. The signalfd it takes
+// for SIGTERM / SIGINT must not become its descriptor 0 (the lowest free one), where it stood in for stdin and the
+// node waited for a signal forever.
+TEST(NodeStopTest, ShouldEndAtOnceWithItsStdinClosed) {
+  sequex::testing::TempDir tmp;
+  const std::string dir = tmp.path() + "/data";
+  int from_child[2];
+  ASSERT_EQ(::pipe(from_child), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(from_child[1], 1);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 2);
+    ::close(from_child[0]);
+    ::close(0);  // last: the descriptors above must not take its number
+    ::execl(SEQUEX_NODE_PATH, SEQUEX_NODE_PATH, dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(from_child[1]);
+  int status = 0;
+  pid_t done = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  std::string out;
+  char buf[256];
+  for (ssize_t n = 0; (n = ::read(from_child[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(from_child[0]);
+  ASSERT_NE(done, 0) << "still running 10 s after its start, with no input to wait for";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(out.rfind("RECOVERED 0 ", 0), 0u) << out;
+}
+
 }  // namespace
 }  // namespace sequex

@@ -13,8 +13,10 @@
 // Recovery log lines and errors go to stderr. SIGTERM / SIGINT stop it as the end of input does: it reads no further
 // (a line it has read part of is dropped unanswered), answers every command it took once that is durable, closes
 // the journal, logs `sequex-node: stopped on SIGTERM ...` and exits 0; a second one ends it at once (a kill, which
-// loses nothing acknowledged). Exit: 0 at end of input or after SIGTERM / SIGINT, 2 recovery failed or DIR in use by
-// another process (journal/data_dir_lock.h), 3 journal failed.
+// loses nothing acknowledged). A closed stdin, stdout or stderr is opened on /dev/null (no input, answers lost).
+// Exit: 0 at end of input or after SIGTERM / SIGINT, 2 recovery failed or DIR in use by another process
+// (journal/data_dir_lock.h), 3 journal failed.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -156,6 +158,16 @@ void Refuse(uint64_t line_number, std::optional<uint64_t> ref, const char* why) 
   std::fflush(stdout);
 }
 
+// Opens /dev/null on each of descriptors 0, 1 and 2 that is closed, so that a closed stdin reads as no input and
+// no descriptor the node opens (the signalfd, the lock, a journal segment) takes a standard one's number: as fd 0,
+// the signalfd stood in for stdin, and the node waited for a signal instead of ending.
+void OpenClosedStandardDescriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    // The lowest free descriptor: `fd` itself, as those below it are open.
+    if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) (void)::open("/dev/null", O_RDWR);
+  }
+}
+
 struct Sequenced {
   uint64_t lines = 0;     // input lines read
   uint64_t last_seq = 0;  // the last command's seq
@@ -248,6 +260,7 @@ static int Main(int argc, char** argv) {
   sequex::RequirePlainDecimalIntegers(app);
   CLI11_PARSE(app, argc, argv);
 
+  OpenClosedStandardDescriptors();
   // Before any thread starts (the snapshot writer's, the sequencer's, the segment preparer's), so all inherit it. A
   // stop signal that comes during recovery waits for it, and then stops the node before its first input line.
   sequex::BlockStopSignals();
