@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -394,6 +395,79 @@ TEST(NodeStopTest, ShouldStopCleanlyOnSigtermAndSigint) {
     EXPECT_EQ(torn, 0);
     EXPECT_EQ(again.Wait(), 0);
   }
+}
+
+// A reader that stops reading its answers fills the stdout pipe: the sequencer waits to write, its ring fills, and the
+// node waits to hand it the next command. A stop signal must still be taken there, so that a second one ends the node
+// at once, as documented; the signals sat blocked and unread instead, and nothing but SIGKILL ended it. The answers
+// it did write are durable all the same.
+TEST(NodeStopTest, ShouldEndAtASecondSignalWhileItsReaderIsStuck) {
+  ::signal(SIGPIPE, SIG_IGN);
+  sequex::testing::TempDir tmp;
+  const std::string dir = tmp.path() + "/data";
+  Node node;
+  node.Start(dir);
+  std::string line;
+  ASSERT_TRUE(node.ReadLine(&line));
+  ASSERT_EQ(line.rfind("RECOVERED 0 ", 0), 0u) << line;
+  std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
+  const auto trading = sequex::testing::TradingCommands(7, 100'000, 10, 1);
+  bodies.insert(bodies.end(), trading.begin(), trading.end());
+  std::string input;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    std::string bytes;
+    ASSERT_TRUE(journal::EncodeCommandBody(bodies[i], &bytes));
+    input += std::to_string(i) + " " + Hex(bytes) + "\n";
+  }
+  std::thread feeder([fd = node.in, input] {
+    for (size_t off = 0; off < input.size();) {
+      const ssize_t w = ::write(fd, input.data() + off, input.size() - off);
+      if (w <= 0) return;  // the node ended
+      off += static_cast<size_t>(w);
+    }
+  });
+  // Nothing reads its answers meanwhile: the pipe fills, and the node's next write waits for a reader that never
+  // comes. Full: what it holds stops growing (for 300 ms) well past what a few batches write.
+  int unread = 0;
+  bool full = false;
+  for (int i = 0, same = 0, last = -1; i < 2000 && !full; ++i, last = unread) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (::ioctl(node.out, FIONREAD, &unread) != 0) break;
+    same = unread == last ? same + 1 : 0;
+    full = unread >= 32768 && same >= 30;
+  }
+  int status = 0;
+  pid_t done = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((done = ::waitpid(node.pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+    ::kill(node.pid, SIGTERM);  // again and again: two sent at once may arrive as one
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (done == 0) {
+    ::kill(node.pid, SIGKILL);
+    ::waitpid(node.pid, &status, 0);
+  }
+  feeder.join();
+  ::close(node.in);
+  node.in = -1;
+  std::vector<std::string> lines;
+  while (node.ReadLine(&line, 0) && !line.empty()) lines.push_back(line);
+  ::close(node.out);
+  node.out = -1;
+  ASSERT_TRUE(full) << "its stdout never filled: " << unread << " bytes";
+  ASSERT_NE(done, 0) << "still running 5 s after the first SIGTERM, having written " << lines.size() << " answers";
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  ASSERT_FALSE(lines.empty());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(lines[i].rfind("ACK " + std::to_string(i) + " " + std::to_string(i + 1), 0), 0u) << lines[i];
+  }
+  Node again;
+  again.Start(dir);
+  ASSERT_TRUE(again.ReadLine(&line));
+  unsigned long long last_seq = 0;
+  ASSERT_EQ(std::sscanf(line.c_str(), "RECOVERED %llu", &last_seq), 1) << line;
+  EXPECT_GE(last_seq, lines.size()) << "an acknowledged command lost";
+  EXPECT_EQ(again.Wait(), 0);
 }
 
 // A node started with its stdin closed has no input: it ends at once, as at the end of input. The signalfd it takes

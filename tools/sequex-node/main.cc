@@ -80,7 +80,8 @@ int HexValue(char c) {
 constexpr size_t kMaxLineBytes = 20 + 1 + 2 * size_t{sequex::journal::kMaxRecordPayload};
 
 // Reads stdin a block at a time (fd 0, not stdio, so that it can wait on the input and the stop signals together).
-// A stop signal is taken between blocks: the lines of the block read already are still given out, then no more.
+// A stop signal is taken between blocks (and by PollStopSignal): the lines of the block read already are still given
+// out, then no more.
 class Input {
  public:
   // `signal_fd`: a signalfd for StopSignals(), which are blocked.
@@ -107,7 +108,22 @@ class Input {
   // The signal that stopped the input, or 0.
   [[nodiscard]] int stop_signal() const { return stop_signal_; }
 
+  // Takes a stop signal that has come, without waiting: for where the node waits on something else than stdin. The
+  // lines of the block in hand are still given out, then no more. True if the input is stopped.
+  bool PollStopSignal() {
+    if (stop_signal_ != 0) return true;
+    pollfd fd{signal_fd_, POLLIN, 0};
+    return ::poll(&fd, 1, 0) > 0 && TakeStopSignal();
+  }
+
  private:
+  bool TakeStopSignal() {
+    signalfd_siginfo info{};
+    if (::read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return false;
+    stop_signal_ = static_cast<int>(info.ssi_signo);
+    return true;
+  }
+
   bool Fill() {
     if (stop_signal_ != 0) return false;
     for (;;) {
@@ -116,13 +132,7 @@ class Input {
         if (errno == EINTR) continue;
         return false;
       }
-      if (fds[0].revents != 0) {
-        signalfd_siginfo info{};
-        if (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-          stop_signal_ = static_cast<int>(info.ssi_signo);
-          return false;
-        }
-      }
+      if (fds[0].revents != 0 && TakeStopSignal()) return false;
       if (fds[1].revents == 0) continue;
       const ssize_t n = ::read(0, buffer_, sizeof buffer_);
       if (n < 0 && errno == EINTR) continue;
@@ -228,6 +238,9 @@ Sequenced Sequence(Input* input, sequex::journal::Env* env, const std::string& d
       const sequex::sequencer::Offer o = sequencer.Submit(std::move(sub));
       if (o == sequex::sequencer::Offer::kOk) break;
       if (o == sequex::sequencer::Offer::kClosed) break;
+      // The ring is full: the sequencer waits to write its answers, which a reader that stopped reading never lets
+      // it do. The stop signal is taken here too, so that a second one ends the node at once all the same.
+      if (input->stop_signal() == 0 && input->PollStopSignal()) sequex::UnblockStopSignals();
       std::this_thread::yield();
     }
     if (sequencer.failed()) break;
