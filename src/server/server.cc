@@ -276,8 +276,10 @@ bool Server::Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::
     const auto rates = [](const SetFeeTier& t) {
       return "maker " + api::FormatScaled(t.maker_ppm, 6) + ", taker " + api::FormatScaled(t.taker_ppm, 6);
     };
-    Log("fee tier 0 is " + rates(recovered_fee_tier_) + " in the state, " + rates(tier) +
-        " in the config: set to the config's");
+    // A first start has nothing to compare with: "maker 0, taker 0 in the state" would read as a finding.
+    Log(recovered_seq_ == 0 ? "fee tier 0 set to the config's " + rates(tier)
+                            : "fee tier 0 is " + rates(recovered_fee_tier_) + " in the state, " + rates(tier) +
+                                  " in the config: set to the config's");
     if (const uint32_t code = SubmitAndWait(tier); code != kOk) {
       *error = "cannot set the fee tier: code " + std::to_string(code);
       return false;

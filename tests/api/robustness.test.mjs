@@ -2358,6 +2358,9 @@ describe('fee tiers per account', () => {
     try {
       const tier0 = async () => (await srv.admin('fees')).result.tiers.find((t) => t.tier === 0);
       const warned = (line) => srv.stderrTail.split('\n').filter((l) => l.includes(line)).length;
+      // A first start has no state to compare with, and says only what it set.
+      assert.match(srv.stderrTail, /fee tier 0 set to the config's maker 0\.00025, taker 0\.0005\n/);
+      assert.doesNotMatch(srv.stderrTail, /fee tier 0 is /);
       const reset = (maker, taker) => `[fees] in the config sets tier 0: the next start resets it to maker ${maker}, ` +
         `taker ${taker}; put the change in the config to keep it`;
 
