@@ -127,6 +127,44 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
+// The node's input for these commands: a "<ref> <hex>" line each, refs from first_ref, and each command's encoding
+// appended to *encoded when given. Empty, with the test failed, when one does not encode.
+std::string InputLines(const std::vector<CommandBody>& bodies, size_t first_ref,
+                       std::vector<std::string>* encoded = nullptr) {
+  std::string input;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    std::string bytes;
+    if (!journal::EncodeCommandBody(bodies[i], &bytes)) {
+      ADD_FAILURE() << "command " << i << " does not encode";
+      return {};
+    }
+    if (encoded != nullptr) encoded->push_back(bytes);
+    input += std::to_string(first_ref + i) + " " + Hex(bytes) + "\n";
+  }
+  return input;
+}
+
+// Writes input to the node's stdin from a thread of its own, `chunk` bytes a write with `pause` after each, until
+// all is written or the node is gone (a write fails: it died, or stopped reading and exited).
+std::thread Feed(int fd, std::string input, size_t chunk, std::chrono::milliseconds pause) {
+  return std::thread([fd, input = std::move(input), chunk, pause] {
+    for (size_t off = 0; off < input.size();) {
+      const ssize_t w = ::write(fd, input.data() + off, std::min(chunk, input.size() - off));
+      if (w <= 0) return;
+      off += static_cast<size_t>(w);
+      if (pause.count() > 0) std::this_thread::sleep_for(pause);
+    }
+  });
+}
+
+// A venue's setup, then `trading` commands of one seed: what the stop tests feed a node.
+std::vector<CommandBody> SetupAndTrading(size_t trading) {
+  std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
+  const auto more = sequex::testing::TradingCommands(7, trading, 10, 1);
+  bodies.insert(bodies.end(), more.begin(), more.end());
+  return bodies;
+}
+
 struct Shard {
   std::string dir;
   std::vector<std::string> sent;    // codec bytes by client ref
@@ -204,22 +242,9 @@ TEST_P(CrashTest, ShouldLoseNothingAcknowledgedAcrossRandomKills) {
     next_oid += n;
     bodies.insert(bodies.end(), trading.begin(), trading.end());
     const size_t first_ref = shard.sent.size();
-    std::string input;
-    for (size_t i = 0; i < bodies.size(); ++i) {
-      std::string bytes;
-      ASSERT_TRUE(journal::EncodeCommandBody(bodies[i], &bytes));
-      shard.sent.push_back(bytes);
-      input += std::to_string(first_ref + i) + " " + Hex(bytes) + "\n";
-    }
-    std::thread feeder([fd = node.in, input] {
-      size_t off = 0;
-      while (off < input.size()) {
-        const size_t chunk = std::min<size_t>(4096, input.size() - off);
-        const ssize_t w = ::write(fd, input.data() + off, chunk);
-        if (w <= 0) return;  // the node died
-        off += static_cast<size_t>(w);
-      }
-    });
+    const std::string input = InputLines(bodies, first_ref, &shard.sent);
+    ASSERT_FALSE(input.empty());
+    std::thread feeder = Feed(node.in, input, 4096, std::chrono::milliseconds(0));
     // Where the kill lands. Three rounds in four: after a random number of acks (1 to all), then a pause of up to
     // 3 ms, about one batch's write and fdatasync, so that it falls inside the next batch's write, sync, segment roll
     // or snapshot. One round in four: a random delay of up to 30 ms after recovery, in start-up and the first
@@ -306,14 +331,7 @@ TEST(NodeInputTest, ShouldAnswerEveryMalformedLineAndRefuseAnOverlongOne) {
   };
   std::string input;
   for (const auto& [sent, answer] : cases) input += sent + "\n";
-  std::thread feeder([fd = node.in, input] {
-    size_t off = 0;
-    while (off < input.size()) {
-      const ssize_t w = ::write(fd, input.data() + off, std::min<size_t>(65536, input.size() - off));
-      if (w <= 0) return;
-      off += static_cast<size_t>(w);
-    }
-  });
+  std::thread feeder = Feed(node.in, input, 65536, std::chrono::milliseconds(0));
   for (const auto& [sent, answer] : cases) {
     if (answer.empty()) continue;
     ASSERT_TRUE(node.ReadLine(&line, 20'000)) << "no answer to " << sent.substr(0, 40);
@@ -340,25 +358,12 @@ TEST(NodeStopTest, ShouldStopCleanlyOnSigtermAndSigint) {
     std::string line;
     ASSERT_TRUE(node.ReadLine(&line));
     ASSERT_EQ(line.rfind("RECOVERED 0 ", 0), 0u) << line;
-    std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
-    const auto trading = sequex::testing::TradingCommands(7, 20'000, 10, 1);
-    bodies.insert(bodies.end(), trading.begin(), trading.end());
-    std::string input;
-    for (size_t i = 0; i < bodies.size(); ++i) {
-      std::string bytes;
-      ASSERT_TRUE(journal::EncodeCommandBody(bodies[i], &bytes));
-      input += std::to_string(i) + " " + Hex(bytes) + "\n";
-    }
+    const std::vector<CommandBody> bodies = SetupAndTrading(20'000);
+    const std::string input = InputLines(bodies, 0);
+    ASSERT_FALSE(input.empty());
     // Paced (about 40 commands a millisecond, half a second in all), so that the signal comes mid-stream even where
     // fdatasync costs nothing (tmpfs).
-    std::thread feeder([fd = node.in, input] {
-      for (size_t off = 0; off < input.size();) {
-        const ssize_t w = ::write(fd, input.data() + off, std::min<size_t>(4096, input.size() - off));
-        if (w <= 0) return;  // the node stopped reading and exited
-        off += static_cast<size_t>(w);
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    });
+    std::thread feeder = Feed(node.in, input, 4096, std::chrono::milliseconds(1));
     std::vector<std::string> lines;
     while (lines.size() < 200 && node.ReadLine(&line, 20'000) && !line.empty()) lines.push_back(line);
     ASSERT_EQ(lines.size(), 200u) << "the node acknowledged too little before the signal";
@@ -410,22 +415,10 @@ TEST(NodeStopTest, ShouldEndAtASecondSignalWhileItsReaderIsStuck) {
   std::string line;
   ASSERT_TRUE(node.ReadLine(&line));
   ASSERT_EQ(line.rfind("RECOVERED 0 ", 0), 0u) << line;
-  std::vector<CommandBody> bodies = sequex::testing::SetupCommands(10);
-  const auto trading = sequex::testing::TradingCommands(7, 100'000, 10, 1);
-  bodies.insert(bodies.end(), trading.begin(), trading.end());
-  std::string input;
-  for (size_t i = 0; i < bodies.size(); ++i) {
-    std::string bytes;
-    ASSERT_TRUE(journal::EncodeCommandBody(bodies[i], &bytes));
-    input += std::to_string(i) + " " + Hex(bytes) + "\n";
-  }
-  std::thread feeder([fd = node.in, input] {
-    for (size_t off = 0; off < input.size();) {
-      const ssize_t w = ::write(fd, input.data() + off, input.size() - off);
-      if (w <= 0) return;  // the node ended
-      off += static_cast<size_t>(w);
-    }
-  });
+  const std::vector<CommandBody> bodies = SetupAndTrading(100'000);
+  const std::string input = InputLines(bodies, 0);
+  ASSERT_FALSE(input.empty());
+  std::thread feeder = Feed(node.in, input, input.size(), std::chrono::milliseconds(0));
   // Nothing reads its answers meanwhile: the pipe fills, and the node's next write waits for a reader that never
   // comes. Full: what it holds stops growing (for 300 ms) well past what a few batches write.
   int unread = 0;
