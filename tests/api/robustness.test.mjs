@@ -2224,7 +2224,10 @@ describe('a graceful stop (SIGTERM)', () => {
       srv.child.kill('SIGINT');
       const exit = await exitWithin(srv, 2_000);
       assert.equal(exit.code, 0);
-      assert.match(srv.logs(), /0 of 1 connections closed; 0 requests and 1 connections cut \(a second signal\)/);
+      // The one connection reading a request is cut. A probe of connectOutcome's that the listener accepted just
+      // before it closed is an idle connection the stop closes: it adds to both counts, and to the closed one.
+      const [, closed, open] = srv.logs().match(/(\d+) of (\d+) connections closed; 0 requests and 1 connections cut \(a second signal\)/) ?? [];
+      assert.equal(Number(open) - Number(closed), 1, srv.logs());
     } finally {
       await srv.dispose();
     }
