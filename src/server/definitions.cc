@@ -202,6 +202,10 @@ std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const 
   return plan;
 }
 
+std::string FeeRatesText(const SetFeeTier& rates) {
+  return "maker " + api::FormatScaled(rates.maker_ppm, 6) + ", taker " + api::FormatScaled(rates.taker_ppm, 6);
+}
+
 std::string FeeTierResetWarning(const ServerConfig& config, const SetFeeTier& set) {
   if (set.tier != 0) return {};
   SetFeeTier want;
@@ -211,8 +215,8 @@ std::string FeeTierResetWarning(const ServerConfig& config, const SetFeeTier& se
     return {};
   }
   if (set.maker_ppm == want.maker_ppm && set.taker_ppm == want.taker_ppm) return {};
-  return "[fees] in the config sets tier 0: the next start resets it to maker " + api::FormatScaled(want.maker_ppm, 6) +
-         ", taker " + api::FormatScaled(want.taker_ppm, 6) + "; put the change in the config to keep it";
+  return "[fees] in the config sets tier 0: the next start resets it to " + FeeRatesText(want) +
+         "; put the change in the config to keep it";
 }
 
 std::string InstrumentResetWarning(const ServerConfig& config, const InstrumentInfo& have) {

@@ -38,6 +38,9 @@ struct DefinitionPlan {
 [[nodiscard]] std::optional<DefinitionPlan> PlanDefinitions(const ServerConfig& config, const VenueCatalog& state,
                                                             std::string* error);
 
+// A fee tier's rates as the operator reads them in logs and warnings: "maker 0.00025, taker 0.0005".
+[[nodiscard]] std::string FeeRatesText(const SetFeeTier& rates);
+
 // What the next start with `config` will undo of an operator's change, worded for the operator who made it, or empty
 // when that start changes nothing. The config governs tier 0 (`[fees]`) and the limits of its [[instrument]]s: each
 // start sets them back to the config's (PlanDefinitions, Server::Bootstrap), so a fees/tier or instrument/alter that

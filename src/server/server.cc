@@ -15,7 +15,6 @@
 #include <random>
 #include <sstream>
 
-#include "api/decimal.h"
 #include "api/json_writer.h"
 #include "common/stop_signals.h"
 #include "common/thread_name.h"
@@ -273,13 +272,10 @@ bool Server::Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::
   // The fee tier too, whenever the state's differs from the config's: a first start killed between its
   // definitions and this would otherwise leave the venue charging nothing at every later start.
   if (tier.maker_ppm != recovered_fee_tier_.maker_ppm || tier.taker_ppm != recovered_fee_tier_.taker_ppm) {
-    const auto rates = [](const SetFeeTier& t) {
-      return "maker " + api::FormatScaled(t.maker_ppm, 6) + ", taker " + api::FormatScaled(t.taker_ppm, 6);
-    };
     // A first start has nothing to compare with: "maker 0, taker 0 in the state" would read as a finding.
-    Log(recovered_seq_ == 0 ? "fee tier 0 set to the config's " + rates(tier)
-                            : "fee tier 0 is " + rates(recovered_fee_tier_) + " in the state, " + rates(tier) +
-                                  " in the config: set to the config's");
+    Log(recovered_seq_ == 0 ? "fee tier 0 set to the config's " + FeeRatesText(tier)
+                            : "fee tier 0 is " + FeeRatesText(recovered_fee_tier_) + " in the state, " +
+                                  FeeRatesText(tier) + " in the config: set to the config's");
     if (const uint32_t code = SubmitAndWait(tier); code != kOk) {
       *error = "cannot set the fee tier: code " + std::to_string(code);
       return false;
