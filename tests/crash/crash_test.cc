@@ -402,10 +402,26 @@ TEST(NodeStopTest, ShouldStopCleanlyOnSigtermAndSigint) {
   }
 }
 
+// The CPU time `pid` has used (user and system, all its threads), in clock ticks: /proc/PID/stat's utime and stime,
+// the 14th and 15th fields. The 2nd (the name, in parentheses) may hold spaces, so the count starts after it.
+long CpuTicks(pid_t pid) {
+  const std::string stat = sequex::testing::ReadAll("/proc/" + std::to_string(pid) + "/stat");
+  const size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos) return -1;
+  unsigned long utime = 0, stime = 0;
+  // After ") ": state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime, stime.
+  if (std::sscanf(stat.c_str() + name_end + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                  &stime) != 2) {
+    return -1;
+  }
+  return static_cast<long>(utime + stime);
+}
+
 // A reader that stops reading its answers fills the stdout pipe: the sequencer waits to write, its ring fills, and the
 // node waits to hand it the next command. A stop signal must still be taken there, so that a second one ends the node
-// at once, as documented; the signals sat blocked and unread instead, and nothing but SIGKILL ended it. The answers
-// it did write are durable all the same.
+// at once, as documented; the signals sat blocked and unread instead, and nothing but SIGKILL ended it. Meanwhile it
+// must not spin: it yielded to the full ring in a loop, a whole core, until killed. The answers it did write are
+// durable all the same.
 TEST(NodeStopTest, ShouldEndAtASecondSignalWhileItsReaderIsStuck) {
   ::signal(SIGPIPE, SIG_IGN);
   sequex::testing::TempDir tmp;
@@ -429,6 +445,12 @@ TEST(NodeStopTest, ShouldEndAtASecondSignalWhileItsReaderIsStuck) {
     same = unread == last ? same + 1 : 0;
     full = unread >= 32768 && same >= 30;
   }
+  // Stuck, it waits: a second of it takes far less than a second of CPU time (a spinning thread took all of one
+  // core of two, and at least half of it with the harness's threads runnable too).
+  const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  const long cpu_before = CpuTicks(node.pid);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const long cpu_stuck = CpuTicks(node.pid) - cpu_before;
   int status = 0;
   pid_t done = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -448,6 +470,9 @@ TEST(NodeStopTest, ShouldEndAtASecondSignalWhileItsReaderIsStuck) {
   ::close(node.out);
   node.out = -1;
   ASSERT_TRUE(full) << "its stdout never filled: " << unread << " bytes";
+  ASSERT_GE(cpu_before, 0);
+  EXPECT_LT(cpu_stuck, ticks_per_second / 5)
+      << "CPU ticks used in a second stuck (" << ticks_per_second << " a second)";
   ASSERT_NE(done, 0) << "still running 5 s after the first SIGTERM, having written " << lines.size() << " answers";
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
   ASSERT_FALSE(lines.empty());

@@ -24,6 +24,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -108,12 +109,12 @@ class Input {
   // The signal that stopped the input, or 0.
   [[nodiscard]] int stop_signal() const { return stop_signal_; }
 
-  // Takes a stop signal that has come, without waiting: for where the node waits on something else than stdin. The
-  // lines of the block in hand are still given out, then no more. True if the input is stopped.
-  bool PollStopSignal() {
+  // Takes a stop signal, waiting up to `timeout_ms` for one: for where the node waits on something else than stdin.
+  // The lines of the block in hand are still given out, then no more. True if the input is stopped.
+  bool PollStopSignal(int timeout_ms) {
     if (stop_signal_ != 0) return true;
     pollfd fd{signal_fd_, POLLIN, 0};
-    return ::poll(&fd, 1, 0) > 0 && TakeStopSignal();
+    return ::poll(&fd, 1, timeout_ms) > 0 && TakeStopSignal();
   }
 
  private:
@@ -178,6 +179,9 @@ void OpenClosedStandardDescriptors() {
   }
 }
 
+// How many times the node yields to a full ring before it waits on it instead (see Sequence).
+constexpr int kFullRingYields = 1000;
+
 struct Sequenced {
   uint64_t lines = 0;     // input lines read
   uint64_t last_seq = 0;  // the last command's seq
@@ -233,15 +237,27 @@ Sequenced Sequence(Input* input, sequex::journal::Env* env, const std::string& d
       Refuse(line_number, ref, "the bytes are not a command (journal/command_codec.h)");
       continue;
     }
-    for (;;) {
+    for (int full = 0;; ++full) {
       // NOLINTNEXTLINE(bugprone-use-after-move): Submit moves only when it accepts (kOk)
       const sequex::sequencer::Offer o = sequencer.Submit(std::move(sub));
       if (o == sequex::sequencer::Offer::kOk) break;
       if (o == sequex::sequencer::Offer::kClosed) break;
-      // The ring is full: the sequencer waits to write its answers, which a reader that stopped reading never lets
-      // it do. The stop signal is taken here too, so that a second one ends the node at once all the same.
-      if (input->stop_signal() == 0 && input->PollStopSignal()) sequex::UnblockStopSignals();
-      std::this_thread::yield();
+      // The ring is full. Mostly for a moment, while the sequencer writes a batch: yield, and the next try takes it.
+      // If it stays full, the sequencer is waiting to write its answers, which a reader that stopped reading may
+      // never let it do: then wait on the stop signal, a millisecond at a time, rather than spin a core (as this did,
+      // until killed). The signal is taken either way, so that a second one ends the node at once all the same.
+      const bool waiting = full >= kFullRingYields;
+      if (input->stop_signal() == 0) {
+        if (input->PollStopSignal(waiting ? 1 : 0)) sequex::UnblockStopSignals();
+        if (!waiting) std::this_thread::yield();
+      } else {
+        // Taken already, and unblocked: the next one ends the node while it sleeps.
+        if (waiting) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        } else {
+          std::this_thread::yield();
+        }
+      }
     }
     if (sequencer.failed()) break;
   }
