@@ -80,7 +80,9 @@ bool CheckKnownKeys(const toml::table& root, std::string* error) {
       {"server",
        {"listen", "admin_listen", "data_dir", "io_threads", "max_connections", "max_connections_per_ip",
         "shutdown_grace_ms"}},
-      {"journal", {"durability", "checkpoint_interval", "snapshot_interval", "segment_bytes", "prewritten_segments"}},
+      {"journal",
+       {"durability", "checkpoint_interval", "snapshot_interval", "keep_snapshots", "segment_bytes",
+        "prewritten_segments"}},
       {"websocket",
        {"heartbeat_interval_ms", "heartbeat_timeout_ms", "max_outbound_bytes", "max_message_bytes", "max_channels"}},
       {"rate_limits",
@@ -371,6 +373,9 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   c.durable = durability == "journal";
   r.Int("journal", "checkpoint_interval", &c.checkpoint_interval, 0, int64_t{1} << 40);
   r.Int("journal", "snapshot_interval", &c.snapshot_interval, 0, int64_t{1} << 40);
+  r.Int("journal", "keep_snapshots", &c.keep_snapshots, 0, 1'000'000);
+  // One snapshot kept would leave recovery nothing to fall back on if it were damaged: the journal before it is gone.
+  if (c.keep_snapshots == 1) r.Fail("journal", "keep_snapshots", "0 (keep everything) or an integer in [2, 1000000]");
   r.Int("journal", "segment_bytes", &c.segment_bytes, int64_t{1} << 12, int64_t{1} << 34);
   r.Bool("journal", "prewritten_segments", &c.prewritten_segments);
   r.Int("websocket", "heartbeat_interval_ms", &c.heartbeat_interval_ms, 10, 3'600'000);

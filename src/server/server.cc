@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <limits>
@@ -32,6 +33,21 @@ using tcp = asio::ip::tcp;
 
 // One write per line: the admin endpoint logs from the publisher thread while others may too.
 void Log(const std::string& line) { std::cerr << "sequexd: " + line + "\n"; }
+
+// Retention ([journal] keep_snapshots), after each engine snapshot, on the snapshot writer's thread: the newest
+// `keep` snapshots stay, and the segments the oldest of them and the newest history snapshot need. Nothing goes
+// before there are `keep` snapshots (until then recovery falls back on the whole journal), nor before a history
+// snapshot exists (the order and trade history restarts from one and the journal after it, and would otherwise
+// start at the oldest snapshot kept). A failure is logged; the next snapshot tries again.
+void KeepSnapshots(journal::Env* env, const std::string& dir, uint64_t keep) {
+  std::vector<snapshot::SnapshotInfo> snapshots, histories;
+  journal::Status s = snapshot::ListSnapshots(env, dir, &snapshots);
+  if (s.ok()) s = snapshot::ListHistorySnapshots(env, dir, &histories);
+  if (s.ok() && (snapshots.size() < keep || histories.empty())) return;
+  std::string report;
+  if (s.ok()) s = snapshot::Prune(env, dir, keep, &report);
+  Log("retention: " + (s.ok() ? report : "cannot prune: " + s.ToString()));
+}
 
 bool WriteFileAtomic(const std::string& path, const std::string& text, mode_t mode) {
   const std::string tmp = path + ".tmp";
@@ -207,7 +223,12 @@ bool Server::Recover(std::string* error) {
       *error = "cannot open the journal: " + ws.ToString();
       return false;
     }
-    snapshots_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(env, config_.data_dir);
+    std::function<void()> retention;
+    if (config_.keep_snapshots != 0) {
+      retention = [env, dir = config_.data_dir, keep = config_.keep_snapshots] { KeepSnapshots(env, dir, keep); };
+    }
+    snapshots_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(
+        env, config_.data_dir, snapshot::BackgroundSnapshotWriter::Kind::kEngine, std::move(retention));
     publisher_->EnableHistorySnapshots(env, config_.data_dir, config_.snapshot_interval, recovered_seq_,
                                        pruned ? 0 : history_seq);
   }

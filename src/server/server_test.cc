@@ -73,6 +73,26 @@ TEST(ServerConfig, ReadsTheJournalSegmentKeys) {
   EXPECT_FALSE(c->prewritten_segments);
 }
 
+// keep_snapshots: 0 keeps everything (the default: nothing is deleted unless asked); 1 is refused, as recovery would
+// have no older snapshot, nor the journal before the one kept, to fall back on if it were damaged.
+TEST(ServerConfig, ReadsKeepSnapshotsAndRefusesOne) {
+  std::string error;
+  const std::optional<ServerConfig> defaults = LoadServerConfig("", &error);
+  ASSERT_TRUE(defaults) << error;
+  EXPECT_EQ(defaults->keep_snapshots, 0u);
+  for (const uint64_t keep : {0u, 2u, 1'000'000u}) {
+    const std::optional<ServerConfig> c =
+        LoadServerConfig(WriteTemp("[journal]\nkeep_snapshots = " + std::to_string(keep) + "\n"), &error);
+    ASSERT_TRUE(c) << keep << ": " << error;
+    EXPECT_EQ(c->keep_snapshots, keep);
+  }
+  for (const char* bad : {"1", "-1", "1000001", "\"2\"", "2.0"}) {
+    error.clear();
+    EXPECT_FALSE(LoadServerConfig(WriteTemp(std::string("[journal]\nkeep_snapshots = ") + bad + "\n"), &error)) << bad;
+    EXPECT_NE(error.find("journal.keep_snapshots must be "), std::string::npos) << error;
+  }
+}
+
 TEST(ServerConfig, ReadsTheConnectionCapsAndBoundsThem) {
   std::string error;
   const std::optional<ServerConfig> defaults = LoadServerConfig("", &error);

@@ -275,8 +275,9 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
   return s;
 }
 
-BackgroundSnapshotWriter::BackgroundSnapshotWriter(Env* env, std::string dir, Kind kind)
-    : env_(env), dir_(std::move(dir)), kind_(kind), thread_([this] {
+BackgroundSnapshotWriter::BackgroundSnapshotWriter(Env* env, std::string dir, Kind kind,
+                                                   std::function<void()> after_write)
+    : env_(env), dir_(std::move(dir)), kind_(kind), after_write_(std::move(after_write)), thread_([this] {
         NameThisThread(kind_ == Kind::kEngine ? "sx-snapshot" : "sx-history");
         Run();
       }) {}
@@ -339,6 +340,7 @@ void BackgroundSnapshotWriter::Run() {
       Status s = kind_ == Kind::kEngine ? WriteSnapshot(env_, dir_, meta, bytes)
                                         : WriteHistorySnapshot(env_, dir_, meta, bytes, history ? history() : "");
       bytes.clear();
+      if (s.ok() && after_write_) after_write_();
       lock.lock();
       spare_ = std::move(bytes);
       last_ = s;

@@ -109,7 +109,10 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
 class BackgroundSnapshotWriter {
  public:
   enum class Kind : uint8_t { kEngine, kHistory };
-  BackgroundSnapshotWriter(Env* env, std::string dir, Kind kind = Kind::kEngine);
+  // `after_write`, if set, runs on the writer's thread after each snapshot written, before the writer takes the next
+  // one (and before Wait returns): sequexd's retention, which prunes what the new snapshot covers.
+  BackgroundSnapshotWriter(Env* env, std::string dir, Kind kind = Kind::kEngine,
+                           std::function<void()> after_write = {});
   ~BackgroundSnapshotWriter();  // waits for the snapshot in flight
   BackgroundSnapshotWriter(const BackgroundSnapshotWriter&) = delete;
   BackgroundSnapshotWriter& operator=(const BackgroundSnapshotWriter&) = delete;
@@ -132,6 +135,7 @@ class BackgroundSnapshotWriter {
   Env* env_;
   std::string dir_;
   Kind kind_;
+  std::function<void()> after_write_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool busy_ = false;

@@ -378,6 +378,34 @@ TEST(SnapshotTest, ShouldWriteSnapshotsInTheBackground) {
   EXPECT_EQ(e->StateHash(), engine.StateHash());
 }
 
+// sequexd's retention runs after each snapshot written, on the writer's thread, with the new file in place, and Wait
+// returns only after it; a snapshot that failed to write runs nothing.
+TEST(SnapshotTest, ShouldRunAfterWriteOncePerSnapshotWrittenBeforeWaitReturns) {
+  TempDir dir;
+  Engine engine;
+  for (const Command& c : SmallFlow(500)) (void)engine.Apply(c);
+  std::vector<bool> found_on_disk;  // only the writer's thread appends, and only before Wait returns
+  BackgroundSnapshotWriter bg(Env::Default(), dir.path(), BackgroundSnapshotWriter::Kind::kEngine, [&] {
+    found_on_disk.push_back(Env::Default()->FileExists(dir.path() + "/" + SnapshotName(500 + found_on_disk.size())));
+  });
+  ASSERT_TRUE(bg.Submit({500, 0, engine.StateHash()}, engine.SaveSnapshot()));
+  ASSERT_TRUE(bg.Wait().ok());
+  EXPECT_EQ(found_on_disk, std::vector<bool>{true});
+  ASSERT_TRUE(bg.Submit({501, 0, engine.StateHash()}, engine.SaveSnapshot()));
+  ASSERT_TRUE(bg.Wait().ok());
+  EXPECT_EQ(found_on_disk, (std::vector<bool>{true, true}));
+
+  // A folder that cannot be created (a file stands in its place): the write fails, and nothing runs after it.
+  const std::string blocked = dir.path() + "/file";
+  sequex::testing::WriteAll(blocked, "x");
+  int runs = 0;
+  BackgroundSnapshotWriter failing(Env::Default(), blocked + "/sub", BackgroundSnapshotWriter::Kind::kEngine,
+                                   [&] { ++runs; });
+  ASSERT_TRUE(failing.Submit({500, 0, engine.StateHash()}, engine.SaveSnapshot()));
+  EXPECT_FALSE(failing.Wait().ok());
+  EXPECT_EQ(runs, 0);
+}
+
 // The sequencer and the publisher serialize each snapshot into the buffer the writer finished with: the bytes must
 // be exactly those of a fresh string, whatever the buffer held, and the buffer must come back with its memory.
 TEST(SnapshotTest, ShouldReuseTheWrittenSnapshotsBufferForTheNext) {

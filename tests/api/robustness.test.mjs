@@ -1766,6 +1766,64 @@ describe('a restart on a pruned journal', () => {
   });
 });
 
+describe('retention ([journal] keep_snapshots)', () => {
+  // Before, nothing was ever deleted while the server ran: every snapshot and segment stayed, and `sequex snapshot
+  // prune` needs the folder's lock, so bounding the disk meant stopping the venue.
+  it('keeps the newest snapshots and the journal they need while trading; a restart gives the same state and history', T, async () => {
+    const srv = await Server.start({
+      config: tomlSection('journal', { snapshot_interval: 25, keep_snapshots: 2, segment_bytes: 4096 }) +
+        tomlSection('rate_limits', { order_per_100ms: 1_000_000, other_private_per_100ms: 1_000_000 }),
+    });
+    try {
+      const files = async (pattern) => (await fs.readdir(srv.dataDir)).filter((n) => pattern.test(n)).sort();
+      const snapshots = () => files(/^snapshot-\d{20}\.snap$/);
+      const firstSegment = (await files(/^journal-\d{20}\.seg$/))[0];
+      const maker = await srv.createAccount(FUNDED);
+      const taker = await srv.createAccount(FUNDED);
+      const call = async (account, method, params) => {
+        const r = await privateCall(srv, account, method, params);
+        assert.equal(isCode(r, method), 0, r.text);
+        return r.json.result;
+      };
+      for (const price of ['61000', '61001', '61002']) {
+        await call(maker, 'private/create-order', { instrument_name: 'BTC_USD', side: 'SELL', type: 'LIMIT', price,
+          quantity: '0.01' });
+      }
+      await call(taker, 'private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT',
+        price: '61000', quantity: '0.01', client_oid: 'first-fill' });
+      for (let i = 0; i < 80; ++i) {  // 160 commands: six snapshots, and 4 KiB segments enough for several to go
+        const { order_id } = await call(taker, 'private/create-order', { instrument_name: 'BTC_USD', side: 'BUY',
+          type: 'LIMIT', price: '50000', quantity: '0.01' });
+        await call(taker, 'private/cancel-order', { order_id });
+      }
+      await eventually(() => /retention: removed [1-9]\d* snapshot\(s\) and [1-9]\d* segment\(s\)/.test(srv.logs()),
+        { what: 'a prune that removed snapshots and segments' });
+      // A new snapshot is written, then the old ones go: never more than one past keep_snapshots.
+      assert.ok((await snapshots()).length <= 3, `${await snapshots()}`);
+      const state = async () => ({
+        open: (await call(maker, 'private/get-open-orders', { instrument_name: 'BTC_USD' })).data.map((o) => o.order_id).sort(),
+        history: (await call(taker, 'private/get-order-history', { instrument_name: 'BTC_USD', limit: 100 })).data
+          .map((o) => [o.order_id, o.status, o.cumulative_quantity]),
+        balances: [(await call(maker, 'private/user-balance', {})).data, (await call(taker, 'private/user-balance', {})).data],
+      });
+      const before = await state();
+      assert.equal(before.open.length, 2);
+      assert.equal(before.history.length, 81);
+      assert.equal((await srv.stop()).code, 0, srv.logs());
+      assert.equal((await snapshots()).length, 2, `${await snapshots()}`);
+      assert.ok(!(await files(/\.seg$/)).includes(firstSegment), `${firstSegment} is still there`);
+      await srv.launch();
+      assert.match(srv.logs(), /history: restored from history-\d+\.snap/);
+      assert.deepEqual(await state(), before);
+      // The first order, from a pruned segment, is still found by its client_oid.
+      const first = await call(taker, 'private/get-order-detail', { client_oid: 'first-fill' });
+      assert.equal(first.status, 'FILLED');
+    } finally {
+      await srv.dispose();
+    }
+  });
+});
+
 // A start the config refuses must stop before its first command: definitions, accounts, deposits and the fee tier
 // are journaled for good, so a refused start that had journaled some would still have changed the venue.
 describe('start-up checks come before anything is journaled', () => {
