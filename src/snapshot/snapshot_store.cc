@@ -240,13 +240,14 @@ Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::strin
     ++removed_snaps;
   }
   SeqNo covered = snaps[first_kept].meta.seq;
-  // sequexd's order and trade history restarts from its newest history snapshot and the commands after it, so
-  // those stay too; without a history snapshot the history of a server on this folder will start at `covered`.
+  // sequexd's order and trade history restarts from its newest valid history snapshot and the commands after it,
+  // so those stay too, from the oldest history snapshot there is (the server falls back on it if the newest is
+  // damaged); without one the history of a server on this folder will start at `covered`.
   std::vector<SnapshotInfo> histories;
   s = ListHistorySnapshots(env, dir, &histories);
   if (!s.ok()) return s;
-  const bool history_bound = !histories.empty() && histories.back().meta.seq < covered;
-  if (history_bound) covered = histories.back().meta.seq;
+  const bool history_bound = !histories.empty() && histories.front().meta.seq < covered;
+  if (history_bound) covered = histories.front().meta.seq;
   std::vector<std::string> names;
   s = env->ListDir(dir, &names);
   if (!s.ok()) return s;

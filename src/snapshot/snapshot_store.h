@@ -98,9 +98,9 @@ Status ReadHistorySnapshot(Env* env, const std::string& dir, const std::string& 
 Status RemoveUnfinishedSnapshots(Env* env, const std::string& dir, std::vector<std::string>* removed);
 
 // Retention: keeps the newest `keep_snapshots` snapshots and deletes older ones, then deletes journal segments
-// whose every command is covered by the oldest snapshot kept and by the newest history snapshot, if there is one
-// (sequexd folds the commands after it into its order and trade history). Never deletes anything when no snapshot
-// exists.
+// whose every command is covered by the oldest snapshot kept and by every history snapshot, if there is one
+// (sequexd folds the commands after the newest valid one into its order and trade history). Never deletes anything
+// when no snapshot exists.
 Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report);
 
 // Writes snapshots on its own thread so the business thread pays only for serializing to memory.
