@@ -35,7 +35,7 @@ using tcp = asio::ip::tcp;
 void Log(const std::string& line) { std::cerr << "sequexd: " + line + "\n"; }
 
 // Retention ([journal] keep_snapshots), after each engine snapshot, on the snapshot writer's thread: the newest
-// `keep` snapshots stay, and the segments the oldest of them and the newest history snapshot need. Nothing goes
+// `keep` snapshots stay, and the segments the oldest of them and the history snapshots need. Nothing goes
 // before there are `keep` snapshots (until then recovery falls back on the whole journal), nor before a history
 // snapshot exists (the order and trade history restarts from one and the journal after it, and would otherwise
 // start at the oldest snapshot kept). A failure is logged; the next snapshot tries again.
