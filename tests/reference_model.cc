@@ -196,6 +196,7 @@ void ReferenceModel::Do(const PlaceOrder& c, Out& out) {
   if (static_cast<uint8_t>(c.tif) > 2) return reject(RejectReason::kInvalidTif);
   if (static_cast<uint8_t>(c.stp_mode) > 3) return reject(RejectReason::kInvalidArgument);
   if ((c.flags & ~kOrderFlagPostOnly) != 0) return reject(RejectReason::kInvalidExecInst);
+  if (c.client_oid.len > ClientOid::kMaxLen) return reject(RejectReason::kInvalidArgument);
   const bool post_only = (c.flags & kOrderFlagPostOnly) != 0;
   // 3.
   const InstrumentStatus status = book.def.status;
@@ -402,6 +403,7 @@ void ReferenceModel::Do(const AmendOrder& c, Out& out) {
   const i128 new_price = c.new_price.value();
   const i128 new_qty = c.new_qty.value();
   // 2.
+  if (c.new_client_oid.len > ClientOid::kMaxLen) return reject(RejectReason::kInvalidArgument);
   const bool price_same = new_price == 0 || new_price == o.price;
   const bool qty_same = new_qty == 0 || new_qty == o.qty;
   const bool oid_same = c.new_client_oid.empty() || c.new_client_oid == o.client_oid;

@@ -141,6 +141,25 @@ TEST_F(EngineTest, ShouldRejectADuplicateClientOidAmongOpenOrdersOnly) {
   EXPECT_NE(AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 101, 1, TimeInForce::kGoodTillCancel, "abc"))), OrderId{0});
 }
 
+// A client_oid is at most 36 bytes (ClientOid::kMaxLen). The gateway and the journal's codec refuse a longer one,
+// but the engine takes commands from any caller and must not trust the length field: an order filed with one was
+// read past its bytes, and the engine's next snapshot aborted (the order's record is staged in a bounded buffer).
+TEST_F(EngineTest, ShouldRejectAClientOidLongerThanItsBytesAndChangeNothing) {
+  PlaceOrder p = Venue::Limit(1, Side::kBuy, 100, 1, TimeInForce::kGoodTillCancel, "abc");
+  p.client_oid.len = ClientOid::kMaxLen + 1;
+  ASSERT_EQ(RejectOf(v.Do(p)), RejectReason::kInvalidArgument);
+  p.client_oid.len = 255;
+  ASSERT_EQ(RejectOf(v.Do(p)), RejectReason::kInvalidArgument);
+  const OrderId o = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 100, 1, TimeInForce::kGoodTillCancel, "abc")));
+  AmendOrder a{AccountId{1}, o, {}, PriceTicks{0}, QtyLots{0}, {}};
+  a.new_client_oid.Assign("def");
+  a.new_client_oid.len = ClientOid::kMaxLen + 1;
+  ASSERT_EQ(RejectOf(v.Do(a)), RejectReason::kInvalidArgument);
+  EXPECT_EQ(v.engine().FindOrder(AccountId{1}, o)->client_oid.view(), "abc");
+  std::string error;
+  EXPECT_NE(Engine::LoadSnapshot(v.engine().SaveSnapshot(), EngineConfig{}, &error), nullptr) << error;
+}
+
 // Client order ids are short (often a counter) and account ids small: the (account, client_oid) index must still
 // tell them apart, or every lookup pays a load of some other account's order (XXH3 with the account as its seed
 // folded the two together and collided for most such pairs).

@@ -104,6 +104,8 @@ void Engine::Impl::OnPlaceOrder(const PlaceOrder& c) {
     return reject(RejectReason::kInvalidArgument);
   }
   if ((c.flags & ~kOrderFlagPostOnly) != 0) return reject(RejectReason::kInvalidExecInst);
+  // The gateway and the journal's codec bound it, but a caller's length past the bytes would be read past them.
+  if (c.client_oid.len > ClientOid::kMaxLen) return reject(RejectReason::kInvalidArgument);
   const bool post_only = (c.flags & kOrderFlagPostOnly) != 0;
   // 3. instrument status
   const InstrumentStatus status = book.def.status;
@@ -348,7 +350,8 @@ void Engine::Impl::OnAmendOrder(const AmendOrder& c) {
   Order& o = pool_[slot];
   Book& book = *FindBook(o.instrument);
   const auto reject = [&](RejectReason r) { Reject(r, c.account, o.id); };
-  // 2. something to change
+  // 2. something to change (and a new client_oid within its bytes, as placement requires)
+  if (c.new_client_oid.len > ClientOid::kMaxLen) return reject(RejectReason::kInvalidArgument);
   const bool price_changes = c.new_price.value() != 0 && c.new_price != o.price;
   const bool qty_changes = c.new_qty.value() != 0 && c.new_qty != o.qty;
   const bool oid_changes = !c.new_client_oid.empty() && !(c.new_client_oid == o.client_oid);
