@@ -376,6 +376,10 @@ std::optional<ServerConfig> LoadServerConfig(const std::string& path, std::strin
   r.Int("journal", "keep_snapshots", &c.keep_snapshots, 0, 1'000'000);
   // One snapshot kept would leave recovery nothing to fall back on if it were damaged: the journal before it is gone.
   if (c.keep_snapshots == 1) r.Fail("journal", "keep_snapshots", "0 (keep everything) or an integer in [2, 1000000]");
+  // Set where no snapshot is ever taken, it would be read as bounding a disk that grows all the same.
+  if (c.keep_snapshots != 0 && (!c.durable || c.snapshot_interval == 0)) {
+    r.Fail("journal", "keep_snapshots", "0 where no snapshot is taken (durability \"memory\" or snapshot_interval 0)");
+  }
   r.Int("journal", "segment_bytes", &c.segment_bytes, int64_t{1} << 12, int64_t{1} << 34);
   r.Bool("journal", "prewritten_segments", &c.prewritten_segments);
   r.Int("websocket", "heartbeat_interval_ms", &c.heartbeat_interval_ms, 10, 3'600'000);

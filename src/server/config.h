@@ -57,7 +57,7 @@ struct ServerConfig {
   uint64_t checkpoint_interval = 100'000;
   uint64_t snapshot_interval = 1'000'000;
   // Snapshots kept; with each new one, older snapshots and the segments no kept snapshot needs are deleted
-  // (docs/server.md, "Retention"). 0 keeps everything; 1 is refused (no snapshot to fall back on).
+  // (docs/journal.md, "Retention"). 0 keeps everything; 1 is refused (no snapshot to fall back on).
   uint64_t keep_snapshots = 0;
   uint64_t segment_bytes = 64u << 20;  // a journal segment is rolled past this size
   bool prewritten_segments = true;     // docs/journal.md, "Pre-written segments"

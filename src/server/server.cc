@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -35,17 +36,25 @@ using tcp = asio::ip::tcp;
 void Log(const std::string& line) { std::cerr << "sequexd: " + line + "\n"; }
 
 // Retention ([journal] keep_snapshots), after each engine snapshot, on the snapshot writer's thread: the newest
-// `keep` snapshots stay, and the segments the oldest of them and the history snapshots need. Nothing goes
-// before there are `keep` snapshots (until then recovery falls back on the whole journal), nor before a history
-// snapshot exists (the order and trade history restarts from one and the journal after it, and would otherwise
-// start at the oldest snapshot kept). A failure is logged; the next snapshot tries again.
-void KeepSnapshots(journal::Env* env, const std::string& dir, uint64_t keep) {
+// `keep` snapshots that load stay (the one recovery loaded and those written since: `unchecked` names the others
+// found at the start, snapshot::Prune), and the segments the oldest of them and the history snapshots need.
+// Nothing goes before there are `keep` of them (until then recovery falls back on what there is), nor before a
+// history snapshot exists (the order and trade history restarts from one and the journal after it, and would
+// otherwise start at the oldest snapshot kept). A failure is logged; the next snapshot tries again.
+void KeepSnapshots(journal::Env* env, const std::string& dir, uint64_t keep,
+                   const std::vector<std::string>& unchecked) {
   std::vector<snapshot::SnapshotInfo> snapshots, histories;
   journal::Status s = snapshot::ListSnapshots(env, dir, &snapshots);
   if (s.ok()) s = snapshot::ListHistorySnapshots(env, dir, &histories);
-  if (s.ok() && (snapshots.size() < keep || histories.empty())) return;
+  const auto loads = [&unchecked](const snapshot::SnapshotInfo& info) {
+    return std::find(unchecked.begin(), unchecked.end(), info.name) == unchecked.end();
+  };
+  if (s.ok() &&
+      (static_cast<uint64_t>(std::count_if(snapshots.begin(), snapshots.end(), loads)) < keep || histories.empty())) {
+    return;
+  }
   std::string report;
-  if (s.ok()) s = snapshot::Prune(env, dir, keep, &report);
+  if (s.ok()) s = snapshot::Prune(env, dir, keep, &report, unchecked);
   Log("retention: " + (s.ok() ? report : "cannot prune: " + s.ToString()));
 }
 
@@ -225,7 +234,20 @@ bool Server::Recover(std::string* error) {
     }
     std::function<void()> retention;
     if (config_.keep_snapshots != 0) {
-      retention = [env, dir = config_.data_dir, keep = config_.keep_snapshots] { KeepSnapshots(env, dir, keep); };
+      // Every snapshot here but the one recovery loaded: newer ones failed to load, older ones were not read.
+      std::vector<snapshot::SnapshotInfo> found;
+      std::vector<std::string> unchecked;
+      const journal::Status ls = snapshot::ListSnapshots(env, config_.data_dir, &found);
+      for (const snapshot::SnapshotInfo& info : found) {
+        if (r.snapshot_seq == 0 || info.meta.seq != r.snapshot_seq) unchecked.push_back(info.name);
+      }
+      if (ls.ok()) {
+        retention = [env, dir = config_.data_dir, keep = config_.keep_snapshots, unchecked = std::move(unchecked)] {
+          KeepSnapshots(env, dir, keep, unchecked);
+        };
+      } else {
+        Log("retention: off until the next start, the snapshots cannot be listed: " + ls.ToString());
+      }
     }
     snapshots_ = std::make_unique<snapshot::BackgroundSnapshotWriter>(
         env, config_.data_dir, snapshot::BackgroundSnapshotWriter::Kind::kEngine, std::move(retention));

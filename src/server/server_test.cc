@@ -91,6 +91,14 @@ TEST(ServerConfig, ReadsKeepSnapshotsAndRefusesOne) {
     EXPECT_FALSE(LoadServerConfig(WriteTemp(std::string("[journal]\nkeep_snapshots = ") + bad + "\n"), &error)) << bad;
     EXPECT_NE(error.find("journal.keep_snapshots must be "), std::string::npos) << error;
   }
+  // Where no snapshot is taken it would bound nothing.
+  for (const char* without : {"durability = \"memory\"", "snapshot_interval = 0"}) {
+    error.clear();
+    EXPECT_FALSE(LoadServerConfig(WriteTemp(std::string("[journal]\nkeep_snapshots = 2\n") + without + "\n"), &error))
+        << without;
+    EXPECT_NE(error.find("journal.keep_snapshots must be 0 where no snapshot is taken"), std::string::npos) << error;
+    EXPECT_TRUE(LoadServerConfig(WriteTemp(std::string("[journal]\n") + without + "\n"), &error)) << error;
+  }
 }
 
 TEST(ServerConfig, ReadsTheConnectionCapsAndBoundsThem) {

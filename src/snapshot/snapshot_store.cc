@@ -224,16 +224,21 @@ Status ReadSnapshot(Env* env, const std::string& dir, const std::string& name, c
   return LoadEngine(data.substr(kSnapshotHeaderSize), config, info->meta.state_hash, bad, engine);
 }
 
-Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report) {
+Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report,
+             const std::vector<std::string>& not_counted) {
   std::vector<SnapshotInfo> snaps;
   Status s = ListSnapshots(env, dir, &snaps);
   if (!s.ok()) return s;
-  if (snaps.empty() || keep_snapshots == 0) {
+  std::vector<size_t> counted;  // indexes into snaps, oldest first
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    if (std::find(not_counted.begin(), not_counted.end(), snaps[i].name) == not_counted.end()) counted.push_back(i);
+  }
+  if (counted.empty() || keep_snapshots == 0) {
     *report = "nothing pruned (no snapshot to rely on)";
     return Status::Ok();
   }
   size_t removed_snaps = 0, removed_segments = 0;
-  const size_t first_kept = snaps.size() > keep_snapshots ? snaps.size() - keep_snapshots : 0;
+  const size_t first_kept = counted[counted.size() > keep_snapshots ? counted.size() - keep_snapshots : 0];
   for (size_t i = 0; i < first_kept; ++i) {
     s = env->RemoveFile(dir + "/" + snaps[i].name);
     if (!s.ok()) return s;

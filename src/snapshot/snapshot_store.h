@@ -100,8 +100,12 @@ Status RemoveUnfinishedSnapshots(Env* env, const std::string& dir, std::vector<s
 // Retention: keeps the newest `keep_snapshots` snapshots and deletes older ones, then deletes journal segments
 // whose every command is covered by the oldest snapshot kept and by every history snapshot, if there is one
 // (sequexd folds the commands after the newest valid one into its order and trade history). Never deletes anything
-// when no snapshot exists.
-Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report);
+// when no snapshot exists. The snapshots named in `not_counted` are not counted among those kept: sequexd's own
+// retention passes those it found at its start and did not load (one newer than the loaded one was damaged, and
+// older ones were never read), so that N kept are N that load. They go, as any other, once older than the oldest
+// snapshot kept, and stay while newer.
+Status Prune(Env* env, const std::string& dir, size_t keep_snapshots, std::string* report,
+             const std::vector<std::string>& not_counted = {});
 
 // Writes snapshots on its own thread so the business thread pays only for serializing to memory.
 // Submit is called from one thread (the business thread, or the publisher's for history snapshots); at most one

@@ -272,6 +272,58 @@ TEST(SnapshotTest, ShouldPruneNoSegmentAHistorySnapshotStillNeeds) {
   EXPECT_NE(report.find("history snapshot"), std::string::npos) << report;
 }
 
+// sequexd's retention counts only snapshots that load among the N it keeps. After a start that skipped a damaged
+// newest snapshot (3000) and loaded the one before it (2000), the next snapshot's prune with N = 2 kept the damaged
+// one and the new one, and deleted the valid 2000 and the journal before 3000: one snapshot that loads and nothing
+// to fall back on, the state N = 1 is refused for. The snapshots the start did not load are not counted.
+TEST(SnapshotTest, ShouldNotCountASnapshotTheStartDidNotLoadAmongThoseKept) {
+  TempDir dir;
+  Env* env = Env::Default();
+  const auto cmds = SmallFlow(4000);
+  journal::Status s;
+  auto w = journal::JournalWriter::Open(env, dir.path(), {.segment_bytes = 8 << 10}, {}, &s);
+  ASSERT_TRUE(s.ok());
+  Engine engine;
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    ASSERT_TRUE(w->AppendCommand(cmds[i]).ok());
+    (void)engine.Apply(cmds[i]);
+    if ((i + 1) % 1000 != 0) continue;
+    ASSERT_TRUE(w->Sync().ok());
+    const SnapshotMeta m{cmds[i].seq, cmds[i].time, engine.StateHash()};
+    if (i + 1 == 3000) {
+      sequex::testing::WriteAll(dir.path() + "/" + SnapshotName(m.seq), "damaged");
+      ASSERT_TRUE(WriteHistorySnapshot(env, dir.path(), m, engine.SaveSnapshot(), "history").ok());
+    } else if (i + 1 < 4000) {
+      ASSERT_TRUE(WriteSnapshot(env, dir.path(), m, engine.SaveSnapshot()).ok());
+    }
+  }
+  ASSERT_TRUE(w->Close().ok());
+  const SeqNo loaded = cmds[1999].seq, damaged = cmds[2999].seq, last = cmds.back().seq;
+  {
+    RecoveryResult r;
+    ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &r).ok());
+    ASSERT_EQ(r.snapshot_seq, loaded);
+  }
+  // The server's next snapshot, then its retention with what the start did not load.
+  ASSERT_TRUE(WriteSnapshot(env, dir.path(), {last, cmds.back().time, engine.StateHash()}, engine.SaveSnapshot()).ok());
+  const std::vector<std::string> unchecked = {SnapshotName(cmds[999].seq), SnapshotName(damaged)};
+  std::string report;
+  ASSERT_TRUE(Prune(env, dir.path(), 2, &report, unchecked).ok());
+  std::vector<SnapshotInfo> snaps;
+  ASSERT_TRUE(ListSnapshots(env, dir.path(), &snaps).ok());
+  std::vector<SeqNo> left;
+  for (const SnapshotInfo& info : snaps) left.push_back(info.meta.seq);
+  EXPECT_EQ(left, (std::vector<SeqNo>{loaded, damaged, last})) << report;  // the damaged one stays while newer
+  // Both kept snapshots load: the newest, and with it gone, the one before (the damaged one skipped).
+  for (const SeqNo want : {last, loaded}) {
+    RecoveryResult r;
+    ASSERT_TRUE(Recover(env, dir.path(), {}, {}, &r).ok()) << want;
+    EXPECT_EQ(r.snapshot_seq, want);
+    EXPECT_EQ(r.engine->StateHash(), engine.StateHash());
+    ASSERT_TRUE(env->RemoveFile(dir.path() + "/" + SnapshotName(last)).ok() || want == loaded);
+  }
+}
+
 // A data folder holding a snapshot and no command after it (a journal pruned, or restored from a backup) restarts;
 // the writer then creates the segment that continues after the snapshot, with its header and nothing else, and a
 // stop before the first command must not keep the next start from recovering ("the journal ends at seq 0").

@@ -1818,6 +1818,30 @@ describe('retention ([journal] keep_snapshots)', () => {
       // The first order, from a pruned segment, is still found by its client_oid.
       const first = await call(taker, 'private/get-order-detail', { client_oid: 'first-fill' });
       assert.equal(first.status, 'FILLED');
+
+      // The newest snapshot damaged: the start skips it and loads the older one. Of the two kept, only that one now
+      // loads, so the next snapshot prunes nothing (it pruned the older one, and the journal before the damaged one,
+      // leaving one snapshot that loads and nothing to fall back on).
+      assert.equal((await srv.stop()).code, 0);
+      const [older, damaged] = await snapshots();
+      await fs.writeFile(`${srv.dataDir}/${damaged}`, 'damaged');
+      await srv.launch();
+      assert.match(latestRecovery(srv), new RegExp(`skipped invalid snapshot: .*snapshot ${damaged}`));
+      assert.match(latestRecovery(srv), new RegExp(`recovery: loaded ${older}`));
+      while ((await snapshots()).length < 3) {
+        const { order_id } = await call(taker, 'private/create-order', { instrument_name: 'BTC_USD', side: 'BUY',
+          type: 'LIMIT', price: '50000', quantity: '0.01' });
+        await call(taker, 'private/cancel-order', { order_id });
+      }
+      const after = await state();
+      assert.equal((await srv.stop()).code, 0);
+      const [, , newest] = await snapshots();
+      assert.deepEqual(await snapshots(), [older, damaged, newest]);
+      // With the new one gone too, the older one still loads, and its journal gives the same state.
+      await fs.rm(`${srv.dataDir}/${newest}`);
+      await srv.launch();
+      assert.match(latestRecovery(srv), new RegExp(`recovery: loaded ${older}`));
+      assert.deepEqual(await state(), after);
     } finally {
       await srv.dispose();
     }
@@ -2147,14 +2171,14 @@ describe('a graceful stop (SIGTERM)', () => {
     try {
       const accounts = await Promise.all([1, 2, 3, 4].map(() => srv.createAccount(FUNDED)));
       let stopping = false;
-      const answers = []; // {client_oid, method, code, via}; code null: the connection closed without an answer
-      // The close of a connection before the reply, as `call` reports it (RawSocket, RawHttp).
-      const unanswered = (e) => /^socket closed \(1001\)|^connection closed without a response/.test(e.message);
+      const answers = []; // {client_oid, method, code, via}; code null: the WebSocket closed without an answer
       // Creates an order, then amends it, until the signal. Every request was sent before the signal, so it is on
-      // the server's socket before the stop begins; still, one the server took off the socket just as it decided
-      // to close (a WebSocket's read completing on another I/O thread) is read after the close frame went out and
-      // cannot be answered. Such a request is refused like any other that arrives while draining, so it must be
-      // absent after the restart: that is checked below with the refused ones.
+      // the server's socket before the stop begins, and must be answered. Over REST it always is: the stop cancels
+      // an idle connection's read, so its bytes are either read, and answered, or still waiting on the socket,
+      // which the connection checks before it closes. A WebSocket's read cannot be cancelled and go on: a request
+      // an I/O thread took off the socket just as the session decided to close is read after the close frame went
+      // out, and cannot be answered (RFC 6455). Such a request is refused like any other that arrives while
+      // draining, so it must be absent after the restart: that is checked below with the refused ones.
       const loop = async (via, call, tag, account) => {
         const answer = async (entry, method, params) => {
           try {
@@ -2162,7 +2186,7 @@ describe('a graceful stop (SIGTERM)', () => {
             answers.push({ ...entry, code: reply.code });
             return reply;
           } catch (e) {
-            if (!unanswered(e)) throw e;
+            if (via !== 'WS' || !/^socket closed \(1001\)/.test(e.message)) throw e;
             answers.push({ ...entry, code: null });
             return null;
           }
