@@ -24,24 +24,7 @@ using testing::Venue;
 
 constexpr int64_t kLot = 1'000'000;  // sats per lot
 
-class CombinationsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    v.Setup(/*band_bps=*/1000, /*reference=*/50'000);
-    for (uint32_t a = 1; a <= 4; ++a) v.Fund(a, 100'000'000, int64_t{100} * 100'000'000);
-  }
-  static PlaceOrder Stop(uint32_t account, Side side, OrderType type, int64_t trigger, int64_t qty, int64_t price = 0) {
-    PlaceOrder p = Venue::Limit(account, side, price, qty);
-    p.type = type;
-    p.trigger_price = PriceTicks{trigger};
-    return p;
-  }
-  void TradeAt(int64_t price) {
-    v.Do(Venue::Limit(3, Side::kSell, price, 1));
-    v.Do(Venue::Limit(4, Side::kBuy, price, 1));
-  }
-  Venue v;
-};
+class CombinationsTest : public testing::FundedVenueTest {};
 
 // PlaceOrder step 14: under CancelTaker and CancelBoth the walk ends at the first order of the taker's self-trade
 // set (its own, or its STP group's), so a fill-or-kill that would meet one before enough other liquidity is killed
@@ -100,8 +83,8 @@ TEST_F(CombinationsTest, ShouldFireAStopThatOnlyAnEarlierTriggeredStopsTradeMeet
   v.Do(Venue::Limit(2, Side::kBuy, 49'990, 1));
   v.Do(Venue::Limit(2, Side::kBuy, 49'980, 1));
   v.Do(Venue::Limit(2, Side::kBuy, 49'970, 1));
-  const OrderId first = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kStopLoss, 49'990, 1)));
-  const OrderId second = AcceptedId(v.Do(Stop(3, Side::kSell, OrderType::kStopLoss, 49'980, 1)));
+  const OrderId first = AcceptedId(v.Do(Venue::Stop(1, Side::kSell, OrderType::kStopLoss, 49'990, 1)));
+  const OrderId second = AcceptedId(v.Do(Venue::Stop(3, Side::kSell, OrderType::kStopLoss, 49'980, 1)));
   auto ev = v.Do(Venue::Market(4, Side::kSell, 1));  // 49,990: meets only the first, which sells at 49,980
   auto triggered = OfType<TriggeredEvent>(ev);
   ASSERT_EQ(triggered.size(), 2u);
@@ -130,7 +113,7 @@ TEST_F(CombinationsTest, ShouldTradeATriggeredMarketStopOnlyWithinTheBandAroundT
   v.Do(Venue::Limit(2, Side::kBuy, 44'099, 1));  // below both
   def.price_band_bps = 1000;
   v.Do(def);
-  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kStopLoss, 49'500, 5)));
+  const OrderId stop = AcceptedId(v.Do(Venue::Stop(1, Side::kSell, OrderType::kStopLoss, 49'500, 5)));
   auto ev = v.Do(Venue::Limit(4, Side::kSell, 49'000, 1));
   ASSERT_EQ(OfType<TriggeredEvent>(ev).size(), 1u);
   std::vector<int64_t> stop_prices;
@@ -199,9 +182,9 @@ TEST_F(CombinationsTest, ShouldRejectAClientOidThatAnOpenOrderInAnotherBookHolds
 // hold goes back.
 TEST_F(CombinationsTest, ShouldCancelWaitingStopsWithTheRestingOrdersOnCancelAll) {
   TradeAt(50'000);
-  const OrderId a = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLoss, 50'100, 2)));
+  const OrderId a = AcceptedId(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kStopLoss, 50'100, 2)));
   const OrderId b = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1)));
-  const OrderId c = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kTakeProfitLimit, 50'200, 1, 50'150)));
+  const OrderId c = AcceptedId(v.Do(Venue::Stop(1, Side::kSell, OrderType::kTakeProfitLimit, 50'200, 1, 50'150)));
   ASSERT_GT(v.Bal(1, kUsd).held.value(), 0);
   auto ev = v.Do(CancelAll{AccountId{1}, kAllInstruments});
   auto cancelled = OfType<CancelledEvent>(ev);

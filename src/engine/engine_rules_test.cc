@@ -22,18 +22,8 @@ using testing::Venue;
 
 constexpr int64_t kLot = 1'000'000;  // sats per lot
 
-class RulesTest : public ::testing::Test {
+class RulesTest : public testing::FundedVenueTest {
  protected:
-  void SetUp() override {
-    v.Setup(/*band_bps=*/1000, /*reference=*/50'000);
-    for (uint32_t a = 1; a <= 4; ++a) v.Fund(a, 100'000'000, int64_t{100} * 100'000'000);
-  }
-  PlaceOrder Stop(uint32_t account, Side side, OrderType type, int64_t trigger, int64_t qty, int64_t price = 0) {
-    PlaceOrder p = Venue::Limit(account, side, price, qty);
-    p.type = type;
-    p.trigger_price = PriceTicks{trigger};
-    return p;
-  }
   // The engine loaded from v's snapshot, checked to have v's StateHash and to save the same bytes; null if it did
   // not load.
   std::unique_ptr<Engine> Restored() {
@@ -47,16 +37,11 @@ class RulesTest : public ::testing::Test {
     }
     return restored;
   }
-  void TradeAt(int64_t price) {
-    v.Do(Venue::Limit(3, Side::kSell, price, 1));
-    v.Do(Venue::Limit(4, Side::kBuy, price, 1));
-  }
-  Venue v;
 };
 
 TEST_F(RulesTest, ShouldTriggerABuyStopWhenTheLastPriceRisesToIt) {
   v.Do(Venue::Limit(2, Side::kSell, 50'100, 5));
-  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'050, 2, 50'100)));
+  const OrderId stop = AcceptedId(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kStopLimit, 50'050, 2, 50'100)));
   EXPECT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kNew);
   TradeAt(50'040);
   EXPECT_TRUE(v.engine().FindOrder(AccountId{1}, stop).has_value());
@@ -73,15 +58,16 @@ TEST_F(RulesTest, ShouldTriggerABuyStopWhenTheLastPriceRisesToIt) {
 
 TEST_F(RulesTest, ShouldRejectAStopThatWouldTriggerAtOnce) {
   TradeAt(50'000);
-  EXPECT_EQ(RejectOf(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 49'900, 1, 50'000))),
+  EXPECT_EQ(RejectOf(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kStopLimit, 49'900, 1, 50'000))),
             RejectReason::kInvalidRefPrice);
-  EXPECT_EQ(RejectOf(v.Do(Stop(1, Side::kSell, OrderType::kTakeProfit, 49'900, 1))), RejectReason::kInvalidRefPrice);
+  EXPECT_EQ(RejectOf(v.Do(Venue::Stop(1, Side::kSell, OrderType::kTakeProfit, 49'900, 1))),
+            RejectReason::kInvalidRefPrice);
 }
 
 TEST_F(RulesTest, ShouldTriggerCascadingStopsLowestOrderIdFirst) {
   TradeAt(50'000);
-  const OrderId a = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kStopLoss, 49'990, 1)));
-  const OrderId b = AcceptedId(v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 49'995, 1)));
+  const OrderId a = AcceptedId(v.Do(Venue::Stop(1, Side::kSell, OrderType::kStopLoss, 49'990, 1)));
+  const OrderId b = AcceptedId(v.Do(Venue::Stop(2, Side::kSell, OrderType::kStopLoss, 49'995, 1)));
   v.Do(Venue::Limit(4, Side::kBuy, 49'980, 5));
   auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'980, 1));  // last 49,980 meets both triggers
   auto triggered = OfType<TriggeredEvent>(ev);
@@ -94,7 +80,7 @@ TEST_F(RulesTest, ShouldTriggerCascadingStopsLowestOrderIdFirst) {
 // trigger on its way down, and a market that printed there has met the stop.
 TEST_F(RulesTest, ShouldTriggerAStopThatATradeMetThoughTheCommandEndsAtAPriceThatDoesNot) {
   TradeAt(50'000);
-  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'020, 1, 50'030)));
+  const OrderId stop = AcceptedId(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kStopLimit, 50'020, 1, 50'030)));
   v.Do(Venue::Limit(4, Side::kBuy, 50'020, 1));
   v.Do(Venue::Limit(4, Side::kBuy, 49'990, 1));
   auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'990, 2));  // trades at 50,020, then at 49,990
@@ -111,7 +97,7 @@ TEST_F(RulesTest, ShouldTriggerAStopThatATradeMetThoughTheCommandEndsAtAPriceTha
 // A triggered STOP_LIMIT that does not fill rests as ACTIVE with its stop type, and a snapshot keeps it.
 TEST_F(RulesTest, ShouldSnapshotATriggeredStopLimitThatRestsOnTheBook) {
   TradeAt(50'000);
-  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'010, 5, 50'020)));
+  const OrderId stop = AcceptedId(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kStopLimit, 50'010, 5, 50'020)));
   TradeAt(50'010);
   ASSERT_EQ(v.engine().FindOrder(AccountId{1}, stop)->status, OrderStatus::kActive);
   const std::unique_ptr<Engine> restored = Restored();
@@ -123,7 +109,7 @@ TEST_F(RulesTest, ShouldSnapshotATriggeredStopLimitThatRestsOnTheBook) {
 TEST_F(RulesTest, ShouldNotTriggerAStopByTradesBeforeItWasPlaced) {
   TradeAt(50'100);
   TradeAt(50'000);
-  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kStopLimit, 50'050, 1, 50'060)));
+  const OrderId stop = AcceptedId(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kStopLimit, 50'050, 1, 50'060)));
   auto ev = v.Do(Venue::Limit(3, Side::kSell, 50'000, 1));
   ev = v.Do(Venue::Limit(4, Side::kBuy, 50'000, 1));  // a trade at 50,000, below its trigger
   EXPECT_TRUE(OfType<TriggeredEvent>(ev).empty());
@@ -136,8 +122,8 @@ TEST_F(RulesTest, ShouldNotTriggerAStopByTradesBeforeItWasPlaced) {
 TEST_F(RulesTest, ShouldFireEveryStopTheCommandsTradesMetEvenAfterTheCascadeMovesThePriceBack) {
   TradeAt(50'000);
   v.Do(Venue::Limit(3, Side::kSell, 50'020, 1));
-  const OrderId x = AcceptedId(v.Do(Stop(1, Side::kBuy, OrderType::kTakeProfitLimit, 49'990, 1, 50'020)));
-  const OrderId y = AcceptedId(v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 49'985, 1)));
+  const OrderId x = AcceptedId(v.Do(Venue::Stop(1, Side::kBuy, OrderType::kTakeProfitLimit, 49'990, 1, 50'020)));
+  const OrderId y = AcceptedId(v.Do(Venue::Stop(2, Side::kSell, OrderType::kStopLoss, 49'985, 1)));
   v.Do(Venue::Limit(4, Side::kBuy, 49'980, 1));
   v.Do(Venue::Limit(4, Side::kBuy, 49'970, 1));
   auto ev = v.Do(Venue::Limit(3, Side::kSell, 49'980, 1));  // meets both; x (older) buys at 50,020 first
@@ -161,14 +147,15 @@ TEST_F(RulesTest, ShouldRejectAnOrderPastTenThousandOpenOrdersOfOneAccountAndCha
   v.Fund(5, int64_t{1} << 40, int64_t{1} << 40);
   std::vector<OrderId> open;
   for (uint32_t k = 0; k < 10'000; ++k) {
-    const PlaceOrder p = k % 10 == 0 ? Stop(5, Side::kSell, OrderType::kStopLimit, 49'990, 1, 49'990)
+    const PlaceOrder p = k % 10 == 0 ? Venue::Stop(5, Side::kSell, OrderType::kStopLimit, 49'990, 1, 49'990)
                                      : Venue::Limit(5, Side::kBuy, 49'000 + static_cast<int64_t>(k % 900), 1);
     open.push_back(AcceptedId(v.Do(p)));
     ASSERT_NE(open.back(), OrderId{0}) << "order " << k;
   }
   const uint64_t before = v.engine().StateHash();
   EXPECT_EQ(RejectOf(v.Do(Venue::Limit(5, Side::kBuy, 49'000, 1))), RejectReason::kTooManyOpenOrders);
-  EXPECT_EQ(RejectOf(v.Do(Stop(5, Side::kSell, OrderType::kStopLoss, 49'990, 1))), RejectReason::kTooManyOpenOrders);
+  EXPECT_EQ(RejectOf(v.Do(Venue::Stop(5, Side::kSell, OrderType::kStopLoss, 49'990, 1))),
+            RejectReason::kTooManyOpenOrders);
   EXPECT_EQ(v.engine().StateHash(), before);
   AcceptedId(v.Do(Venue::Limit(2, Side::kBuy, 49'000, 1)));  // another account is not limited by it
   CancelOrder cancel;
@@ -183,7 +170,7 @@ TEST_F(RulesTest, ShouldTriggerThousandsOfStopsAtOnePriceOldestFirst) {
   TradeAt(50'000);
   std::vector<OrderId> waiting;
   for (uint32_t k = 0; k < 4'000; ++k) {
-    const OrderId id = AcceptedId(v.Do(Stop(1 + k % 2, Side::kSell, OrderType::kStopLimit, 49'990, 1, 51'000)));
+    const OrderId id = AcceptedId(v.Do(Venue::Stop(1 + k % 2, Side::kSell, OrderType::kStopLimit, 49'990, 1, 51'000)));
     if (k % 2 == 0) {
       waiting.push_back(id);
     } else {
@@ -463,7 +450,7 @@ TEST_F(RulesTest, ShouldReportTheRatesAnOrderWasPlacedWithAndTheAccountsTier) {
   EXPECT_EQ(v.engine().AccountFeeTier(AccountId{1}), std::optional<uint8_t>(0));
   EXPECT_EQ(v.engine().AccountFeeTier(AccountId{999}), std::nullopt);
   const OrderId on_tier0 = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1)));
-  const OrderId stop = AcceptedId(v.Do(Stop(1, Side::kSell, OrderType::kStopLoss, 48'000, 1)));
+  const OrderId stop = AcceptedId(v.Do(Venue::Stop(1, Side::kSell, OrderType::kStopLoss, 48'000, 1)));
   v.Do(SetAccountFeeTier{AccountId{1}, 1});
   EXPECT_EQ(v.engine().AccountFeeTier(AccountId{1}), std::optional<uint8_t>(1));
   const OrderId on_tier1 = AcceptedId(v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1)));
@@ -482,7 +469,7 @@ TEST_F(RulesTest, ShouldReportTheRatesAnOrderWasPlacedWithAndTheAccountsTier) {
 
 TEST_F(RulesTest, ShouldCancelEverythingOnHaltAndRefuseNewOrders) {
   v.Do(Venue::Limit(1, Side::kBuy, 49'000, 1));
-  v.Do(Stop(2, Side::kSell, OrderType::kStopLoss, 48'000, 1));
+  v.Do(Venue::Stop(2, Side::kSell, OrderType::kStopLoss, 48'000, 1));
   auto ev = v.Do(SetInstrumentStatus{kBtcUsd, InstrumentStatus::kHalted});
   EXPECT_EQ(OfType<CancelledEvent>(ev).size(), 2u);
   EXPECT_EQ(v.engine().OpenOrderCount(), 0u);

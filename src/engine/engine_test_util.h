@@ -76,6 +76,13 @@ class Venue {
     p.type = OrderType::kMarket;
     return p;
   }
+  // A stop (`type` one of the stop and take-profit types) triggered at `trigger`; `price` for the limit ones.
+  static PlaceOrder Stop(uint32_t account, Side side, OrderType type, int64_t trigger, int64_t qty, int64_t price = 0) {
+    PlaceOrder p = Limit(account, side, price, qty);
+    p.type = type;
+    p.trigger_price = PriceTicks{trigger};
+    return p;
+  }
 
   Engine& engine() { return engine_; }
   BalanceView Bal(uint32_t account, AssetId asset) { return engine_.Balance(AccountId{account}, asset); }
@@ -83,6 +90,21 @@ class Venue {
  private:
   Engine engine_;
   SeqNo seq_ = 0;
+};
+
+// The rules tests' venue: a band of 10% around 50,000, and accounts 1 to 4 funded with 1,000,000.00 USD and 100 BTC.
+class FundedVenueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    v.Setup(/*band_bps=*/1000, /*reference=*/50'000);
+    for (uint32_t a = 1; a <= 4; ++a) v.Fund(a, 100'000'000, int64_t{100} * 100'000'000);
+  }
+  // One lot traded at `price` between accounts 3 and 4: sets the last price (stops, the band) and nothing else.
+  void TradeAt(int64_t price) {
+    v.Do(Venue::Limit(3, Side::kSell, price, 1));
+    v.Do(Venue::Limit(4, Side::kBuy, price, 1));
+  }
+  Venue v;
 };
 
 template <typename T>
