@@ -1820,19 +1820,23 @@ describe('retention ([journal] keep_snapshots)', () => {
       assert.equal(first.status, 'FILLED');
 
       // The newest snapshot damaged: the start skips it and loads the older one. Of the two kept, only that one now
-      // loads, so the next snapshot prunes nothing (it pruned the older one, and the journal before the damaged one,
-      // leaving one snapshot that loads and nothing to fall back on).
+      // loads, so the next snapshot prunes nothing. Before, it counted the damaged one and pruned the older one with
+      // the journal before the damaged one, leaving one snapshot that loads and nothing to fall back on.
       assert.equal((await srv.stop()).code, 0);
       const [older, damaged] = await snapshots();
       await fs.writeFile(`${srv.dataDir}/${damaged}`, 'damaged');
       await srv.launch();
       assert.match(latestRecovery(srv), new RegExp(`skipped invalid snapshot: .*snapshot ${damaged}`));
       assert.match(latestRecovery(srv), new RegExp(`recovery: loaded ${older}`));
-      while ((await snapshots()).length < 3) {
+      // Exactly one snapshot more: commands (a create and a cancel at a time) up to the next multiple of 25, and no
+      // further, however slowly the snapshot appears.
+      const recovered = Number([...srv.logs().matchAll(/recovered to seq (\d+)/g)].at(-1)[1]);
+      for (let seq = recovered; seq < (Math.floor(recovered / 25) + 1) * 25; seq += 2) {
         const { order_id } = await call(taker, 'private/create-order', { instrument_name: 'BTC_USD', side: 'BUY',
           type: 'LIMIT', price: '50000', quantity: '0.01' });
         await call(taker, 'private/cancel-order', { order_id });
       }
+      await eventually(async () => (await snapshots()).length === 3, { what: 'the next snapshot' });
       const after = await state();
       assert.equal((await srv.stop()).code, 0);
       const [, , newest] = await snapshots();
