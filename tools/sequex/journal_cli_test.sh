@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End to end test of the operator tool's journal and snapshot subcommands on a journal that `sequex-bench pipeline`
 # writes: verify, replay (whole journal and from a snapshot, with and without sequexd's [engine] table), stats,
-# dump, snapshot take/list/verify; a bad --config and a flipped byte must fail with a message, never a crash; the
-# writing subcommands are refused while another process holds the data dir's lock; integer options are decimal.
+# dump, snapshot take/list/verify/prune; a bad --config and a flipped byte must fail with a message, never a crash;
+# the writing subcommands are refused while another process holds the data dir's lock; integer options are decimal.
 #   journal_cli_test.sh SEQUEX SEQUEX_BENCH WORK_DIR
 set -euo pipefail
 sequex=$1 bench=$2 work=$3
@@ -53,6 +53,24 @@ take=$("$sequex" snapshot take --data-dir "$dir" --config "$work/sized.toml") ||
 line=$("$sequex" journal replay "$dir" --from-snapshot --config "$work/sized.toml")
 [ "$(field state_hash "$line")" = "$want" ] || fail "replay --from-snapshot hash: $line"
 [ "$(field snapshot_seq "$line")" = "$commands" ] || fail "replay --from-snapshot started at: $line"
+
+# `snapshot prune` counts only snapshots that load. Two here: one at half the journal (taken on a copy cut there) and
+# the newest, damaged. Counted, the damaged one was "kept" and the valid one deleted, leaving nothing to restart from.
+half=$((commands / 2))
+cp -r "$dir" "$work/half" && cp -r "$dir" "$work/pruned"
+"$sequex" journal truncate "$work/half" --at-seq $((half + 1)) --drop-newer-snapshots >/dev/null || fail "cut the copy"
+"$sequex" snapshot take --data-dir "$work/half" >/dev/null || fail "snapshot take on the cut copy"
+cp "$work/half"/snapshot-*.snap "$work/pruned/"
+newest=$(ls "$work/pruned"/snapshot-*.snap | tail -1)
+size=$(stat -c %s "$newest")
+printf 'X' | dd of="$newest" bs=1 seek=$((size / 2)) conv=notrunc status=none
+out=$("$sequex" snapshot prune --data-dir "$work/pruned" --keep 1 2>"$work/prune.err") || fail "prune: $out"
+grep -qF "\"not_counted\":[\"$(basename "$newest")\"]" <<<"$out" || fail "prune did not name the damaged one: $out"
+grep -q "removed 0 snapshot(s)" <<<"$out" || fail "prune removed a snapshot that loads: $out"
+grep -q "$(basename "$newest") is not counted" "$work/prune.err" || fail "prune's stderr: $(cat "$work/prune.err")"
+line=$("$sequex" journal replay "$work/pruned" --from-snapshot) || fail "replay after the prune: $line"
+[ "$(field snapshot_seq "$line")" = "$half" ] && [ "$(field state_hash "$line")" = "$want" ] ||
+  fail "replay after the prune: $line, want snapshot $half and hash $want"
 
 [ "$("$sequex" journal dump "$dir" | wc -l)" = "$commands" ] || fail "dump line count"
 

@@ -244,12 +244,32 @@ int ListOrVerify(const std::string& dir, bool strict, const EngineConfig& engine
 int SnapshotList(const std::string& dir, const EngineConfig& engine) { return ListOrVerify(dir, false, engine); }
 int SnapshotVerify(const std::string& dir, const EngineConfig& engine) { return ListOrVerify(dir, true, engine); }
 
-int SnapshotPrune(const std::string& dir, size_t keep) {
+int SnapshotPrune(const std::string& dir, size_t keep, const EngineConfig& engine) {
   std::unique_ptr<journal::DataDirLock> lock;
   if (!LockDataDir(dir, &lock)) return 1;
+  // Only snapshots that load are counted among those kept, as sequexd's own retention counts them: a damaged newest
+  // snapshot counted would leave one that loads and no journal before it, or none. Each is read in full, as a
+  // restart would read it; those that fail stay while newer than the oldest kept, and are named in the output.
+  std::vector<snapshot::SnapshotInfo> snaps;
+  Status s = snapshot::ListSnapshots(DefaultEnv(), dir, &snaps);
+  std::vector<std::string> not_counted;
+  for (size_t i = 0; s.ok() && i < snaps.size(); ++i) {
+    snapshot::SnapshotInfo read;
+    std::unique_ptr<Engine> e;
+    const Status valid = snapshot::ReadSnapshot(DefaultEnv(), dir, snaps[i].name, engine, &read, &e);
+    if (!valid.ok()) {
+      not_counted.push_back(snaps[i].name);
+      fmt::print(stderr, "sequex: {} is not counted among those kept: {}\n", snaps[i].name, valid.ToString());
+    }
+  }
   std::string report;
-  const Status s = snapshot::Prune(DefaultEnv(), dir, keep, &report);
-  fmt::print("{{\"ok\":{},\"report\":{},\"error\":{}}}\n", s.ok(), Quote(report),
+  if (s.ok()) s = snapshot::Prune(DefaultEnv(), dir, keep, &report, not_counted);
+  std::string names;
+  for (const std::string& n : not_counted) {
+    if (!names.empty()) names.push_back(',');
+    names += Quote(n);
+  }
+  fmt::print("{{\"ok\":{},\"report\":{},\"not_counted\":[{}],\"error\":{}}}\n", s.ok(), Quote(report), names,
              s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;
 }

@@ -21,6 +21,7 @@ int JournalTruncate(const std::string& dir, uint64_t at_seq, bool drop_newer_sna
 int SnapshotTake(const std::string& dir, const EngineConfig& engine);
 int SnapshotList(const std::string& dir, const EngineConfig& engine);
 int SnapshotVerify(const std::string& dir, const EngineConfig& engine);
-int SnapshotPrune(const std::string& dir, size_t keep);
+// Keeps the newest `keep` snapshots that load (each is read in full first) and the journal they need.
+int SnapshotPrune(const std::string& dir, size_t keep, const EngineConfig& engine);
 
 }  // namespace sequex::tools

@@ -90,8 +90,11 @@ static int Main(int argc, char** argv) {
   add_snap_cmd("verify", "validate every snapshot; exit 0 iff all are valid", sequex::tools::SnapshotVerify);
   CLI::App* prune = snap->add_subcommand("prune", "keep the newest --keep snapshots; drop covered segments");
   prune->add_option("--data-dir", dir, "data directory")->required();
-  prune->add_option("--keep", keep, "snapshots to keep (default 2)");
-  prune->callback([&] { rc = sequex::tools::SnapshotPrune(dir, keep); });
+  prune->add_option("--keep", keep, "snapshots that load to keep (default 2)");
+  add_config_option(prune);
+  prune->callback([&] {
+    with_engine([&](const sequex::EngineConfig& engine) { return sequex::tools::SnapshotPrune(dir, keep, engine); });
+  });
 
   // Commands for a running sequexd, found through its data folder.
   sequex::tools::AdminOptions admin;
