@@ -933,6 +933,12 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
     if (tf < 0) return fail(kInvalidArgument, "unknown timeframe");
     if (count < 0) count = 25;
     count = std::min<int64_t>(count, 300);
+    // A candle is in [start_ts, end_ts) if it holds a moment of it: the one that holds start_ts and those that start
+    // before end_ts, not one that starts at end_ts. CCXT's fetchOHLCV(since, limit) asks for [since - one candle,
+    // since + limit candles) and keeps the candles from `since`: with the end taken in, the newest `count` were
+    // those after `since`, and the one at `since` was lost.
+    int64_t candles_end_ns = INT64_MAX;
+    (void)TimeParam(params, "end_ts", false, &candles_end_ns);  // checked above
     return PostQuery(out, id, method, [=](api::JsonWriter& w, Publisher& p, uint32_t*) {
       const InstrumentInfo* i = p.catalog().FindInstrument(instrument);
       w.BeginObject();
@@ -941,12 +947,12 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.Key("data");
       w.BeginArray();
       if (const std::deque<Candle>* candles = p.projection().Candles(instrument, tf)) {
-        // The newest `count` candles within [start, end], oldest first.
+        // The newest `count` candles within [start, end), oldest first.
         std::vector<const Candle*> picked;
         for (const Candle& c : *candles) {
           if (static_cast<int64_t>(picked.size()) >= count) break;
           const int64_t t = c.start_ms * 1'000'000;
-          if (t > end_ns || t < CandleStartMs(tf, start_ns / 1'000'000) * 1'000'000) continue;
+          if (t >= candles_end_ns || t < CandleStartMs(tf, start_ns / 1'000'000) * 1'000'000) continue;
           picked.push_back(&c);
         }
         for (auto it = picked.rbegin(); it != picked.rend(); ++it) WriteCandle(w, **it, *i);
