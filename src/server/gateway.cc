@@ -136,13 +136,6 @@ std::string ErrorText(uint32_t code) {
   }
 }
 
-namespace {
-// A query answers for the time it is asked: `t` is the snapshot's time, and a ticker's 24 hours end now, not at the
-// last command (a quiet venue's book is not hours old). Never before the last command's time (the sequencer's stamp,
-// from the same clock).
-TimeNs QueryTime(const Publisher& p) { return std::max<TimeNs>(p.now(), static_cast<TimeNs>(Gateway::NowNs())); }
-}  // namespace
-
 uint64_t Gateway::NowNs() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -884,7 +877,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.BeginArray();
       w.BeginObject();
       WriteBook(w, book.bids, book.asks, *i);
-      w.IntField("t", QueryTime(p) / 1'000'000);
+      w.IntField("t", p.query_time() / 1'000'000);
       w.EndObject();
       w.EndArray();
       w.EndObject();
@@ -917,7 +910,7 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
       w.BeginObject();
       w.Key("data");
       w.BeginArray();
-      const TimeNs now = QueryTime(p);
+      const TimeNs now = p.query_time();
       for (const InstrumentInfo& i : p.catalog().instruments()) {
         if (instrument != kAllInstruments && i.id != instrument) continue;
         WriteTicker(w, i, p.projection().TickerOf(i.id, now), p.engine(), now);

@@ -107,6 +107,12 @@ void Publisher::Sink::OnComplete(const sequencer::Completion& c) {
   p_->wakeup_.Notify();
 }
 
+TimeNs Publisher::query_time() const {
+  const auto wall =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return std::max<TimeNs>(projection_.last_time(), static_cast<TimeNs>(wall.count()));
+}
+
 void Publisher::Replay(const Command& command) {
   const std::span<const Event> events = mirror_->Apply(command);
   Fold(command, events, /*live=*/false);
@@ -477,7 +483,10 @@ void Publisher::RevokeUserSubscriptions() {
 uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::string& channel, AccountId account,
                               const std::string& api_key) {
   constexpr uint32_t kBadChannel = 40003;  // the API's "invalid channel"/"bad params" family
-  const TimeNs now = projection_.last_time();
+  // The first message answers for the time of subscribing, as a query does: on a quiet venue the last command's
+  // time made the book snapshot and the ticker old, and the ticker's 24 hours ended at that command, so it counted
+  // trades older than a day that get-tickers no longer counts.
+  const TimeNs now = query_time();
   if (StartsWith(channel, "user.")) {
     // Checked here too: the key may have been revoked between the session's check and this task.
     if (account.value() == 0 || !KeyMayRead(account, api_key)) return 40101;

@@ -92,6 +92,10 @@ class Publisher {
   [[nodiscard]] const Projection& projection() const { return projection_; }
   [[nodiscard]] const VenueCatalog& catalog() const { return *catalog_; }
   [[nodiscard]] TimeNs now() const { return projection_.last_time(); }
+  // The time a query or a subscription's first message answers for: the wall clock, never before the last command's
+  // time (the sequencer stamps commands from the same clock). A quiet venue's book is not hours old, and a ticker's
+  // 24 hours end now, not at the last command.
+  [[nodiscard]] TimeNs query_time() const;
   // 0 if `channel` names a channel of this venue (any thread: reads only the catalog), else an API error code.
   [[nodiscard]] static uint32_t CheckChannel(std::string_view channel, const VenueCatalog& catalog, bool authenticated);
   // Subscribes `outbox` to a channel and sends its first message (snapshot). For user.* channels, `account` and the

@@ -882,7 +882,7 @@ describe("the reference's fine print", () => {
     }
   });
 
-  it('a quiet venue answers get-book and get-tickers with the time of the request', T, async () => {
+  it('a quiet venue answers get-book, get-tickers and a book or ticker subscription with the time of the request', T, async () => {
     const acct = await server.createAccount(FUNDED);
     await privateCall(server, acct, 'private/get-open-orders', {});
     await sleep(2500);  // no command in between
@@ -891,6 +891,19 @@ describe("the reference's fine print", () => {
     const now = Date.now();
     assert.ok(now - book.json.result.data[0].t < 1000, `book t ${book.json.result.data[0].t}, now ${now}`);
     for (const t of tickers.json.result.data) assert.ok(now - t.t < 1000, `ticker t ${t.t}, now ${now}`);
+    // A subscription's first message is a snapshot too: it took the last command's time, and the ticker's 24 hours
+    // ended there, counting trades that get-tickers had already left out.
+    const ws = await RawSocket.open(server.wsMarket);
+    try {
+      for (const channel of ['book.BTC_USD.10', 'ticker.BTC_USD']) {
+        assert.equal((await ws.request({ method: 'subscribe', params: { channels: [channel] } })).code, 0);
+        const first = await ws.next((m) => m.result?.subscription === channel, { what: `the first message of ${channel}` });
+        const at = Date.now();
+        assert.ok(at - first.result.data[0].t < 1000, `${channel}: t ${first.result.data[0].t}, now ${at}`);
+      }
+    } finally {
+      await ws.close();
+    }
   });
 });
 
