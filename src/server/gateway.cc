@@ -169,8 +169,8 @@ uint32_t Gateway::Submit(CommandBody body, Continuation k) {
   return offer == sequencer::Offer::kClosed ? kInternal : kTooManyRequests;
 }
 
-bool Gateway::AllowWs(const void* session, bool user_socket) {
-  const std::string key(reinterpret_cast<const char*>(&session), sizeof session);  // NOLINT: bytes of the pointer
+bool Gateway::AllowWs(uint64_t connection, bool user_socket) {
+  const std::string key(reinterpret_cast<const char*>(&connection), sizeof connection);  // NOLINT: its bytes
   const RateLimitConfig& rl = config_.rate_limits;
   return limiter_.Allow(key, user_socket ? kRuleWsUser : kRuleWsMarket,
                         user_socket ? rl.ws_user_per_second : rl.ws_market_per_second, 1000 * kMs, NowNs());

@@ -70,7 +70,10 @@ class Gateway {
 
   [[nodiscard]] static std::string Reply(int64_t id, std::string_view method, uint32_t code,
                                          std::string_view message = {});
-  [[nodiscard]] bool AllowWs(const void* session, bool user_socket);
+  // WebSocket limits are per connection: `connection` is a number from NewConnectionId, never the session's address,
+  // which a later connection may get while the closed one's bucket (empty, perhaps) is still held.
+  [[nodiscard]] bool AllowWs(uint64_t connection, bool user_socket);
+  [[nodiscard]] uint64_t NewConnectionId() { return next_connection_.fetch_add(1, std::memory_order_relaxed); }
   [[nodiscard]] const ServerConfig& config() const { return config_; }
   [[nodiscard]] Directory* directory() const { return directory_; }
   [[nodiscard]] Publisher* publisher() const { return publisher_; }
@@ -99,6 +102,7 @@ class Gateway {
   sequencer::Sequencer* sequencer_;
   Publisher* publisher_;
   api::RateLimiter limiter_;
+  std::atomic<uint64_t> next_connection_{1};
 };
 
 }  // namespace sequex::server

@@ -32,7 +32,12 @@ class WsSession final : public Outbox,
                         public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket&& socket, ConnectionsPerAddress::Slot slot, EdgeContext* context, bool user)
-      : ws_(std::move(socket)), timer_(ws_.get_executor()), context_(context), user_(user), slot_(std::move(slot)) {
+      : ws_(std::move(socket)),
+        timer_(ws_.get_executor()),
+        context_(context),
+        user_(user),
+        connection_id_(context->gateway->NewConnectionId()),
+        slot_(std::move(slot)) {
     context_->counters.websocket.fetch_add(1, std::memory_order_relaxed);
   }
   ~WsSession() override {
@@ -113,7 +118,7 @@ class WsSession final : public Outbox,
       context_->refused_while_draining.fetch_add(1, std::memory_order_relaxed);
       return Reply(id, env.method, kShuttingDown, kShuttingDownText);
     }
-    if (!gateway.AllowWs(this, user_)) return Reply(id, env.method, kTooManyRequests);
+    if (!gateway.AllowWs(connection_id_, user_)) return Reply(id, env.method, kTooManyRequests);
     if (env.method == "public/auth") {
       if (!user_) return Reply(id, env.method, kMethodNotFound, "auth is on the user socket");
       Caller caller;
@@ -333,6 +338,7 @@ class WsSession final : public Outbox,
   asio::steady_timer timer_;
   EdgeContext* context_;
   bool user_;
+  uint64_t connection_id_;  // its rate-limit buckets' key
   std::optional<Caller> caller_;
   struct Queued {
     Message message;
