@@ -15,6 +15,14 @@ namespace {
 constexpr uint64_t kMs = 1'000'000;
 constexpr int64_t kNonceWindowMs = 60'000;
 
+// The rate limits' clock: one that only goes forward (RateLimiter counts time going back as none passing). The wall
+// clock, stepped back, held every bucket emptied before the step empty until it came back to where it had been.
+uint64_t LimiterNowNs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
 // Rate-limit rule classes (the limiter keys buckets by key + rule).
 enum Rule : uint8_t {
   kRuleCreateOrder = 1,
@@ -173,7 +181,7 @@ bool Gateway::AllowWs(uint64_t connection, bool user_socket) {
   const std::string key(reinterpret_cast<const char*>(&connection), sizeof connection);  // NOLINT: its bytes
   const RateLimitConfig& rl = config_.rate_limits;
   return limiter_.Allow(key, user_socket ? kRuleWsUser : kRuleWsMarket,
-                        user_socket ? rl.ws_user_per_second : rl.ws_market_per_second, 1000 * kMs, NowNs());
+                        user_socket ? rl.ws_user_per_second : rl.ws_market_per_second, 1000 * kMs, LimiterNowNs());
 }
 
 bool Gateway::RateLimited(const Caller& caller, std::string_view method) {
@@ -208,7 +216,7 @@ bool Gateway::RateLimited(const Caller& caller, std::string_view method) {
       if (method == kOtherPrivate[i]) rule = static_cast<uint8_t>(kRuleFirstOtherPrivate + i);
     }
   }
-  return !limiter_.Allow(caller.api_key, rule, limit, window, NowNs());
+  return !limiter_.Allow(caller.api_key, rule, limit, window, LimiterNowNs());
 }
 
 uint32_t Gateway::Authenticate(const api::Envelope& env, bool include_params, Caller* caller) {
@@ -824,7 +832,8 @@ void Gateway::HandlePublic(std::string_view method_name, std::string_view query,
   const std::string method = "public/" + std::string(method_name);
   const int64_t id = -1;
   const auto fail = [&](uint32_t code, std::string_view message = {}) { SendReply(*out, id, method, code, message); };
-  if (!limiter_.Allow(client_ip, kRulePublic, config_.rate_limits.public_per_second_per_ip, 1000 * kMs, NowNs())) {
+  if (!limiter_.Allow(client_ip, kRulePublic, config_.rate_limits.public_per_second_per_ip, 1000 * kMs,
+                      LimiterNowNs())) {
     return fail(kTooManyRequests);
   }
   Params params;

@@ -7,10 +7,14 @@
 // longer than a burst of N + 1 requests takes to arrive.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Server, sleep, tomlSection } from './lib/server.mjs';
-import { RawSocket, nextId, privateCall, signedBody } from './lib/raw.mjs';
+import { RawSocket, get, nextId, privateCall, signedBody } from './lib/raw.mjs';
 import { FUNDED } from './lib/helpers.mjs';
 
 const T = { timeout: 60_000 };
@@ -164,6 +168,47 @@ describe('REST rate limits: public per IP, private per key', () => {
     const open = await privateCall(server, acct, 'private/get-open-orders', {});
     const left = open.json.result.data.map((o) => o.order_id).sort();
     assert.deepEqual(left, ids.filter((_, i) => codes[i] === 42901).sort(), 'open: exactly the orders whose cancel was refused');
+  });
+});
+
+// The limits measure time with a clock that only goes forward. They took the wall clock, the nonces' clock: stepped
+// back (by NTP or an operator), a bucket emptied before the step refilled only once the clock had come back to where
+// it was, so a client within its limits was refused for as long as the step. lib/clock_shift.c, preloaded into the
+// server, sets it back 30 s (within the nonce window, so signed requests still pass).
+describe('a wall clock stepped back', () => {
+  it('holds back no limit: each bucket refills a second after it was emptied', T, async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-clock-'));
+    const shim = path.join(dir, 'clock_shift.so');
+    const shiftFile = path.join(dir, 'shift-ms');
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, new URL('./lib/clock_shift.c', import.meta.url).pathname, '-ldl']);
+    await fs.writeFile(shiftFile, '0');
+    const srv = await Server.start({
+      config: tomlSection('rate_limits', { ws_market_per_second: WS_MARKET, public_per_second_per_ip: PUBLIC }),
+      env: { LD_PRELOAD: shim, SEQUEX_TEST_CLOCK_SHIFT_FILE: shiftFile },
+    });
+    try {
+      const acct = await srv.createAccount(FUNDED);
+      const ws = await RawSocket.open(srv.wsMarket);
+      try {
+        assert.deepEqual(await burst(ws, WS_MARKET + 1), served(WS_MARKET, 1));
+        assert.equal((await privateCall(srv, acct, 'private/get-trades', {})).json.code, 0);
+        assert.equal((await privateCall(srv, acct, 'private/get-trades', {})).json.code, 42901);
+        const publics = await Promise.all(Array.from({ length: PUBLIC + 1 }, () => get(srv, '/exchange/v1/public/get-instruments')));
+        assert.equal(publics.at(-1).json.code, 42901, 'the public bucket is empty');
+        await fs.writeFile(shiftFile, '30000');
+        await sleep(2100);  // the shim reads the file once per second; then a second for the buckets to refill
+        assert.deepEqual(await burst(ws, WS_MARKET), served(WS_MARKET), 'the WebSocket bucket refilled');
+        const trades = await privateCall(srv, acct, 'private/get-trades', {});
+        assert.equal(trades.json.code, 0, `get-trades a second later: ${trades.text}`);
+        const pub = await get(srv, '/exchange/v1/public/get-instruments');
+        assert.equal(pub.json.code, 0, `a public request a second later: ${pub.text.slice(0, 200)}`);
+      } finally {
+        await ws.close();
+      }
+    } finally {
+      await srv.dispose();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

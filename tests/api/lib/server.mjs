@@ -44,7 +44,8 @@ export function tomlSection(name, values) {
 
 export class Server {
   // options: { config: TOML text (optional), dataDir (optional: a fresh temp folder otherwise), args: extra argv,
-  //            demo: true to leave out --no-demo (demo accounts, and the market maker unless the config turns it off) }
+  //            demo: true to leave out --no-demo (demo accounts, and the market maker unless the config turns it off),
+  //            env: variables added to the server's environment (e.g. LD_PRELOAD) }
   constructor(options = {}) {
     this.options = options;
     this.dataDir = options.dataDir;
@@ -86,7 +87,7 @@ export class Server {
     args.push(...(this.options.args ?? []));
     this.exit = null;
     this.generation += 1;
-    const child = spawn(SEQUEXD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(SEQUEXD, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env } });
     this.child = child;
     live.add(child);
     const exited = new Promise((resolve) => {
