@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -153,14 +154,40 @@ class HttpSession final : public Outbox,
   void DoRead() {
     if (context_->draining.load() && !InputWaiting()) return Close();
     parser_.emplace();
+    continued_ = false;
     parser_->body_limit(context_->gateway->config().max_message_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(kIdleTimeout);
     ReadMore();
   }
 
+  // The header first: a client that sent `Expect: 100-continue` waits for an interim 100 before it sends the body
+  // (RFC 9110, 10.1.1), and without one it waited (curl: 1 s) or never sent it (Node's http with that header).
   void ReadMore() {
     reading_ = true;
+    if (!parser_->is_header_done()) {
+      http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->OnRead(ec);
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    const http::request<http::string_body>& header = parser_->get();
+    if (!continued_ && !parser_->is_done() && header.version() >= 11 &&
+        beast::iequals(header[http::field::expect], "100-continue")) {
+      continued_ = true;
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (ec) return self->OnRead(ec);
+                          self->ReadBody();
+                        });
+      return;
+    }
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
@@ -279,7 +306,8 @@ class HttpSession final : public Outbox,
   bool peer_loopback_ = false;
   unsigned version_ = 11;
   bool keep_alive_ = true;
-  bool reading_ = false;  // a read for the next request is under way
+  bool reading_ = false;    // a read for the next request is under way
+  bool continued_ = false;  // the request's `100 Continue` is sent
   // Where it counts itself: an operator's connection apart from the API's, so that it takes none of their places.
   std::atomic<int64_t>& open_;
   ConnectionsPerAddress::Slot slot_;
