@@ -83,12 +83,17 @@ describe('WebSocket rate limits, per connection', () => {
     const acct = await server.createAccount(FUNDED);
     const ws = await RawSocket.open(server.wsUser);
     try {
-      assert.deepEqual(await burst(ws, WS_USER), served(WS_USER));
-      // Over the limit: public/auth is refused and the socket is not authenticated.
+      // Over the limit: public/auth is refused and the socket is not authenticated. Sent behind the burst, at once.
       const id = nextId();
       const nonce = Date.now();
       const { sig } = signedBody(acct, 'public/auth', undefined, { id, nonce });
-      const refused = await ws.request({ id, method: 'public/auth', api_key: acct.api_key, sig, nonce });
+      const [codes, refused] = await Promise.all([burst(ws, WS_USER),
+        (async () => {
+          await sleep(0);  // after the burst's sends (they run before burst's first await)
+          ws.send({ id, method: 'public/auth', api_key: acct.api_key, sig, nonce });
+          return ws.next((m) => m.id === id, { what: 'the reply to public/auth over the limit' });
+        })()]);
+      assert.deepEqual(codes, served(WS_USER));
       assert.equal(refused.code, 42901, JSON.stringify(refused));
       await sleep(1100);
       const unauth = await ws.request({ method: 'private/get-open-orders', params: {} });
@@ -97,11 +102,15 @@ describe('WebSocket rate limits, per connection', () => {
       await sleep(1100);
       // A refused subscribe adds no channel: subscribing to it later is new (its first push comes).
       assert.deepEqual(await burst(ws, WS_USER - 1), served(WS_USER - 1));
-      const lost = await ws.request({ method: 'subscribe', params: { channels: ['user.balance'] } });
-      assert.equal(lost.code, 0, 'the last token');
-      await ws.next((m) => m.result?.subscription === 'user.balance', { what: 'the user.balance snapshot' });
-      const over = await ws.request({ method: 'subscribe', params: { channels: ['ticker.ETH_USD'] } });
+      // Sent together, so that no token refills (one each 1/WS_USER s) between the last served and the refused.
+      const [lastId, overId] = [nextId(), nextId()];
+      ws.send({ id: lastId, method: 'subscribe', params: { channels: ['user.balance'] } });
+      ws.send({ id: overId, method: 'subscribe', params: { channels: ['ticker.ETH_USD'] } });
+      const lost = await ws.next((m) => m.id === lastId, { what: 'the reply to the last token' });
+      assert.equal(lost.code, 0, `the last token: ${JSON.stringify(lost)}`);
+      const over = await ws.next((m) => m.id === overId, { what: 'the reply to the subscribe over the limit' });
       assert.equal(over.code, 42901, JSON.stringify(over));
+      await ws.next((m) => m.result?.subscription === 'user.balance', { what: 'the user.balance snapshot' });
       await sleep(1100);
       const again = await ws.request({ method: 'subscribe', params: { channels: ['ticker.ETH_USD'] } });
       assert.equal(again.code, 0, JSON.stringify(again));
@@ -130,8 +139,10 @@ describe('REST rate limits: public per IP, private per key', () => {
     await sleep(1100);
     const one = await Promise.all(Array.from({ length: PUBLIC + 1 },
       () => getFrom('127.0.0.3', '/exchange/v1/public/get-instruments')));
-    assert.deepEqual(one.map((r) => r.json.code), served(PUBLIC, 1));
-    assert.deepEqual(one.map((r) => r.status), [...Array(PUBLIC).fill(200), 429]);
+    // Separate connections: the server may take them in any order, so which one is refused is not fixed.
+    assert.deepEqual(one.map((r) => r.json.code).sort((a, b) => a - b), served(PUBLIC, 1));
+    assert.deepEqual(one.map((r) => r.status).sort(), [...Array(PUBLIC).fill(200), 429]);
+    for (const r of one) assert.equal(r.status === 429, r.json.code === 42901, 'HTTP 429 goes with 42901');
     const two = await Promise.all(Array.from({ length: PUBLIC },
       () => getFrom('127.0.0.4', '/exchange/v1/public/get-instruments')));
     assert.deepEqual(two.map((r) => r.json.code), served(PUBLIC), 'another address has its own bucket');
@@ -195,7 +206,7 @@ describe('a wall clock stepped back', () => {
         assert.equal((await privateCall(srv, acct, 'private/get-trades', {})).json.code, 0);
         assert.equal((await privateCall(srv, acct, 'private/get-trades', {})).json.code, 42901);
         const publics = await Promise.all(Array.from({ length: PUBLIC + 1 }, () => get(srv, '/exchange/v1/public/get-instruments')));
-        assert.equal(publics.at(-1).json.code, 42901, 'the public bucket is empty');
+        assert.ok(publics.some((r) => r.json.code === 42901), 'the public bucket is empty');
         await fs.writeFile(shiftFile, '30000');
         await sleep(2100);  // the shim reads the file once per second; then a second for the buckets to refill
         assert.deepEqual(await burst(ws, WS_MARKET), served(WS_MARKET), 'the WebSocket bucket refilled');
@@ -327,7 +338,7 @@ describe('hostile REST bodies', () => {
       const s = net.connect(Number(port), host, () => s.write(
         `POST /exchange/v1/private/get-open-orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${contentLength}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`));
-      const timer = setTimeout(() => { s.destroy(); resolve({ interim: false, text }); }, 500);
+      const timer = setTimeout(() => { s.destroy(); resolve({ interim: false, text }); }, 2000);
       s.on('data', (c) => {
         text += c;
         if (/^HTTP\/1\.1 100 Continue\r\n\r\n$/.test(text)) {
@@ -340,7 +351,7 @@ describe('hostile REST bodies', () => {
     });
     const body = JSON.stringify(signedBody(acct, 'private/get-open-orders', {}));
     const ok = await exchange(body, Buffer.byteLength(body));
-    assert.ok(ok.interim, `no 100 Continue within 500 ms: ${JSON.stringify(ok.text)}`);
+    assert.ok(ok.interim, `no 100 Continue within 2 s: ${JSON.stringify(ok.text)}`);
     const final = ok.text.slice(ok.text.indexOf('\r\n\r\n') + 4);
     assert.match(final, /^HTTP\/1\.1 200 /, final);
     assert.equal(JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4)).code, 0);
