@@ -219,22 +219,41 @@ int SnapshotTake(const std::string& dir, const EngineConfig& engine) {
 }
 
 namespace {
-int ListOrVerify(const std::string& dir, bool strict, const EngineConfig& engine) {
+// A snapshot as listed, and whether it loads in full, as a restart would load it (with the engine sized as given).
+struct CheckedSnapshot {
+  snapshot::SnapshotInfo listed;
+  Status loads;
+  uint64_t state_hash = 0;  // as read, when it loads
+};
+
+// Every snapshot in `dir`, oldest first, each read in full; one engine in memory at a time.
+Status CheckSnapshots(const std::string& dir, const EngineConfig& engine, std::vector<CheckedSnapshot>* out) {
   std::vector<snapshot::SnapshotInfo> snaps;
-  Status s = snapshot::ListSnapshots(DefaultEnv(), dir, &snaps);
+  const Status s = snapshot::ListSnapshots(DefaultEnv(), dir, &snaps);
+  if (!s.ok()) return s;
+  for (const snapshot::SnapshotInfo& info : snaps) {
+    snapshot::SnapshotInfo read;
+    std::unique_ptr<Engine> e;
+    const Status loads = snapshot::ReadSnapshot(DefaultEnv(), dir, info.name, engine, &read, &e);
+    out->push_back({info, loads, loads.ok() ? read.meta.state_hash : 0});
+  }
+  return Status::Ok();
+}
+
+int ListOrVerify(const std::string& dir, bool strict, const EngineConfig& engine) {
+  std::vector<CheckedSnapshot> snaps;
+  const Status s = CheckSnapshots(dir, engine, &snaps);
   if (!s.ok()) {
     fmt::print("{{\"ok\":false,\"error\":{}}}\n", Quote(s.ToString()));
     return 1;
   }
   size_t bad = 0;
-  for (const auto& info : snaps) {
-    snapshot::SnapshotInfo read;
-    std::unique_ptr<Engine> e;
-    s = snapshot::ReadSnapshot(DefaultEnv(), dir, info.name, engine, &read, &e);
-    if (!s.ok()) ++bad;
-    fmt::print("{{\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"valid\":{},\"state_hash\":{},\"error\":{}}}\n", info.name,
-               info.meta.seq, info.bytes, s.ok(), s.ok() ? Hex(read.meta.state_hash) : "null",
-               s.ok() ? "null" : Quote(s.ToString()));
+  for (const CheckedSnapshot& c : snaps) {
+    const bool ok = c.loads.ok();
+    if (!ok) ++bad;
+    fmt::print("{{\"name\":\"{}\",\"seq\":{},\"bytes\":{},\"valid\":{},\"state_hash\":{},\"error\":{}}}\n",
+               c.listed.name, c.listed.meta.seq, c.listed.bytes, ok, ok ? Hex(c.state_hash) : "null",
+               ok ? "null" : Quote(c.loads.ToString()));
   }
   if (strict) fmt::print("{{\"ok\":{},\"snapshots\":{},\"invalid\":{}}}\n", bad == 0, snaps.size(), bad);
   return strict && bad != 0 ? 1 : 0;
@@ -248,27 +267,21 @@ int SnapshotPrune(const std::string& dir, size_t keep, const EngineConfig& engin
   std::unique_ptr<journal::DataDirLock> lock;
   if (!LockDataDir(dir, &lock)) return 1;
   // Only snapshots that load are counted among those kept, as sequexd's own retention counts them: a damaged newest
-  // snapshot counted would leave one that loads and no journal before it, or none. Each is read in full, as a
-  // restart would read it; those that fail stay while newer than the oldest kept, and are named in the output.
-  std::vector<snapshot::SnapshotInfo> snaps;
-  Status s = snapshot::ListSnapshots(DefaultEnv(), dir, &snaps);
+  // snapshot counted would leave one that loads and no journal before it, or none. Those that fail stay while newer
+  // than the oldest kept, and are named in the output.
+  std::vector<CheckedSnapshot> snaps;
+  Status s = CheckSnapshots(dir, engine, &snaps);
   std::vector<std::string> not_counted;
-  for (size_t i = 0; s.ok() && i < snaps.size(); ++i) {
-    snapshot::SnapshotInfo read;
-    std::unique_ptr<Engine> e;
-    const Status valid = snapshot::ReadSnapshot(DefaultEnv(), dir, snaps[i].name, engine, &read, &e);
-    if (!valid.ok()) {
-      not_counted.push_back(snaps[i].name);
-      fmt::print(stderr, "sequex: {} is not counted among those kept: {}\n", snaps[i].name, valid.ToString());
-    }
+  std::string names;
+  for (const CheckedSnapshot& c : snaps) {
+    if (c.loads.ok()) continue;
+    not_counted.push_back(c.listed.name);
+    fmt::print(stderr, "sequex: {} is not counted among those kept: {}\n", c.listed.name, c.loads.ToString());
+    if (!names.empty()) names.push_back(',');
+    names += Quote(c.listed.name);
   }
   std::string report;
   if (s.ok()) s = snapshot::Prune(DefaultEnv(), dir, keep, &report, not_counted);
-  std::string names;
-  for (const std::string& n : not_counted) {
-    if (!names.empty()) names.push_back(',');
-    names += Quote(n);
-  }
   fmt::print("{{\"ok\":{},\"report\":{},\"not_counted\":[{}],\"error\":{}}}\n", s.ok(), Quote(report), names,
              s.ok() ? "null" : Quote(s.ToString()));
   return s.ok() ? 0 : 1;
