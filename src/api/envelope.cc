@@ -167,6 +167,10 @@ uint32_t ParseEnvelope(std::string_view json, Envelope* out) {
     } else if (key == "nonce") {
       out->nonce_text.clear();
       r = ParseIntegerField(v, &out->nonce, &out->nonce_text);
+      // The nonce ends the signed payload, right after the paramString, so its digits as sent must be the only way
+      // to write it: with "0" + nonce accepted, a signature for params ending in a 0 also covered the same request
+      // with that 0 moved into the nonce (order_id "50" -> "5"), the nonce's value unchanged.
+      if (r == FieldResult::kOk && out->nonce_text.size() > 1 && out->nonce_text[0] == '0') r = FieldResult::kWrongType;
       out->has_nonce = r == FieldResult::kOk;
     } else if (key == "method") {
       r = ParseStringField(v, &out->method);

@@ -32,7 +32,9 @@ inline constexpr uint32_t kEnvelopeMalformed = 40001;     // not a JSON object, 
 inline constexpr uint32_t kEnvelopeInvalidField = 40004;  // a known field of the wrong type, or no method
 
 // Parses `json` into *out (reset first) and returns 0, kEnvelopeMalformed or kEnvelopeInvalidField.
-// - id, nonce: a JSON integer or a string of 1..19 ASCII digits, in [0, 2^63-1]; null counts as absent.
+// - id, nonce: a JSON integer or a string of 1..19 ASCII digits, in [0, 2^63-1]; null counts as absent. A nonce
+//   string has no leading zero (as a JSON integer has none): the signature covers its digits as sent, right after
+//   the params, and a leading zero would let a signature cover a second request (envelope.cc).
 // - method: a non-empty string (required). api_key, sig: strings. params: an object; null counts as absent.
 // - Unknown members are ignored; for a repeated member the last one wins. Nesting deeper than 32 levels is
 //   malformed. Every part of the text, params included, is validated.

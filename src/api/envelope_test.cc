@@ -118,6 +118,20 @@ TEST(EnvelopeTest, RejectsWrongTypes) {
   }
 }
 
+// The nonce's digits end the signed payload, after the paramString: "0" + nonce would move a params' trailing 0 into
+// the nonce, so one signature covered two requests (order_id "50" and "5"). "0" itself is a nonce as any other.
+TEST(EnvelopeTest, RejectsANonceStringWithALeadingZero) {
+  Envelope e;
+  for (const char* bad : {R"({"method":"m","nonce":"01700000000000"})", R"({"method":"m","nonce":"00"})"}) {
+    EXPECT_EQ(ParseEnvelope(bad, &e), kEnvelopeInvalidField) << bad;
+    EXPECT_FALSE(e.has_nonce) << bad;
+  }
+  ASSERT_EQ(ParseEnvelope(R"({"method":"m","nonce":"0"})", &e), 0u);
+  EXPECT_EQ(e.nonce_text, "0");
+  ASSERT_EQ(ParseEnvelope(R"({"method":"m","nonce":"1700000000000"})", &e), 0u);
+  EXPECT_EQ(e.nonce_text, "1700000000000");
+}
+
 TEST(EnvelopeTest, WrongTypeStillReportsTheIdAndMethod) {
   Envelope e;
   ASSERT_EQ(ParseEnvelope(R"({"id":7,"method":"private/create-order","params":[],"nonce":1})", &e),
