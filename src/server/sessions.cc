@@ -1,5 +1,6 @@
 #include "server/sessions.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -92,6 +93,15 @@ using edge::BeginRequest;
 using edge::Join;
 using edge::kShuttingDownText;
 using edge::Leave;
+
+// RFC 6455 4.2.1: a client's Sec-WebSocket-Key is 16 random bytes in base64, 24 characters ending in "==". Beast
+// checks only that it is present and at most 24 characters long: "x" and "" were switched.
+bool IsWebSocketKey(std::string_view key) {
+  if (key.size() != 24 || !key.ends_with("==")) return false;
+  return std::all_of(key.begin(), key.end() - 2, [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  });
+}
 
 // Caller holds members_mutex.
 std::vector<std::shared_ptr<EdgeMember>> LiveMembers(const EdgeContext& context) {
@@ -232,6 +242,11 @@ class HttpSession final : public Outbox,
       const bool user = target.rfind("/exchange/v1/user", 0) == 0;
       const bool market = target.rfind("/exchange/v1/market", 0) == 0;
       if (!user && !market) return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such socket"), 404);
+      const auto key = request.find(http::field::sec_websocket_key);  // an absent one is Beast's to refuse
+      if (key != request.end() && !IsWebSocketKey(std::string_view(key->value().data(), key->value().size()))) {
+        keep_alive_ = false;
+        return Write(Gateway::Reply(-1, "ERROR", kBadRequest, "Sec-WebSocket-Key must be 16 bytes in base64"), 400);
+      }
       stream_.expires_never();
       edge::RunWebSocket(stream_.release_socket(), std::move(slot_), context_, user, request);
       return;

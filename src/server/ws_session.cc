@@ -50,6 +50,15 @@ class WsSession final : public Outbox,
     const ServerConfig& config = context_->gateway->config();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(config.max_message_bytes);
+    // Beast names itself and its version in every handshake answer and explains a refused handshake in plain text;
+    // the server's answers say "sequexd" and are JSON with a code, as every other answer of the API.
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, "sequexd");
+      if (res.result() == http::status::switching_protocols) return;
+      res.set(http::field::content_type, "application/json");
+      res.body() = Gateway::Reply(-1, "ERROR", kBadRequest, res.body());
+      res.prepare_payload();
+    }));
     Join(context_, shared_from_this());
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
