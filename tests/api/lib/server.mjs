@@ -13,6 +13,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import ccxt from 'ccxt';
 
@@ -168,6 +169,20 @@ export class Server {
     const exit = kill9 ? await this.kill9() : await this.stop();
     await this.launch();
     return exit;
+  }
+
+  // Restarts after kill -9, then after SIGTERM, and checks after each that `state()` (what clients can see, as the
+  // caller reads it) is what it was before and that the history came back from a history snapshot, not the journal
+  // alone. Returns the state both restarts kept.
+  async assertStateSurvivesRestarts(state) {
+    const before = await state();
+    for (const kill9 of [true, false]) {
+      const exit = await this.restart({ kill9 });
+      assert.equal(kill9 ? exit.signal : exit.code, kill9 ? 'SIGKILL' : 0);
+      assert.match(this.logs(), /history: restored from history-\d+\.snap/);
+      assert.deepEqual(await state(), before, kill9 ? 'after kill -9' : 'after SIGTERM');
+    }
+    return before;
   }
 
   // Stops the server and removes its temp data folder.
