@@ -237,10 +237,14 @@ class HttpSession final : public Outbox,
     if (out == nullptr) {
       return Write(Gateway::Reply(-1, "ERROR", kShuttingDown, kShuttingDownText), HttpStatusFor(kShuttingDown));
     }
+    const std::string_view target(request.target().data(), request.target().size());
+    const size_t q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
     if (websocket::is_upgrade(request) && !admin_) {
-      const std::string_view target(request.target().data(), request.target().size());
-      const bool user = target.rfind("/exchange/v1/user", 0) == 0;
-      const bool market = target.rfind("/exchange/v1/market", 0) == 0;
+      // The whole path: a prefix match took "/exchange/v1/userX" or "/exchange/v1/user/x" for the user socket.
+      const bool user = path == "/exchange/v1/user";
+      const bool market = path == "/exchange/v1/market";
       if (!user && !market) return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound, "no such socket"), 404);
       const auto key = request.find(http::field::sec_websocket_key);  // an absent one is Beast's to refuse
       if (key != request.end() && !IsWebSocketKey(std::string_view(key->value().data(), key->value().size()))) {
@@ -251,10 +255,6 @@ class HttpSession final : public Outbox,
       edge::RunWebSocket(stream_.release_socket(), std::move(slot_), context_, user, request);
       return;
     }
-    const std::string_view target(request.target().data(), request.target().size());
-    const size_t q = target.find('?');
-    const std::string_view path = target.substr(0, q);
-    const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
     stream_.expires_never();  // the reply may come from another thread; the write re-arms the timeout
     if (admin_) {
       if (!peer_loopback_) return Write(Gateway::Reply(-1, "ERROR", kUnauthorized, "loopback only"), 403);

@@ -309,8 +309,8 @@ describe('hostile HTTP', () => {
 });
 
 describe('hostile WebSocket handshakes and frames', () => {
-  const upgrade = (headers) => exchange(`GET /exchange/v1/market HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n` +
-    `Connection: Upgrade\r\n${headers}\r\n`, { ms: 5_000 });
+  const upgrade = (headers, target = '/exchange/v1/market') => exchange(`GET ${target} HTTP/1.1\r\nHost: x\r\n` +
+    `Upgrade: websocket\r\nConnection: Upgrade\r\n${headers}\r\n`, { ms: 5_000 });
   const key = crypto.randomBytes(16).toString('base64');
 
   // RFC 6455 4.2.1-4.2.2: a bad handshake is answered 400 (426 naming version 13 for another version), here as JSON
@@ -339,6 +339,20 @@ describe('hostile WebSocket handshakes and frames', () => {
     assert.match(ok.text, /^HTTP\/1\.1 101 /, ok.text);
     assert.ok(ok.text.includes(`Sec-WebSocket-Accept: ${accept}`), JSON.stringify(ok));
     for (const r of [v8, ok]) assert.ok(!/beast/i.test(r.text), r.text);
+  });
+
+  // The socket's path is matched whole (a query aside); a prefix match once opened a user socket on these.
+  it('a handshake to a path that only starts like a socket\'s is 404; the socket\'s own path is switched', T, async () => {
+    const headers = `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`;
+    for (const target of ['/exchange/v1/userX', '/exchange/v1/user/x', '/exchange/v1/marketplace', '/exchange/v1/']) {
+      const r = await upgrade(headers, target);
+      assert.match(r.text, /^HTTP\/1\.1 404 /, `${target}: ${r.text}`);
+      assert.equal(JSON.parse(r.text.slice(r.text.indexOf('\r\n\r\n') + 4)).code, 40002, `${target}: ${r.text}`);
+    }
+    for (const url of [server.wsUser, `${server.wsMarket}?x=1`]) {
+      const socket = await RawSocket.open(url);
+      await socket.close();
+    }
   });
 
   // A raw frame: FIN + opcode, the client's mask unless `masked` is false.
