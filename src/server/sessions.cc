@@ -261,8 +261,14 @@ class HttpSession final : public Outbox,
       if (request.method() != http::verb::post || path.rfind(kAdminPrefix, 0) != 0) {
         return Write(Gateway::Reply(-1, "ERROR", kMethodNotFound), 404);
       }
-      std::string token(request[http::field::authorization]);
-      if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
+      // RFC 6750 2.1: the scheme "Bearer" (in any case), a space, the token. A bare token is not taken as one, so
+      // that the header has one meaning (docs/server.md "Authentication").
+      const beast::string_view authorization = request[http::field::authorization];
+      const beast::string_view scheme = "Bearer ";
+      std::string token;
+      if (authorization.size() > scheme.size() && beast::iequals(authorization.substr(0, scheme.size()), scheme)) {
+        token = std::string(authorization.substr(scheme.size()));
+      }
       return context_->admin(std::string(path.substr(kAdminPrefix.size())), std::move(request.body()), token, out);
     }
     if (request.method() == http::verb::get && path.rfind(kPublicPrefix, 0) == 0) {

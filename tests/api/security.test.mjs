@@ -208,13 +208,14 @@ describe('the operator endpoint', () => {
 
   it('takes its own token whole and nothing else', T, async () => {
     assert.equal((await admin('/admin/v1/status', { auth: `Bearer ${token}` })).json.code, 0);
+    assert.equal((await admin('/admin/v1/status', { auth: `bearer ${token}` })).json.code, 0, 'the scheme in any case');
     const acct = await server.createAccount(FUNDED);
     const flipped = token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a');
     for (const [what, auth, body] of [
       ['no header', undefined], ['an empty bearer', 'Bearer '], ['a prefix', `Bearer ${token.slice(0, 32)}`],
       ['one character more', `Bearer ${token}x`], ['the last character changed', `Bearer ${flipped}`],
       ['Basic', `Basic ${Buffer.from(`x:${token}`).toString('base64')}`], ["an API key's secret", `Bearer ${acct.api_secret}`],
-      ['the token in the body', undefined, JSON.stringify({ token })],
+      ['the token in the body', undefined, JSON.stringify({ token })], ['the token without Bearer', token],
     ]) {
       const r = await admin('/admin/v1/account/create', { auth, body });
       assert.deepEqual([r.status, r.json.code], [401, 40101], `${what}: ${JSON.stringify(r.json)}`);
