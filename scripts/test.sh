@@ -4,7 +4,8 @@
 #      right after it, the style gates: clang-format on every tracked C++ file, clang-tidy over src/ (scripts/lint.sh)
 #   2. ASan+UBSan build: every test but the benchmark smoke runs, differential and crash rounds scaled down
 #   3. TSan build: the multi-threaded parts (sequencer ring, snapshot writer, pipeline, recovery's two threads,
-#      the hand-over of messages to the I/O threads, the per-address connection count)
+#      the hand-over of messages to the I/O threads, the per-address connection count, the catalog and key tables
+#      the publisher hands to the I/O threads)
 #   4. clang libFuzzer build: the command fuzzer (the engine) and the request fuzzer (the API's parsing and
 #      replies), a minute each
 #   5. the API suite (tests/api): sequexd driven through CCXT and raw HTTP/WebSocket, with node's test runner;
@@ -32,7 +33,7 @@ cmake --build build/asan -j"$jobs"
 stage "TSan build (threaded components)"
 cmake --preset tsan >/dev/null
 cmake --build build/tsan -j"$jobs" --target sequencer_test snapshot_test journal_test delivery_test \
-  connection_slots_test
+  connection_slots_test directory_test
 
 stage "fuzz build (clang, libFuzzer)"
 cmake --preset fuzz >/dev/null
@@ -43,7 +44,7 @@ SEQUEX_DIFF_COMMANDS=${SEQUEX_ASAN_DIFF_COMMANDS:-100000} SEQUEX_CRASH_ROUNDS=${
   ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE 'bench-smoke|fuzz'
 
 stage "TSan tests"
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure -R 'sequencer_test|snapshot_test|delivery_test|connection_slots_test'
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure -R 'sequencer_test|snapshot_test|delivery_test|connection_slots_test|directory_test'
 # Recovery's reader and applier threads, stopped from either side (the rest of journal_test is single-threaded
 # and slow under TSan).
 TSAN_OPTIONS=halt_on_error=1 build/tsan/bin/journal_test --gtest_filter='*CheckpointMismatch*:*ContinueAnExisting*'

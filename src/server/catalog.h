@@ -1,14 +1,15 @@
 // VenueCatalog: what the gateways need to know about the venue to turn API text into engine integers and back —
 // assets (code, decimals), instruments (symbol, ticks, lots, status), fee rates — and KeyTable, the API keys.
 // Both are immutable snapshots built by the publisher from its mirror engine whenever a definition or key command
-// is applied, and handed to the I/O threads by atomic shared_ptr swap (Directory): readers never lock, never see
-// a half-built table, and a key or instrument is usable as soon as its command has been acknowledged.
+// is applied, and handed to the I/O threads by a shared_ptr swap under a short lock (Directory): readers hold it only
+// to copy the pointer, never see a half-built table, and a key or instrument is usable as soon as its command has
+// been acknowledged.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,16 +101,36 @@ class KeyTable {
 };
 
 // The I/O threads' view of the catalog and keys. Published by the publisher thread, read by any thread.
+//
+// A mutex, not std::atomic<std::shared_ptr>: libstdc++ 12's implementation guards the pointer with a spin lock in
+// its low bit and releases that lock, in load(), with a relaxed operation, so nothing orders a reader's copy of the
+// pointer before the next store's overwrite of it. x86-64 orders them all the same, but the C++ memory model and
+// TSan do not (every busy sequexd under TSan reported it), and a weaker CPU need not. Each side holds the lock for
+// a pointer copy and a reference count increment, which is all the spin lock cost too; the table a store replaces
+// is released outside it.
 class Directory {
  public:
-  [[nodiscard]] std::shared_ptr<const VenueCatalog> catalog() const { return catalog_.load(std::memory_order_acquire); }
-  [[nodiscard]] std::shared_ptr<const KeyTable> keys() const { return keys_.load(std::memory_order_acquire); }
-  void Publish(std::shared_ptr<const VenueCatalog> c) { catalog_.store(std::move(c), std::memory_order_release); }
-  void Publish(std::shared_ptr<const KeyTable> k) { keys_.store(std::move(k), std::memory_order_release); }
+  [[nodiscard]] std::shared_ptr<const VenueCatalog> catalog() const {
+    const std::lock_guard lock(mutex_);
+    return catalog_;
+  }
+  [[nodiscard]] std::shared_ptr<const KeyTable> keys() const {
+    const std::lock_guard lock(mutex_);
+    return keys_;
+  }
+  void Publish(std::shared_ptr<const VenueCatalog> c) {
+    const std::lock_guard lock(mutex_);
+    catalog_.swap(c);
+  }
+  void Publish(std::shared_ptr<const KeyTable> k) {
+    const std::lock_guard lock(mutex_);
+    keys_.swap(k);
+  }
 
  private:
-  std::atomic<std::shared_ptr<const VenueCatalog>> catalog_{std::make_shared<VenueCatalog>()};
-  std::atomic<std::shared_ptr<const KeyTable>> keys_{std::make_shared<KeyTable>()};
+  mutable std::mutex mutex_;
+  std::shared_ptr<const VenueCatalog> catalog_ = std::make_shared<VenueCatalog>();  // guarded by mutex_
+  std::shared_ptr<const KeyTable> keys_ = std::make_shared<KeyTable>();             // guarded by mutex_
 };
 
 }  // namespace sequex::server
