@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -25,8 +26,11 @@ void Leave(EdgeContext* context, const EdgeMember* member);
 
 // An HTTP connection upgraded to WebSocket: its session takes the socket and the address's place and answers the
 // upgrade `request` (read before this returns). `user` selects the user API (authentication, private channels)
-// over market data.
+// over market data. `counted` runs once the WebSocket session counts the connection, before its handshake answer
+// can be sent: the HTTP session stops counting it there, so that the connection is never counted twice by the
+// time the client can open another (with several I/O threads, max_connections refused that one).
 void RunWebSocket(boost::asio::ip::tcp::socket&& socket, ConnectionsPerAddress::Slot slot, EdgeContext* context,
-                  bool user, const boost::beast::http::request<boost::beast::http::string_body>& request);
+                  bool user, const boost::beast::http::request<boost::beast::http::string_body>& request,
+                  const std::function<void()>& counted);
 
 }  // namespace sequex::server::edge

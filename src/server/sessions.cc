@@ -134,7 +134,7 @@ class HttpSession final : public Outbox,
   }
   ~HttpSession() override {
     Leave(context_, this);
-    open_.fetch_sub(1, std::memory_order_relaxed);
+    Uncount();
   }
 
   void Run() {
@@ -252,7 +252,7 @@ class HttpSession final : public Outbox,
         return Write(Gateway::Reply(-1, "ERROR", kBadRequest, "Sec-WebSocket-Key must be 16 bytes in base64"), 400);
       }
       stream_.expires_never();
-      edge::RunWebSocket(stream_.release_socket(), std::move(slot_), context_, user, request);
+      edge::RunWebSocket(stream_.release_socket(), std::move(slot_), context_, user, request, [this] { Uncount(); });
       return;
     }
     stream_.expires_never();  // the reply may come from another thread; the write re-arms the timeout
@@ -311,6 +311,12 @@ class HttpSession final : public Outbox,
     });
   }
 
+  // Once: at the end, or when a WebSocket session takes the connection over (RunWebSocket).
+  void Uncount() {
+    if (counted_) open_.fetch_sub(1, std::memory_order_relaxed);
+    counted_ = false;
+  }
+
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -331,6 +337,7 @@ class HttpSession final : public Outbox,
   bool continued_ = false;  // the request's `100 Continue` is sent
   // Where it counts itself: an operator's connection apart from the API's, so that it takes none of their places.
   std::atomic<int64_t>& open_;
+  bool counted_ = true;  // in open_; false once the connection went to a WebSocket session
   ConnectionsPerAddress::Slot slot_;
 };
 

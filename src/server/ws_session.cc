@@ -370,8 +370,10 @@ class WsSession final : public Outbox,
 }  // namespace
 
 void edge::RunWebSocket(tcp::socket&& socket, ConnectionsPerAddress::Slot slot, EdgeContext* context, bool user,
-                        const http::request<http::string_body>& request) {
-  std::make_shared<WsSession>(std::move(socket), std::move(slot), context, user)->Run(request);
+                        const http::request<http::string_body>& request, const std::function<void()>& counted) {
+  const auto session = std::make_shared<WsSession>(std::move(socket), std::move(slot), context, user);
+  counted();
+  session->Run(request);
 }
 
 }  // namespace sequex::server

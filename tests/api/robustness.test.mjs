@@ -934,6 +934,33 @@ describe('connections past max_connections', () => {
     }
   });
 
+  // With several I/O threads the 101 of an upgrade reached the client, and its next connection another I/O thread,
+  // while the upgraded connection's HTTP session, still unwinding, was counted beside its WebSocket session: one
+  // connection counted twice, and the last place refused to a client that was owed it.
+  it('with several I/O threads, a WebSocket just upgraded takes one place, not two', T, async () => {
+    const CAP = 4;
+    const srv = await Server.start({ config: tomlSection('server', { max_connections: CAP, io_threads: 4 }) });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const sockets = [];
+        try {
+          for (let i = 0; i < CAP; i++) {
+            const s = await RawSocket.open(srv.wsMarket).catch(() => null);
+            assert.ok(s, `round ${round}: connection ${i + 1} of ${CAP} refused`);
+            sockets.push(s);
+          }
+        } finally {
+          for (const s of sockets) await s.close();
+        }
+        await eventually(async () => (await srv.admin('status')).result.websocket_sessions === 0,
+          { what: 'the sockets of the round closed' });
+      }
+      assert.equal((await srv.admin('status')).result.refused_connections, 0);
+    } finally {
+      await srv.dispose();
+    }
+  });
+
   it('the operator\'s connections take none of the places, and status counts them apart', T, async () => {
     const CAP = 4;
     const srv = await Server.start({ config: tomlSection('server', { max_connections: CAP }) });
