@@ -27,7 +27,8 @@ namespace sequex::test {
 
 // Applies DecodeFuzzInput(data, size) to a fresh Engine. After every command: Engine::Audit() must be "", the
 // public invariants (tests/invariants.h) must hold, every command must end with Done or be a single Rejected,
-// and a rejected command must leave StateHash() unchanged. Calls std::abort() on the first violation.
+// a rejected command must leave StateHash() unchanged, and every command's events must equal the reference model's
+// (tests/reference_model.h), as in the differential test. Calls std::abort() on the first violation.
 void RunFuzzInput(const uint8_t* data, size_t size);
 
 }  // namespace sequex::test
