@@ -20,6 +20,7 @@ constexpr int kInstrumentCount = 4;
 constexpr SeqNo kHighAccountAt = 50'000;  // odd seeds: when the account max_accounts - 1 gets its deposits
 // CreateAccount successes per seed, at most: every account costs the per-command invariant checks a little.
 constexpr size_t kMaxCreatedAccounts = 32;
+constexpr size_t kMaxCreatedAccountsAtEdges = 160;
 
 using testing::Asset;
 using testing::Instr;
@@ -32,7 +33,7 @@ bool IsTerminalStatus(OrderStatus s) {
 
 }  // namespace
 
-CommandStream::CommandStream(uint64_t seed) : config_(ConfigFor(seed)), rng_(seed) {
+CommandStream::CommandStream(uint64_t seed) : config_(ConfigFor(seed)), edges_(seed >= kEdgeSeedsFrom), rng_(seed) {
   // Sparse, high ids for the fourth instrument and its base asset; the highest ones on every fourth seed only,
   // since Engine::Audit and StateHash cost O(highest id) (tests/regressions.md, R4).
   high_instrument_ = seed % 4 == 0 ? 0xFFFE : 4000;
@@ -213,7 +214,7 @@ CommandBody CommandStream::RandomBody() {
   if (r < 945) return RandomFees();
   if (r < 975) return RandomAlter();
   if (r < 980) return RandomDefinition();
-  if (r < 985) return RandomCreateAccount();
+  if (r < 985 || (edges_ && r < 988)) return RandomCreateAccount();
   if (r < 990) return RandomSetApiKey();
   return RandomPlace();
 }
@@ -335,6 +336,7 @@ CommandBody CommandStream::RandomPlace() {
     }
   }
   p.client_oid = RandomOid();
+  if (edges_ && Chance(200)) AimAtEdges(p, st);
 
   if (Chance(60)) {  // hostile: corrupt one or two fields
     for (int64_t n = Range(1, 2); n > 0; --n) {
@@ -452,7 +454,89 @@ CommandBody CommandStream::RandomAmend() {
     a.new_qty = QtyLots{Chance(500) ? HostileInt() : o->filled};
   }
   if (Chance(100)) a.new_client_oid = RandomOid();
+  if (edges_ && Chance(200)) AimAtEdges(a, *o, mid);
   return a;
+}
+
+int64_t CommandStream::BandEdge(const InstrumentState& st) {
+  const int64_t ref = st.mid;  // the last trade's price once the book has traded, as the band's ref
+  const int64_t d = ref * static_cast<int64_t>(st.def.price_band_bps) / 10000;
+  return std::max<int64_t>(1, Pick(std::vector<int64_t>{ref - d - 1, ref - d, ref + d, ref + d + 1}));
+}
+
+void CommandStream::AimAtEdges(PlaceOrder& p, const InstrumentState& st) {
+  const bool buy = p.side == Side::kBuy;
+  const bool limit_priced = !IsMarketLike(p.type);
+  const int64_t mid = st.mid;
+  switch (Range(0, 6)) {
+    case 0:
+      if (limit_priced) p.price = PriceTicks{BandEdge(st)};
+      break;
+    case 1: {  // around the ladder's window (2^14 ticks) and half of it, on the far side or crossing
+      const int64_t w = Pick(std::vector<int64_t>{1 << 13, 1 << 14, 1 << 17, 1 << 18}) + Range(-2, 2);
+      const bool far_side = Chance(800);
+      if (limit_priced) p.price = PriceTicks{std::max<int64_t>(1, buy == far_side ? mid - w : mid + w)};
+      break;
+    }
+    case 2:  // quantity at its limit
+      p.account = AccountId{kWhale};
+      p.notional = Amount{0};
+      p.qty = QtyLots{kMaxQtyLots - Range(1, 2)};
+      break;
+    case 3:  // a notional at 2^62: the last representable one, or the first past it
+      p.account = AccountId{kWhale};
+      if (limit_priced) {
+        const int64_t per_lot = p.price.value() * st.tick_value;
+        p.qty = QtyLots{std::min(kMaxQtyLots - 1, (kMaxAmount - 1) / per_lot + Range(0, 1))};
+      } else if (buy) {
+        p.qty = QtyLots{0};
+        p.notional = Amount{kMaxAmount - Range(0, 1)};
+      }
+      break;
+    case 4:  // a sell whose base amount (qty * lot_size) is at 2^62
+      p.account = AccountId{kWhale};
+      p.side = Side::kSell;
+      p.notional = Amount{0};
+      p.qty = QtyLots{std::min(kMaxQtyLots - 1, (kMaxAmount - 1) / st.def.lot_size.value() + Range(0, 1))};
+      break;
+    case 5:  // a trigger whose protection price is the last below 2^48, or the first at it
+      if (IsStop(p.type)) {
+        const int64_t bps = st.def.price_band_bps;
+        p.trigger_price = PriceTicks{(kMaxPriceTicks - 1) * 10000 / (10000 + bps) + Range(-1, 1)};
+        if (limit_priced) p.price = PriceTicks{std::min(kMaxPriceTicks - 1, p.trigger_price.value() + Range(-1, 1))};
+      }
+      break;
+    default:  // the book's minimums: one lot below, or exactly at them
+      p.notional = Amount{0};
+      p.qty = QtyLots{std::max<int64_t>(1, st.def.min_qty.value() - Range(0, 1))};
+      if (limit_priced && st.def.min_notional.value() > 0) {
+        const int64_t per_lot = p.price.value() * st.tick_value;
+        p.qty = QtyLots{std::max<int64_t>(1, st.def.min_notional.value() / per_lot + Range(0, 1))};
+      }
+      break;
+  }
+}
+
+void CommandStream::AimAtEdges(AmendOrder& a, const LiveOrder& o, int64_t mid) {
+  const InstrumentState* st = Find(o.instrument);
+  switch (Range(0, 4)) {
+    case 0:
+      a.new_qty = QtyLots{kMaxQtyLots - Range(1, 2)};
+      break;
+    case 1:
+      a.new_qty = QtyLots{o.filled + Range(0, 1)};  // the least it may keep, or 213
+      break;
+    case 2:
+      if (st != nullptr) a.new_price = PriceTicks{BandEdge(*st)};
+      break;
+    case 3:
+      a.new_price =
+          PriceTicks{std::max<int64_t>(1, mid + Pick(std::vector<int64_t>{-(1 << 14), -(1 << 13), 1 << 13, 1 << 14}))};
+      break;
+    default:
+      a.new_price = PriceTicks{kMaxPriceTicks - Range(1, 2)};
+      break;
+  }
 }
 
 CommandBody CommandStream::RandomDeposit() {
@@ -629,7 +713,8 @@ CommandBody CommandStream::RandomCreateAccount() {
   CreateAccount c;
   const int64_t r = Range(0, 99);
   // Past the cap, and while creations would still succeed (the highest valid id is free), only invalid ones.
-  const bool capped = created_.size() >= kMaxCreatedAccounts && !high_account_setup_.empty();
+  const bool capped =
+      created_.size() >= (edges_ ? kMaxCreatedAccountsAtEdges : kMaxCreatedAccounts) && !high_account_setup_.empty();
   if (r < 30 && !capped) return c;  // no key
   c.credential = RandomCredential();
   if (capped || r >= 75) {

@@ -38,6 +38,12 @@ class CommandStream {
  public:
   explicit CommandStream(uint64_t seed);
 
+  // Seeds from here on also aim at the edges of the rules (AimAtEdges): prices at the band's limits and at the
+  // price ladder's window edges, quantities and notionals at 2^48 and 2^62, triggers whose protection price reaches
+  // 2^48, amends to those values, and more accounts. CI runs none of them (its seeds are 1..8 and 1001); explore
+  // them with e.g. SEQUEX_DIFF_SEEDS=1000000:16.
+  static constexpr uint64_t kEdgeSeedsFrom = 1'000'000;
+
   // The engine configuration this seed is meant for: some seeds use tight limits so that 210 (max_accounts),
   // 224 (max_orders) and 318 (per-account open orders) are reachable.
   [[nodiscard]] static EngineConfig ConfigFor(uint64_t seed);
@@ -85,8 +91,11 @@ class CommandStream {
   CommandBody RandomFees();
   CommandBody RandomCreateAccount();
   CommandBody RandomSetApiKey();
-  ApiCredential RandomCredential();  // valid text, a key from a small pool (so keys collide)
-  void Corrupt(ApiCredential& c);    // one way to make it invalid
+  void AimAtEdges(PlaceOrder& p, const InstrumentState& st);
+  void AimAtEdges(AmendOrder& a, const LiveOrder& o, int64_t mid);
+  int64_t BandEdge(const InstrumentState& st);  // a price at or just past the band around the stream's mid
+  ApiCredential RandomCredential();             // valid text, a key from a small pool (so keys collide)
+  void Corrupt(ApiCredential& c);               // one way to make it invalid
   std::string RandomText(size_t min, size_t max);
 
   uint32_t TradingAccount();
@@ -101,7 +110,8 @@ class CommandStream {
   void RemoveLive(uint64_t id);
 
   EngineConfig config_;
-  workload::Rng rng_;  // the workloads' xoshiro256**: platform-independent streams
+  bool edges_ = false;  // seed >= kEdgeSeedsFrom
+  workload::Rng rng_;   // the workloads' xoshiro256**: platform-independent streams
   SeqNo seq_ = 0;
   TimeNs time_ = 1'700'000'000'000'000'000;
   std::deque<CommandBody> setup_;

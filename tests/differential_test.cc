@@ -5,8 +5,10 @@
 //
 // SEQUEX_DIFF_COMMANDS scales the total number of commands (default 1,000,000 across all seeds, about 2 minutes
 // in a Release build; use e.g. 50000 in sanitizer builds). SEQUEX_DIFF_SEEDS=first:count explores other seeds
-// (default 1:8). On a divergence the test prints the command, both event lists and a shrunk command sequence
-// that still diverges (SEQUEX_DIFF_SHRINK=0 skips shrinking). Divergences found so far: tests/regressions.md.
+// (default 1:8); seeds from CommandStream::kEdgeSeedsFrom (1,000,000) also aim at the edges of the rules (limits,
+// band and ladder edges; tests/command_stream.h), and CI runs three of them briefly. On a divergence the test prints
+// the command, both event lists and a shrunk command sequence that still diverges (SEQUEX_DIFF_SHRINK=0 skips
+// shrinking). Divergences found so far: tests/regressions.md.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -333,6 +335,16 @@ TEST(DifferentialTest, EngineMatchesReferenceModelEventByEvent) {
   const std::vector<uint64_t> seeds = Seeds();
   const uint64_t per_seed = std::max<uint64_t>(1, TotalCommands() / seeds.size());
   for (uint64_t seed : seeds) {
+    const std::string failure = RunSeed(seed, per_seed);
+    ASSERT_TRUE(failure.empty()) << failure;
+  }
+}
+
+// The seeds that aim at the edges of the rules (CommandStream::kEdgeSeedsFrom), briefly, so that CI runs that part
+// of the stream too: three seeds, so that one has tight limits (seed % 3 == 0) and the odd one a late highest account.
+TEST(DifferentialTest, EdgeSeedsMatchTheReferenceModel) {
+  const uint64_t per_seed = std::max<uint64_t>(1000, TotalCommands() / 40);
+  for (uint64_t seed = CommandStream::kEdgeSeedsFrom; seed < CommandStream::kEdgeSeedsFrom + 3; ++seed) {
     const std::string failure = RunSeed(seed, per_seed);
     ASSERT_TRUE(failure.empty()) << failure;
   }
