@@ -95,7 +95,9 @@ void CommandStream::QueueSetup(uint64_t seed) {
       Instr(3, 4, 2, 3, 7, 1, 0, 1000, 0, "XYZ_BTC"),                        // tv 21, band from 1st trade
       Instr(high_instrument_, abc_, 1, 500, 10, 5, 0, 2000, 50, "ABC-USD"),  // tv 5, min_qty 5
   };
-  const int64_t mids[kInstrumentCount] = {30000, 200, 1000, 50};
+  // At the edges, ETH_USD (no band) trades around 2^20 ticks, so that bids as well as asks reach past the ladder's
+  // window on both sides of it and spill (at 200, a bid that far is below 1).
+  const int64_t mids[kInstrumentCount] = {30000, edges_ ? int64_t{1} << 20 : 200, 1000, 50};
   for (int i = 0; i < kInstrumentCount; ++i) {
     setup_.push_back(defs[i]);
     InstrumentState st;
