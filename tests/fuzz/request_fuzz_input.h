@@ -9,7 +9,8 @@
 //   RunRequestFuzzInput(data, size);   // aborts (with a message on stderr) if a property breaks
 //
 // Properties: ParseEnvelope answers 0, 40001 or 40004 and nothing else; an accepted envelope has a method, and an
-// id and nonce in [0, 2^63); a decimal that parses is within its maximum and reads back the same from its own
+// id and nonce in [0, 2^63), the nonce's text being its value's decimal (no leading zero: the signature covers that
+// text right after the params); a decimal that parses is within its maximum and reads back the same from its own
 // text (FormatScaled); every reply is JSON that simdjson (which validates UTF-8) parses, and gives back each string
 // that was UTF-8 byte for byte. Memory errors and undefined behaviour are the sanitizers' to catch.
 #pragma once
