@@ -1,6 +1,7 @@
 #include "tests/command_stream.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -21,6 +22,7 @@ constexpr SeqNo kHighAccountAt = 50'000;  // odd seeds: when the account max_acc
 // CreateAccount successes per seed, at most: every account costs the per-command invariant checks a little.
 constexpr size_t kMaxCreatedAccounts = 32;
 constexpr size_t kMaxCreatedAccountsAtEdges = 160;
+constexpr uint16_t kUntradedAssets = 12;
 
 using testing::Asset;
 using testing::Instr;
@@ -129,6 +131,17 @@ void CommandStream::QueueSetup(uint64_t seed) {
   setup_.push_back(SetFeeTier{4, 0, 100001});     // 40004: taker rate
   setup_.push_back(SetFeeTier{4, -100001, 100});  // 40004: maker rate
 
+  // At the edges, the odd traders first hold twelve assets no instrument uses, so that the ones they trade are
+  // past the account's four inline balances and eight spilled ones: found through the wallet's spill table.
+  if (edges_) {
+    for (uint16_t extra = 100; extra < 100 + kUntradedAssets; ++extra) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U%u", unsigned{extra});
+      setup_.push_back(Asset(extra, 0, code));
+      for (uint32_t a = 1; a <= kTradingAccounts; a += 2)
+        setup_.push_back(Deposit{AccountId{a}, AssetId{extra}, Amount{1}});
+    }
+  }
   for (uint32_t a = 1; a <= kTradingAccounts; ++a) {
     for (uint16_t asset : asset_ids_) {
       setup_.push_back(Deposit{AccountId{a}, AssetId{asset}, Amount{TypicalAmount(asset) * 10}});
