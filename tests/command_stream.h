@@ -41,8 +41,9 @@ class CommandStream {
   // Seeds from here on also aim at the edges of the rules (AimAtEdges): prices at the band's limits and at the
   // price ladder's window edges, quantities and notionals at 2^48 and 2^62, triggers whose protection price reaches
   // 2^48, amends to those values, more accounts, and traders whose traded balances are past the wallet's inline and
-  // first spilled ones. CI's long run uses seeds 1..8 (and 1001); DifferentialTest.EdgeSeedsMatchTheReferenceModel
-  // runs three of these briefly. Explore them with e.g. SEQUEX_DIFF_SEEDS=1000000:16.
+  // first spilled ones, in an engine whose tables start tiny (ConfigFor). CI's long run uses seeds 1..8 (and 1001);
+  // DifferentialTest.EdgeSeedsMatchTheReferenceModel runs three of these briefly. Explore them with e.g.
+  // SEQUEX_DIFF_SEEDS=1000000:16.
   static constexpr uint64_t kEdgeSeedsFrom = 1'000'000;
 
   // The engine configuration this seed is meant for: some seeds use tight limits so that 210 (max_accounts),
