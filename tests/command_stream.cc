@@ -333,8 +333,9 @@ CommandBody CommandStream::RandomPlace() {
   p.qty = QtyLots{qty_kind < 70 ? Range(1, 10) : (qty_kind < 95 ? Range(1, 60) : Range(1, 6))};
   auto limit_price = [&](int64_t around) {
     if (Chance(40)) return around + Range(-around / 4, around / 4);  // far: band rejections
-    // Deep asks in a book without a band: past the ladder's window (2^18 ticks), on many distinct prices, so the
-    // engine's spilled levels (engine/spilled_levels.h) fill, split, merge and are swept by large buys.
+    // Deep asks in a book without a band: 2^18 to 2^21 ticks above the mid, far past the ladder's window (2^14 ticks
+    // since it is mapped whole; it was a 2^18-tick reservation), on many distinct prices, so the engine's spilled
+    // levels (engine/spilled_levels.h) fill, split, merge and are swept by large buys.
     if (!buy && st.def.price_band_bps == 0 && Chance(100)) return around + Range(int64_t{1} << 18, int64_t{1} << 21);
     return buy ? around + Range(-6, 2) : around + Range(-2, 6);
   };
