@@ -62,16 +62,6 @@ bool IsRejection(std::span<const Event> events) {
   return events.size() == 1 && std::holds_alternative<RejectedEvent>(events[0]);
 }
 
-// Index of the first differing event, or nullopt when the lists are equal.
-std::optional<size_t> FirstDifference(std::span<const Event> expected, std::span<const Event> actual) {
-  const size_t n = std::min(expected.size(), actual.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (!SameEvent(expected[i], actual[i])) return i;
-  }
-  if (expected.size() != actual.size()) return n;
-  return std::nullopt;
-}
-
 std::string OrderViewString(const OrderView& o) {
   std::ostringstream os;
   os << "order " << o.order_id.value() << " acct=" << o.account.value() << " instr=" << o.instrument.value()

@@ -1,5 +1,6 @@
 #include "tests/event_format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <string_view>
@@ -227,6 +228,15 @@ bool SameEvent(const Event& a, const Event& b) {
         return Same(x, std::get<T>(b));
       },
       a);
+}
+
+std::optional<size_t> FirstDifference(std::span<const Event> expected, std::span<const Event> actual) {
+  const size_t n = std::min(expected.size(), actual.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (!SameEvent(expected[i], actual[i])) return i;
+  }
+  if (expected.size() != actual.size()) return n;
+  return std::nullopt;
 }
 
 }  // namespace sequex::test

@@ -4,6 +4,7 @@
 //   if (!SameEvent(a, b)) std::cerr << ToString(a) << " vs " << ToString(b);
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -18,5 +19,9 @@ namespace sequex::test {
 
 // Field-by-field equality (every field of every event type).
 [[nodiscard]] bool SameEvent(const Event& a, const Event& b);
+
+// Index of the first differing event, or nullopt when the lists are equal (a list that ends first differs at its
+// end).
+[[nodiscard]] std::optional<size_t> FirstDifference(std::span<const Event> expected, std::span<const Event> actual);
 
 }  // namespace sequex::test

@@ -289,9 +289,7 @@ void RunFuzzInput(const uint8_t* data, size_t size) {
     const std::vector<Event> expected = model.Apply(command);
     const std::span<const Event> events = engine.Apply(command);
     if (events.empty()) Fail("no events", command, events);
-    if (expected.size() != events.size() ||
-        !std::equal(expected.begin(), expected.end(), events.begin(),
-                    [](const Event& a, const Event& b) { return SameEvent(a, b); })) {
+    if (FirstDifference(expected, events).has_value()) {
       Fail("the engine's events differ from the reference model's:\n model:\n" + ToString(expected) + " engine:",
            command, events);
     }
