@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SEQUEXD, Server, eventually, sleep, tomlSection, watchUntil } from './lib/server.mjs';
-import { RawSocket, get, nextId, paramString, post, privateCall, sign, signedBody } from './lib/raw.mjs';
+import { RawSocket, get, nextId, paramString, post, privateCall, rawExchange, sign, signedBody } from './lib/raw.mjs';
 import { FUNDED, CCXT_OPTIONS, balances } from './lib/helpers.mjs';
 import { MAKER_PPM, TAKER_PPM, buyHold, decimal, fee, notional, units } from './lib/venue.mjs';
 
@@ -91,15 +91,7 @@ describe('malformed requests', () => {
 
   // Raw bytes over one TCP connection, for requests no HTTP client library would send. Resolves with the whole
   // answer as bytes once the server has closed the connection (or `closeAfterMs` has passed).
-  const rawHttp = (bytes, closeAfterMs = 2000) => new Promise((resolve, reject) => {
-    const [host, port] = server.http.split(':');
-    const chunks = [];
-    const s = net.connect(Number(port), host, () => s.write(bytes));
-    const timer = setTimeout(() => s.destroy(), closeAfterMs);
-    s.on('data', (c) => chunks.push(c));
-    s.on('error', reject);
-    s.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
-  });
+  const rawHttp = async (bytes, closeAfterMs = 2000) => (await rawExchange(server.http, bytes, { ms: closeAfterMs })).data;
   // Status and JSON body of a raw answer. The body must be UTF-8 (a fatal decoder, where Buffer.toString would
   // quietly replace bad bytes) and JSON.
   const parseRaw = (answer, what) => {

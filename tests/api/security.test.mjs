@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Server, tomlSection } from './lib/server.mjs';
-import { RawSocket, nextId, paramString, post, privateCall, sign, signedBody } from './lib/raw.mjs';
+import { RawSocket, nextId, paramString, post, privateCall, rawExchange, sign, signedBody } from './lib/raw.mjs';
 import { FUNDED } from './lib/helpers.mjs';
 
 const T = { timeout: 60_000 };
@@ -24,16 +24,10 @@ before(async () => {
 after(async () => { await server?.dispose(); });
 
 // Sends `bytes` on a fresh connection and collects what comes back until the server closes it (or `ms` pass).
-const exchange = (bytes, { ms = 10_000 } = {}) => new Promise((resolve, reject) => {
-  const [host, port] = server.http.split(':');
-  let text = '';
-  const s = net.connect(Number(port), host, () => s.write(bytes));
-  const timer = setTimeout(() => { s.destroy(); resolve({ text, closed: false }); }, ms);
-  s.setEncoding('latin1');
-  s.on('data', (c) => { text += c; });
-  s.on('error', (e) => { if (e.code !== 'ECONNRESET') reject(e); });
-  s.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }); });
-});
+const exchange = async (bytes, { ms = 10_000 } = {}) => {
+  const { data, closed } = await rawExchange(server.http, bytes, { ms, ignoreReset: true });
+  return { text: data.toString('latin1'), closed };
+};
 const statusLines = (text) => text.match(/^HTTP\/1\.[01] \d{3}/gm) ?? [];
 
 const limitOrder = (clientOid, price = '10000') => ({

@@ -2,6 +2,7 @@
 // send what CCXT never would (bad JSON, wrong types, oversized bodies, silent or slow sockets).
 
 import crypto from 'node:crypto';
+import net from 'node:net';
 import WebSocket from 'ws';
 
 // Reference §1 "Signing": object → keys sorted, key + value(v); array → value(e) of each element; null → "null";
@@ -53,6 +54,22 @@ export async function post(server, method, body, headers = { 'Content-Type': 'ap
 
 export async function privateCall(server, account, method, params = {}, options = {}) {
   return post(server, method, signedBody(account, method, params, options));
+}
+
+// Raw bytes over one fresh TCP connection to `address` (host:port), for requests no HTTP client library would
+// send. Resolves with everything that came back once the server has closed the connection ({closed: true}) or `ms`
+// have passed ({closed: false}; the connection is then destroyed). A reset by the server rejects, unless
+// `ignoreReset`, where it counts as a close.
+export function rawExchange(address, bytes, { ms, ignoreReset = false }) {
+  return new Promise((resolve, reject) => {
+    const [host, port] = address.split(':');
+    const chunks = [];
+    const s = net.connect(Number(port), host, () => s.write(bytes));
+    const timer = setTimeout(() => { s.destroy(); resolve({ data: Buffer.concat(chunks), closed: false }); }, ms);
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', (e) => { if (!(ignoreReset && e.code === 'ECONNRESET')) reject(e); });
+    s.on('close', () => { clearTimeout(timer); resolve({ data: Buffer.concat(chunks), closed: true }); });
+  });
 }
 
 export async function get(server, pathAndQuery) {
