@@ -12,6 +12,10 @@
 namespace sequex::server {
 
 void WriteOrder(api::JsonWriter& w, const OrderRecord& order, const VenueCatalog& catalog);
+// Room in `w` for `orders` more orders, reserved before a list is written (get-open-orders, get-order-history, the
+// user.order snapshot): grown by doubling instead, a list of 10,000 orders (5.6 MB) cost the publisher a copy per
+// doubling and, on a VM, a page fault for every page of every new buffer (docs/server.md, `server_benchmark`).
+void ReserveOrders(api::JsonWriter& w, size_t orders);
 void WriteTrade(api::JsonWriter& w, const TradeRecord& trade, const VenueCatalog& catalog);
 void WritePublicTrade(api::JsonWriter& w, const PublicTrade& trade, const InstrumentInfo& instrument);
 // The user-balance object (one element of result.data): every asset the account holds.

@@ -741,7 +741,9 @@ void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params
       w.BeginObject();
       w.Key("data");
       w.BeginArray();
-      for (const OrderRecord* r : p.projection().OpenOrders(account)) {
+      const std::vector<const OrderRecord*> open = p.projection().OpenOrders(account);
+      ReserveOrders(w, open.size());
+      for (const OrderRecord* r : open) {
         if (filter == kAllInstruments || r->view.instrument == filter) WriteOrder(w, *r, p.catalog());
       }
       w.EndArray();
@@ -771,6 +773,7 @@ void Gateway::Query(const api::Envelope& env, const Caller& caller, const Params
       w.BeginArray();
       int64_t n = 0;
       if (const std::deque<OrderRecord>* closed = p.projection().ClosedOrders(account)) {
+        ReserveOrders(w, std::min(closed->size(), static_cast<size_t>(limit)));
         for (const OrderRecord& r : *closed) {
           if (n >= limit) break;
           if ((filter != kAllInstruments && r.view.instrument != filter) || !in_range(r.update_time)) continue;

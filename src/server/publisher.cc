@@ -520,7 +520,9 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
       BeginPush(w, "user.order", channel, {});
       w.Key("data");
       w.BeginArray();
-      for (const OrderRecord* r : projection_.OpenOrders(account)) {
+      const std::vector<const OrderRecord*> open = projection_.OpenOrders(account);
+      ReserveOrders(w, open.size());
+      for (const OrderRecord* r : open) {
         if (s.instrument == kAllInstruments || r->view.instrument == s.instrument) WriteOrder(w, *r, *catalog_);
       }
       w.EndArray();
