@@ -9,6 +9,7 @@
 
 #include "engine/engine_test_util.h"
 #include "journal/byte_io.h"
+#include "server/api_format.h"
 #include "server/catalog.h"
 #include "server/config.h"
 #include "server/definitions.h"
@@ -22,6 +23,7 @@
 namespace sequex::server {
 namespace {
 
+using sequex::testing::kBtcUsd;
 using sequex::testing::Venue;
 
 std::string WriteTemp(const std::string& text) {
@@ -618,6 +620,45 @@ TEST(Catalog, ConvertsTextToTicksAndLotsExactly) {
   EXPECT_EQ(i->FormatAveragePrice(Amount{3000150}, QtyLots{3}), "1000050");  // 30001.50 USD for 0.03 BTC
   EXPECT_EQ(c->FindInstrument("ETH_USD"), nullptr);
   EXPECT_EQ(c->FindAsset("USD")->decimals, 2);
+}
+
+// order_date and event_date are the UTC day of the order's creation / the trade, whatever the instant in the day.
+TEST(ApiFormat, ShouldWriteTheUtcDayOfAnOrderAndATrade) {
+  Venue v;
+  v.Setup();
+  const std::shared_ptr<const VenueCatalog> c = VenueCatalog::Build(v.engine());
+  const auto order_date = [&](TimeNs t) {
+    OrderRecord r;
+    r.view.instrument = kBtcUsd;
+    r.view.created_time = t;
+    api::JsonWriter w;
+    WriteOrder(w, r, *c);
+    const std::string json = w.Release();
+    const size_t at = json.find("\"order_date\":\"");
+    return at == std::string::npos ? json : json.substr(at + 14, 10);
+  };
+  const auto event_date = [&](TimeNs t) {
+    TradeRecord trade;
+    trade.instrument = kBtcUsd;
+    trade.time = t;
+    api::JsonWriter w;
+    WriteTrade(w, trade, *c);
+    const std::string json = w.Release();
+    const size_t at = json.find("\"event_date\":\"");
+    return at == std::string::npos ? json : json.substr(at + 14, 10);
+  };
+  constexpr TimeNs kSecond = 1'000'000'000;
+  EXPECT_EQ(order_date(0), "1970-01-01");
+  EXPECT_EQ(order_date(86'400 * kSecond - 1), "1970-01-01");
+  EXPECT_EQ(order_date(86'400 * kSecond), "1970-01-02");
+  EXPECT_EQ(order_date(1'709'164'800 * kSecond), "2024-02-29");                // a leap day, at its first instant
+  EXPECT_EQ(order_date(1'709'251'199 * kSecond + 999'999'999), "2024-02-29");  // and its last
+  EXPECT_EQ(order_date(1'735'689'599 * kSecond), "2024-12-31");
+  EXPECT_EQ(order_date(1'735'689'600 * kSecond), "2025-01-01");
+  EXPECT_EQ(order_date(4'107'542'400 * kSecond), "2100-03-01");  // 2100 is not a leap year
+  EXPECT_EQ(order_date(INT64_MAX), "2262-04-11");                // the last instant a TimeNs holds
+  EXPECT_EQ(event_date(1'764'979'199 * kSecond + 999'999'999), "2025-12-05");
+  EXPECT_EQ(event_date(1'764'979'200 * kSecond), "2025-12-06");
 }
 
 TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
