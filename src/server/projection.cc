@@ -353,24 +353,33 @@ const std::deque<Candle>* Projection::Candles(InstrumentId instrument, int tf_in
 }
 
 Ticker Projection::TickerOf(InstrumentId instrument, TimeNs now) const {
-  Ticker t;
   const auto it = instruments_.find(instrument.value());
-  if (it == instruments_.end()) return t;
-  const int64_t minute = FloorDiv(now / 1'000'000, kMinuteMs);
-  for (const MinuteBucket& m : it->second.minutes) {
-    if (m.minute <= minute - 1440) continue;
-    if (!t.has_trades) {
-      t.has_trades = true;
-      t.open = m.open;
-      t.high = m.high;
-      t.low = m.low;
+  if (it == instruments_.end()) return Ticker{};
+  InstrumentData& data = it->second;
+  const int64_t cutoff = FloorDiv(now / 1'000'000, kMinuteMs) - 1440;
+  const auto fold = [cutoff](Ticker* t, const MinuteBucket& m) {
+    if (m.minute <= cutoff) return;
+    if (!t->has_trades) {
+      t->has_trades = true;
+      t->open = m.open;
+      t->high = m.high;
+      t->low = m.low;
     }
-    t.high = std::max(t.high, m.high);
-    t.low = std::min(t.low, m.low);
-    t.volume += m.volume;
-    t.value += m.value;
+    t->high = std::max(t->high, m.high);
+    t->low = std::min(t->low, m.low);
+    t->volume += m.volume;
+    t->value += m.value;
+  };
+  const std::deque<MinuteBucket>& minutes = data.minutes;
+  SettledMinutes& settled = data.settled;
+  if (settled.cutoff != cutoff || settled.buckets != minutes.size() ||
+      (!minutes.empty() && settled.first_minute != minutes.front().minute)) {
+    settled = SettledMinutes{cutoff, minutes.size(), minutes.empty() ? 0 : minutes.front().minute, Ticker{}};
+    for (size_t i = 0; i + 1 < minutes.size(); ++i) fold(&settled.ticker, minutes[i]);
   }
-  if (!it->second.trades.empty()) t.last = it->second.trades.front().price;
+  Ticker t = settled.ticker;
+  if (!minutes.empty()) fold(&t, minutes.back());
+  if (!data.trades.empty()) t.last = data.trades.front().price;
   return t;
 }
 

@@ -715,6 +715,71 @@ TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
   EXPECT_FALSE(projection.TickerOf(sequex::testing::kBtcUsd, t0 + 90'000'000'000 + 86'400'000'000'000).has_trades);
 }
 
+// The 24-hour ticker, asked at random times between trades spread over three days (several in some minutes, none
+// in others), equals one computed from the trades themselves: the minutes after now's minute - 1440, the first
+// trade's price as open. The projection keeps what it can of the window between asks (Projection::TickerOf).
+TEST(Projection, ShouldGiveTheTickerOfTheLast24HoursAtAnyTime) {
+  constexpr int64_t kMinuteNs = 60'000'000'000;
+  const Engine mirror;
+  Projection projection;
+  CommandEffects effects;
+  struct Trade {
+    TimeNs time;
+    int64_t price, qty;
+  };
+  std::vector<Trade> trades;
+  const auto expected = [&trades](TimeNs now) {
+    const int64_t cutoff = now / kMinuteNs - 1440;
+    Ticker t;
+    for (const Trade& trade : trades) {
+      if (trade.time / kMinuteNs <= cutoff) continue;
+      if (!t.has_trades)
+        t = Ticker{true, {}, PriceTicks{trade.price}, PriceTicks{trade.price}, PriceTicks{trade.price}};
+      t.high = std::max(t.high, PriceTicks{trade.price});
+      t.low = std::min(t.low, PriceTicks{trade.price});
+      t.volume += QtyLots{trade.qty};
+      t.value += Amount{trade.price * trade.qty};
+      t.last = PriceTicks{trade.price};
+    }
+    return t;
+  };
+  const auto same = [](const Ticker& a, const Ticker& b) {
+    return a.has_trades == b.has_trades &&
+           (!a.has_trades || (a.last == b.last && a.high == b.high && a.low == b.low && a.open == b.open &&
+                              a.volume == b.volume && a.value == b.value));
+  };
+  uint64_t state = 42;
+  const auto next = [&state](uint64_t bound) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % bound;
+  };
+  TimeNs time = 1'765'000'000'000'000'000;
+  uint64_t match = 0;
+  for (int step = 0; step < 6000; ++step) {
+    // Mostly within the minute or the next, sometimes hours later.
+    const uint64_t gap = next(10) == 0 ? next(300) * kMinuteNs : next(2 * kMinuteNs);
+    time += static_cast<TimeNs>(gap);
+    TradeEvent t;
+    t.match_id = ++match;
+    t.instrument = sequex::testing::kBtcUsd;
+    t.maker_account = AccountId{1};
+    t.taker_account = AccountId{2};
+    t.price = PriceTicks{static_cast<int64_t>(1000 + next(500))};
+    t.qty = QtyLots{static_cast<int64_t>(1 + next(20))};
+    t.notional = Amount{t.price.value() * t.qty.value()};
+    const Event event = t;
+    projection.Apply(Command{match, time, Deposit{}}, std::span<const Event>(&event, 1), mirror, &effects);
+    trades.push_back({time, t.price.value(), t.qty.value()});
+    for (int ask = 0; ask < 3; ++ask) {
+      const TimeNs now = time + static_cast<TimeNs>(next(3) == 0 ? next(1500) * kMinuteNs : next(kMinuteNs));
+      const Ticker want = expected(now);
+      const Ticker got = projection.TickerOf(sequex::testing::kBtcUsd, now);
+      ASSERT_TRUE(same(got, want)) << "step " << step << " now " << now << ": volume " << got.volume.value()
+                                   << " against " << want.volume.value();
+    }
+  }
+}
+
 // History snapshots (docs/server.md): a publisher restored from a mirror snapshot and a saved projection, then
 // fed the same commands as one that never stopped, ends with the same projection, byte for byte.
 TEST(Projection, ShouldFollowTheSameCommandsToTheSameBytesOnceRestoredFromItsSavedBytes) {
