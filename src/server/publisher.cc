@@ -372,6 +372,33 @@ void Publisher::PublishBook(BookChannel& book, const BookDepth& depth, TimeNs no
   book.asks = std::move(asks);
 }
 
+void Publisher::PublishTicker(InstrumentChannels& ch, const InstrumentInfo& inst, const Ticker& ticker, TimeNs now) {
+  api::JsonWriter& w = writer_;
+  BeginPush(w, "ticker", ch.ticker.channel, inst.symbol);
+  w.Key("data");
+  w.BeginArray();
+  WriteTicker(w, inst, ticker, *mirror_, now);
+  w.EndArray();
+  SendAll(ch.ticker.outboxes, EndPush(w));
+  ch.pushed_ticker = ticker;
+}
+
+void Publisher::RefreshTickers() {
+  const TimeNs now = query_time();
+  // The window's part of a ticker; `last` and the book's top change only with a command, which pushes anyway.
+  const auto same_day = [](const Ticker& a, const Ticker& b) {
+    return a.has_trades == b.has_trades && a.open == b.open && a.high == b.high && a.low == b.low &&
+           a.volume == b.volume && a.value == b.value;
+  };
+  for (auto& [id, ch] : channels_) {
+    if (ch.ticker.outboxes.empty()) continue;
+    const InstrumentInfo* inst = catalog_->FindInstrument(InstrumentId{id});
+    if (inst == nullptr) continue;
+    const Ticker ticker = projection_.TickerOf(InstrumentId{id}, now);
+    if (!same_day(ticker, ch.pushed_ticker)) PublishTicker(ch, *inst, ticker, now);
+  }
+}
+
 void Publisher::FlushMarketData() {
   const TimeNs now = projection_.last_time();
   for (auto& [id, ch] : channels_) {
@@ -400,15 +427,7 @@ void Publisher::FlushMarketData() {
     }
     ch.unpushed_trades.clear();
     if (new_trades) ch.last_pushed_match = trades->front().match_id;
-    if (!ch.ticker.outboxes.empty()) {
-      api::JsonWriter& w = writer_;
-      BeginPush(w, "ticker", ch.ticker.channel, inst->symbol);
-      w.Key("data");
-      w.BeginArray();
-      WriteTicker(w, *inst, projection_.TickerOf(instrument, now), *mirror_, now);
-      w.EndArray();
-      SendAll(ch.ticker.outboxes, EndPush(w));
-    }
+    if (!ch.ticker.outboxes.empty()) PublishTicker(ch, *inst, projection_.TickerOf(instrument, now), now);
     if (new_trades) {
       for (auto& [tf, subs] : ch.candles) {
         const std::deque<Candle>* candles = projection_.Candles(instrument, tf);
@@ -593,12 +612,15 @@ uint32_t Publisher::Subscribe(const std::shared_ptr<Outbox>& outbox, const std::
     if (inst == nullptr) return kBadChannel;
     InstrumentChannels& ch = ChannelsOf(inst->id);
     ch.ticker.channel = channel;
+    const Ticker ticker = projection_.TickerOf(inst->id, now);
+    // The first subscriber's first message is the channel's last word (the others' may be older).
+    if (ch.ticker.outboxes.empty()) ch.pushed_ticker = ticker;
     ch.ticker.outboxes.push_back(outbox);
     api::JsonWriter w;
     BeginPush(w, "ticker", channel, inst->symbol);
     w.Key("data");
     w.BeginArray();
-    WriteTicker(w, *inst, projection_.TickerOf(inst->id, now), *mirror_, now);
+    WriteTicker(w, *inst, ticker, *mirror_, now);
     w.EndArray();
     outbox->Send(EndPush(w));
     return 0;

@@ -105,6 +105,11 @@ class Publisher {
                      const std::string& api_key = {});
   void Unsubscribe(const Outbox* outbox, const std::string& channel);
   void UnsubscribeAll(const Outbox* outbox);
+  // Pushes the ticker of every subscribed instrument whose last 24 hours, at query_time(), are no longer what its
+  // last push said: a minute left the window with trades in it. A ticker is otherwise pushed only after a command
+  // changes its book, so a quiet instrument's subscribers went on seeing trades older than a day. The server posts
+  // it every second.
+  void RefreshTickers();
   [[nodiscard]] size_t subscriptions() const;
   [[nodiscard]] uint64_t applied() const { return applied_.load(std::memory_order_relaxed); }
 
@@ -144,6 +149,7 @@ class Publisher {
     std::vector<PublicTrade> unpushed_trades;
     uint64_t last_pushed_match = 0;
     bool dirty = false;
+    Ticker pushed_ticker;  // what the last ticker push said (to every subscriber then), for RefreshTickers
   };
   enum class UserKind : uint8_t { kOrder, kTrade, kBalance };
   struct UserSubscription {
@@ -165,6 +171,7 @@ class Publisher {
   void FlushMarketData();
   void SaveHistory();
   void PublishBook(BookChannel& book, const BookDepth& depth, TimeNs now);
+  void PublishTicker(InstrumentChannels& ch, const InstrumentInfo& inst, const Ticker& ticker, TimeNs now);
   Message BookSnapshot(const BookChannel& book, TimeNs now) const;
   static void SendAll(std::vector<std::weak_ptr<Outbox>>& outboxes, const Message& m);
   InstrumentChannels& ChannelsOf(InstrumentId id) { return channels_[id.value()]; }

@@ -533,6 +533,8 @@ bool Server::Start(std::string* error) {
     *error = "cannot write the admin files in " + config_.data_dir;
     return false;
   }
+  ticker_refresh_ = std::make_unique<boost::asio::steady_timer>(io_);
+  ArmTickerRefresh();
   for (uint32_t i = 0; i < config_.io_threads; ++i) {
     io_threads_.emplace_back([this, i] {
       NameThisThread(("sx-io-" + std::to_string(i)).c_str());
@@ -541,6 +543,16 @@ bool Server::Start(std::string* error) {
   }
   if (demo_ && !StartDemo(error)) return false;
   return true;
+}
+
+void Server::ArmTickerRefresh() {
+  ticker_refresh_->expires_after(std::chrono::seconds(1));
+  ticker_refresh_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    Publisher* publisher = publisher_.get();
+    (void)publisher_->Post([publisher] { publisher->RefreshTickers(); });  // the ring full: the next second's
+    ArmTickerRefresh();
+  });
 }
 
 std::string Server::ReadyLine() const {

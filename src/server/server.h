@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <thread>
@@ -54,6 +55,7 @@ class Server {
   // Journals what `plan` (checked whole beforehand) defines, and the fee tier `tier` where the state's differs.
   bool Bootstrap(const DefinitionPlan& plan, const SetFeeTier& tier, std::string* error);
   bool StartDemo(std::string* error);
+  void ArmTickerRefresh();
   // Answers the requests in flight and closes the connections, within shutdown_grace_ms (docs/server.md, "Stopping").
   void Drain();
   // Blocks until the command is applied; returns its events' reject code (0 = done). Startup only.
@@ -74,6 +76,8 @@ class Server {
   std::unique_ptr<DemoMarketMaker> demo_mm_;
   EdgeContext edge_;
   boost::asio::io_context io_;
+  // Every second, RefreshTickers on the publisher (after io_: dropped first, with its pending wait).
+  std::unique_ptr<boost::asio::steady_timer> ticker_refresh_;
   std::unique_ptr<Delivery> delivery_;  // after io_: dropped first, while the sessions' sockets can still close
   std::vector<std::thread> io_threads_;
   std::string http_endpoint_, admin_endpoint_;

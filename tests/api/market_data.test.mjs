@@ -1,8 +1,13 @@
 // Market data as a client sees it, checked against itself: the book channels against get-book after a long random
 // stream of orders, trades, tickers and candles against the trades they come from, candles across a minute boundary
-// (CCXT's fetchOHLCV with since and limit), and every market channel's first message across kill -9 and SIGTERM.
+// (CCXT's fetchOHLCV with since and limit), every market channel's first message across kill -9 and SIGTERM, and a
+// ticker pushed when its trades leave its 24 hours.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Server, eventually, sleep, tomlSection } from './lib/server.mjs';
 import { RawSocket, get, privateCall } from './lib/raw.mjs';
@@ -316,6 +321,50 @@ describe('market data across restarts', () => {
       await eventually(() => got.candles.some((c) => c.t === day.t && c.v === '0.01'), { what: 'the day candle push' });
     } finally {
       await socket.close();
+    }
+  });
+});
+
+// A ticker was pushed only after a command changed its book: once a quiet instrument's trades were a day old, its
+// subscribers went on seeing them in the 24-hour figures that get-tickers had already left out. lib/clock_shift.c,
+// preloaded into the server, moves its wall clock a day and two minutes ahead.
+describe('a ticker whose trades leave its 24 hours', () => {
+  it('is pushed without them, once, with no command; get-tickers agrees', T, async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-clock-'));
+    const shim = path.join(dir, 'clock_shift.so');
+    const shiftFile = path.join(dir, 'shift-ms');
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, new URL('./lib/clock_shift.c', import.meta.url).pathname, '-ldl']);
+    await fs.writeFile(shiftFile, '0');
+    const srv = await Server.start({ env: { LD_PRELOAD: shim, SEQUEX_TEST_CLOCK_SHIFT_FILE: shiftFile } });
+    const ws = await RawSocket.open(srv.wsMarket);
+    try {
+      const seller = await srv.createAccount(FUNDED);
+      const buyer = await srv.createAccount(FUNDED);
+      const place = async (account, side) => {
+        const r = await privateCall(srv, account, 'private/create-order',
+          { instrument_name: 'SOL_USD', side, type: 'LIMIT', price: '150', quantity: '2' });
+        assert.equal(r.json?.code, 0, r.text.slice(0, 300));
+      };
+      await place(seller, 'SELL');
+      await place(buyer, 'BUY');
+      assert.equal((await ws.request({ method: 'subscribe', params: { channels: ['ticker.SOL_USD'] } })).code, 0);
+      const isTicker = (m) => m.result?.subscription === 'ticker.SOL_USD';
+      const first = await ws.next(isTicker, { what: 'the first ticker message' });
+      assert.deepEqual([first.result.data[0].v, first.result.data[0].h], ['2', '150']);
+      await sleep(1500);
+      assert.equal(ws.queue.filter(isTicker).length, 0, 'nothing changed: no push');
+      await fs.writeFile(shiftFile, String(-(86_400_000 + 120_000)));
+      const aged = await ws.next(isTicker, { timeoutMs: 5_000, what: 'a ticker push without the day-old trade' });
+      assert.deepEqual([aged.result.data[0].v, aged.result.data[0].h, aged.result.data[0].a], ['0', null, '150'],
+        JSON.stringify(aged.result.data[0]));
+      const rest = (await get(srv, '/exchange/v1/public/get-tickers?instrument_name=SOL_USD')).json.result.data[0];
+      assert.deepEqual([rest.v, rest.h], ['0', null]);
+      await sleep(2500);
+      assert.equal(ws.queue.filter(isTicker).length, 0, 'pushed once, not every second');
+    } finally {
+      await ws.close();
+      await srv.dispose();
+      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });
