@@ -66,6 +66,42 @@ TEST(ServerConfig, EmbeddedDefaultHasTheDemoVenue) {
   EXPECT_TRUE(c->prewritten_segments);
 }
 
+// The defaults docs/server.md and README.md promise: a user sizes a venue and its clients by them.
+TEST(ServerConfig, EmbeddedDefaultHasTheDocumentedDefaults) {
+  std::string error;
+  const std::optional<ServerConfig> c = LoadServerConfig("", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->admin_listen, "127.0.0.1:0");
+  EXPECT_EQ(c->data_dir, "data");
+  EXPECT_EQ(c->io_threads, 1u);
+  EXPECT_EQ(c->max_connections, 10'000u);
+  EXPECT_EQ(c->max_connections_per_ip, 200u);
+  EXPECT_EQ(c->shutdown_grace_ms, 5'000u);
+  EXPECT_EQ(c->keep_snapshots, 0u);
+  EXPECT_EQ(c->heartbeat_interval_ms, 30'000u);
+  EXPECT_EQ(c->heartbeat_timeout_ms, 5'000u);
+  EXPECT_EQ(c->max_outbound_bytes, 4u << 20);
+  EXPECT_EQ(c->max_message_bytes, 64u << 10);
+  EXPECT_EQ(c->max_channels, 200u);
+  const RateLimitConfig& rl = c->rate_limits;
+  EXPECT_EQ(rl.order_detail_per_100ms, 30u);
+  EXPECT_EQ(rl.history_per_second, 1u);
+  EXPECT_EQ(rl.other_private_per_100ms, 3u);
+  EXPECT_EQ(rl.public_per_second_per_ip, 100u);
+  EXPECT_EQ(rl.ws_user_per_second, 150u);
+  EXPECT_EQ(rl.ws_market_per_second, 100u);
+  EXPECT_EQ(c->maker_rate, "0.00025");
+  EXPECT_EQ(c->taker_rate, "0.0005");
+  EXPECT_TRUE(c->demo_market_maker);
+  EXPECT_EQ(c->demo_accounts, 2u);
+  EXPECT_EQ(c->engine.expected_orders, 65'536u);
+  EXPECT_EQ(c->engine.expected_accounts, 4'096u);
+  EXPECT_EQ(c->engine.expected_account_books, 4'096u);
+  EXPECT_EQ(c->engine.expected_books, 16u);
+  EXPECT_EQ(c->engine.reserved_small_memory, size_t{16} << 20);
+  EXPECT_EQ(c->engine.max_open_orders_per_account, 10'000u);
+}
+
 TEST(ServerConfig, ReadsTheJournalSegmentKeys) {
   std::string error;
   const std::optional<ServerConfig> c =
