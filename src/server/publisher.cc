@@ -270,9 +270,22 @@ void Publisher::PushUser(const CommandEffects& effects) {
   const auto each = [&](AccountId account, UserKind kind, InstrumentId instrument, auto&& make) {
     const auto it = user_subscriptions_.find(account.value());
     if (it == user_subscriptions_.end()) return;
+    bool gone = false;
     for (UserSubscription& s : it->second) {
       if (s.kind != kind || (s.instrument != kAllInstruments && s.instrument != instrument)) continue;
-      if (std::shared_ptr<Outbox> o = s.outbox.lock()) o->Send(make(s.channel));
+      if (std::shared_ptr<Outbox> o = s.outbox.lock()) {
+        o->Send(make(s.channel));
+      } else {
+        gone = true;
+      }
+    }
+    // A session normally unsubscribes as it closes, but through Post, which a full task ring refuses: its
+    // subscriptions stayed, each a channel and a key, until the key was revoked (every session of a busy account
+    // that closed while the publisher was overloaded). They go at the account's next push, as the market
+    // channels' do (SendAll).
+    if (gone) {
+      std::erase_if(it->second, [](const UserSubscription& s) { return s.outbox.expired(); });
+      if (it->second.empty()) user_subscriptions_.erase(it);
     }
   };
   size_t next_closed = 0;  // effects.closed follows effects.orders
@@ -491,6 +504,7 @@ bool Publisher::KeyMayRead(AccountId account, std::string_view api_key) const {
 void Publisher::RevokeUserSubscriptions() {
   for (auto it = user_subscriptions_.begin(); it != user_subscriptions_.end();) {
     std::erase_if(it->second, [&](const UserSubscription& s) {
+      if (s.outbox.expired()) return true;  // its session is gone (see PushUser)
       if (KeyMayRead(AccountId{it->first}, s.api_key)) return false;
       if (const std::shared_ptr<Outbox> o = s.outbox.lock()) o->Revoke();
       return true;

@@ -751,6 +751,59 @@ TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
   EXPECT_FALSE(projection.TickerOf(sequex::testing::kBtcUsd, t0 + 90'000'000'000 + 86'400'000'000'000).has_trades);
 }
 
+// A session unsubscribes as it closes through Publisher::Post, which a full task ring refuses: its user.*
+// subscriptions then stayed for good (until the key was revoked), one set for each such session. The account's
+// next push drops the ones whose session is gone.
+TEST(Publisher, ShouldDropTheUserSubscriptionsOfASessionThatIsGone) {
+  struct CountingOutbox final : Outbox {
+    void Send(Message /*message*/, unsigned /*http_status*/) override { ++sent; }
+    int sent = 0;
+  };
+  Venue v;
+  v.Setup();
+  CreateAccount create;
+  std::strcpy(create.credential.key, "growth-key-1");
+  std::strcpy(create.credential.secret, "growth-secret-0123456789");
+  create.credential.permissions = kPermissionRead | kPermissionTrade;
+  v.Do(create);
+  const AccountId account{1};
+  v.Fund(account.value(), 10'000'000, 0);
+  std::string error;
+  std::unique_ptr<Engine> mirror = Engine::LoadSnapshot(v.engine().SaveSnapshot(), EngineConfig{}, &error);
+  ASSERT_NE(mirror, nullptr) << error;
+  Directory directory;
+  Publisher publisher(std::move(mirror), &directory);
+  publisher.PublishDirectory();
+
+  auto live = std::make_shared<CountingOutbox>();
+  auto gone = std::make_shared<CountingOutbox>();
+  for (const char* channel : {"user.order", "user.balance"}) {
+    ASSERT_EQ(publisher.Subscribe(live, channel, account, "growth-key-1"), 0u);
+    ASSERT_EQ(publisher.Subscribe(gone, channel, account, "growth-key-1"), 0u);
+  }
+  ASSERT_EQ(publisher.subscriptions(), 4u);
+  gone.reset();  // closed, and its UnsubscribeAll never reached the publisher
+
+  publisher.Start();
+  PlaceOrder bid;
+  bid.account = account;
+  bid.instrument = kBtcUsd;
+  bid.side = Side::kBuy;
+  bid.price = PriceTicks{20000};
+  bid.qty = QtyLots{1};
+  const Command command{100, 1'765'000'000'000'000'000, bid};
+  sequencer::Completion completion;
+  completion.status = sequencer::AckStatus::kApplied;
+  completion.seq = command.seq;
+  completion.time = command.time;
+  completion.command = &command;
+  publisher.sink()->OnComplete(completion);
+  publisher.Stop();  // drains the completion
+
+  EXPECT_EQ(publisher.subscriptions(), 2u) << "the gone session's two subscriptions are still held";
+  EXPECT_GE(live->sent, 4) << "the live one got its two first messages and the order and balance pushes";
+}
+
 // The 24-hour ticker, asked at random times between trades spread over three days (several in some minutes, none
 // in others), equals one computed from the trades themselves: the minutes after now's minute - 1440, the first
 // trade's price as open. The projection keeps what it can of the window between asks (Projection::TickerOf).
