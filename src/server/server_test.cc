@@ -751,6 +751,77 @@ TEST(Projection, FollowsAnOrderFromBookToHistoryAndBuildsCandles) {
   EXPECT_FALSE(projection.TickerOf(sequex::testing::kBtcUsd, t0 + 90'000'000'000 + 86'400'000'000'000).has_trades);
 }
 
+// What the projection holds is bounded, not the venue's whole past (docs/server.md, "What grows"): one past each
+// cap drops the oldest record, and a query finds the newest cap's worth. An account that places and closes, or
+// trades, forever holds the same memory after its first kOrderHistory closes and kTradeHistory trades.
+TEST(Projection, ShouldHoldTheNewestCapsWorthOfHistoryAndDropTheOldest) {
+  const Engine mirror;  // empty: every accepted order has left the book by the end of its command
+  Projection projection;
+  CommandEffects effects;
+  constexpr int64_t kMinuteNs = 60'000'000'000;
+  const TimeNs t0 = 1'765'000'000'000'000'000;
+  const AccountId maker{1}, taker{2};
+  const size_t orders = Projection::kOrderHistory + 1;
+  for (uint64_t i = 1; i <= orders; ++i) {
+    AcceptedEvent a;
+    a.order_id = OrderId{i};
+    a.account = maker;
+    a.instrument = sequex::testing::kBtcUsd;
+    a.qty = QtyLots{1};
+    PlaceOrder place;
+    place.client_oid.Assign("c-" + std::to_string(i));
+    const Event event = a;
+    projection.Apply(Command{i, t0, place}, std::span<const Event>(&event, 1), mirror, &effects);
+  }
+  const std::deque<OrderRecord>* closed = projection.ClosedOrders(maker);
+  ASSERT_NE(closed, nullptr);
+  EXPECT_EQ(closed->size(), Projection::kOrderHistory);
+  EXPECT_EQ(closed->front().view.order_id, OrderId{orders});
+  EXPECT_EQ(closed->back().view.order_id, OrderId{2});
+  EXPECT_EQ(projection.FindOrder(maker, OrderId{1}), nullptr);
+  EXPECT_EQ(projection.FindByClientOid(maker, "c-1"), nullptr);
+  ASSERT_NE(projection.FindByClientOid(maker, "c-2"), nullptr);
+  EXPECT_EQ(projection.FindByClientOid(maker, "c-2")->view.order_id, OrderId{2});
+
+  // Trades a minute apart, so that each opens a 1m candle too.
+  const size_t trades = std::max({Projection::kTradeHistory, Projection::kPublicTrades, Projection::kCandles}) + 1;
+  for (uint64_t m = 1; m <= trades; ++m) {
+    TradeEvent t;
+    t.match_id = m;
+    t.instrument = sequex::testing::kBtcUsd;
+    t.maker_account = maker;
+    t.taker_account = taker;
+    t.price = PriceTicks{1000};
+    t.qty = QtyLots{1};
+    t.notional = Amount{1000};
+    const Event event = t;
+    const TimeNs time = t0 + static_cast<TimeNs>(m) * kMinuteNs;
+    projection.Apply(Command{orders + m, time, Deposit{}}, std::span<const Event>(&event, 1), mirror, &effects);
+  }
+  for (const AccountId account : {maker, taker}) {
+    const std::deque<TradeRecord>* held = projection.Trades(account);
+    ASSERT_NE(held, nullptr);
+    EXPECT_EQ(held->size(), Projection::kTradeHistory);
+    EXPECT_EQ(held->front().match_id, trades);
+    EXPECT_EQ(held->back().match_id, trades - Projection::kTradeHistory + 1);
+  }
+  const std::deque<PublicTrade>* tape = projection.PublicTrades(sequex::testing::kBtcUsd);
+  ASSERT_NE(tape, nullptr);
+  EXPECT_EQ(tape->size(), Projection::kPublicTrades);
+  EXPECT_EQ(tape->front().match_id, trades);
+  EXPECT_EQ(tape->back().match_id, trades - Projection::kPublicTrades + 1);
+  const std::deque<Candle>* minutes = projection.Candles(sequex::testing::kBtcUsd, TimeframeIndex("1m"));
+  ASSERT_NE(minutes, nullptr);
+  EXPECT_EQ(minutes->size(), Projection::kCandles);
+  const auto minute_of = [&](uint64_t m) {
+    return CandleStartMs(0, (t0 + static_cast<TimeNs>(m) * kMinuteNs) / 1'000'000);
+  };
+  EXPECT_EQ(minutes->front().start_ms, minute_of(trades));
+  EXPECT_EQ(minutes->back().start_ms, minute_of(trades - Projection::kCandles + 1));
+  // The closed orders were not touched by the trades.
+  EXPECT_EQ(projection.ClosedOrders(maker)->size(), Projection::kOrderHistory);
+}
+
 // A session unsubscribes as it closes through Publisher::Post, which a full task ring refuses: its user.*
 // subscriptions then stayed for good (until the key was revoked), one set for each such session. The account's
 // next push drops the ones whose session is gone.
