@@ -558,6 +558,16 @@ describe('API keys the operator adds and revokes', () => {
       assert.equal(order.json.code, 40101, `a read-only key cannot trade: ${JSON.stringify(order)}`);
       await srv.cli('key', 'revoke', reader.api_key);
       assert.equal((await privateCall(srv, reader, 'private/user-balance')).json.code, 40101);
+      // account create --read-only (docs/server.md): a new account, funded, whose one key may query but not trade.
+      const { stdout: created } = await srv.cli('account', 'create', '--deposit', 'USD=1000', '--read-only', '--json');
+      const watcher = JSON.parse(created.trim());
+      const watched = await privateCall(srv, watcher, 'private/user-balance');
+      assert.equal(watched.json.code, 0, watched.text);
+      assert.equal(watched.json.result.data[0].position_balances.find((b) => b.instrument_name === 'USD')?.quantity,
+        '1000', watched.text);
+      const refused = await privateCall(srv, watcher, 'private/create-order',
+        { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1000', quantity: '0.01' });
+      assert.equal(refused.json.code, 40101, `a read-only account's key cannot trade: ${refused.text}`);
 
       await srv.restart({ kill9: true });
       assert.equal((await privateCall(srv, second, 'private/get-open-orders')).json.code, 40101, 'still revoked after a restart');
