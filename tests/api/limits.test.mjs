@@ -7,14 +7,10 @@
 // longer than a burst of N + 1 requests takes to arrive.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Server, sleep, tomlSection } from './lib/server.mjs';
+import { Server, sleep, startWithShiftedClock, tomlSection } from './lib/server.mjs';
 import { RawSocket, get, nextId, privateCall, signedBody } from './lib/raw.mjs';
 import { FUNDED } from './lib/helpers.mjs';
 
@@ -189,15 +185,10 @@ describe('REST rate limits: public per IP, private per key', () => {
 // server, sets it back 30 s (within the nonce window, so signed requests still pass).
 describe('a wall clock stepped back', () => {
   it('holds back no limit: each bucket refills a second after it was emptied', T, async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-clock-'));
-    const shim = path.join(dir, 'clock_shift.so');
-    const shiftFile = path.join(dir, 'shift-ms');
-    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, new URL('./lib/clock_shift.c', import.meta.url).pathname, '-ldl']);
-    await fs.writeFile(shiftFile, '0');
-    const srv = await Server.start({
+    const clocked = await startWithShiftedClock({
       config: tomlSection('rate_limits', { ws_market_per_second: WS_MARKET, public_per_second_per_ip: PUBLIC }),
-      env: { LD_PRELOAD: shim, SEQUEX_TEST_CLOCK_SHIFT_FILE: shiftFile },
     });
+    const srv = clocked.server;
     try {
       const acct = await srv.createAccount(FUNDED);
       const ws = await RawSocket.open(srv.wsMarket);
@@ -207,7 +198,7 @@ describe('a wall clock stepped back', () => {
         assert.equal((await privateCall(srv, acct, 'private/get-trades', {})).json.code, 42901);
         const publics = await Promise.all(Array.from({ length: PUBLIC + 1 }, () => get(srv, '/exchange/v1/public/get-instruments')));
         assert.ok(publics.some((r) => r.json.code === 42901), 'the public bucket is empty');
-        await fs.writeFile(shiftFile, '30000');
+        await clocked.shift(30_000);
         await sleep(2100);  // the shim reads the file once per second; then a second for the buckets to refill
         assert.deepEqual(await burst(ws, WS_MARKET), served(WS_MARKET), 'the WebSocket bucket refilled');
         const trades = await privateCall(srv, acct, 'private/get-trades', {});
@@ -218,8 +209,7 @@ describe('a wall clock stepped back', () => {
         await ws.close();
       }
     } finally {
-      await srv.dispose();
-      await fs.rm(dir, { recursive: true, force: true });
+      await clocked.dispose();
     }
   });
 });

@@ -4,12 +4,8 @@
 // ticker pushed when its trades leave its 24 hours.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Server, eventually, sleep, tomlSection } from './lib/server.mjs';
+import { Server, eventually, sleep, startWithShiftedClock, tomlSection } from './lib/server.mjs';
 import { RawSocket, get, privateCall } from './lib/raw.mjs';
 import { FUNDED, CCXT_OPTIONS } from './lib/helpers.mjs';
 import { decimal, units } from './lib/venue.mjs';
@@ -330,12 +326,8 @@ describe('market data across restarts', () => {
 // preloaded into the server, moves its wall clock a day and two minutes ahead.
 describe('a ticker whose trades leave its 24 hours', () => {
   it('is pushed without them, once, with no command; get-tickers agrees', T, async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-clock-'));
-    const shim = path.join(dir, 'clock_shift.so');
-    const shiftFile = path.join(dir, 'shift-ms');
-    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, new URL('./lib/clock_shift.c', import.meta.url).pathname, '-ldl']);
-    await fs.writeFile(shiftFile, '0');
-    const srv = await Server.start({ env: { LD_PRELOAD: shim, SEQUEX_TEST_CLOCK_SHIFT_FILE: shiftFile } });
+    const clocked = await startWithShiftedClock();
+    const srv = clocked.server;
     const ws = await RawSocket.open(srv.wsMarket);
     try {
       const seller = await srv.createAccount(FUNDED);
@@ -353,7 +345,7 @@ describe('a ticker whose trades leave its 24 hours', () => {
       assert.deepEqual([first.result.data[0].v, first.result.data[0].h], ['2', '150']);
       await sleep(1500);
       assert.equal(ws.queue.filter(isTicker).length, 0, 'nothing changed: no push');
-      await fs.writeFile(shiftFile, String(-(86_400_000 + 120_000)));
+      await clocked.shift(-(86_400_000 + 120_000));
       const aged = await ws.next(isTicker, { timeoutMs: 5_000, what: 'a ticker push without the day-old trade' });
       assert.deepEqual([aged.result.data[0].v, aged.result.data[0].h, aged.result.data[0].a], ['0', null, '150'],
         JSON.stringify(aged.result.data[0]));
@@ -363,8 +355,7 @@ describe('a ticker whose trades leave its 24 hours', () => {
       assert.equal(ws.queue.filter(isTicker).length, 0, 'pushed once, not every second');
     } finally {
       await ws.close();
-      await srv.dispose();
-      await fs.rm(dir, { recursive: true, force: true });
+      await clocked.dispose();
     }
   });
 });

@@ -8,7 +8,7 @@
 // Ownership: a Server owns its child process, its temp data folder (removed by dispose() unless
 // SEQUEX_KEEP_DATA=1) and every CCXT client made through it (closed by stop() and dispose()).
 
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -265,6 +265,34 @@ function run(file, args) {
       }
     });
   });
+}
+
+// A server whose wall clock (CLOCK_REALTIME, what std::chrono::system_clock reads) runs behind the real one by the
+// milliseconds the last shift(ms) gave (negative: ahead): lib/clock_shift.c, compiled here and preloaded into it.
+// The shim reads its file at most once a real second. dispose() stops the server and removes the shim's folder.
+export async function startWithShiftedClock(options = {}) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sequex-clock-'));
+  const shim = path.join(dir, 'clock_shift.so');
+  const shiftFile = path.join(dir, 'shift-ms');
+  const source = path.join(path.dirname(fileURLToPath(import.meta.url)), 'clock_shift.c');
+  try {
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, source, '-ldl']);
+    await fs.writeFile(shiftFile, '0');
+    const server = await Server.start({
+      ...options, env: { ...options.env, LD_PRELOAD: shim, SEQUEX_TEST_CLOCK_SHIFT_FILE: shiftFile },
+    });
+    return {
+      server,
+      shift: (ms) => fs.writeFile(shiftFile, String(ms)),
+      dispose: async () => {
+        await server.dispose();
+        await fs.rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
